@@ -1,0 +1,67 @@
+"""Every exception clusterqda raises; the CLI turns the base class into one line."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+
+class ClusterQDAError(Exception):
+    """Base class: a problem the user can fix, reported as one plain sentence."""
+
+
+class InputError(ClusterQDAError):
+    """A file the user gave us is broken; carries where the problem is."""
+
+    def __init__(
+        self,
+        message: str,
+        path: str | Path | None = None,
+        *,
+        line: int | None = None,
+        row: int | None = None,
+        cell: str | None = None,
+    ) -> None:
+        self.message = message
+        self.path = str(path) if path is not None else None
+        self.line = line
+        self.row = row
+        self.cell = cell
+        super().__init__(str(self))
+
+    def __str__(self) -> str:
+        where = [p for p in (self.path,) if p]
+        if self.line is not None:
+            where.append(f"line {self.line}")
+        if self.row is not None:
+            where.append(f"row {self.row}")
+        if self.cell is not None:
+            where.append(f"cell {self.cell}")
+        return f"{', '.join(where)}: {self.message}" if where else self.message
+
+
+class DecodingError(InputError):
+    """A file's bytes are not text in any encoding we try."""
+
+
+class FrontMatterError(InputError):
+    """A YAML front-matter block is malformed."""
+
+
+class ManifestError(InputError):
+    """A manifest CSV is malformed or names files that do not exist."""
+
+
+class DocumentError(InputError):
+    """A document cannot be read: empty, binary, corrupt, unsupported."""
+
+
+class DuplicateDocumentError(InputError):
+    """Two documents claim the same id."""
+
+
+class ProjectError(ClusterQDAError):
+    """The project folder or its database is missing or unusable."""
+
+
+class SegmenterError(ClusterQDAError):
+    """The segmenter or its dictionary cannot be set up."""

@@ -1,0 +1,29 @@
+"""Exports users take away: the units table as CSV (UTF-8 with BOM, so Excel opens it)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from coding.files import atomic_write
+from coding.store import Store
+
+UNIT_COLUMNS = [
+    "unit_id",
+    "doc_id",
+    "cluster",
+    "turn",
+    "speaker",
+    "is_interviewer",
+    "timestamp",
+    "start",
+    "end",
+    "text",
+]
+
+
+def export_units(store: Store, out: str | Path) -> int:
+    """Write every unit to a CSV file; return the number of rows."""
+    frame = store.units()[UNIT_COLUMNS]
+    with atomic_write(out, "w", encoding="utf-8-sig", newline="") as handle:
+        frame.to_csv(handle, index=False)
+    return len(frame)

@@ -1,0 +1,59 @@
+"""Normalised text (what offsets index) and the matching view (same length, Simplified)."""
+
+from __future__ import annotations
+
+import unicodedata
+from functools import lru_cache
+
+# Full-width letters, digits and a few symbols become ASCII in the matching view;
+# Chinese punctuation (，：（）！？) stays, since it is standard in Chinese text.
+_FULLWIDTH = (
+    "０１２３４５６７８９ＡＢＣＤＥＦＧＨＩＪＫＬＭＮＯＰＱＲＳＴＵＶＷＸＹＺ"
+    "ａｂｃｄｅｆｇｈｉｊｋｌｍｎｏｐｑｒｓｔｕｖｗｘｙｚ％＋－＠＃＆＿．／"
+)
+_HALFWIDTH = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz%+-@#&_./"
+FULLWIDTH_TABLE = str.maketrans(_FULLWIDTH, _HALFWIDTH)
+
+
+def normalise(text: str) -> str:
+    """Return the canonical text that all offsets index: NFC, LF line endings, no BOM."""
+    text = text.removeprefix("\ufeff")
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    return unicodedata.normalize("NFC", text)
+
+
+@lru_cache(maxsize=1)
+def _t2s():
+    import opencc
+
+    return opencc.OpenCC("t2s")
+
+
+def match_view(text: str) -> str:
+    """Return the text as matched and segmented: Simplified, ASCII digits and letters.
+
+    The result always has the same length as ``text``, so offsets found in it
+    are offsets into ``text``.
+    """
+    half = text.translate(FULLWIDTH_TABLE)
+    converted = _t2s().convert(half)
+    if len(converted) == len(half):
+        return converted
+    # A phrase conversion changed the length: fall back line by line, then per character.
+    lines = []
+    for line in half.split("\n"):
+        out = _t2s().convert(line)
+        if len(out) != len(line):
+            out = "".join(c2 if len(c2 := _t2s().convert(c)) == 1 else c for c in line)
+        lines.append(out)
+    return "\n".join(lines)
+
+
+def traditional_share(text: str, view: str) -> float:
+    """Return the share of Han characters that the Simplified view changed."""
+    han = changed = 0
+    for a, b in zip(text, view, strict=True):
+        if "\u4e00" <= a <= "\u9fff":
+            han += 1
+            changed += a != b
+    return changed / han if han else 0.0

@@ -1,0 +1,157 @@
+"""Find speaker turns in a transcript body and who is the interviewer."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections import Counter
+
+from coding.model import Turn
+
+_TS = r"\d{1,2}:\d{2}(?::\d{2})?"
+_SPACE = r"[ \t\u3000]"
+# A turn starts a line: optional timestamp, optional markdown bold, a short
+# speaker label, then a full- or half-width colon.
+TURN_RE = re.compile(
+    rf"^{_SPACE}*"
+    rf"(?:(?:\[(?P<ts1>{_TS})\]|[（(](?P<ts2>{_TS})[）)]|(?P<ts3>\d{{1,2}}:\d{{2}}:\d{{2}})){_SPACE}*)?"
+    r"(?:\*\*)?"
+    r"(?P<label>[^\s:：,，。、！？!?\"“”'‘’（）()\[\]【】《》*#>|]{1,12}?)"
+    r"(?:\*\*)?"
+    rf"{_SPACE}*[:：](?:\*\*)?{_SPACE}*",
+    re.MULTILINE,
+)
+
+INTERVIEWER_LABELS = {
+    "问",
+    "q",
+    "访谈者",
+    "采访者",
+    "访问者",
+    "访员",
+    "访问员",
+    "调查员",
+    "记者",
+    "主持人",
+    "研究者",
+    "访谈人",
+    "提问",
+    "i",
+    "interviewer",
+    "問",
+    "訪談者",
+    "採訪者",
+    "記者",
+}
+INTERVIEWEE_LABELS = {
+    "答",
+    "a",
+    "受访者",
+    "被访者",
+    "受访人",
+    "回答",
+    "r",
+    "respondent",
+    "interviewee",
+    "受訪者",
+    "被訪者",
+}
+# An unknown label ending like a verb of saying is reported speech, not a speaker.
+_SPEECH_ENDINGS = (
+    "说",
+    "讲",
+    "道",
+    "问",
+    "表示",
+    "指出",
+    "认为",
+    "提到",
+    "强调",
+    "介绍",
+    "称",
+    "說",
+    "講",
+)
+MAX_UNKNOWN_LABEL = 8
+
+
+def _fold(label: str) -> str:
+    return unicodedata.normalize("NFKC", label).strip().lower()
+
+
+def _names(value: object) -> set[str]:
+    if not value:
+        return set()
+    parts = re.split(r"[、,，/;；]", str(value))
+    return {_fold(re.sub(r"[（(].*?[）)]", "", p)) for p in parts if p.strip()}
+
+
+def _is_speaker(label: str, count: int, known: set[str]) -> bool:
+    folded = _fold(label)
+    if folded in known or folded in INTERVIEWER_LABELS or folded in INTERVIEWEE_LABELS:
+        return True
+    if folded.isdigit() or len(label) > MAX_UNKNOWN_LABEL or count < 2:
+        return False
+    return not (len(label) > 1 and label.endswith(_SPEECH_ENDINGS))
+
+
+def find_turns(text: str, body_start: int, metadata: dict) -> list[Turn]:
+    """Split ``text[body_start:]`` into speaker turns; offsets index ``text``.
+
+    Lines without a speaker label continue the previous turn. Returns an
+    empty list when no turn is recognised.
+    """
+    interviewers = _names(metadata.get("interviewer"))
+    known = interviewers | _names(metadata.get("interviewee"))
+    lines: list[tuple[int, int, re.Match | None]] = []
+    pos = body_start
+    for line in text[body_start:].split("\n"):
+        lines.append((pos, pos + len(line), TURN_RE.match(text, pos, pos + len(line))))
+        pos += len(line) + 1
+    counts = Counter(m.group("label") for _, _, m in lines if m)
+    speakers = {lab for lab, n in counts.items() if _is_speaker(lab, n, known)}
+
+    turns: list[Turn] = []
+    current: dict | None = None
+
+    def close() -> None:
+        if current is None or current["end"] is None:
+            return
+        speaker = current["speaker"]
+        folded = _fold(speaker)
+        turns.append(
+            Turn(
+                turn=len(turns) + 1,
+                speaker=speaker,
+                is_interviewer=folded in INTERVIEWER_LABELS or folded in interviewers,
+                start=current["start"],
+                end=current["end"],
+                timestamp=current["ts"],
+            )
+        )
+
+    for start, end, m in lines:
+        if m and m.group("label") in speakers:
+            close()
+            current = {
+                "speaker": m.group("label"),
+                "ts": m.group("ts1") or m.group("ts2") or m.group("ts3"),
+                "start": None,
+                "end": None,
+            }
+            content_start = m.end()
+        elif current is None:
+            continue  # title lines before the first turn
+        else:
+            content_start = start
+        stripped = text[content_start:end].strip()
+        if stripped:
+            first = content_start + (
+                len(text[content_start:end]) - len(text[content_start:end].lstrip())
+            )
+            last = content_start + len(text[content_start:end].rstrip())
+            if current["start"] is None:
+                current["start"] = first
+            current["end"] = last
+    close()
+    return turns

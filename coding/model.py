@@ -1,0 +1,58 @@
+"""Plain dataclasses passed between the pipeline stages."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class Turn:
+    """One speaker turn found in a transcript; offsets index the normalised text."""
+
+    turn: int
+    speaker: str | None
+    is_interviewer: bool
+    start: int
+    end: int
+    timestamp: str | None = None
+
+
+@dataclass
+class ParsedDocument:
+    """A decoded, normalised transcript with its metadata and turns, ready to store."""
+
+    doc_id: str
+    path: str
+    content_hash: str
+    encoding: str
+    cluster: str | None
+    metadata: dict
+    original_text: str
+    text: str
+    match_text: str
+    turns: list[Turn]
+    warnings: list[str] = field(default_factory=list)
+
+
+@dataclass
+class IngestReport:
+    """What one ingest run did, document by document."""
+
+    added: list[str] = field(default_factory=list)
+    replaced: list[str] = field(default_factory=list)
+    updated: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+    units: int = 0
+    chars: int = 0
+    warnings: list[str] = field(default_factory=list)
+
+
+@dataclass
+class SegmentReport:
+    """What one segmentation run did."""
+
+    engine: str
+    dict_version: str
+    units: int = 0
+    chars: int = 0
+    seconds: float = 0.0

@@ -1,0 +1,42 @@
+"""A project is a folder: corpora/, codebooks/, reports/ and the SQLite database."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+from coding.errors import ProjectError
+from coding.store import Store
+
+DB_NAME = "clusterqda.sqlite"
+SUBFOLDERS = ("corpora", "codebooks", "reports")
+REPO_ROOT = Path(__file__).resolve().parent.parent
+SHIPPED_CODEBOOKS = REPO_ROOT / "codebooks"
+SAMPLE_CORPORA = REPO_ROOT / "corpora"
+
+
+def init_project(root: str | Path) -> Path:
+    """Create (or complete) a project folder and its database; return the database path."""
+    root = Path(root)
+    if root.exists() and not root.is_dir():
+        raise ProjectError(f"{root}: exists and is not a folder")
+    for name in SUBFOLDERS:
+        (root / name).mkdir(parents=True, exist_ok=True)
+    for codebook in sorted(SHIPPED_CODEBOOKS.glob("*.yaml")):
+        target = root / "codebooks" / codebook.name
+        if not target.exists():
+            shutil.copyfile(codebook, target)
+    db = root / DB_NAME
+    Store(db).close()
+    return db
+
+
+def open_project(root: str | Path) -> Store:
+    """Open an existing project's store; raise ProjectError when there is none."""
+    root = Path(root)
+    db = root / DB_NAME
+    if not db.is_file():
+        raise ProjectError(
+            f"{root}: not a clusterqda project (no {DB_NAME}); run 'clusterqda init {root}' first"
+        )
+    return Store(db)

@@ -1,0 +1,229 @@
+"""Segment stage: jieba (or the identical rjieba) with a versioned user dictionary."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+import time
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+import jieba
+
+from coding.errors import SegmenterError
+from coding.model import SegmentReport
+from coding.parallel import bounded_map
+from coding.store import Store
+
+jieba.setLogLevel(logging.WARNING)
+
+DOMAIN_WORDS = Path(__file__).parent / "resources" / "domain_words.txt"
+ENGINES = ("auto", "jieba", "rjieba")
+BATCH_UNITS = 1000
+PARALLEL_MIN_CHARS = 300_000
+CHECK_SAMPLE_UNITS = 300
+
+
+@dataclass(frozen=True)
+class UserDictionary:
+    """User words for the segmenter; ``freq`` None means 'just enough to keep the word whole'."""
+
+    words: tuple[tuple[str, int | None], ...]
+
+    @property
+    def version(self) -> str:
+        """Return a short hash naming this dictionary together with jieba's own."""
+        payload = "\n".join(f"{w}\t{f or ''}" for w, f in self.words)
+        digest = hashlib.sha256(f"jieba-{jieba.__version__}\n{payload}".encode()).hexdigest()
+        return digest[:12]
+
+
+def parse_word_list(text: str, source: str | Path) -> list[tuple[str, int | None]]:
+    """Parse 'word [freq]' lines (``#`` starts a comment)."""
+    out = []
+    for number, raw in enumerate(text.splitlines(), 1):
+        line = raw.split("#", 1)[0].strip()
+        if not line:
+            continue
+        parts = line.split()
+        if len(parts) > 2 or (len(parts) == 2 and not parts[1].isdigit()):
+            raise SegmenterError(
+                f"{source}, line {number}: expected 'word' or 'word frequency' (no spaces in words)"
+            )
+        out.append((parts[0], int(parts[1]) if len(parts) == 2 else None))
+    return out
+
+
+def user_dictionary(extra_terms: Iterable[str] = ()) -> UserDictionary:
+    """Build the user dictionary: the shipped domain word list plus extra terms."""
+    words = dict(parse_word_list(DOMAIN_WORDS.read_text(encoding="utf-8"), DOMAIN_WORDS))
+    for term in extra_terms:
+        term = term.strip()
+        if term and " " not in term and term not in words:
+            words[term] = None
+    return UserDictionary(tuple(sorted(words.items())))
+
+
+@lru_cache(maxsize=4)
+def _jieba_with(dictionary: UserDictionary) -> tuple[jieba.Tokenizer, tuple[tuple[str, int], ...]]:
+    tokenizer = jieba.Tokenizer()
+    tokenizer.initialize()
+    # Frequencies are fixed against the base dictionary before any word is added,
+    # so that jieba and rjieba receive the very same numbers.
+    explicit = tuple(
+        (w, f if f is not None else tokenizer.suggest_freq(w, False)) for w, f in dictionary.words
+    )
+    for word, freq in explicit:
+        tokenizer.add_word(word, freq)
+    return tokenizer, explicit
+
+
+def rjieba_available() -> bool:
+    """Return whether the rjieba package can be imported."""
+    try:
+        import rjieba  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+class Segmenter:
+    """Cuts text into tokens with one engine and one user dictionary."""
+
+    def __init__(self, dictionary: UserDictionary, engine: str = "jieba") -> None:
+        if engine not in ("jieba", "rjieba"):
+            raise SegmenterError(f"unknown segmentation engine '{engine}'; use jieba or rjieba")
+        self.dictionary = dictionary
+        self.engine = engine
+        tokenizer, explicit = _jieba_with(dictionary)
+        if engine == "jieba":
+            self._cut = lambda text: tokenizer.lcut(text, HMM=True)
+        else:
+            if not rjieba_available():
+                raise SegmenterError("rjieba is not installed; pip install rjieba or use jieba")
+            import rjieba
+
+            fast = rjieba.Jieba()
+            for word, freq in explicit:
+                fast.add_word(word, freq, None)
+            self._cut = lambda text: fast.cut(text, hmm=True)
+
+    def cut(self, text: str) -> list[str]:
+        """Return the tokens of ``text``; joined, they give ``text`` back."""
+        return self._cut(text)
+
+
+@lru_cache(maxsize=4)
+def get_segmenter(dictionary: UserDictionary, engine: str) -> Segmenter:
+    """Return a cached segmenter (worker processes forked later inherit it)."""
+    return Segmenter(dictionary, engine)
+
+
+def engines_agree(dictionary: UserDictionary, texts: Iterable[str]) -> tuple[int, int]:
+    """Cut texts with jieba and rjieba; return (texts compared, texts cut differently)."""
+    slow, fast = get_segmenter(dictionary, "jieba"), get_segmenter(dictionary, "rjieba")
+    compared = differ = 0
+    for text in texts:
+        compared += 1
+        differ += slow.cut(text) != fast.cut(text)
+    return compared, differ
+
+
+def choose_engine(dictionary: UserDictionary, sample: list[str], engine: str = "auto") -> str:
+    """Pick rjieba only when it is installed and cuts the sample exactly like jieba."""
+    if engine not in ENGINES:
+        raise SegmenterError(f"unknown segmentation engine '{engine}'; use {', '.join(ENGINES)}")
+    if engine != "auto":
+        return engine
+    if not rjieba_available():
+        return "jieba"
+    _, differ = engines_agree(dictionary, sample)
+    return "rjieba" if differ == 0 else "jieba"
+
+
+_WORKER: tuple[UserDictionary, str] | None = None
+
+
+def _init_worker(dictionary: UserDictionary, engine: str) -> None:
+    global _WORKER
+    _WORKER = (dictionary, engine)
+
+
+def _cut_batch(batch: list[tuple[str, str]]) -> tuple[list[tuple[str, str]], int]:
+    assert _WORKER is not None
+    seg = get_segmenter(*_WORKER)
+    return [(uid, _dump(seg.cut(text))) for uid, text in batch], sum(len(t) for _, t in batch)
+
+
+def _dump(tokens: list[str]) -> str:
+    return json.dumps(tokens, ensure_ascii=False, separators=(",", ":"))
+
+
+def _batches(store: Store, version: str) -> Iterator[list[tuple[str, str]]]:
+    last = 0
+    while rows := store.units_to_segment(version, last, BATCH_UNITS):
+        last = rows[-1][0]
+        yield [(uid, text) for _, uid, text in rows]
+
+
+def segment_project(
+    store: Store,
+    dictionary: UserDictionary | None = None,
+    engine: str = "auto",
+    workers: int | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> SegmentReport:
+    """Segment every unit that has no cached tokens for this dictionary.
+
+    Work is spread over ``workers`` processes for large jobs;
+    ``progress(done_chars, total_chars)`` reports as batches finish.
+    """
+    started = time.perf_counter()
+    dictionary = dictionary or user_dictionary()
+    version = dictionary.version
+    store.register_dictionary(version, len(dictionary.words))
+    store.drop_tokens_except(version)
+    units, chars = store.count_unsegmented(version)
+    sample = [text for _, _, text in store.units_to_segment(version, 0, CHECK_SAMPLE_UNITS)]
+    chosen = choose_engine(dictionary, sample, engine)
+    report = SegmentReport(engine=chosen, dict_version=version)
+    if units == 0:
+        return report
+    get_segmenter(dictionary, chosen)  # build once here; forked workers inherit it
+    workers = workers or min(os.cpu_count() or 1, 8)
+    _init_worker(dictionary, chosen)
+    if workers > 1 and chars >= PARALLEL_MIN_CHARS:
+        with ProcessPoolExecutor(workers, initializer=_init_worker, initargs=_WORKER) as pool:
+            for result in bounded_map(pool, _cut_batch, _batches(store, version), workers * 3):
+                _save(store, report, result, chars, progress)
+    else:
+        for batch in _batches(store, version):
+            _save(store, report, _cut_batch(batch), chars, progress)
+    report.seconds = time.perf_counter() - started
+    return report
+
+
+def _save(store, report, result, total, progress) -> None:
+    rows, batch_chars = result
+    store.save_tokens(report.dict_version, rows)
+    report.units += len(rows)
+    report.chars += batch_chars
+    if progress:
+        progress(report.chars, total)
+
+
+def spacy_pipeline(dictionary: UserDictionary | None = None):
+    """Return ``spacy.blank("zh")`` cutting with jieba and the project's user dictionary."""
+    import spacy
+
+    nlp = spacy.blank("zh", config={"nlp": {"tokenizer": {"segmenter": "jieba"}}})
+    tokenizer, _ = _jieba_with(dictionary or user_dictionary())
+    # spaCy calls jieba_seg.cut(text, cut_all=False); a jieba.Tokenizer has that method,
+    # so the pipeline uses our dictionary instead of jieba's global one.
+    nlp.tokenizer.jieba_seg = tokenizer
+    return nlp

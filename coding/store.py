@@ -1,0 +1,313 @@
+"""The project database: one SQLite file, versioned schema, every write a transaction."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import sqlite3
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from coding.errors import ProjectError
+from coding.model import ParsedDocument
+
+# Each entry upgrades the schema by one version; never edit a shipped entry, append.
+MIGRATIONS: list[str] = [
+    """
+    CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+    CREATE TABLE documents (
+        doc_id        TEXT PRIMARY KEY,
+        path          TEXT NOT NULL,
+        content_hash  TEXT NOT NULL,
+        encoding      TEXT NOT NULL,
+        cluster       TEXT,
+        metadata      TEXT NOT NULL DEFAULT '{}',
+        original_text TEXT NOT NULL,
+        text          TEXT NOT NULL,
+        ingested_at   TEXT NOT NULL
+    );
+    CREATE TABLE units (
+        unit_id        TEXT PRIMARY KEY,
+        doc_id         TEXT NOT NULL REFERENCES documents(doc_id) ON DELETE CASCADE,
+        turn           INTEGER NOT NULL,
+        speaker        TEXT,
+        is_interviewer INTEGER NOT NULL DEFAULT 0,
+        start          INTEGER NOT NULL,
+        "end"          INTEGER NOT NULL,
+        timestamp      TEXT,
+        text           TEXT NOT NULL,
+        match_text     TEXT,
+        UNIQUE (doc_id, turn),
+        CHECK (start <= "end")
+    );
+    CREATE INDEX units_doc ON units(doc_id);
+    CREATE TABLE dictionaries (
+        dict_version TEXT PRIMARY KEY,
+        words        INTEGER NOT NULL,
+        created_at   TEXT NOT NULL
+    );
+    CREATE TABLE tokens (
+        unit_id      TEXT NOT NULL REFERENCES units(unit_id) ON DELETE CASCADE,
+        dict_version TEXT NOT NULL,
+        tokens       TEXT NOT NULL,
+        PRIMARY KEY (unit_id, dict_version)
+    ) WITHOUT ROWID;
+    """,
+]
+SCHEMA_VERSION = len(MIGRATIONS)
+
+
+@dataclass(frozen=True)
+class StoredDocument:
+    """What the store remembers of a document to decide whether it changed."""
+
+    doc_id: str
+    path: str
+    content_hash: str
+    metadata: dict
+
+
+def _now() -> str:
+    return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+
+
+class Store:
+    """A project database connection; use as a context manager."""
+
+    def __init__(self, path: str | Path) -> None:
+        self.path = Path(path)
+        try:
+            self.conn = sqlite3.connect(self.path, isolation_level=None)
+        except sqlite3.Error as exc:
+            raise ProjectError(f"{self.path}: cannot open the project database ({exc})") from None
+        self._depth = 0
+        try:
+            self.conn.execute("PRAGMA journal_mode=WAL")
+            self.conn.execute("PRAGMA foreign_keys=ON")
+            self.conn.execute("PRAGMA synchronous=NORMAL")
+            self._migrate()
+        except sqlite3.DatabaseError as exc:
+            self.conn.close()
+            raise ProjectError(f"{self.path}: not a clusterqda project database ({exc})") from None
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Close the connection."""
+        self.conn.close()
+
+    @property
+    def schema_version(self) -> int:
+        """Return the schema version stored in the database."""
+        return self.conn.execute("PRAGMA user_version").fetchone()[0]
+
+    def _migrate(self) -> None:
+        version = self.schema_version
+        if version > SCHEMA_VERSION:
+            raise ProjectError(
+                f"{self.path}: the project was made by a newer clusterqda "
+                f"(schema {version}, this one knows {SCHEMA_VERSION}); upgrade clusterqda"
+            )
+        for number in range(version, SCHEMA_VERSION):
+            with self.transaction():
+                for statement in _statements(MIGRATIONS[number]):
+                    self.conn.execute(statement)
+                self.conn.execute(f"PRAGMA user_version = {number + 1}")
+
+    @contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        """Run a block as one transaction; nested blocks join the outer one."""
+        if self._depth:
+            self._depth += 1
+            try:
+                yield self.conn
+            finally:
+                self._depth -= 1
+            return
+        self.conn.execute("BEGIN IMMEDIATE")
+        self._depth = 1
+        try:
+            yield self.conn
+        except BaseException:
+            self.conn.execute("ROLLBACK")
+            raise
+        else:
+            self.conn.execute("COMMIT")
+        finally:
+            self._depth = 0
+
+    # documents and units -------------------------------------------------
+
+    def document_index(self) -> dict[str, StoredDocument]:
+        """Return every stored document's id, path, hash and metadata."""
+        rows = self.conn.execute("SELECT doc_id, path, content_hash, metadata FROM documents")
+        return {r[0]: StoredDocument(r[0], r[1], r[2], json.loads(r[3])) for r in rows}
+
+    def insert_document(self, doc: ParsedDocument) -> None:
+        """Store a parsed document and its units."""
+        with self.transaction():
+            self.conn.execute(
+                "INSERT INTO documents (doc_id, path, content_hash, encoding, cluster, metadata,"
+                " original_text, text, ingested_at) VALUES (?,?,?,?,?,?,?,?,?)",
+                (
+                    doc.doc_id,
+                    doc.path,
+                    doc.content_hash,
+                    doc.encoding,
+                    doc.cluster,
+                    json.dumps(doc.metadata, ensure_ascii=False, sort_keys=True),
+                    doc.original_text,
+                    doc.text,
+                    _now(),
+                ),
+            )
+            self.conn.executemany(
+                'INSERT INTO units (unit_id, doc_id, turn, speaker, is_interviewer, start, "end",'
+                " timestamp, text, match_text) VALUES (?,?,?,?,?,?,?,?,?,?)",
+                (
+                    (
+                        f"{doc.doc_id}#{t.turn}",
+                        doc.doc_id,
+                        t.turn,
+                        t.speaker,
+                        int(t.is_interviewer),
+                        t.start,
+                        t.end,
+                        t.timestamp,
+                        doc.text[t.start : t.end],
+                        None
+                        if (m := doc.match_text[t.start : t.end]) == doc.text[t.start : t.end]
+                        else m,
+                    )
+                    for t in doc.turns
+                ),
+            )
+
+    def replace_document(self, doc: ParsedDocument) -> None:
+        """Replace a changed document; its units, tokens (and later codings) go with it."""
+        with self.transaction():
+            self.conn.execute("DELETE FROM documents WHERE doc_id = ?", (doc.doc_id,))
+            self.insert_document(doc)
+
+    def update_document_metadata(self, doc: ParsedDocument) -> None:
+        """Update the path, cluster and metadata of an unchanged document."""
+        with self.transaction():
+            self.conn.execute(
+                "UPDATE documents SET path = ?, cluster = ?, metadata = ? WHERE doc_id = ?",
+                (
+                    doc.path,
+                    doc.cluster,
+                    json.dumps(doc.metadata, ensure_ascii=False, sort_keys=True),
+                    doc.doc_id,
+                ),
+            )
+
+    def documents(self) -> pd.DataFrame:
+        """Return one row per document (without its text)."""
+        frame = pd.read_sql_query(
+            "SELECT doc_id, path, cluster, encoding, content_hash, metadata, ingested_at"
+            " FROM documents ORDER BY cluster, doc_id",
+            self.conn,
+        )
+        frame["metadata"] = frame["metadata"].map(json.loads)
+        return frame
+
+    def document_text(self, doc_id: str) -> tuple[str, str]:
+        """Return a document's original and normalised text."""
+        row = self.conn.execute(
+            "SELECT original_text, text FROM documents WHERE doc_id = ?", (doc_id,)
+        ).fetchone()
+        if row is None:
+            raise ProjectError(f"no document with id '{doc_id}' in this project")
+        return row[0], row[1]
+
+    def units(self) -> pd.DataFrame:
+        """Return every unit with its document's cluster, in document and turn order."""
+        return pd.read_sql_query(
+            "SELECT u.unit_id, u.doc_id, d.cluster, u.turn, u.speaker, u.is_interviewer,"
+            ' u.start, u."end", u.timestamp, u.text'
+            " FROM units u JOIN documents d USING (doc_id) ORDER BY d.cluster, u.doc_id, u.turn",
+            self.conn,
+        ).astype({"is_interviewer": bool})
+
+    # segmentation cache -------------------------------------------------
+
+    def register_dictionary(self, dict_version: str, words: int) -> None:
+        """Record a user dictionary version."""
+        with self.transaction():
+            self.conn.execute(
+                "INSERT OR IGNORE INTO dictionaries VALUES (?,?,?)", (dict_version, words, _now())
+            )
+
+    def units_to_segment(
+        self, dict_version: str, after_rowid: int = 0, limit: int = 2000
+    ) -> list[tuple[int, str, str]]:
+        """Return (rowid, unit_id, matching text) of units with no tokens for this dictionary."""
+        return self.conn.execute(
+            "SELECT u.rowid, u.unit_id, COALESCE(u.match_text, u.text) FROM units u"
+            " WHERE u.rowid > ? AND NOT EXISTS (SELECT 1 FROM tokens t"
+            " WHERE t.unit_id = u.unit_id AND t.dict_version = ?)"
+            " ORDER BY u.rowid LIMIT ?",
+            (after_rowid, dict_version, limit),
+        ).fetchall()
+
+    def count_unsegmented(self, dict_version: str) -> tuple[int, int]:
+        """Return how many units, and characters, still need tokens for this dictionary."""
+        row = self.conn.execute(
+            "SELECT COUNT(*), COALESCE(SUM(LENGTH(u.text)), 0) FROM units u WHERE NOT EXISTS"
+            " (SELECT 1 FROM tokens t WHERE t.unit_id = u.unit_id AND t.dict_version = ?)",
+            (dict_version,),
+        ).fetchone()
+        return row[0], row[1]
+
+    def save_tokens(self, dict_version: str, rows: Iterable[tuple[str, str]]) -> None:
+        """Store JSON token lists for (unit_id, tokens_json) pairs."""
+        with self.transaction():
+            self.conn.executemany(
+                "INSERT OR REPLACE INTO tokens (unit_id, dict_version, tokens) VALUES (?,?,?)",
+                ((unit_id, dict_version, tokens) for unit_id, tokens in rows),
+            )
+
+    def drop_tokens_except(self, dict_version: str) -> int:
+        """Delete cached tokens made with other dictionaries; return how many."""
+        with self.transaction():
+            return self.conn.execute(
+                "DELETE FROM tokens WHERE dict_version != ?", (dict_version,)
+            ).rowcount
+
+    def tokens(self, dict_version: str) -> dict[str, list[str]]:
+        """Return the cached tokens of every unit for a dictionary version."""
+        rows = self.conn.execute(
+            "SELECT unit_id, tokens FROM tokens WHERE dict_version = ?", (dict_version,)
+        )
+        return {unit_id: json.loads(tokens) for unit_id, tokens in rows}
+
+    # summaries ------------------------------------------------------------
+
+    def status(self, dict_version: str | None = None) -> pd.DataFrame:
+        """Return per-document counts: units, interviewee units, characters, segmented units."""
+        return pd.read_sql_query(
+            "SELECT d.cluster, d.doc_id, d.encoding,"
+            " json_extract(d.metadata, '$.role') AS role,"
+            " COUNT(u.unit_id) AS units,"
+            " COALESCE(SUM(1 - u.is_interviewer), 0) AS interviewee_units,"
+            " COALESCE(SUM(LENGTH(u.text)), 0) AS chars,"
+            " (SELECT COUNT(*) FROM tokens t JOIN units v ON v.unit_id = t.unit_id"
+            "   WHERE v.doc_id = d.doc_id AND t.dict_version = ?) AS segmented"
+            " FROM documents d LEFT JOIN units u ON u.doc_id = d.doc_id"
+            " GROUP BY d.doc_id ORDER BY d.cluster, d.doc_id",
+            self.conn,
+            params=(dict_version or "",),
+        )
+
+
+def _statements(script: str) -> list[str]:
+    return [s.strip() for s in script.split(";") if s.strip()]

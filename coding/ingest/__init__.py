@@ -94,9 +94,10 @@ def parse_document(
     view = match_view(text)
     if traditional_share(text, view) > TRADITIONAL_THRESHOLD:
         metadata.setdefault("script", "traditional")
+    # Cluster names group documents, so one spelling: the Simplified form.
     cluster = metadata.get("cluster") or default_cluster
-    if cluster and "cluster" not in metadata:
-        metadata["cluster"] = cluster
+    if cluster:
+        metadata["cluster"] = cluster = match_view(str(cluster).strip())
     return ParsedDocument(
         doc_id=str(metadata.get("id") or path.stem),
         path=str(path),

@@ -17,7 +17,7 @@ FULLWIDTH_TABLE = str.maketrans(_FULLWIDTH, _HALFWIDTH)
 
 def normalise(text: str) -> str:
     """Return the canonical text that all offsets index: NFC, LF line endings, no BOM."""
-    text = text.removeprefix("\ufeff")
+    text = text.lstrip("\ufeff")
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     return unicodedata.normalize("NFC", text)
 

@@ -6,6 +6,7 @@ import re
 import unicodedata
 from collections import Counter
 
+from coding.ingest.normalize import match_view
 from coding.model import Turn
 
 _TS = r"\d{1,2}:\d{2}(?::\d{2})?"
@@ -73,10 +74,16 @@ _SPEECH_ENDINGS = (
     "講",
 )
 MAX_UNKNOWN_LABEL = 8
+# A label ending in a title names a person even when that person speaks only once.
+_TITLE_ENDINGS = (
+    "会长", "秘书长", "书记", "主任", "局长", "科长", "镇长", "区长", "县长", "村长", "社长",
+    "老板", "老总", "经理", "董事长", "厂长", "行长", "校长", "老师", "教授", "博士",
+    "研究员", "先生", "女士", "师傅", "阿姨", "大姐", "大哥",
+)  # fmt: skip
 
 
 def _fold(label: str) -> str:
-    return unicodedata.normalize("NFKC", label).strip().lower()
+    return match_view(unicodedata.normalize("NFKC", label).strip().lower())
 
 
 def _names(value: object) -> set[str]:
@@ -90,9 +97,11 @@ def _is_speaker(label: str, count: int, known: set[str]) -> bool:
     folded = _fold(label)
     if folded in known or folded in INTERVIEWER_LABELS or folded in INTERVIEWEE_LABELS:
         return True
-    if folded.isdigit() or len(label) > MAX_UNKNOWN_LABEL or count < 2:
+    if folded.isdigit() or len(label) > MAX_UNKNOWN_LABEL:
         return False
-    return not (len(label) > 1 and label.endswith(_SPEECH_ENDINGS))
+    if folded.endswith(_TITLE_ENDINGS):
+        return True
+    return count >= 2 and not (len(label) > 1 and label.endswith(_SPEECH_ENDINGS))
 
 
 def find_turns(text: str, body_start: int, metadata: dict) -> list[Turn]:

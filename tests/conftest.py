@@ -1,0 +1,50 @@
+"""Shared fixtures: real files under tests/data, fresh projects, the CLI runner."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from coding.project import SAMPLE_CORPORA, init_project, open_project
+
+DATA = Path(__file__).parent / "data"
+GOOD = DATA / "ingest" / "good"
+BAD = DATA / "ingest" / "bad"
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    """Return a freshly initialised, empty project folder."""
+    init_project(tmp_path / "proj")
+    return tmp_path / "proj"
+
+
+@pytest.fixture
+def store(project: Path):
+    """Return an open store of an empty project."""
+    with open_project(project) as s:
+        yield s
+
+
+@pytest.fixture
+def runner() -> CliRunner:
+    """Return a CLI runner that keeps stdout and stderr apart."""
+    return CliRunner()
+
+
+@pytest.fixture(scope="session")
+def sample_project(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Build the demo project from the bundled sample corpora once per test session."""
+    from coding.demo import run_demo
+
+    root = tmp_path_factory.mktemp("sample") / "proj"
+    run_demo(root)
+    return root
+
+
+@pytest.fixture(scope="session")
+def sample_corpora() -> Path:
+    """Return the bundled sample corpora folder."""
+    return SAMPLE_CORPORA

@@ -1,0 +1,167 @@
+"""Ingesting into the project store: metadata, re-ingest, transactions, bad input."""
+
+import shutil
+
+import pytest
+
+from coding.errors import DuplicateDocumentError, FrontMatterError, InputError, ManifestError
+from coding.ingest import ingest
+from coding.ingest.manifest import read_manifest
+from tests.conftest import BAD, DATA, GOOD
+
+
+def count(store, table):
+    return store.conn.execute(f"SELECT COUNT(*) FROM {table}").fetchone()[0]
+
+
+def test_folder_ingest_stores_every_format(store):
+    report = ingest(store, [GOOD], manifest=GOOD / "manifest.csv")
+    docs = store.documents().set_index("doc_id")
+    assert len(report.added) == 13
+    assert docs.loc["gbk", "encoding"] == "gb18030"
+    assert docs.loc["big5", "encoding"] == "big5"
+    assert docs.loc["docx", "encoding"] == "docx"
+    assert docs.loc["bomcrlf", "encoding"] == "utf-8-sig"
+    assert count(store, "units") == report.units
+
+
+def test_unit_text_is_a_slice_of_the_normalised_document(store):
+    ingest(store, [GOOD], manifest=GOOD / "manifest.csv")
+    for doc_id, group in store.units().groupby("doc_id"):
+        _, text = store.document_text(doc_id)
+        for unit in group.itertuples():
+            assert text[unit.start : unit.end] == unit.text
+
+
+def test_original_text_is_kept_for_quotations(store):
+    ingest(store, [GOOD / "big5_traditional.txt"])
+    original, text = store.document_text("big5")
+    assert "開發燈具" in original and "開發燈具" in text
+    view = store.conn.execute(
+        "SELECT match_text FROM units WHERE unit_id = 'big5#2'"
+    ).fetchone()[0]
+    assert view == "不少，我们跟本地厂商合作开发灯具。"
+
+
+def test_manifest_supplies_metadata_and_front_matter_wins(store):
+    report = ingest(store, [GOOD], manifest=GOOD / "manifest.csv")
+    docs = store.documents().set_index("doc_id")
+    village = docs.loc["village-01"]
+    assert village["cluster"] == "大沥铝型材"
+    assert village["metadata"]["role"] == "ACT.TOWNCORP"
+    assert docs.loc["qa-full", "cluster"] == "测试集群"
+    assert any("manifest says '另一个集群'" in w for w in report.warnings)
+
+
+def test_default_cluster_only_fills_gaps(store):
+    ingest(store, [GOOD / "no_frontmatter.txt", GOOD / "gbk.txt"], cluster="默认集群")
+    docs = store.documents().set_index("doc_id")
+    assert docs.loc["no_frontmatter", "cluster"] == "默认集群"
+    assert docs.loc["gbk", "cluster"] == "测试集群"
+
+
+def test_reingest_unchanged_does_nothing(store):
+    ingest(store, [GOOD])
+    before = store.conn.execute("SELECT group_concat(ingested_at) FROM documents").fetchone()
+    again = ingest(store, [GOOD])
+    assert again.added == again.replaced == again.updated == []
+    assert len(again.unchanged) == 13
+    after = store.conn.execute("SELECT group_concat(ingested_at) FROM documents").fetchone()
+    assert before == after
+
+
+def test_changed_file_replaces_its_units_and_tokens(store, tmp_path):
+    from coding.segment import segment_project
+
+    path = tmp_path / "t.txt"
+    path.write_text("---\nid: t\n---\n问：一\n答：二\n问：三\n答：四\n", encoding="utf-8")
+    ingest(store, [path])
+    segment_project(store, engine="jieba")
+    assert count(store, "tokens") == 4
+    path.write_text("---\nid: t\n---\n问：一\n答：改了\n", encoding="utf-8")
+    report = ingest(store, [path])
+    assert report.replaced == ["t"]
+    assert store.units()["text"].tolist() == ["一", "改了"]
+    assert count(store, "tokens") == 0
+
+
+def test_metadata_only_change_keeps_units(store, tmp_path):
+    path = tmp_path / "t.txt"
+    path.write_text("问：一\n答：二\n", encoding="utf-8")
+    ingest(store, [path])
+    report = ingest(store, [path], cluster="新集群")
+    assert report.updated == ["t"]
+    assert store.documents()["cluster"].tolist() == ["新集群"]
+    assert count(store, "units") == 2
+
+
+@pytest.mark.parametrize(
+    ("name", "error"),
+    [
+        ("empty.txt", InputError),
+        ("binary.txt", InputError),
+        ("undecodable.txt", InputError),
+        ("bad_yaml.txt", FrontMatterError),
+        ("unclosed.txt", FrontMatterError),
+        ("corrupt.docx", InputError),
+        ("frontmatter_only.txt", InputError),
+    ],
+)
+def test_one_bad_file_stores_nothing(store, tmp_path, name, error):
+    folder = tmp_path / "corpus"
+    folder.mkdir()
+    for good in ("gbk.txt", "qa_fullwidth.txt", "word.docx"):
+        shutil.copy(GOOD / good, folder / good)
+    shutil.copy(BAD / name, folder / ("zz_" + name))  # read last, after good files
+    with pytest.raises(error) as info:
+        ingest(store, [folder], workers=1)
+    assert str(info.value).startswith(str(folder / ("zz_" + name)))
+    assert count(store, "documents") == 0
+    assert count(store, "units") == 0
+
+
+def test_parallel_ingest_matches_serial(project, tmp_path, monkeypatch):
+    import coding.ingest as ingest_module
+    from coding.project import open_project
+
+    monkeypatch.setattr(ingest_module, "PARALLEL_MIN_FILES", 2)
+    with open_project(project) as store:
+        ingest(store, [GOOD], workers=2)
+        parallel = store.units()
+    serial_project = tmp_path / "serial"
+    from coding.project import init_project
+
+    init_project(serial_project)
+    with open_project(serial_project) as store:
+        ingest(store, [GOOD], workers=1)
+        serial = store.units()
+    assert parallel.equals(serial)
+
+
+def test_duplicate_ids_are_refused(store):
+    with pytest.raises(DuplicateDocumentError, match="document id 'same' is also used by"):
+        ingest(store, [DATA / "ingest" / "dup"])
+    assert count(store, "documents") == 0
+
+
+def test_missing_path(store, tmp_path):
+    with pytest.raises(InputError, match="no such file or folder"):
+        ingest(store, [tmp_path / "nowhere"])
+
+
+def test_folder_without_transcripts(store, tmp_path):
+    (tmp_path / "notes.csv").write_text("a,b\n", encoding="utf-8")
+    with pytest.raises(InputError, match="no .txt, .md or .docx transcripts found"):
+        ingest(store, [tmp_path])
+
+
+def test_manifest_row_naming_a_missing_file():
+    with pytest.raises(ManifestError) as info:
+        read_manifest(DATA / "ingest" / "manifest" / "missing_file.csv")
+    assert info.value.line == 3
+    assert "names 'missing.txt', which does not exist" in str(info.value)
+
+
+def test_manifest_without_file_column_lists_its_columns():
+    with pytest.raises(ManifestError, match="its columns are: 文件名, 编号"):
+        read_manifest(DATA / "ingest" / "manifest" / "no_file_column.csv")

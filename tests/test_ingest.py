@@ -37,9 +37,7 @@ def test_original_text_is_kept_for_quotations(store):
     ingest(store, [GOOD / "big5_traditional.txt"])
     original, text = store.document_text("big5")
     assert "開發燈具" in original and "開發燈具" in text
-    view = store.conn.execute(
-        "SELECT match_text FROM units WHERE unit_id = 'big5#2'"
-    ).fetchone()[0]
+    view = store.conn.execute("SELECT match_text FROM units WHERE unit_id = 'big5#2'").fetchone()[0]
     assert view == "不少，我们跟本地厂商合作开发灯具。"
 
 

@@ -32,8 +32,11 @@ def test_blank_line_layout_keeps_paragraphs_in_one_turn():
 def test_named_speakers_interviewer_from_metadata_and_reported_speech():
     _, turns = turns_of("interviewer_named.md")
     assert [(s, i) for s, i, _ in turns] == [
-        ("王研究员", True), ("李会长", False), ("王研究员", True),
-        ("李会长", False), ("张秘书长", False),
+        ("王研究员", True),
+        ("李会长", False),
+        ("王研究员", True),
+        ("李会长", False),
+        ("张秘书长", False),
     ]
     # "他说：" inside an answer is reported speech, not a new speaker
     assert turns[3][2] == "零三年。那个时候，他说：不搞不行了。"
@@ -42,22 +45,34 @@ def test_named_speakers_interviewer_from_metadata_and_reported_speech():
 def test_visitor_labels():
     _, turns = turns_of("visitor_labels.txt")
     assert [(s, i) for s, i, _ in turns] == [
-        ("访谈者", True), ("受访者", False), ("访谈者", True), ("受访者", False),
+        ("访谈者", True),
+        ("受访者", False),
+        ("访谈者", True),
+        ("受访者", False),
     ]
 
 
 def test_three_timestamp_styles():
     doc, turns = turns_of("timestamps.txt")
     assert [t.timestamp for t in doc.turns] == [
-        "00:01:05", "00:01:09", "00:02:10", "00:02:15", "00:03", "00:04",
+        "00:01:05",
+        "00:01:09",
+        "00:02:10",
+        "00:02:15",
+        "00:03",
+        "00:04",
     ]
     assert turns[1] == ("答", False, "二十年了吧。")
 
 
 def test_mixed_colons():
     _, turns = turns_of("mixed_colons.txt")
-    assert [t for _, _, t in turns] == ["价格战打得厉害吗？", "厉害，去年亏了。",
-                                        "那协会管不管？", "管不了，没人听。"]
+    assert [t for _, _, t in turns] == [
+        "价格战打得厉害吗？",
+        "厉害，去年亏了。",
+        "那协会管不管？",
+        "管不了，没人听。",
+    ]
 
 
 def test_fullwidth_labels_and_ascii():

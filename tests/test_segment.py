@@ -1,0 +1,138 @@
+"""Segmentation: user dictionary, cache and versions, rjieba equality, spaCy pipeline."""
+
+import json
+
+import pytest
+
+import coding.segment as segment_module
+from coding.errors import SegmenterError
+from coding.ingest import ingest
+from coding.segment import (
+    Segmenter,
+    engines_agree,
+    parse_word_list,
+    rjieba_available,
+    segment_project,
+    spacy_pipeline,
+    user_dictionary,
+)
+from tests.conftest import GOOD
+
+needs_rjieba = pytest.mark.skipif(
+    not rjieba_available(), reason="rjieba is not installed (pip install -e '.[dev]' adds it)"
+)
+SENTENCE = "嗯，那个，后来花卉协会牵头搞了个花卉市场，龙头企业跟检测中心搞产学研，ＯＫ 2015年\n对。"
+
+
+def test_tokens_join_back_to_the_text():
+    tokens = Segmenter(user_dictionary()).cut(SENTENCE)
+    assert "".join(tokens) == SENTENCE
+
+
+def test_domain_words_stay_whole():
+    tokens = Segmenter(user_dictionary()).cut(SENTENCE)
+    for word in ("花卉协会", "花卉市场", "龙头企业", "检测中心", "产学研"):
+        assert word in tokens
+
+
+def test_extra_terms_change_tokens_and_version():
+    base = user_dictionary()
+    plus = user_dictionary(["牵头搞"])
+    assert base.version != plus.version
+    assert "牵头搞" not in Segmenter(base).cut(SENTENCE)
+    assert "牵头搞" in Segmenter(plus).cut(SENTENCE)
+
+
+def test_word_list_errors_name_the_line():
+    with pytest.raises(SegmenterError, match="words.txt, line 2"):
+        parse_word_list("协会\n行业 协会 5\n", "words.txt")
+
+
+def test_unknown_engine():
+    with pytest.raises(SegmenterError, match="unknown segmentation engine"):
+        Segmenter(user_dictionary(), "ltp")
+
+
+@needs_rjieba
+def test_rjieba_cuts_the_sample_corpora_exactly_like_jieba(sample_corpora):
+    from coding.ingest import collect_files, parse_document
+
+    texts = []
+    for path in collect_files([sample_corpora]):
+        doc = parse_document(path)
+        texts += [doc.match_text[t.start : t.end] for t in doc.turns]
+    compared, differ = engines_agree(user_dictionary(), texts)
+    assert compared > 300
+    assert differ == 0
+
+
+def test_segment_is_incremental(store):
+    ingest(store, [GOOD])
+    first = segment_project(store, engine="jieba")
+    assert first.units == store.conn.execute("SELECT COUNT(*) FROM units").fetchone()[0]
+    again = segment_project(store, engine="jieba")
+    assert again.units == 0
+
+
+def test_new_dictionary_resegments_and_drops_old_tokens(store):
+    ingest(store, [GOOD])
+    segment_project(store, engine="jieba")
+    new = user_dictionary(["设备借来借去"])
+    report = segment_project(store, dictionary=new, engine="jieba")
+    assert report.units > 0
+    versions = {r[0] for r in store.conn.execute("SELECT DISTINCT dict_version FROM tokens")}
+    assert versions == {new.version}
+    tokens = store.tokens(new.version)
+    assert "设备借来借去" in tokens["qa-full#2"]
+
+
+def test_tokens_segment_the_matching_view(store):
+    ingest(store, [GOOD / "big5_traditional.txt"])
+    segment_project(store, engine="jieba")
+    tokens = store.tokens(user_dictionary().version)["big5#2"]
+    assert "".join(tokens) == "不少，我们跟本地厂商合作开发灯具。"
+
+
+def test_parallel_segmentation_matches_serial(store, monkeypatch):
+    ingest(store, [GOOD])
+    serial = {uid: Segmenter(user_dictionary()).cut(t) for uid, t in _unit_views(store)}
+    monkeypatch.setattr(segment_module, "PARALLEL_MIN_CHARS", 1)
+    monkeypatch.setattr(segment_module, "BATCH_UNITS", 5)
+    seen = []
+    report = segment_project(
+        store, engine="jieba", workers=2, progress=lambda d, t: seen.append((d, t))
+    )
+    assert store.tokens(report.dict_version) == serial
+    assert seen[-1][0] == seen[-1][1] == report.chars
+
+
+def _unit_views(store):
+    return store.conn.execute("SELECT unit_id, COALESCE(match_text, text) FROM units").fetchall()
+
+
+def test_auto_engine_falls_back_to_jieba_when_engines_disagree(monkeypatch):
+    monkeypatch.setattr(segment_module, "rjieba_available", lambda: True)
+    monkeypatch.setattr(segment_module, "engines_agree", lambda d, s: (3, 1))
+    assert segment_module.choose_engine(user_dictionary(), ["a", "b", "c"]) == "jieba"
+
+
+@needs_rjieba
+def test_auto_engine_prefers_identical_rjieba():
+    assert segment_module.choose_engine(user_dictionary(), [SENTENCE]) == "rjieba"
+
+
+def test_spacy_pipeline_uses_the_same_tokens():
+    nlp = spacy_pipeline()
+    doc = nlp(SENTENCE)
+    # spaCy turns a single space after a token into that token's trailing space
+    expected = [t for t in Segmenter(user_dictionary()).cut(SENTENCE) if t != " "]
+    assert [t.text for t in doc] == expected
+    assert doc.text == SENTENCE
+    assert nlp.lang == "zh"
+
+
+def test_cached_tokens_are_json_lists(store):
+    ingest(store, [GOOD / "qa_fullwidth.txt"])
+    segment_project(store, engine="jieba")
+    raw = store.conn.execute("SELECT tokens FROM tokens LIMIT 1").fetchone()[0]
+    assert isinstance(json.loads(raw), list)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import operator
+import re
 import unicodedata
 from functools import lru_cache
 
@@ -13,6 +15,7 @@ _FULLWIDTH = (
 )
 _HALFWIDTH = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz%+-@#&_./"
 FULLWIDTH_TABLE = str.maketrans(_FULLWIDTH, _HALFWIDTH)
+_HAN = re.compile(r"[\u4e00-\u9fff]")
 
 
 def normalise(text: str) -> str:
@@ -51,9 +54,8 @@ def match_view(text: str) -> str:
 
 def traditional_share(text: str, view: str) -> float:
     """Return the share of Han characters that the Simplified view changed."""
-    han = changed = 0
-    for a, b in zip(text, view, strict=True):
-        if "\u4e00" <= a <= "\u9fff":
-            han += 1
-            changed += a != b
+    if text == view:
+        return 0.0
+    han = len(_HAN.findall(text))
+    changed = sum(map(operator.ne, _HAN.findall(text), _HAN.findall(view)))
     return changed / han if han else 0.0

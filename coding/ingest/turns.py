@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections import Counter
+from functools import lru_cache
 
 from coding.ingest.normalize import match_view
 from coding.model import Turn
@@ -82,6 +83,7 @@ _TITLE_ENDINGS = (
 )  # fmt: skip
 
 
+@lru_cache(maxsize=4096)
 def _fold(label: str) -> str:
     return match_view(unicodedata.normalize("NFKC", label).strip().lower())
 

@@ -133,7 +133,8 @@ def ingest(
     out.print(
         f"{len(report.added)} added, {len(report.replaced)} replaced, "
         f"{len(report.updated)} metadata updated, {len(report.unchanged)} unchanged; "
-        f"{report.units} units stored."
+        f"{report.units} units stored"
+        + (f", {report.segmented} segmented with {report.engine}." if report.engine else ".")
     )
     for doc_id in report.replaced:
         out.print(f"Replaced {doc_id}: its units changed (re-run 'clusterqda segment').")

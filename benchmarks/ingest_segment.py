@@ -80,17 +80,16 @@ def run_pipeline(folder: Path, engine: str, workers: int | None) -> dict:
         init_project(tmp)
         with open_project(tmp) as store:
             started = time.perf_counter()
-            ingested = ingest(store, [folder], workers=workers)
+            ingested = ingest(store, [folder], workers=workers, engine=engine)
             middle = time.perf_counter()
             segmented = segment_project(store, engine=engine, workers=workers)
             ended = time.perf_counter()
     own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     kids = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
     return {
-        "engine": segmented.engine,
-        "chars": segmented.chars,
+        "engine": ingested.engine,
         "documents": len(ingested.added),
-        "units": segmented.units,
+        "units": ingested.segmented + segmented.units,
         "ingest_s": middle - started,
         "segment_s": ended - middle,
         "total_s": ended - started,
@@ -110,7 +109,9 @@ def in_child(folder: Path, engine: str, workers: int | None) -> dict:
     )
     out = subprocess.run(
         [sys.executable, "-c", code, str(ROOT), str(folder), engine, str(workers)],
-        check=True, capture_output=True, text=True,
+        check=True,
+        capture_output=True,
+        text=True,
     )
     return json.loads(out.stdout.strip().splitlines()[-1])
 
@@ -127,13 +128,17 @@ def main() -> None:
         big, small = Path(tmp) / "big", Path(tmp) / "small"
         size = build_corpus(big, args.mb)
         small_size = build_corpus(small, args.mb / 4)
-        print(f"corpus: {size / 1e6:.1f} MB in {len(list(big.glob('*.txt')))} files; "
-              f"small corpus {small_size / 1e6:.1f} MB; cores: {os.cpu_count()}")
+        print(
+            f"corpus: {size / 1e6:.1f} MB in {len(list(big.glob('*.txt')))} files; "
+            f"small corpus {small_size / 1e6:.1f} MB; cores: {os.cpu_count()}"
+        )
         chars, seconds = baseline(big)
         small_chars = sum(len(t) for t in corpus_texts(small))
         base = chars / seconds
-        print(f"baseline jieba.lcut, 1 process: {chars:,} chars in {seconds:.1f} s "
-              f"= {base / 1e6:.2f} M chars/s")
+        print(
+            f"baseline jieba.lcut, 1 process: {chars:,} chars in {seconds:.1f} s "
+            f"= {base / 1e6:.2f} M chars/s"
+        )
         engines = ["jieba"] + (["rjieba"] if rjieba_available() else [])
         for engine in engines:
             for label, folder in (("full", big), ("quarter", small)):

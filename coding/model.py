@@ -27,11 +27,22 @@ class ParsedDocument:
     encoding: str
     cluster: str | None
     metadata: dict
-    original_text: str
+    original_text: str | None  # as decoded; None when normalising changed nothing
     text: str
-    match_text: str
+    match_text: str | None  # the matching view; None when equal to ``text``
     turns: list[Turn]
     warnings: list[str] = field(default_factory=list)
+    tokens: list[str] | None = None  # JSON token list per turn, when cut during ingest
+
+    @property
+    def view(self) -> str:
+        """Return the matching view (same length as ``text``)."""
+        return self.text if self.match_text is None else self.match_text
+
+    def unit_views(self) -> list[str]:
+        """Return the matching view of each turn."""
+        view = self.view
+        return [view[t.start : t.end] for t in self.turns]
 
 
 @dataclass
@@ -44,6 +55,9 @@ class IngestReport:
     unchanged: list[str] = field(default_factory=list)
     units: int = 0
     chars: int = 0
+    segmented: int = 0
+    engine: str | None = None
+    dict_version: str | None = None
     warnings: list[str] = field(default_factory=list)
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Executor, Future
@@ -22,3 +23,8 @@ def bounded_map(
             yield pending.popleft().result()
     while pending:
         yield pending.popleft().result()
+
+
+def default_workers() -> int:
+    """Return one worker per core plus one: the parent spends much of its time writing."""
+    return min((os.cpu_count() or 1) + 1, 9)

@@ -5,7 +5,6 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-import os
 import time
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
@@ -17,7 +16,7 @@ import jieba
 
 from coding.errors import SegmenterError
 from coding.model import SegmentReport
-from coding.parallel import bounded_map
+from coding.parallel import bounded_map, default_workers
 from coding.store import Store
 
 jieba.setLogLevel(logging.WARNING)
@@ -117,6 +116,29 @@ class Segmenter:
         """Return the tokens of ``text``; joined, they give ``text`` back."""
         return self._cut(text)
 
+    def cut_many(self, texts: list[str]) -> list[list[str]]:
+        """Cut several texts at once; the same tokens as ``cut`` on each, with less overhead.
+
+        jieba never joins a line break to a neighbour, so the texts are cut as
+        one string joined by newlines and the tokens dealt back by length.
+        """
+        tokens = self._cut("\n".join(texts))
+        out: list[list[str]] = []
+        it = iter(tokens)
+        for i, text in enumerate(texts):
+            own: list[str] = []
+            need = len(text)
+            while need > 0:
+                token = next(it, None)
+                if token is None or len(token) > need:
+                    return [self._cut(t) for t in texts]  # boundary not kept: be safe
+                own.append(token)
+                need -= len(token)
+            out.append(own)
+            if i < len(texts) - 1 and next(it, None) != "\n":
+                return [self._cut(t) for t in texts]
+        return out
+
 
 @lru_cache(maxsize=4)
 def get_segmenter(dictionary: UserDictionary, engine: str) -> Segmenter:
@@ -157,10 +179,13 @@ def _init_worker(dictionary: UserDictionary, engine: str) -> None:
 def _cut_batch(batch: list[tuple[str, str]]) -> tuple[list[tuple[str, str]], int]:
     assert _WORKER is not None
     seg = get_segmenter(*_WORKER)
-    return [(uid, _dump(seg.cut(text))) for uid, text in batch], sum(len(t) for _, t in batch)
+    cut = seg.cut_many([text for _, text in batch])
+    rows = [(uid, tokens_json(tokens)) for (uid, _), tokens in zip(batch, cut, strict=True)]
+    return rows, sum(len(text) for _, text in batch)
 
 
-def _dump(tokens: list[str]) -> str:
+def tokens_json(tokens: list[str]) -> str:
+    """Return the compact JSON form tokens are cached in."""
     return json.dumps(tokens, ensure_ascii=False, separators=(",", ":"))
 
 
@@ -195,7 +220,7 @@ def segment_project(
     if units == 0:
         return report
     get_segmenter(dictionary, chosen)  # build once here; forked workers inherit it
-    workers = workers or min(os.cpu_count() or 1, 8)
+    workers = workers or default_workers()
     _init_worker(dictionary, chosen)
     if workers > 1 and chars >= PARALLEL_MIN_CHARS:
         with ProcessPoolExecutor(workers, initializer=_init_worker, initargs=_WORKER) as pool:

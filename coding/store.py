@@ -26,7 +26,7 @@ MIGRATIONS: list[str] = [
         encoding      TEXT NOT NULL,
         cluster       TEXT,
         metadata      TEXT NOT NULL DEFAULT '{}',
-        original_text TEXT NOT NULL,
+        original_text TEXT,
         text          TEXT NOT NULL,
         ingested_at   TEXT NOT NULL
     );
@@ -44,7 +44,6 @@ MIGRATIONS: list[str] = [
         UNIQUE (doc_id, turn),
         CHECK (start <= "end")
     );
-    CREATE INDEX units_doc ON units(doc_id);
     CREATE TABLE dictionaries (
         dict_version TEXT PRIMARY KEY,
         words        INTEGER NOT NULL,
@@ -55,7 +54,7 @@ MIGRATIONS: list[str] = [
         dict_version TEXT NOT NULL,
         tokens       TEXT NOT NULL,
         PRIMARY KEY (unit_id, dict_version)
-    ) WITHOUT ROWID;
+    );
     """,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
@@ -89,6 +88,8 @@ class Store:
             self.conn.execute("PRAGMA journal_mode=WAL")
             self.conn.execute("PRAGMA foreign_keys=ON")
             self.conn.execute("PRAGMA synchronous=NORMAL")
+            # A larger page cache lets a big ingest transaction spill to the WAL less often.
+            self.conn.execute("PRAGMA cache_size=-65536")
             self._migrate()
         except sqlite3.DatabaseError as exc:
             self.conn.close()
@@ -151,8 +152,8 @@ class Store:
         rows = self.conn.execute("SELECT doc_id, path, content_hash, metadata FROM documents")
         return {r[0]: StoredDocument(r[0], r[1], r[2], json.loads(r[3])) for r in rows}
 
-    def insert_document(self, doc: ParsedDocument) -> None:
-        """Store a parsed document and its units."""
+    def insert_document(self, doc: ParsedDocument, dict_version: str | None = None) -> None:
+        """Store a parsed document, its units and (if cut already) their tokens."""
         with self.transaction():
             self.conn.execute(
                 "INSERT INTO documents (doc_id, path, content_hash, encoding, cluster, metadata,"
@@ -164,6 +165,7 @@ class Store:
                     doc.encoding,
                     doc.cluster,
                     json.dumps(doc.metadata, ensure_ascii=False, sort_keys=True),
+                    # the decoded text is kept only where normalising changed it
                     doc.original_text,
                     doc.text,
                     _now(),
@@ -184,18 +186,26 @@ class Store:
                         t.timestamp,
                         doc.text[t.start : t.end],
                         None
-                        if (m := doc.match_text[t.start : t.end]) == doc.text[t.start : t.end]
+                        if (m := doc.view[t.start : t.end]) == doc.text[t.start : t.end]
                         else m,
                     )
                     for t in doc.turns
                 ),
             )
+            if doc.tokens is not None and dict_version:
+                self.conn.executemany(
+                    "INSERT INTO tokens (unit_id, dict_version, tokens) VALUES (?,?,?)",
+                    (
+                        (f"{doc.doc_id}#{t.turn}", dict_version, tokens)
+                        for t, tokens in zip(doc.turns, doc.tokens, strict=True)
+                    ),
+                )
 
-    def replace_document(self, doc: ParsedDocument) -> None:
+    def replace_document(self, doc: ParsedDocument, dict_version: str | None = None) -> None:
         """Replace a changed document; its units, tokens (and later codings) go with it."""
         with self.transaction():
             self.conn.execute("DELETE FROM documents WHERE doc_id = ?", (doc.doc_id,))
-            self.insert_document(doc)
+            self.insert_document(doc, dict_version)
 
     def update_document_metadata(self, doc: ParsedDocument) -> None:
         """Update the path, cluster and metadata of an unchanged document."""
@@ -223,7 +233,8 @@ class Store:
     def document_text(self, doc_id: str) -> tuple[str, str]:
         """Return a document's original and normalised text."""
         row = self.conn.execute(
-            "SELECT original_text, text FROM documents WHERE doc_id = ?", (doc_id,)
+            "SELECT COALESCE(original_text, text), text FROM documents WHERE doc_id = ?",
+            (doc_id,),
         ).fetchone()
         if row is None:
             raise ProjectError(f"no document with id '{doc_id}' in this project")

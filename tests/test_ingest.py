@@ -73,11 +73,11 @@ def test_changed_file_replaces_its_units_and_tokens(store, tmp_path):
 
     path = tmp_path / "t.txt"
     path.write_text("---\nid: t\n---\n问：一\n答：二\n问：三\n答：四\n", encoding="utf-8")
-    ingest(store, [path])
+    ingest(store, [path], segment=False)
     segment_project(store, engine="jieba")
     assert count(store, "tokens") == 4
     path.write_text("---\nid: t\n---\n问：一\n答：改了\n", encoding="utf-8")
-    report = ingest(store, [path])
+    report = ingest(store, [path], segment=False)
     assert report.replaced == ["t"]
     assert store.units()["text"].tolist() == ["一", "改了"]
     assert count(store, "tokens") == 0
@@ -163,3 +163,22 @@ def test_manifest_row_naming_a_missing_file():
 def test_manifest_without_file_column_lists_its_columns():
     with pytest.raises(ManifestError, match="its columns are: 文件名, 编号"):
         read_manifest(DATA / "ingest" / "manifest" / "no_file_column.csv")
+
+
+def test_ingest_cuts_new_units_like_segment_does(project, tmp_path):
+    from coding.project import init_project, open_project
+    from coding.segment import segment_project
+
+    with open_project(project) as store:
+        report = ingest(store, [GOOD], engine="jieba")
+        assert report.segmented == report.units == count(store, "units")
+        fused = store.tokens(report.dict_version)
+        assert segment_project(store, engine="jieba").units == 0
+        again = ingest(store, [GOOD], engine="jieba")
+        assert again.segmented == 0  # unchanged files are not cut again
+    init_project(tmp_path / "two")
+    with open_project(tmp_path / "two") as store:
+        ingest(store, [GOOD], segment=False)
+        assert count(store, "tokens") == 0
+        separate = segment_project(store, engine="jieba")
+        assert store.tokens(separate.dict_version) == fused

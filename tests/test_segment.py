@@ -3,6 +3,8 @@
 import json
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 import coding.segment as segment_module
 from coding.errors import SegmenterError
@@ -10,6 +12,7 @@ from coding.ingest import ingest
 from coding.segment import (
     Segmenter,
     engines_agree,
+    get_segmenter,
     parse_word_list,
     rjieba_available,
     segment_project,
@@ -60,14 +63,14 @@ def test_rjieba_cuts_the_sample_corpora_exactly_like_jieba(sample_corpora):
     texts = []
     for path in collect_files([sample_corpora]):
         doc = parse_document(path)
-        texts += [doc.match_text[t.start : t.end] for t in doc.turns]
+        texts += doc.unit_views()
     compared, differ = engines_agree(user_dictionary(), texts)
     assert compared > 300
     assert differ == 0
 
 
 def test_segment_is_incremental(store):
-    ingest(store, [GOOD])
+    ingest(store, [GOOD], segment=False)
     first = segment_project(store, engine="jieba")
     assert first.units == store.conn.execute("SELECT COUNT(*) FROM units").fetchone()[0]
     again = segment_project(store, engine="jieba")
@@ -75,7 +78,7 @@ def test_segment_is_incremental(store):
 
 
 def test_new_dictionary_resegments_and_drops_old_tokens(store):
-    ingest(store, [GOOD])
+    ingest(store, [GOOD], segment=False)
     segment_project(store, engine="jieba")
     new = user_dictionary(["设备借来借去"])
     report = segment_project(store, dictionary=new, engine="jieba")
@@ -87,14 +90,14 @@ def test_new_dictionary_resegments_and_drops_old_tokens(store):
 
 
 def test_tokens_segment_the_matching_view(store):
-    ingest(store, [GOOD / "big5_traditional.txt"])
+    ingest(store, [GOOD / "big5_traditional.txt"], segment=False)
     segment_project(store, engine="jieba")
     tokens = store.tokens(user_dictionary().version)["big5#2"]
     assert "".join(tokens) == "不少，我们跟本地厂商合作开发灯具。"
 
 
 def test_parallel_segmentation_matches_serial(store, monkeypatch):
-    ingest(store, [GOOD])
+    ingest(store, [GOOD], segment=False)
     serial = {uid: Segmenter(user_dictionary()).cut(t) for uid, t in _unit_views(store)}
     monkeypatch.setattr(segment_module, "PARALLEL_MIN_CHARS", 1)
     monkeypatch.setattr(segment_module, "BATCH_UNITS", 5)
@@ -132,7 +135,25 @@ def test_spacy_pipeline_uses_the_same_tokens():
 
 
 def test_cached_tokens_are_json_lists(store):
-    ingest(store, [GOOD / "qa_fullwidth.txt"])
+    ingest(store, [GOOD / "qa_fullwidth.txt"], segment=False)
     segment_project(store, engine="jieba")
     raw = store.conn.execute("SELECT tokens FROM tokens LIMIT 1").fetchone()[0]
     assert isinstance(json.loads(raw), list)
+
+
+@pytest.mark.parametrize("engine", ["jieba", pytest.param("rjieba", marks=needs_rjieba)])
+def test_cut_many_equals_cutting_each_text(engine, sample_corpora):
+    from coding.ingest import collect_files, parse_document
+
+    texts = ["", " ", "\n", "ok", "协会\n\n开会", "ＯＫ 2015年 ", "a b"]
+    for path in collect_files([sample_corpora])[:6]:
+        doc = parse_document(path)
+        texts += doc.unit_views()
+    seg = Segmenter(user_dictionary(), engine)
+    assert seg.cut_many(texts) == [seg.cut(t) for t in texts]
+
+
+@given(st.lists(st.text(alphabet="协会开会的了 \n\t,，。a1Ｑ", max_size=12), max_size=8))
+def test_cut_many_property(texts):
+    seg = get_segmenter(user_dictionary(), "jieba")
+    assert seg.cut_many(texts) == [seg.cut(t) for t in texts]

@@ -79,7 +79,7 @@ def test_fullwidth_labels_and_ascii():
     doc, turns = turns_of("fullwidth_ascii.txt")
     assert [(s, i) for s, i, _ in turns] == [("Ｑ", True), ("Ａ", False)]
     first = doc.turns[0]
-    assert doc.match_text[first.start : first.end] == "你们做OEM吗？"
+    assert doc.view[first.start : first.end] == "你们做OEM吗？"
 
 
 def test_traditional_labels_and_view():
@@ -87,7 +87,7 @@ def test_traditional_labels_and_view():
     assert [(s, i) for s, i, _ in turns][:2] == [("問", True), ("答", False)]
     assert turns[1][2] == "不少，我們跟本地廠商合作開發燈具。"
     second = doc.turns[1]
-    assert doc.match_text[second.start : second.end] == "不少，我们跟本地厂商合作开发灯具。"
+    assert doc.view[second.start : second.end] == "不少，我们跟本地厂商合作开发灯具。"
     assert doc.cluster == "测试集群"  # cluster names are kept in one (Simplified) spelling
     assert doc.metadata["script"] == "traditional"
 

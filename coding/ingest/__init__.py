@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import os
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
@@ -15,13 +14,24 @@ from coding.ingest.normalize import match_view, normalise, traditional_share
 from coding.ingest.read import SUPPORTED_SUFFIXES, read_file
 from coding.ingest.turns import find_turns
 from coding.model import IngestReport, ParsedDocument, Turn
-from coding.parallel import bounded_map
+from coding.parallel import bounded_map, default_workers
+from coding.segment import (
+    Segmenter,
+    UserDictionary,
+    choose_engine,
+    get_segmenter,
+    tokens_json,
+    user_dictionary,
+)
 from coding.store import Store
 
 __all__ = ["collect_files", "ingest", "parse_document"]
 
 # Below this many files a process pool costs more than it saves.
 PARALLEL_MIN_FILES = 16
+# Files parsed up front to check that rjieba cuts this project's text like jieba.
+SAMPLE_FILES = 5
+CHUNK_FILES = 16
 TRADITIONAL_THRESHOLD = 0.05
 
 
@@ -105,40 +115,80 @@ def parse_document(
         encoding=used,
         cluster=str(cluster) if cluster else None,
         metadata=metadata,
-        original_text=decoded,
+        original_text=None if decoded == text else decoded,
         text=text,
-        match_text=view,
+        match_text=None if view == text else view,
         turns=turns,
         warnings=warnings,
     )
 
 
+# Set in each worker (and in the parent for serial runs) by _init_worker:
+# the (dictionary, engine) to cut with, and content hashes already stored.
+_WORKER: dict = {"spec": None, "skip": frozenset()}
+
+
+def _init_worker(spec: tuple[UserDictionary, str] | None, skip: frozenset[str]) -> None:
+    _WORKER["spec"], _WORKER["skip"] = spec, skip
+
+
 def _parse_job(job: tuple) -> ParsedDocument | ClusterQDAError:
     try:
-        return parse_document(*job)
+        doc = parse_document(*job)
     except ClusterQDAError as exc:  # returned, so the parent raises it in file order
         return exc
+    if _WORKER["spec"] is not None and doc.content_hash not in _WORKER["skip"]:
+        cut = get_segmenter(*_WORKER["spec"]).cut_many(doc.unit_views())
+        doc.tokens = [tokens_json(tokens) for tokens in cut]
+    return doc
+
+
+def _parse_chunk(jobs: list[tuple]) -> list[ParsedDocument | ClusterQDAError]:
+    return [_parse_job(job) for job in jobs]
 
 
 def _parsed(jobs: list[tuple], workers: int) -> Iterator[ParsedDocument]:
     if workers > 1 and len(jobs) >= PARALLEL_MIN_FILES:
-        with ProcessPoolExecutor(max_workers=workers) as pool:
-            results = bounded_map(pool, _parse_job, jobs, window=workers * 4)
-            for result in results:
-                if isinstance(result, ClusterQDAError):
-                    raise result
-                yield result
+        # Several files per task: one round trip per file costs more than parsing it.
+        size = max(1, min(CHUNK_FILES, len(jobs) // (workers * 4)))
+        chunks = [jobs[i : i + size] for i in range(0, len(jobs), size)]
+        with ProcessPoolExecutor(
+            workers, initializer=_init_worker, initargs=(_WORKER["spec"], _WORKER["skip"])
+        ) as pool:
+            for results in bounded_map(pool, _parse_chunk, chunks, window=workers * 2):
+                yield from _raise_errors(results)
     else:
-        for job in jobs:
-            yield parse_document(*job)
+        yield from _raise_errors(map(_parse_job, jobs))
+
+
+def _raise_errors(results: Iterable[ParsedDocument | ClusterQDAError]) -> Iterator[ParsedDocument]:
+    for result in results:
+        if isinstance(result, ClusterQDAError):
+            raise result
+        yield result
+
+
+def _choose_segmenter(
+    jobs: list[tuple], dictionary: UserDictionary | None, engine: str
+) -> Segmenter:
+    """Pick the engine on the units of the first files (rjieba only if it cuts them alike)."""
+    dictionary = dictionary or user_dictionary()
+    sample: list[str] = []
+    for job in jobs[:SAMPLE_FILES]:
+        try:
+            doc = parse_document(*job)
+        except ClusterQDAError:
+            break  # reported in file order by the ingest loop itself
+        sample += doc.unit_views()
+    return get_segmenter(dictionary, choose_engine(dictionary, sample, engine))
 
 
 def _store_document(store, doc: ParsedDocument, old, report: IngestReport) -> None:
     if old is None:
-        store.insert_document(doc)
+        store.insert_document(doc, report.dict_version)
         report.added.append(doc.doc_id)
     elif old.content_hash != doc.content_hash:
-        store.replace_document(doc)
+        store.replace_document(doc, report.dict_version)
         report.replaced.append(doc.doc_id)
     elif old.metadata != doc.metadata or old.path != doc.path:
         store.update_document_metadata(doc)
@@ -149,6 +199,7 @@ def _store_document(store, doc: ParsedDocument, old, report: IngestReport) -> No
         return
     report.units += len(doc.turns)
     report.chars += len(doc.text)
+    report.segmented += len(doc.tokens or ())
 
 
 def ingest(
@@ -159,18 +210,29 @@ def ingest(
     encoding: str | None = None,
     workers: int | None = None,
     progress: Callable[[int, int], None] | None = None,
+    segment: bool = True,
+    dictionary: UserDictionary | None = None,
+    engine: str = "auto",
 ) -> IngestReport:
     """Ingest transcripts into the project store as one transaction.
 
+    With ``segment`` (the default) new units are also cut into tokens in the
+    same pass, so the text is read and shipped to a worker only once.
     ``progress(done, total)`` is called after each file. On any error
     nothing is stored.
     """
     files = collect_files(paths)
     by_path = read_manifest(Path(manifest)) if manifest else {}
     jobs = [(f, by_path.get(f.resolve()), cluster, encoding) for f in files]
-    workers = workers or min(os.cpu_count() or 1, 8)
+    workers = workers or default_workers()
     existing = store.document_index()
     report = IngestReport()
+    segmenter = _choose_segmenter(jobs, dictionary, engine) if segment else None
+    if segmenter is not None:
+        report.engine, report.dict_version = segmenter.engine, segmenter.dictionary.version
+        store.register_dictionary(report.dict_version, len(segmenter.dictionary.words))
+    spec = (segmenter.dictionary, segmenter.engine) if segmenter else None
+    _init_worker(spec, frozenset(d.content_hash for d in existing.values()))
     seen: dict[str, str] = {}
     with store.transaction():
         for i, doc in enumerate(_parsed(jobs, workers), 1):

@@ -16,6 +16,7 @@ _FULLWIDTH = (
 _HALFWIDTH = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz%+-@#&_./"
 FULLWIDTH_TABLE = str.maketrans(_FULLWIDTH, _HALFWIDTH)
 _HAN = re.compile(r"[\u4e00-\u9fff]")
+_HAS_FULLWIDTH = re.compile(f"[{re.escape(_FULLWIDTH)}]")
 
 
 def normalise(text: str) -> str:
@@ -38,7 +39,8 @@ def match_view(text: str) -> str:
     The result always has the same length as ``text``, so offsets found in it
     are offsets into ``text``.
     """
-    half = text.translate(FULLWIDTH_TABLE)
+    # str.translate is slow on long texts; most transcripts have no full-width ASCII.
+    half = text.translate(FULLWIDTH_TABLE) if _HAS_FULLWIDTH.search(text) else text
     converted = _t2s().convert(half)
     if len(converted) == len(half):
         return converted

@@ -200,8 +200,8 @@ def demo(
     out.print(f"Demo project: {result.project}")
     out.print(
         f"Ingested {len(result.ingest.added)} transcripts, {result.ingest.units} units; "
-        f"segmented {result.segment.units} units with {result.segment.engine} "
-        f"in {result.segment.seconds:.1f} s."
+        f"segmented {result.ingest.segmented + result.segment.units} units "
+        f"with {result.segment.engine}."
     )
     print_frame(result.clusters, "Clusters")
     print_frame(result.documents, "Documents")

@@ -53,6 +53,8 @@ def test_init_ingest_segment_status_export(runner, tmp_path):
         (["ingest", str(BAD / "empty.txt")], "the file is empty", None),
         (["ingest", str(BAD / "corrupt.docx")], "not a valid Word document", None),
         (["ingest", "/nonexistent/folder"], "no such file or folder", None),
+        (["ingest", str(GOOD.parent / "dup")], "document id 'same' is also used by", "丙"),
+        (["ingest", str(BAD / "unclosed.txt")], "unclosed.txt, line 1", None),
         (["ingest", str(GOOD / "gbk.txt"), "--encoding", "utf-8"], "gbk.txt, line 3", "反倾销"),
         (
             ["ingest", str(GOOD), "--manifest", str(GOOD.parent / "manifest/missing_file.csv")],
@@ -84,6 +86,7 @@ def test_demo_builds_the_sample_project(runner, tmp_path):
     for cluster in ("陈村花卉", "古镇灯饰", "大沥铝型材"):
         assert cluster in result.stdout
     assert "Demo project:" in result.stdout
+    assert "Ingested 18 transcripts, 590 units; segmented 590 units" in result.stdout
 
 
 def test_version(runner):

@@ -65,7 +65,7 @@ def progress_bar() -> Iterator[Callable[[str, int, int], None]]:
         MofNCompleteColumn(),
         TimeRemainingColumn(),
         console=err,
-        transient=False,
+        transient=True,
     ) as bar:
         tasks: dict[str, int] = {}
 

@@ -65,3 +65,20 @@ class ProjectError(ClusterQDAError):
 
 class SegmenterError(ClusterQDAError):
     """The segmenter or its dictionary cannot be set up."""
+
+
+class RuleSyntaxError(ClusterQDAError):
+    """A coding rule does not parse, or can never match."""
+
+    def __init__(self, message: str, rule: str, position: int) -> None:
+        self.message = message
+        self.rule = rule
+        self.position = position
+        super().__init__(str(self))
+
+    def __str__(self) -> str:
+        return f"{self.message} (at character {self.position + 1} of rule '{self.rule}')"
+
+
+class CodebookError(InputError):
+    """A codebook file is malformed or inconsistent."""

@@ -70,3 +70,25 @@ class SegmentReport:
     units: int = 0
     chars: int = 0
     seconds: float = 0.0
+
+
+@dataclass(frozen=True)
+class Coding:
+    """One code given to one text, with its evidence (offsets into that text)."""
+
+    code_id: str
+    stance: str
+    start: int
+    end: int
+    terms: tuple[str, ...]
+    rule: str
+
+
+@dataclass
+class CodeReport:
+    """What one coding run did."""
+
+    coder: str
+    units: int = 0
+    codings: int = 0
+    seconds: float = 0.0

@@ -56,6 +56,36 @@ MIGRATIONS: list[str] = [
         PRIMARY KEY (unit_id, dict_version)
     );
     """,
+    """
+    CREATE TABLE coders (
+        coder          TEXT PRIMARY KEY,
+        kind           TEXT NOT NULL,
+        codebook_hash  TEXT,
+        codebook_version TEXT,
+        created_at     TEXT NOT NULL
+    );
+    CREATE TABLE codings (
+        coding_id  INTEGER PRIMARY KEY,
+        unit_id    TEXT NOT NULL REFERENCES units(unit_id) ON DELETE CASCADE,
+        code_id    TEXT NOT NULL,
+        coder      TEXT NOT NULL REFERENCES coders(coder),
+        stance     TEXT CHECK (stance IN ('positive', 'negative', 'neutral', 'mixed')),
+        start      INTEGER,
+        "end"      INTEGER,
+        evidence   TEXT,
+        rule       TEXT,
+        terms      TEXT,
+        created_at TEXT NOT NULL
+    );
+    CREATE INDEX codings_unit ON codings(unit_id, coder);
+    CREATE INDEX codings_coder ON codings(coder, code_id);
+    CREATE TABLE coded_units (
+        unit_id  TEXT NOT NULL REFERENCES units(unit_id) ON DELETE CASCADE,
+        coder    TEXT NOT NULL REFERENCES coders(coder),
+        coded_at TEXT NOT NULL,
+        PRIMARY KEY (unit_id, coder)
+    );
+    """,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 
@@ -300,6 +330,87 @@ class Store:
             "SELECT unit_id, tokens FROM tokens WHERE dict_version = ?", (dict_version,)
         )
         return {unit_id: json.loads(tokens) for unit_id, tokens in rows}
+
+    # codings ---------------------------------------------------------------
+
+    def register_coder(
+        self, coder: str, kind: str, codebook_hash: str | None, version: str | None
+    ) -> None:
+        """Record a coder (rules@hash, a person, a model)."""
+        with self.transaction():
+            self.conn.execute(
+                "INSERT OR IGNORE INTO coders VALUES (?,?,?,?,?)",
+                (coder, kind, codebook_hash, version, _now()),
+            )
+
+    def count_uncoded(self, coder: str) -> int:
+        """Return how many units this coder has not looked at yet."""
+        return self.conn.execute(
+            "SELECT COUNT(*) FROM units u WHERE NOT EXISTS (SELECT 1 FROM coded_units c"
+            " WHERE c.unit_id = u.unit_id AND c.coder = ?)",
+            (coder,),
+        ).fetchone()[0]
+
+    def units_to_code(
+        self, coder: str, after_rowid: int = 0, limit: int = 2000
+    ) -> list[tuple[int, str, int, str, str, list[str] | None]]:
+        """Return (rowid, unit_id, start, text, view, tokens) of units this coder has not coded."""
+        rows = self.conn.execute(
+            "SELECT u.rowid, u.unit_id, u.start, u.text, COALESCE(u.match_text, u.text),"
+            " (SELECT t.tokens FROM tokens t WHERE t.unit_id = u.unit_id LIMIT 1)"
+            " FROM units u WHERE u.rowid > ? AND NOT EXISTS (SELECT 1 FROM coded_units c"
+            " WHERE c.unit_id = u.unit_id AND c.coder = ?) ORDER BY u.rowid LIMIT ?",
+            (after_rowid, coder, limit),
+        ).fetchall()
+        return [(*r[:5], json.loads(r[5]) if r[5] else None) for r in rows]
+
+    def save_codings(self, coder: str, unit_ids: list[str], codings: list[tuple]) -> None:
+        """Replace a coder's codings of these units; mark the units as coded by it.
+
+        ``codings`` rows: (unit_id, code_id, stance, start, end, evidence, rule, terms).
+        """
+        now = _now()
+        with self.transaction():
+            self.conn.executemany(
+                "DELETE FROM codings WHERE unit_id = ? AND coder = ?",
+                ((u, coder) for u in unit_ids),
+            )
+            self.conn.executemany(
+                'INSERT INTO codings (unit_id, code_id, coder, stance, start, "end", evidence,'
+                " rule, terms, created_at) VALUES (?,?,?,?,?,?,?,?,?,?)",
+                (
+                    (
+                        u,
+                        code,
+                        coder,
+                        stance,
+                        s,
+                        e,
+                        ev,
+                        rule,
+                        json.dumps(terms, ensure_ascii=False),
+                        now,
+                    )
+                    for u, code, stance, s, e, ev, rule, terms in codings
+                ),
+            )
+            self.conn.executemany(
+                "INSERT OR REPLACE INTO coded_units VALUES (?,?,?)",
+                ((u, coder, now) for u in unit_ids),
+            )
+
+    def codings(self, coder: str | None = None) -> pd.DataFrame:
+        """Return codings (of one coder, or all) with their unit's document and cluster."""
+        where, params = ("WHERE c.coder = ?", (coder,)) if coder else ("", ())
+        return pd.read_sql_query(
+            "SELECT c.unit_id, u.doc_id, d.cluster, u.speaker, u.is_interviewer, c.code_id,"
+            ' c.coder, c.stance, c.start, c."end", c.evidence, c.rule, c.terms, c.created_at'
+            " FROM codings c JOIN units u USING (unit_id) JOIN documents d USING (doc_id) "
+            + where
+            + " ORDER BY d.cluster, u.doc_id, u.turn, c.code_id",
+            self.conn,
+            params=params,
+        )
 
     # summaries ------------------------------------------------------------
 

@@ -1,0 +1,318 @@
+"""The coding-rule language: parse a rule into a tree, evaluate it on an analysed text.
+
+A rule is an expression over terms (substrings of the Simplified matching
+view). Operators: ``A OR B`` (also ``A | B``), ``A AND B`` (also ``&``),
+``NOT A`` (also ``!A``), parentheses. Functions:
+
+- ``near(A, B, n)``: a hit of A and a hit of B at most n characters apart;
+- ``tnear(A, B, n)``: at most n tokens apart (jieba tokens);
+- ``before(A, B, n)``: A, then B within n characters;
+- ``sent(A, B, ...)`` / ``clause(A, B, ...)``: all in one sentence / clause;
+- ``fact(A)``: hits of A that are neither negated nor hypothetical;
+- ``real(A)``: hits of A that are not hypothetical (negated ones count);
+- ``wish(A)``: hits of A in a hypothetical or wishful sentence;
+- ``neg(A)``: hits of A that are negated;
+- ``except(A, B)``: hits of A that do not lie inside a hit of B.
+
+Evaluating gives the evidence: the list of hits that made the rule true, or
+None when it is false. ``NOT`` contributes no evidence, so a rule needs at
+least one term outside ``NOT``.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from coding.errors import RuleSyntaxError
+from coding.ingest.normalize import match_view
+from coding.textview import Hit, TextView
+
+_FUNCTIONS: dict[str, tuple[int, int, bool]] = {
+    # name: (min expression args, max expression args, takes a trailing number)
+    "near": (2, 2, True),
+    "tnear": (2, 2, True),
+    "before": (2, 2, True),
+    "sent": (2, 9, False),
+    "clause": (2, 9, False),
+    "fact": (1, 1, False),
+    "real": (1, 1, False),
+    "wish": (1, 1, False),
+    "neg": (1, 1, False),
+    "except": (2, 2, False),
+}
+_KEYWORDS = {"AND": "&", "OR": "|", "NOT": "!"}
+_PUNCT = "()|&!,"
+_TOKEN = re.compile(
+    r"""\s*(?:
+        (?P<punct>[()|&!,])
+      | "(?P<dq>[^"]*)" | '(?P<sq>[^']*)' | 「(?P<cq>[^」]*)」
+      | (?P<word>[^\s()|&!,"'「」]+)
+    )""",
+    re.VERBOSE,
+)
+
+
+@dataclass(frozen=True)
+class Term:
+    """A literal substring to find."""
+
+    text: str
+    pos: int
+
+
+@dataclass(frozen=True)
+class Op:
+    """AND / OR over several parts, or NOT over one."""
+
+    kind: str  # "&", "|", "!"
+    parts: tuple
+    pos: int
+
+
+@dataclass(frozen=True)
+class Call:
+    """A function such as near(A, B, 5)."""
+
+    name: str
+    args: tuple
+    number: int | None
+    pos: int
+
+
+Node = Term | Op | Call
+
+
+def _lex(rule: str) -> list[tuple[str, str, int]]:
+    tokens: list[tuple[str, str, int]] = []
+    pos = 0
+    while pos < len(rule):
+        if rule[pos:].strip() == "":
+            break
+        m = _TOKEN.match(rule, pos)
+        if m is None or m.end() == pos:
+            raise RuleSyntaxError(f"unexpected character {rule[pos]!r}", rule, pos)
+        start = m.start(m.lastgroup)
+        if m.group("punct"):
+            tokens.append(("punct", m.group("punct"), start))
+        elif m.group("word") is not None:
+            word = m.group("word")
+            if word in _KEYWORDS:
+                tokens.append(("punct", _KEYWORDS[word], start))
+            else:
+                tokens.append(("word", word, start))
+        else:
+            text = m.group("dq") or m.group("sq") or m.group("cq") or ""
+            tokens.append(("quoted", text, start))
+        pos = m.end()
+    return tokens
+
+
+class _Parser:
+    def __init__(self, rule: str) -> None:
+        self.rule = rule
+        self.tokens = _lex(rule)
+        self.i = 0
+
+    def error(self, message: str, pos: int | None = None) -> RuleSyntaxError:
+        if pos is None:
+            pos = self.tokens[self.i][2] if self.i < len(self.tokens) else len(self.rule)
+        return RuleSyntaxError(message, self.rule, pos)
+
+    def peek(self) -> tuple[str, str, int] | None:
+        return self.tokens[self.i] if self.i < len(self.tokens) else None
+
+    def take(self, value: str) -> bool:
+        tok = self.peek()
+        if tok and tok[0] == "punct" and tok[1] == value:
+            self.i += 1
+            return True
+        return False
+
+    def parse(self) -> Node:
+        if not self.tokens:
+            raise self.error("the rule is empty", 0)
+        node = self.expr()
+        if self.peek() is not None:
+            tok = self.peek()
+            raise self.error(f"unexpected {tok[1]!r}; expected AND, OR or the end")
+        return node
+
+    def expr(self) -> Node:
+        pos = self.peek()[2] if self.peek() else len(self.rule)
+        parts = [self.conj()]
+        while self.take("|"):
+            parts.append(self.conj())
+        return parts[0] if len(parts) == 1 else Op("|", tuple(parts), pos)
+
+    def conj(self) -> Node:
+        pos = self.peek()[2] if self.peek() else len(self.rule)
+        parts = [self.unary()]
+        while self.take("&"):
+            parts.append(self.unary())
+        return parts[0] if len(parts) == 1 else Op("&", tuple(parts), pos)
+
+    def unary(self) -> Node:
+        tok = self.peek()
+        if tok and tok[0] == "punct" and tok[1] == "!":
+            self.i += 1
+            return Op("!", (self.unary(),), tok[2])
+        return self.primary()
+
+    def primary(self) -> Node:
+        tok = self.peek()
+        if tok is None:
+            raise self.error("the rule ends where a term was expected")
+        kind, value, pos = tok
+        if kind == "punct" and value == "(":
+            self.i += 1
+            node = self.expr()
+            if not self.take(")"):
+                raise self.error("missing ')'")
+            return node
+        if kind == "punct":
+            raise self.error(f"unexpected {value!r} where a term was expected")
+        self.i += 1
+        if kind == "word" and value in _FUNCTIONS and self.take("("):
+            return self.call(value, pos)
+        return Term(value, pos)
+
+    def call(self, name: str, pos: int) -> Call:
+        low, high, numbered = _FUNCTIONS[name]
+        args: list[Node] = []
+        number = None
+        while True:
+            tok = self.peek()
+            if numbered and len(args) == high and tok and tok[0] == "word" and tok[1].isdigit():
+                number = int(tok[1])
+                self.i += 1
+            else:
+                args.append(self.expr())
+            if self.take(")"):
+                break
+            if not self.take(","):
+                raise self.error(f"expected ',' or ')' in {name}(…)")
+        if not low <= len(args) <= high:
+            want = str(low) if low == high else f"{low} to {high}"
+            raise self.error(f"{name}() takes {want} expressions, got {len(args)}", pos)
+        if numbered and number is None:
+            raise self.error(f"{name}() needs a distance as its last argument", pos)
+        return Call(name, tuple(args), number, pos)
+
+
+def parse_rule(rule: str) -> Node:
+    """Parse a rule; raise RuleSyntaxError with the position of the problem."""
+    node = _Parser(rule).parse()
+    _check(node, rule)
+    return node
+
+
+def _check(node: Node, rule: str) -> None:
+    if not _has_positive(node):
+        raise RuleSyntaxError(
+            "the rule can never give evidence: it needs a term outside NOT", rule, 0
+        )
+    for term in terms_of(node):
+        if not term.text:
+            raise RuleSyntaxError("empty term", rule, term.pos)
+        view = match_view(term.text)
+        if view != term.text:
+            raise RuleSyntaxError(
+                f"term '{term.text}' can never match: text is matched in Simplified Chinese "
+                f"with ASCII letters and digits; write '{view}'",
+                rule,
+                term.pos,
+            )
+    for op in _walk(node):
+        if isinstance(op, Op) and op.kind == "&":
+            plain = {p.text for p in op.parts if isinstance(p, Term)}
+            for p in op.parts:
+                negated_term = isinstance(p, Op) and p.kind == "!" and isinstance(p.parts[0], Term)
+                if negated_term and p.parts[0].text in plain:
+                    raise RuleSyntaxError(
+                        f"'{p.parts[0].text} AND NOT {p.parts[0].text}' can never match",
+                        rule,
+                        p.pos,
+                    )
+
+
+def _has_positive(node: Node) -> bool:
+    if isinstance(node, Term):
+        return True
+    if isinstance(node, Op):
+        if node.kind == "!":
+            return False
+        check = all if node.kind == "|" else any
+        return check(_has_positive(p) for p in node.parts)
+    if node.name == "except":
+        return _has_positive(node.args[0])
+    return all(_has_positive(a) for a in node.args)
+
+
+def _walk(node: Node):
+    yield node
+    children = node.parts if isinstance(node, Op) else node.args if isinstance(node, Call) else ()
+    for child in children:
+        yield from _walk(child)
+
+
+def terms_of(node: Node) -> list[Term]:
+    """Return every term of a rule, in order."""
+    return [n for n in _walk(node) if isinstance(n, Term)]
+
+
+def evaluate(node: Node, view: TextView) -> list[Hit] | None:
+    """Return the evidence hits if the rule holds for the text, else None."""
+    if isinstance(node, Term):
+        return view.hits.get(node.text) or None
+    if isinstance(node, Op):
+        if node.kind == "!":
+            return None if evaluate(node.parts[0], view) is not None else []
+        results = [evaluate(p, view) for p in node.parts]
+        if node.kind == "&":
+            if any(r is None for r in results):
+                return None
+            return [h for r in results for h in r]
+        found = [h for r in results if r is not None for h in r]
+        return found if any(r is not None for r in results) else None
+    return _call(node, view)
+
+
+def _call(node: Call, view: TextView) -> list[Hit] | None:
+    args = [evaluate(a, view) for a in node.args]
+    name, n = node.name, node.number
+    if name == "except":
+        if args[0] is None:
+            return None
+        masks = args[1] or []
+        kept = [h for h in args[0] if not any(m.start <= h.start and h.end <= m.end for m in masks)]
+        return kept or None
+    if any(a is None or not a for a in args):
+        return None
+    if name in ("fact", "real", "wish", "neg"):
+        test = {
+            "fact": lambda h: not view.negated(h) and not view.hypothetical(h),
+            "real": lambda h: not view.hypothetical(h),
+            "wish": view.hypothetical,
+            "neg": view.negated,
+        }[name]
+        kept = [h for h in args[0] if test(h)]
+        return kept or None
+    if name in ("near", "tnear", "before"):
+        pairs = []
+        for a in args[0]:
+            for b in args[1]:
+                if name == "near":
+                    gap = max(b.start - a.end, a.start - b.end)
+                elif name == "before":
+                    gap = b.start - a.end if b.start >= a.end else n + 1
+                else:
+                    gap = view.token_gap(a, b)
+                if gap <= n:
+                    pairs += [a, b]
+        return pairs or None
+    unit = view.sentence_of if name == "sent" else view.clause_of
+    common = set.intersection(*({unit(h) for h in hits} for hits in args))
+    if not common:
+        return None
+    return [h for hits in args for h in hits if unit(h) in common]

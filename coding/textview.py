@@ -1,0 +1,99 @@
+"""One text analysed for matching: term hits, sentences, clauses, negation, hypotheticals."""
+
+from __future__ import annotations
+
+import re
+from bisect import bisect_right
+from dataclasses import dataclass
+from functools import cached_property
+from itertools import accumulate
+
+
+@dataclass(frozen=True)
+class Hit:
+    """One occurrence of a term: code-point offsets into the text."""
+
+    start: int
+    end: int
+    term: str
+
+
+_SENTENCE_END = re.compile(r"[。！？!?；;\n]+")
+_CLAUSE_END = re.compile(r"[。！？!?；;\n，,、：:…—]+")
+# Negation cues just before a hit, within its clause.
+_NEGATION = re.compile(r"不|没|未|无法|毫无|无人|并非|从未")
+# Words that contain a negation character but negate nothing.
+_NOT_NEGATION = re.compile(
+    r"不错|不少|不断|不仅|不但|不过|不管怎么|不得不|差不多|了不起|不久|不一样|不同|"
+    r"没想到|无论|(.)[不没]\1"
+)
+NEGATION_WINDOW = 8
+# A sentence with one of these is a wish, a condition or a should, not a report.
+_HYPOTHETICAL = re.compile(
+    r"如果|要是|假如|假设|万一|若是|倘若|希望|但愿|盼着|就好了|该多好|能不能|可不可以|"
+    r"应该(?!是|有|在|就是)|最好(?!的)"
+)
+
+
+class TextView:
+    """The matching view of one unit with its hits, ready for rule evaluation."""
+
+    def __init__(
+        self, text: str, hits: dict[str, list[Hit]], tokens: list[str] | None = None
+    ) -> None:
+        self.text = text
+        self.hits = hits
+        self.tokens = tokens
+
+    @cached_property
+    def _sentence_starts(self) -> list[int]:
+        return [0] + [m.end() for m in _SENTENCE_END.finditer(self.text)]
+
+    @cached_property
+    def _clause_starts(self) -> list[int]:
+        return [0] + [m.end() for m in _CLAUSE_END.finditer(self.text)]
+
+    @cached_property
+    def _token_starts(self) -> list[int]:
+        if self.tokens is None:
+            raise ValueError("token distances need the unit's tokens")
+        return [0, *accumulate(len(t) for t in self.tokens)]
+
+    def sentence_of(self, hit: Hit) -> int:
+        """Return the index of the sentence a hit starts in."""
+        return bisect_right(self._sentence_starts, hit.start) - 1
+
+    def clause_of(self, hit: Hit) -> int:
+        """Return the index of the clause a hit starts in."""
+        return bisect_right(self._clause_starts, hit.start) - 1
+
+    def sentence_span(self, index: int) -> tuple[int, int]:
+        """Return the (start, end) of a sentence."""
+        starts = self._sentence_starts
+        end = starts[index + 1] if index + 1 < len(starts) else len(self.text)
+        return starts[index], end
+
+    def negated(self, hit: Hit) -> bool:
+        """Return whether a negation cue stands just before the hit in its clause."""
+        clause_start = self._clause_starts[self.clause_of(hit)]
+        before = self.text[max(clause_start, hit.start - NEGATION_WINDOW) : hit.start]
+        return bool(_NEGATION.search(_NOT_NEGATION.sub("__", before)))
+
+    def hypothetical(self, hit: Hit) -> bool:
+        """Return whether the hit's sentence is a wish, a condition or a 'should'."""
+        return self._hypothetical_sentence(self.sentence_of(hit))
+
+    def _hypothetical_sentence(self, index: int) -> bool:
+        cache = self.__dict__.setdefault("_hypo", {})
+        if index not in cache:
+            start, end = self.sentence_span(index)
+            cache[index] = bool(_HYPOTHETICAL.search(self.text, start, end))
+        return cache[index]
+
+    def token_gap(self, a: Hit, b: Hit) -> int:
+        """Return how many tokens lie strictly between two hits."""
+        starts = self._token_starts
+        first, second = (a, b) if a.start <= b.start else (b, a)
+        last_of_first = bisect_right(starts, first.end - 1) - 1
+        first_of_second = bisect_right(starts, second.start) - 1
+        return max(0, first_of_second - last_of_first - 1)

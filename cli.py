@@ -16,13 +16,17 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from coding import __version__
+from coding.autocode import code_project, code_table
+from coding.codebook import load_codebook
+from coding.codebook_export import export_codebook
 from coding.demo import run_demo
 from coding.errors import ClusterQDAError
-from coding.export import export_units
+from coding.evaluate import evaluate_gold, read_gold, self_test
+from coding.export import export_units, write_csv
 from coding.ingest import ingest as ingest_files
-from coding.project import init_project, open_project
+from coding.project import init_project, open_project, project_codebook
 from coding.segment import ENGINES, segment_project
-from coding.status import cluster_status, document_status
+from coding.status import cluster_status, code_frequencies, document_status
 
 app = typer.Typer(
     name="clusterqda",
@@ -33,10 +37,16 @@ app = typer.Typer(
 )
 export_app = typer.Typer(help="Export project data for use elsewhere.", no_args_is_help=True)
 app.add_typer(export_app, name="export")
+codebook_app = typer.Typer(help="Check and export codebooks.", no_args_is_help=True)
+app.add_typer(codebook_app, name="codebook")
 
 out = Console()
 err = Console(stderr=True)
 
+CodebookOpt = Annotated[
+    Path | None,
+    typer.Option(help="Codebook YAML (default: the project's copy, else the shipped one)."),
+]
 ProjectOpt = Annotated[
     Path, typer.Option("--project", "-p", help="Project folder (default: current folder).")
 ]
@@ -86,6 +96,11 @@ def print_frame(frame: pd.DataFrame, title: str | None = None) -> None:
     for row in frame.itertuples(index=False):
         table.add_row(*("" if pd.isna(v) else str(v) for v in row))
     out.print(table)
+
+
+def rounded(frame: pd.DataFrame, digits: int = 3) -> pd.DataFrame:
+    """Round float columns for display (statistics stay exact in the library)."""
+    return frame.round(digits)
 
 
 def print_warnings(warnings: list[str]) -> None:
@@ -183,6 +198,84 @@ def export_units_command(
     with open_project(project) as store:
         rows = export_units(store, out_file)
     out.print(f"Wrote {rows} units to {out_file}")
+
+
+@codebook_app.command("check")
+@handle_errors
+def codebook_check(codebook: CodebookOpt = None) -> None:
+    """Self-test: every example must get its code, no counter-example may."""
+    book = load_codebook(codebook)
+    print_warnings(book.warnings)
+    failures = self_test(book)
+    examples = sum(len(c.examples) + len(c.counter_examples) for c in book.codes.values())
+    if len(failures):
+        print_frame(failures, f"{len(failures)} of {examples} examples fail")
+        raise typer.Exit(1)
+    out.print(
+        f"{book.name} {book.version} ({book.coder}): {len(book.codes)} codes, "
+        f"all {examples} examples and counter-examples pass."
+    )
+
+
+@codebook_app.command("export")
+@handle_errors
+def codebook_export_command(
+    out_file: Annotated[Path, typer.Option("--out", help="File to write.")],
+    fmt: Annotated[str, typer.Option("--format", help="md or xlsx.")] = "md",
+    codebook: CodebookOpt = None,
+) -> None:
+    """Write the codebook as Markdown (methods appendix) or xlsx (for assistants)."""
+    export_codebook(load_codebook(codebook), fmt, out_file)
+    out.print(f"Wrote {out_file}")
+
+
+@app.command("code")
+@handle_errors
+def code_command(project: ProjectOpt = Path("."), codebook: CodebookOpt = None) -> None:
+    """Code every unit not yet coded with this codebook version (incremental)."""
+    book = load_codebook(project_codebook(project, codebook))
+    print_warnings(book.warnings)
+    with open_project(project) as store, progress_bar() as update:
+        report = code_project(store, book, progress=lambda d, t: update("code", d, t))
+        frequencies = code_frequencies(store, book.coder)
+    out.print(
+        f"Coded {report.units} units with {report.coder}: {report.codings} codings "
+        f"in {report.seconds:.1f} s."
+    )
+    if report.units:
+        print_frame(frequencies, "Interviewee units per code and cluster")
+
+
+@app.command("code-table")
+@handle_errors
+def code_table_command(
+    input_file: Annotated[Path, typer.Argument(help="CSV or xlsx table of texts.")],
+    text_col: Annotated[str, typer.Option(help="Column holding the text.")],
+    id_col: Annotated[str, typer.Option(help="Column holding the row id.")],
+    out_file: Annotated[Path, typer.Option("--out", help="CSV file to write.")],
+    codebook: CodebookOpt = None,
+    sheet: Annotated[str | None, typer.Option(help="Sheet of an xlsx file.")] = None,
+    encoding: Annotated[str | None, typer.Option(help="Encoding of a CSV file.")] = None,
+) -> None:
+    """Code any table of texts without a project; one output row per (id, code)."""
+    book = load_codebook(codebook)
+    table = code_table(input_file, text_col, id_col, book, sheet=sheet, encoding=encoding)
+    write_csv(table, out_file)
+    out.print(f"Wrote {len(table)} codings of {table['id'].nunique()} texts to {out_file}")
+
+
+@app.command()
+@handle_errors
+def evaluate(
+    gold: Annotated[Path, typer.Argument(help="CSV or xlsx with columns id, text, codes.")],
+    codebook: CodebookOpt = None,
+) -> None:
+    """Compare the rule coder with hand coding: precision, recall, F1."""
+    book = load_codebook(codebook)
+    result = evaluate_gold(book, read_gold(gold, book))
+    print_frame(rounded(result.per_code), f"Per code ({result.units} units)")
+    print_frame(rounded(result.per_dimension), "Per dimension (micro and macro)")
+    print_frame(result.confusions.head(15), "Confusions worth a look (gold -> coded)")
 
 
 @app.command()

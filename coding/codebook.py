@@ -118,6 +118,7 @@ class Codebook:
     title: str
     dimensions: dict[str, dict]
     groups: dict[str, dict]
+    synonyms: dict[str, list[str]]
     codes: dict[str, Code]
     path: str
     hash: str
@@ -182,6 +183,15 @@ def load_codebook(path: str | Path | None = None) -> Codebook:
     warnings: list[str] = []
     dimensions = {k: v for k, v in (data.get("dimensions") or {}).items() if k != "__line__"}
     groups = {k: v for k, v in (data.get("groups") or {}).items() if k != "__line__"}
+    synonyms: dict[str, list[str]] = {}
+    for name, words in (data.get("synonyms") or {}).items():
+        if name == "__line__":
+            continue
+        words = [w.strip() for w in ("".join(words).split("|") if isinstance(words, str)
+                                     else map(str, words or [])) if w.strip()]
+        if not words:
+            problems.append(f"synonym list '{name}' is empty")
+        synonyms[str(name)] = words
     codes: dict[str, Code] = {}
     for entry in data["codes"]:
         if not isinstance(entry, dict):
@@ -201,7 +211,7 @@ def load_codebook(path: str | Path | None = None) -> Codebook:
             continue
         rule = " ".join(_text(entry["rule"]).split())
         try:
-            node = parse_rule(rule)
+            node = parse_rule(rule, synonyms)
         except RuleSyntaxError as exc:
             problems.append(f"line {line}: code '{code_id}': {exc}")
             continue
@@ -239,6 +249,7 @@ def load_codebook(path: str | Path | None = None) -> Codebook:
         title=_text(data.get("title")),
         dimensions=dimensions,
         groups=groups,
+        synonyms=synonyms,
         codes=codes,
         path=str(path),
         hash=hashlib.sha256(text.encode("utf-8")).hexdigest(),

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pandas as pd
+
 from coding.files import atomic_write
 from coding.store import Store
 
@@ -21,9 +23,14 @@ UNIT_COLUMNS = [
 ]
 
 
+def write_csv(frame: pd.DataFrame, out: str | Path) -> None:
+    """Write a DataFrame as CSV in UTF-8 with BOM (so Excel opens it), atomically."""
+    with atomic_write(out, "w", encoding="utf-8-sig", newline="") as handle:
+        frame.to_csv(handle, index=False)
+
+
 def export_units(store: Store, out: str | Path) -> int:
     """Write every unit to a CSV file; return the number of rows."""
     frame = store.units()[UNIT_COLUMNS]
-    with atomic_write(out, "w", encoding="utf-8-sig", newline="") as handle:
-        frame.to_csv(handle, index=False)
+    write_csv(frame, out)
     return len(frame)

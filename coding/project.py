@@ -40,3 +40,11 @@ def open_project(root: str | Path) -> Store:
             f"{root}: not a clusterqda project (no {DB_NAME}); run 'clusterqda init {root}' first"
         )
     return Store(db)
+
+
+def project_codebook(root: str | Path, codebook: str | Path | None = None) -> Path:
+    """Return the codebook to use: the one given, the project's copy, or the shipped one."""
+    if codebook:
+        return Path(codebook)
+    own = Path(root) / "codebooks" / "collective_action.yaml"
+    return own if own.is_file() else SHIPPED_CODEBOOKS / "collective_action.yaml"

@@ -200,11 +200,32 @@ class _Parser:
         return Call(name, tuple(args), number, pos)
 
 
-def parse_rule(rule: str) -> Node:
-    """Parse a rule; raise RuleSyntaxError with the position of the problem."""
-    node = _Parser(rule).parse()
+def parse_rule(rule: str, synonyms: dict[str, list[str]] | None = None) -> Node:
+    """Parse a rule; raise RuleSyntaxError with the position of the problem.
+
+    ``@name`` stands for the OR of the terms listed under ``name`` in
+    ``synonyms`` (the codebook's ``synonyms:`` section).
+    """
+    node = _expand(_Parser(rule).parse(), synonyms or {}, rule)
     _check(node, rule)
     return node
+
+
+def _expand(node: Node, synonyms: dict[str, list[str]], rule: str) -> Node:
+    if isinstance(node, Term):
+        if not node.text.startswith("@"):
+            return node
+        name = node.text[1:]
+        if name not in synonyms:
+            known = ", ".join(f"@{k}" for k in synonyms) or "none"
+            raise RuleSyntaxError(f"unknown synonym list '@{name}' (defined: {known})", rule,
+                                  node.pos)
+        terms = tuple(Term(t, node.pos) for t in synonyms[name])
+        return terms[0] if len(terms) == 1 else Op("|", terms, node.pos)
+    if isinstance(node, Op):
+        return Op(node.kind, tuple(_expand(p, synonyms, rule) for p in node.parts), node.pos)
+    return Call(node.name, tuple(_expand(a, synonyms, rule) for a in node.args), node.number,
+                node.pos)
 
 
 def _check(node: Node, rule: str) -> None:

@@ -30,3 +30,21 @@ def cluster_status(documents: pd.DataFrame) -> pd.DataFrame:
         )
         .reset_index()
     )
+
+
+def code_frequencies(store: Store, coder: str) -> pd.DataFrame:
+    """Return, per code, how many interviewee units each cluster has with it (and in all)."""
+    codings = store.codings(coder)
+    codings = codings[~codings["is_interviewer"].astype(bool)]
+    if codings.empty:
+        return pd.DataFrame(columns=["code_id", "total"])
+    counts = (
+        codings.drop_duplicates(["unit_id", "code_id"])
+        .assign(cluster=lambda f: f["cluster"].fillna(NO_CLUSTER))
+        .pivot_table(
+            index="code_id", columns="cluster", values="unit_id", aggfunc="count", fill_value=0
+        )
+    )
+    counts["total"] = counts.sum(axis=1)
+    counts.columns.name = None
+    return counts.reset_index()

@@ -1,0 +1,125 @@
+"""Rule coding of projects and tables: evidence, stance, incremental runs, bad tables."""
+
+import pandas as pd
+import pytest
+
+from coding.autocode import TABLE_COLUMNS, RuleCoder, code_project, code_table, code_texts
+from coding.codebook import load_codebook
+from coding.errors import InputError
+from coding.ingest import ingest
+from coding.ingest.normalize import match_view
+from coding.stance import polarity_counts
+from tests.conftest import DATA, GOOD
+
+BOOK = DATA / "codebooks" / "small.yaml"
+TABLES = DATA / "tables"
+
+
+@pytest.fixture(scope="module")
+def book():
+    return load_codebook(BOOK)
+
+
+def test_coding_records_evidence_terms_rule_and_stance(book):
+    text = "我们跟隔壁厂合作，设备借来借去，挺好的。"
+    (coding,) = RuleCoder(book).code(text)
+    assert coding.code_id == "CA.BH"
+    assert text[coding.start : coding.end] == "隔壁厂合作，设备借来借去"
+    assert coding.terms == ("隔壁", "合作", "借来借去")
+    assert coding.rule == book.codes["CA.BH"].rule
+    assert coding.stance == "positive"
+
+
+@pytest.mark.parametrize(
+    ("text", "positive", "negative"),
+    [
+        ("这个协会我很支持", 1, 0),
+        ("说实话不信任", 0, 1),
+        ("那个平台没什么用", 0, 1),  # the longer cue wins over 有用
+        ("银行靠不住", 0, 1),
+        ("不支持", 0, 1),  # negation turns praise over
+        ("挺好的，就是有点麻烦", 1, 1),
+        ("一般般吧", 0, 0),
+    ],
+)
+def test_stance_cues(text, positive, negative):
+    assert polarity_counts(text) == (positive, negative)
+
+
+def test_code_table_reads_gbk_and_keeps_text_as_data(book):
+    table = code_table(TABLES / "answers_gbk.csv", "answer", "no", book)
+    assert list(table.columns) == TABLE_COLUMNS
+    by_id = table.groupby("id")["code_id"].apply(set).to_dict()
+    assert by_id["1"] == {"CA.BH"}
+    assert "2" not in by_id  # a wish: no government action, no cooperation
+    assert by_id["3"] == {"EVAL.FAILURE"}
+    assert by_id["5"] == {"ACT.GOV", "ACT.FIRM", "ACT.FIRM.LEAD"}  # Traditional, via the view
+    row = table[(table["id"] == "5") & (table["code_id"] == "ACT.FIRM.LEAD")].iloc[0]
+    assert row["evidence"] == "龍頭"  # evidence is quoted from the text as written
+    assert set(table["stance"]) <= {"positive", "negative", "neutral", "mixed"}
+
+
+def test_units_with_no_code_have_no_rows(book):
+    frame = code_texts(book, ["a", "b"], ["今天天气不错", None])
+    assert frame.empty and list(frame.columns) == TABLE_COLUMNS
+
+
+@pytest.mark.parametrize(
+    ("name", "kwargs", "message"),
+    [
+        ("answers_gbk.csv", {"text_col": "text"}, "has no column 'text'; its columns are: no, answer"),
+        ("really_csv.xlsx", {}, "not an Excel workbook (it looks like a CSV file"),
+        ("missing.csv", {}, "no such file"),
+    ],
+)
+def test_bad_tables(book, name, kwargs, message):
+    args = {"text_col": "answer", "id_col": "no", **kwargs}
+    with pytest.raises(InputError) as info:
+        code_table(TABLES / name, codebook=book, **args)
+    assert message in str(info.value)
+
+
+def test_empty_table(book, tmp_path):
+    path = tmp_path / "empty.csv"
+    path.write_text("no,answer\n", encoding="utf-8")
+    with pytest.raises(InputError, match="the table has no rows"):
+        code_table(path, "answer", "no", book)
+
+
+def test_xlsx_table(book, tmp_path):
+    path = tmp_path / "t.xlsx"
+    pd.DataFrame({"no": [1, 2], "answer": ["龙头企业带头", "天气"]}).to_excel(path, index=False)
+    table = code_table(path, "answer", "no", book)
+    assert set(table["id"]) == {"1"}  # xlsx numbers come back as the id text "1"
+    assert {"ACT.FIRM", "ACT.FIRM.LEAD"} == set(table["code_id"])
+
+
+def test_project_coding_is_incremental_and_offsets_index_the_document(store, book):
+    ingest(store, [GOOD])
+    first = code_project(store, book)
+    assert first.units == store.conn.execute("SELECT COUNT(*) FROM units").fetchone()[0]
+    assert first.codings > 0
+    assert code_project(store, book).units == 0
+    codings = store.codings(book.coder)
+    for row in codings.itertuples():
+        _, text = store.document_text(row.doc_id)
+        assert text[row.start : row.end] == row.evidence
+
+
+def test_new_codebook_version_recodes_without_segmenting(store, book, tmp_path):
+    ingest(store, [GOOD])
+    code_project(store, book)
+    tokens_before = store.conn.execute("SELECT COUNT(*) FROM tokens").fetchone()[0]
+    edited = tmp_path / "edited.yaml"
+    edited.write_text(BOOK.read_text(encoding="utf-8").replace('"0.1"', '"0.2"'),
+                      encoding="utf-8")
+    new = load_codebook(edited)
+    assert new.coder != book.coder
+    report = code_project(store, new)
+    assert report.units == store.conn.execute("SELECT COUNT(*) FROM units").fetchone()[0]
+    assert store.conn.execute("SELECT COUNT(*) FROM tokens").fetchone()[0] == tokens_before
+
+
+def test_match_view_is_used_for_traditional_text(book):
+    codes = {c.code_id for c in RuleCoder(book).code(match_view("龍頭企業帶頭"))}
+    assert "ACT.FIRM.LEAD" in codes

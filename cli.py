@@ -285,7 +285,7 @@ def demo(
         Path | None, typer.Option("--project", "-p", help="Where to build the demo project.")
     ] = None,
 ) -> None:
-    """Build a project from the bundled sample corpora, segment it and print its status."""
+    """Build a project from the bundled sample corpora, code it and print what it found."""
     root = project or Path(tempfile.mkdtemp(prefix="clusterqda-demo-"))
     with progress_bar() as update:
         result = run_demo(root, progress=update)
@@ -296,8 +296,11 @@ def demo(
         f"segmented {result.ingest.segmented + result.segment.units} units "
         f"with {result.segment.engine}."
     )
+    out.print(
+        f"Coded {result.code.units} units with {result.code.coder}: {result.code.codings} codings."
+    )
     print_frame(result.clusters, "Clusters")
-    print_frame(result.documents, "Documents")
+    print_frame(result.frequencies, "Interviewee units per code and cluster")
 
 
 def version_callback(value: bool) -> None:

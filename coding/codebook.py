@@ -187,8 +187,13 @@ def load_codebook(path: str | Path | None = None) -> Codebook:
     for name, words in (data.get("synonyms") or {}).items():
         if name == "__line__":
             continue
-        words = [w.strip() for w in ("".join(words).split("|") if isinstance(words, str)
-                                     else map(str, words or [])) if w.strip()]
+        words = [
+            w.strip()
+            for w in (
+                "".join(words).split("|") if isinstance(words, str) else map(str, words or [])
+            )
+            if w.strip()
+        ]
         if not words:
             problems.append(f"synonym list '{name}' is empty")
         synonyms[str(name)] = words

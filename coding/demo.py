@@ -8,11 +8,13 @@ from pathlib import Path
 
 import pandas as pd
 
+from coding.autocode import code_project
+from coding.codebook import load_codebook
 from coding.ingest import ingest
-from coding.model import IngestReport, SegmentReport
-from coding.project import SAMPLE_CORPORA, init_project, open_project
+from coding.model import CodeReport, IngestReport, SegmentReport
+from coding.project import SAMPLE_CORPORA, init_project, open_project, project_codebook
 from coding.segment import segment_project
-from coding.status import cluster_status, document_status
+from coding.status import cluster_status, code_frequencies, document_status
 
 Progress = Callable[[str, int, int], None]
 
@@ -24,12 +26,14 @@ class DemoResult:
     project: Path
     ingest: IngestReport
     segment: SegmentReport
+    code: CodeReport
     clusters: pd.DataFrame
     documents: pd.DataFrame
+    frequencies: pd.DataFrame
 
 
 def run_demo(root: str | Path, progress: Progress | None = None) -> DemoResult:
-    """Init a project at ``root``, ingest the sample corpora, segment, and report status."""
+    """Init a project at ``root``, ingest the sample corpora, segment, code, and summarise."""
     root = Path(root)
     init_project(root)
 
@@ -44,5 +48,10 @@ def run_demo(root: str | Path, progress: Progress | None = None) -> DemoResult:
             progress=stage("ingest"),
         )
         segmented = segment_project(store, progress=stage("segment"))
+        codebook = load_codebook(project_codebook(root))
+        coded = code_project(store, codebook, progress=stage("code"))
         documents = document_status(store)
-    return DemoResult(root, ingested, segmented, cluster_status(documents), documents)
+        frequencies = code_frequencies(store, codebook.coder)
+    return DemoResult(
+        root, ingested, segmented, coded, cluster_status(documents), documents, frequencies
+    )

@@ -218,14 +218,16 @@ def _expand(node: Node, synonyms: dict[str, list[str]], rule: str) -> Node:
         name = node.text[1:]
         if name not in synonyms:
             known = ", ".join(f"@{k}" for k in synonyms) or "none"
-            raise RuleSyntaxError(f"unknown synonym list '@{name}' (defined: {known})", rule,
-                                  node.pos)
+            raise RuleSyntaxError(
+                f"unknown synonym list '@{name}' (defined: {known})", rule, node.pos
+            )
         terms = tuple(Term(t, node.pos) for t in synonyms[name])
         return terms[0] if len(terms) == 1 else Op("|", terms, node.pos)
     if isinstance(node, Op):
         return Op(node.kind, tuple(_expand(p, synonyms, rule) for p in node.parts), node.pos)
-    return Call(node.name, tuple(_expand(a, synonyms, rule) for a in node.args), node.number,
-                node.pos)
+    return Call(
+        node.name, tuple(_expand(a, synonyms, rule) for a in node.args), node.number, node.pos
+    )
 
 
 def _check(node: Node, rule: str) -> None:

@@ -67,7 +67,11 @@ def test_units_with_no_code_have_no_rows(book):
 @pytest.mark.parametrize(
     ("name", "kwargs", "message"),
     [
-        ("answers_gbk.csv", {"text_col": "text"}, "has no column 'text'; its columns are: no, answer"),
+        (
+            "answers_gbk.csv",
+            {"text_col": "text"},
+            "has no column 'text'; its columns are: no, answer",
+        ),
         ("really_csv.xlsx", {}, "not an Excel workbook (it looks like a CSV file"),
         ("missing.csv", {}, "no such file"),
     ],
@@ -111,8 +115,7 @@ def test_new_codebook_version_recodes_without_segmenting(store, book, tmp_path):
     code_project(store, book)
     tokens_before = store.conn.execute("SELECT COUNT(*) FROM tokens").fetchone()[0]
     edited = tmp_path / "edited.yaml"
-    edited.write_text(BOOK.read_text(encoding="utf-8").replace('"0.1"', '"0.2"'),
-                      encoding="utf-8")
+    edited.write_text(BOOK.read_text(encoding="utf-8").replace('"0.1"', '"0.2"'), encoding="utf-8")
     new = load_codebook(edited)
     assert new.coder != book.coder
     report = code_project(store, new)

@@ -8,7 +8,19 @@ import pytest
 from cli import app
 from tests.conftest import BAD, GOOD
 
-COMMANDS = [["init"], ["ingest"], ["segment"], ["status"], ["export", "units"], ["demo"]]
+COMMANDS = [
+    ["init"],
+    ["ingest"],
+    ["segment"],
+    ["status"],
+    ["export", "units"],
+    ["demo"],
+    ["code"],
+    ["code-table"],
+    ["evaluate"],
+    ["codebook", "check"],
+    ["codebook", "export"],
+]
 
 
 @pytest.mark.parametrize("command", COMMANDS)
@@ -92,3 +104,90 @@ def test_demo_builds_the_sample_project(runner, tmp_path):
 def test_version(runner):
     result = runner.invoke(app, ["--version"])
     assert result.exit_code == 0 and "clusterqda" in result.stdout
+
+
+def test_code_command_is_incremental(runner, tmp_path):
+    project = str(tmp_path / "p")
+    runner.invoke(app, ["init", project])
+    runner.invoke(app, ["ingest", str(GOOD), "--project", project])
+    first = runner.invoke(app, ["code", "--project", project])
+    assert first.exit_code == 0, first.output
+    assert "Coded 46 units with rules@" in first.stdout
+    again = runner.invoke(app, ["code", "--project", project])
+    assert "Coded 0 units" in again.stdout
+
+
+def test_code_table_and_evaluate(runner, tmp_path):
+    from tests.conftest import DATA
+
+    out = tmp_path / "coded.csv"
+    result = runner.invoke(
+        app,
+        [
+            "code-table",
+            str(DATA / "tables" / "answers_gbk.csv"),
+            "--text-col",
+            "answer",
+            "--id-col",
+            "no",
+            "--out",
+            str(out),
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    header = out.read_text(encoding="utf-8-sig").splitlines()[0]
+    assert header == "id,code_id,stance,start,end,evidence,coder"
+    gold = tmp_path / "gold.csv"
+    gold.write_text(
+        "id,text,codes\n1,我们跟隔壁厂合作过，设备借来借去。,CA.BH\n2,如果政府牵头就好了。,"
+        "AGENCY.WILL;EVAL.TOOLITTLE\n3,天气不错。,\n",
+        encoding="utf-8",
+    )
+    result = runner.invoke(app, ["evaluate", str(gold)])
+    assert result.exit_code == 0, result.output
+    assert "Per dimension" in result.stdout and "CA.BH" in result.stdout
+
+
+@pytest.mark.parametrize(
+    ("args", "expected"),
+    [
+        (
+            [
+                "code-table",
+                "{tables}/answers_gbk.csv",
+                "--text-col",
+                "text",
+                "--id-col",
+                "no",
+                "--out",
+                "{tmp}/x.csv",
+            ],
+            "has no column 'text'; its columns are: no, answer",
+        ),
+        (
+            [
+                "code-table",
+                "{tables}/really_csv.xlsx",
+                "--text-col",
+                "answer",
+                "--id-col",
+                "no",
+                "--out",
+                "{tmp}/x.csv",
+            ],
+            "not an Excel workbook",
+        ),
+        (["codebook", "check", "--codebook", "{books}/yaml_error.yaml"], "yaml_error.yaml, line 6"),
+        (["codebook", "check", "--codebook", "{books}/never_matches.yaml"], "can never match"),
+        (["evaluate", "{tmp}/none.csv"], "no such file"),
+    ],
+)
+def test_coding_commands_bad_input(runner, tmp_path, args, expected):
+    from tests.conftest import DATA
+
+    values = {"tables": DATA / "tables", "books": DATA / "codebooks", "tmp": tmp_path}
+    result = runner.invoke(app, [a.format(**values) for a in args])
+    assert result.exit_code == 1
+    lines = [line for line in result.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1 and lines[0].startswith("Error: ") and expected in lines[0]
+    assert not (tmp_path / "x.csv").exists()

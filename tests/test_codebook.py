@@ -26,8 +26,9 @@ def test_small_codebook_passes_its_self_test():
 def test_self_test_reports_failures(tmp_path):
     text = (BOOKS / "small.yaml").read_text(encoding="utf-8")
     broken = tmp_path / "b.yaml"
-    broken.write_text(text.replace("rule: real(政府|镇里|经贸局)", "rule: 政府|镇里|经贸局"),
-                      encoding="utf-8")
+    broken.write_text(
+        text.replace("rule: real(政府|镇里|经贸局)", "rule: 政府|镇里|经贸局"), encoding="utf-8"
+    )
     failures = self_test(load_codebook(broken))
     assert failures[["code_id", "kind", "text"]].values.tolist() == [
         ["ACT.GOV", "counter_example", "如果政府牵头就好了。"]

@@ -41,7 +41,7 @@ def test_self_test_passes_from_the_command_line(runner):
 def test_self_test_failure_exits_1(runner, tmp_path):
     from coding.codebook import SHIPPED
 
-    text = SHIPPED.read_text(encoding="utf-8").replace("real(except(@gov,", "(except(@gov,")
+    text = SHIPPED.read_text(encoding="utf-8").replace("real(except(@gov", "(except(@gov")
     broken = tmp_path / "broken.yaml"
     broken.write_text(text, encoding="utf-8")
     result = runner.invoke(app, ["codebook", "check", "--codebook", str(broken)])

@@ -40,24 +40,49 @@ class RuleCoder:
             hits.setdefault(term, []).append(Hit(end - len(term) + 1, end + 1, term))
         return TextView(text, hits, tokens)
 
-    def code(self, text: str, tokens: list[str] | None = None) -> list[Coding]:
-        """Return the codings of one matching-view text (offsets into that text)."""
+    def code(
+        self, text: str, tokens: list[str] | None = None, role: str | None = None
+    ) -> list[Coding]:
+        """Return the codings of one matching-view text (offsets into that text).
+
+        ``role`` is the speaker's actor code (an ``ACT.*`` id from the
+        document's metadata): when the codebook's ``speaker_rule`` holds —
+        the speaker talks about what they themselves do — that code is given
+        too, since an ACT code records who speaks about or does the action.
+        """
         view = self.view(text, tokens)
         if not view.hits:
             return []
         out = []
         for code in self._codes:
-            try:
-                evidence = evaluate(code.node, view)
-            except ValueError:  # tnear without tokens: the rule cannot be decided here
-                evidence = None
-            if not evidence:
-                continue
-            start = min(h.start for h in evidence)
-            end = max(h.end for h in evidence)
-            terms = tuple(dict.fromkeys(h.term for h in sorted(evidence, key=lambda h: h.start)))
-            out.append(Coding(code.id, stance_of(view, start, end), start, end, terms, code.rule))
+            evidence = _evidence(code.node, view)
+            if evidence:
+                out.append(self._coding(code.id, code.rule, evidence, view))
+        speaker = self.codebook.speaker_node
+        if (
+            role in self.codebook.codes
+            and speaker is not None
+            and role not in {c.code_id for c in out}
+        ):
+            evidence = _evidence(speaker, view)
+            if evidence:
+                rule = f"speaker_rule: {self.codebook.speaker_rule}"
+                out.append(self._coding(role, rule, evidence, view))
         return out
+
+    @staticmethod
+    def _coding(code_id: str, rule: str, evidence: list[Hit], view: TextView) -> Coding:
+        start = min(h.start for h in evidence)
+        end = max(h.end for h in evidence)
+        terms = tuple(dict.fromkeys(h.term for h in sorted(evidence, key=lambda h: h.start)))
+        return Coding(code_id, stance_of(view, start, end), start, end, terms, rule)
+
+
+def _evidence(node, view: TextView) -> list[Hit] | None:
+    try:
+        return evaluate(node, view)
+    except ValueError:  # tnear without tokens: the rule cannot be decided here
+        return None
 
 
 def code_project(
@@ -79,8 +104,8 @@ def code_project(
     while rows := store.units_to_code(coder.coder, last, CODE_BATCH):
         last = rows[-1][0]
         codings = []
-        for _, unit_id, unit_start, text, view, tokens in rows:
-            for c in coder.code(view, tokens):
+        for _, unit_id, unit_start, text, view, tokens, role in rows:
+            for c in coder.code(view, tokens, role):
                 codings.append(
                     (
                         unit_id,
@@ -102,13 +127,21 @@ def code_project(
     return report
 
 
-def code_texts(codebook: Codebook, ids: Iterable, texts: Iterable[str]) -> pd.DataFrame:
-    """Code any texts; return one row per (id, code) with the columns of TABLE_COLUMNS."""
+def code_texts(
+    codebook: Codebook, ids: Iterable, texts: Iterable[str], roles: Iterable | None = None
+) -> pd.DataFrame:
+    """Code any texts; return one row per (id, code) with the columns of TABLE_COLUMNS.
+
+    ``roles`` optionally gives each text's speaker role (an ``ACT.*`` id).
+    """
     coder = RuleCoder(codebook)
+    ids, texts = list(ids), list(texts)
+    roles = list(roles) if roles is not None else [None] * len(texts)
     rows = []
-    for unit_id, text in zip(ids, texts, strict=True):
+    for unit_id, text, role in zip(ids, texts, roles, strict=True):
         text = "" if pd.isna(text) else str(text)
-        for c in coder.code(match_view(text)):
+        role = None if role is None or pd.isna(role) or not str(role) else str(role)
+        for c in coder.code(match_view(text), role=role):
             rows.append(
                 (unit_id, c.code_id, c.stance, c.start, c.end, text[c.start : c.end], coder.coder)
             )
@@ -122,9 +155,12 @@ def code_table(
     codebook: Codebook,
     sheet: str | None = None,
     encoding: str | None = None,
+    role_col: str | None = None,
 ) -> pd.DataFrame:
     """Read a CSV or xlsx table of texts and code it (no project needed)."""
     from coding.tables import read_table
 
-    frame = read_table(path, sheet=sheet, encoding=encoding, required=[id_col, text_col])
-    return code_texts(codebook, frame[id_col].tolist(), frame[text_col].tolist())
+    required = [id_col, text_col] + ([role_col] if role_col else [])
+    frame = read_table(path, sheet=sheet, encoding=encoding, required=required)
+    roles = frame[role_col].tolist() if role_col else None
+    return code_texts(codebook, frame[id_col].tolist(), frame[text_col].tolist(), roles)

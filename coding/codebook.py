@@ -123,6 +123,8 @@ class Codebook:
     path: str
     hash: str
     warnings: list[str] = field(default_factory=list)
+    speaker_rule: str | None = None
+    speaker_node: Node | None = field(default=None, repr=False)
 
     @property
     def coder(self) -> str:
@@ -130,8 +132,11 @@ class Codebook:
         return f"rules@{self.hash[:12]}"
 
     def terms(self) -> set[str]:
-        """Return every term any rule looks for."""
-        return {t.text for code in self.codes.values() for t in terms_of(code.node)}
+        """Return every term any rule (and the speaker rule) looks for."""
+        nodes = [code.node for code in self.codes.values()]
+        if self.speaker_node is not None:
+            nodes.append(self.speaker_node)
+        return {t.text for node in nodes for t in terms_of(node)}
 
     def dimension_label(self, dimension: str) -> str:
         """Return a dimension's Chinese label (or its id)."""
@@ -245,6 +250,13 @@ def load_codebook(path: str | Path | None = None) -> Codebook:
             problems.append(f"line {code.line}: code '{code.id}' has unknown parent '{parent}'")
         if code.id not in FIXED_IDS:
             warnings.append(f"{path}, line {code.line}: '{code.id}' is not a code id of DOMAIN.md")
+    speaker_rule = " ".join(_text(data.get("speaker_rule")).split()) or None
+    speaker_node = None
+    if speaker_rule:
+        try:
+            speaker_node = parse_rule(speaker_rule, synonyms)
+        except RuleSyntaxError as exc:
+            problems.append(f"speaker_rule: {exc}")
     if problems:
         count = f"{len(problems)} problems" if len(problems) > 1 else "1 problem"
         raise CodebookError(f"{count}: " + "; ".join(problems), path)
@@ -256,6 +268,8 @@ def load_codebook(path: str | Path | None = None) -> Codebook:
         groups=groups,
         synonyms=synonyms,
         codes=codes,
+        speaker_rule=speaker_rule,
+        speaker_node=speaker_node,
         path=str(path),
         hash=hashlib.sha256(text.encode("utf-8")).hexdigest(),
         warnings=warnings,

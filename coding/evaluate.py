@@ -51,7 +51,7 @@ class Evaluation:
 
 
 def read_gold(path: str | Path, codebook: Codebook) -> pd.DataFrame:
-    """Read a gold table (``id, text, codes``); codes are ``;``-separated ids."""
+    """Read a gold table (``id, text, codes``, optionally ``role``); codes ``;``-separated."""
     frame = read_table(path, required=["id", "text", "codes"])
     frame["gold"] = frame["codes"].map(lambda s: frozenset(c for c in SPLIT_CODES.split(s) if c))
     unknown = sorted({c for codes in frame["gold"] for c in codes} - set(codebook.codes))
@@ -66,8 +66,10 @@ def read_gold(path: str | Path, codebook: Codebook) -> pd.DataFrame:
 def evaluate_gold(codebook: Codebook, gold: pd.DataFrame) -> Evaluation:
     """Compare the rule coder with hand coding, per code, per dimension and overall."""
     coder = RuleCoder(codebook)
+    roles = gold["role"] if "role" in gold else [None] * len(gold)
     predicted = [
-        frozenset(c.code_id for c in coder.code(match_view(text))) for text in gold["text"]
+        frozenset(c.code_id for c in coder.code(match_view(text), role=role or None))
+        for text, role in zip(gold["text"], roles, strict=True)
     ]
     truth = list(gold["gold"])
     labels = sorted({c for s in truth + predicted for c in s})

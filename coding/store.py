@@ -353,16 +353,23 @@ class Store:
 
     def units_to_code(
         self, coder: str, after_rowid: int = 0, limit: int = 2000
-    ) -> list[tuple[int, str, int, str, str, list[str] | None]]:
-        """Return (rowid, unit_id, start, text, view, tokens) of units this coder has not coded."""
+    ) -> list[tuple[int, str, int, str, str, list[str] | None, str | None]]:
+        """Return (rowid, unit_id, start, text, view, tokens, speaker role) of uncoded units.
+
+        The speaker role is the document's ``role`` for interviewee turns, None
+        for the interviewer's.
+        """
         rows = self.conn.execute(
             "SELECT u.rowid, u.unit_id, u.start, u.text, COALESCE(u.match_text, u.text),"
-            " (SELECT t.tokens FROM tokens t WHERE t.unit_id = u.unit_id LIMIT 1)"
-            " FROM units u WHERE u.rowid > ? AND NOT EXISTS (SELECT 1 FROM coded_units c"
+            " (SELECT t.tokens FROM tokens t WHERE t.unit_id = u.unit_id LIMIT 1),"
+            " CASE WHEN u.is_interviewer THEN NULL"
+            " ELSE json_extract(d.metadata, '$.role') END"
+            " FROM units u JOIN documents d USING (doc_id)"
+            " WHERE u.rowid > ? AND NOT EXISTS (SELECT 1 FROM coded_units c"
             " WHERE c.unit_id = u.unit_id AND c.coder = ?) ORDER BY u.rowid LIMIT ?",
             (after_rowid, coder, limit),
         ).fetchall()
-        return [(*r[:5], json.loads(r[5]) if r[5] else None) for r in rows]
+        return [(*r[:5], json.loads(r[5]) if r[5] else None, r[6]) for r in rows]
 
     def save_codings(self, coder: str, unit_ids: list[str], codings: list[tuple]) -> None:
         """Replace a coder's codings of these units; mark the units as coded by it.

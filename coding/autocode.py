@@ -31,7 +31,7 @@ class RuleCoder:
         for term in sorted(codebook.terms()):
             self._automaton.add_word(term, term)
         self._automaton.make_automaton()
-        self._codes = list(codebook.codes.values())
+        self._codes = [(code, code.triggers) for code in codebook.codes.values()]
 
     def view(self, text: str, tokens: list[str] | None = None) -> TextView:
         """Analyse a matching-view text: every term hit, ready for the rules."""
@@ -54,7 +54,10 @@ class RuleCoder:
         if not view.hits:
             return []
         out = []
-        for code in self._codes:
+        found = view.hits.keys()
+        for code, triggers in self._codes:
+            if triggers.isdisjoint(found):
+                continue  # no term that could make the rule true is in the text
             evidence = _evidence(code.node, view)
             if evidence:
                 out.append(self._coding(code.id, code.rule, evidence, view))

@@ -9,7 +9,7 @@ from pathlib import Path
 import yaml
 
 from coding.errors import CodebookError, RuleSyntaxError
-from coding.rules import Node, parse_rule, terms_of
+from coding.rules import Node, parse_rule, positive_terms, terms_of
 
 # The code ids every shipped codebook must use (../shared/DOMAIN.md), in order.
 FIXED_IDS = [
@@ -97,6 +97,11 @@ class Code:
     examples: tuple[str, ...] = ()
     counter_examples: tuple[str, ...] = ()
     line: int = 0
+
+    @property
+    def triggers(self) -> frozenset[str]:
+        """Return the terms one of which must be in a text for this code to be given."""
+        return positive_terms(self.node)
 
     @property
     def dimension(self) -> str:

@@ -80,7 +80,15 @@ class Call:
     pos: int
 
 
-Node = Term | Op | Call
+@dataclass(frozen=True)
+class TermSet:
+    """Any of many terms: an OR of plain terms, compiled for a fast set lookup."""
+
+    terms: frozenset[str]
+    pos: int
+
+
+Node = Term | Op | Call | TermSet
 
 
 def _lex(rule: str) -> list[tuple[str, str, int]]:
@@ -208,7 +216,42 @@ def parse_rule(rule: str, synonyms: dict[str, list[str]] | None = None) -> Node:
     """
     node = _expand(_Parser(rule).parse(), synonyms or {}, rule)
     _check(node, rule)
+    return _compile(node)
+
+
+def _compile(node: Node) -> Node:
+    """Turn every OR of plain terms into one TermSet; the meaning stays the same."""
+    if isinstance(node, Op):
+        parts = tuple(_compile(p) for p in node.parts)
+        if node.kind != "|":
+            return Op(node.kind, parts, node.pos)
+        words = [p for p in parts if isinstance(p, Term | TermSet)]
+        rest = tuple(p for p in parts if not isinstance(p, Term | TermSet))
+        if len(words) < 2:
+            return Op("|", parts, node.pos)
+        merged = TermSet(
+            frozenset(w for p in words for w in ((p.text,) if isinstance(p, Term) else p.terms)),
+            node.pos,
+        )
+        return merged if not rest else Op("|", (merged, *rest), node.pos)
+    if isinstance(node, Call):
+        return Call(node.name, tuple(_compile(a) for a in node.args), node.number, node.pos)
     return node
+
+
+def positive_terms(node: Node) -> frozenset[str]:
+    """Return the terms of which at least one must be found for the rule to give evidence."""
+    if isinstance(node, Term):
+        return frozenset((node.text,))
+    if isinstance(node, TermSet):
+        return node.terms
+    if isinstance(node, Op):
+        if node.kind == "!":
+            return frozenset()
+        return frozenset().union(*(positive_terms(p) for p in node.parts))
+    if node.name == "except":
+        return positive_terms(node.args[0])
+    return frozenset().union(*(positive_terms(a) for a in node.args))
 
 
 def _expand(node: Node, synonyms: dict[str, list[str]], rule: str) -> Node:
@@ -280,14 +323,23 @@ def _walk(node: Node):
 
 
 def terms_of(node: Node) -> list[Term]:
-    """Return every term of a rule, in order."""
-    return [n for n in _walk(node) if isinstance(n, Term)]
+    """Return every term of a rule."""
+    out: list[Term] = []
+    for n in _walk(node):
+        if isinstance(n, Term):
+            out.append(n)
+        elif isinstance(n, TermSet):
+            out += [Term(t, n.pos) for t in sorted(n.terms)]
+    return out
 
 
 def evaluate(node: Node, view: TextView) -> list[Hit] | None:
     """Return the evidence hits if the rule holds for the text, else None."""
     if isinstance(node, Term):
         return view.hits.get(node.text) or None
+    if isinstance(node, TermSet):
+        found = [h for term, hits in view.hits.items() if term in node.terms for h in hits]
+        return found or None
     if isinstance(node, Op):
         if node.kind == "!":
             return None if evaluate(node.parts[0], view) is not None else []

@@ -256,10 +256,15 @@ def code_table_command(
     codebook: CodebookOpt = None,
     sheet: Annotated[str | None, typer.Option(help="Sheet of an xlsx file.")] = None,
     encoding: Annotated[str | None, typer.Option(help="Encoding of a CSV file.")] = None,
+    role_col: Annotated[
+        str | None, typer.Option(help="Column with the speaker's actor code (ACT.*), if any.")
+    ] = None,
 ) -> None:
     """Code any table of texts without a project; one output row per (id, code)."""
     book = load_codebook(codebook)
-    table = code_table(input_file, text_col, id_col, book, sheet=sheet, encoding=encoding)
+    table = code_table(
+        input_file, text_col, id_col, book, sheet=sheet, encoding=encoding, role_col=role_col
+    )
     write_csv(table, out_file)
     out.print(f"Wrote {len(table)} codings of {table['id'].nunique()} texts to {out_file}")
 

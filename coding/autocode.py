@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterable
+from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 import ahocorasick
@@ -12,13 +13,16 @@ import pandas as pd
 from coding.codebook import Codebook
 from coding.ingest.normalize import match_view
 from coding.model import CodeReport, Coding
-from coding.rules import evaluate
+from coding.parallel import bounded_map, default_workers
+from coding.rules import evaluate, required_clauses
 from coding.stance import stance_of
 from coding.store import Store
 from coding.textview import Hit, TextView
 
 CODE_BATCH = 2000
 TABLE_COLUMNS = ["id", "code_id", "stance", "start", "end", "evidence", "coder"]
+SPEAKER_RULE = "speaker_rule"
+PARALLEL_MIN_UNITS = 20_000
 
 
 class RuleCoder:
@@ -31,7 +35,14 @@ class RuleCoder:
         for term in sorted(codebook.terms()):
             self._automaton.add_word(term, term)
         self._automaton.make_automaton()
-        self._codes = [(code, code.triggers) for code in codebook.codes.values()]
+        self._codes = list(codebook.codes.values())
+        self._clauses = {c.id: required_clauses(c.node) for c in self._codes}
+        # term -> indexes of the codes it can help to trigger, so that a text is
+        # only checked against the codes its own terms point to
+        self._by_term: dict[str, list[int]] = {}
+        for index, code in enumerate(self._codes):
+            for term in code.triggers:
+                self._by_term.setdefault(term, []).append(index)
 
     def view(self, text: str, tokens: list[str] | None = None) -> TextView:
         """Analyse a matching-view text: every term hit, ready for the rules."""
@@ -55,12 +66,14 @@ class RuleCoder:
             return []
         out = []
         found = view.hits.keys()
-        for code, triggers in self._codes:
-            if triggers.isdisjoint(found):
-                continue  # no term that could make the rule true is in the text
+        candidates = sorted({i for term in found for i in self._by_term.get(term, ())})
+        for index in candidates:
+            code = self._codes[index]
+            if any(clause.isdisjoint(found) for clause in self._clauses[code.id]):
+                continue  # a term the rule needs is missing
             evidence = _evidence(code.node, view)
             if evidence:
-                out.append(self._coding(code.id, code.rule, evidence, view))
+                out.append(self._coding(code.id, code.id, evidence, view))
         speaker = self.codebook.speaker_node
         if (
             role in self.codebook.codes
@@ -69,16 +82,22 @@ class RuleCoder:
         ):
             evidence = _evidence(speaker, view)
             if evidence:
-                rule = f"speaker_rule: {self.codebook.speaker_rule}"
-                out.append(self._coding(role, rule, evidence, view))
+                out.append(self._coding(role, SPEAKER_RULE, evidence, view))
         return out
 
+    def rules(self) -> dict[str, str]:
+        """Return the rule text behind each rule id this coder records."""
+        rules = {code.id: code.rule for code in self._codes}
+        if self.codebook.speaker_rule:
+            rules[SPEAKER_RULE] = self.codebook.speaker_rule
+        return rules
+
     @staticmethod
-    def _coding(code_id: str, rule: str, evidence: list[Hit], view: TextView) -> Coding:
+    def _coding(code_id: str, rule_id: str, evidence: list[Hit], view: TextView) -> Coding:
         start = min(h.start for h in evidence)
         end = max(h.end for h in evidence)
         terms = tuple(dict.fromkeys(h.term for h in sorted(evidence, key=lambda h: h.start)))
-        return Coding(code_id, stance_of(view, start, end), start, end, terms, rule)
+        return Coding(code_id, stance_of(view, start, end), start, end, terms, rule_id)
 
 
 def _evidence(node, view: TextView) -> list[Hit] | None:
@@ -92,42 +111,75 @@ def code_project(
     store: Store,
     codebook: Codebook,
     progress: Callable[[int, int], None] | None = None,
+    workers: int | None = None,
 ) -> CodeReport:
     """Code every unit not yet coded with this codebook (by its hash), from cached tokens.
 
     Units are matched on their stored matching view, so a new codebook
-    version re-codes without segmenting again.
+    version re-codes without segmenting again. Large projects are coded in
+    a process pool; ``progress(done_units, total_units)`` reports as it goes.
     """
     started = time.perf_counter()
-    coder = RuleCoder(codebook)
+    _init_worker(codebook)
+    coder = _WORKER["coder"]
     report = CodeReport(coder=coder.coder)
     store.register_coder(coder.coder, "rules", codebook.hash, codebook.version)
+    store.register_rules(coder.coder, coder.rules())
     total = store.count_uncoded(coder.coder)
+    batches = _unit_batches(store, coder.coder)
+    workers = workers or default_workers()
+    if workers > 1 and total >= PARALLEL_MIN_UNITS:
+        with ProcessPoolExecutor(workers, initializer=_init_worker, initargs=(codebook,)) as pool:
+            results = bounded_map(pool, _code_batch, batches, window=workers * 2)
+            _save_all(store, coder.coder, results, report, total, progress)
+    else:
+        _save_all(store, coder.coder, map(_code_batch, batches), report, total, progress)
+    report.seconds = time.perf_counter() - started
+    return report
+
+
+_WORKER: dict = {}
+
+
+def _init_worker(codebook: Codebook) -> None:
+    if _WORKER.get("hash") != codebook.hash:
+        _WORKER.update(hash=codebook.hash, coder=RuleCoder(codebook))
+
+
+def _unit_batches(store: Store, coder: str):
     last = 0
-    while rows := store.units_to_code(coder.coder, last, CODE_BATCH):
+    while rows := store.units_to_code(coder, last, CODE_BATCH):
         last = rows[-1][0]
-        codings = []
-        for _, unit_id, unit_start, text, view, tokens, role in rows:
-            for c in coder.code(view, tokens, role):
-                codings.append(
-                    (
-                        unit_id,
-                        c.code_id,
-                        c.stance,
-                        unit_start + c.start,
-                        unit_start + c.end,
-                        text[c.start : c.end],
-                        c.rule,
-                        list(c.terms),
-                    )
+        yield rows
+
+
+def _code_batch(rows: list[tuple]) -> tuple[list[str], list[tuple]]:
+    coder: RuleCoder = _WORKER["coder"]
+    codings = []
+    for _, unit_id, unit_start, text, view, tokens, role in rows:
+        for c in coder.code(view, tokens, role):
+            codings.append(
+                (
+                    unit_id,
+                    c.code_id,
+                    c.stance,
+                    unit_start + c.start,
+                    unit_start + c.end,
+                    text[c.start : c.end],
+                    c.rule_id,
+                    list(c.terms),
                 )
-        store.save_codings(coder.coder, [r[1] for r in rows], codings)
-        report.units += len(rows)
+            )
+    return [r[1] for r in rows], codings
+
+
+def _save_all(store, coder, results, report, total, progress) -> None:
+    for unit_ids, codings in results:
+        store.save_codings(coder, unit_ids, codings)
+        report.units += len(unit_ids)
         report.codings += len(codings)
         if progress:
             progress(report.units, total)
-    report.seconds = time.perf_counter() - started
-    return report
 
 
 def code_texts(

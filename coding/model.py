@@ -81,7 +81,7 @@ class Coding:
     start: int
     end: int
     terms: tuple[str, ...]
-    rule: str
+    rule_id: str  # the code id whose rule fired, or "speaker_rule"
 
 
 @dataclass

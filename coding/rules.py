@@ -239,6 +239,27 @@ def _compile(node: Node) -> Node:
     return node
 
 
+def required_clauses(node: Node) -> list[frozenset[str]]:
+    """Return term sets that must each share a term with the text for the rule to hold.
+
+    A cheap necessary condition checked before the rule itself: ``a AND b``
+    needs both, ``near(a, b, 5)`` too, ``a OR b`` needs one of either.
+    """
+    if isinstance(node, Term):
+        return [frozenset((node.text,))]
+    if isinstance(node, TermSet):
+        return [node.terms]
+    if isinstance(node, Op):
+        if node.kind == "!":
+            return []
+        if node.kind == "|":
+            return [positive_terms(node)]
+        return [c for p in node.parts for c in required_clauses(p)]
+    if node.name == "except":
+        return required_clauses(node.args[0])
+    return [c for a in node.args for c in required_clauses(a)]
+
+
 def positive_terms(node: Node) -> frozenset[str]:
     """Return the terms of which at least one must be found for the rule to give evidence."""
     if isinstance(node, Term):

@@ -73,9 +73,15 @@ MIGRATIONS: list[str] = [
         start      INTEGER,
         "end"      INTEGER,
         evidence   TEXT,
-        rule       TEXT,
+        rule_id    TEXT,
         terms      TEXT,
         created_at TEXT NOT NULL
+    );
+    CREATE TABLE coder_rules (
+        coder   TEXT NOT NULL REFERENCES coders(coder),
+        rule_id TEXT NOT NULL,
+        rule    TEXT NOT NULL,
+        PRIMARY KEY (coder, rule_id)
     );
     CREATE INDEX codings_unit ON codings(unit_id, coder);
     CREATE INDEX codings_coder ON codings(coder, code_id);
@@ -343,6 +349,14 @@ class Store:
                 (coder, kind, codebook_hash, version, _now()),
             )
 
+    def register_rules(self, coder: str, rules: dict[str, str]) -> None:
+        """Record the rule text behind each rule id a coder uses (once, not per coding)."""
+        with self.transaction():
+            self.conn.executemany(
+                "INSERT OR REPLACE INTO coder_rules VALUES (?,?,?)",
+                ((coder, rule_id, rule) for rule_id, rule in rules.items()),
+            )
+
     def count_uncoded(self, coder: str) -> int:
         """Return how many units this coder has not looked at yet."""
         return self.conn.execute(
@@ -374,7 +388,7 @@ class Store:
     def save_codings(self, coder: str, unit_ids: list[str], codings: list[tuple]) -> None:
         """Replace a coder's codings of these units; mark the units as coded by it.
 
-        ``codings`` rows: (unit_id, code_id, stance, start, end, evidence, rule, terms).
+        ``codings`` rows: (unit_id, code_id, stance, start, end, evidence, rule_id, terms).
         """
         now = _now()
         with self.transaction():
@@ -384,7 +398,7 @@ class Store:
             )
             self.conn.executemany(
                 'INSERT INTO codings (unit_id, code_id, coder, stance, start, "end", evidence,'
-                " rule, terms, created_at) VALUES (?,?,?,?,?,?,?,?,?,?)",
+                " rule_id, terms, created_at) VALUES (?,?,?,?,?,?,?,?,?,?)",
                 (
                     (
                         u,
@@ -411,8 +425,9 @@ class Store:
         where, params = ("WHERE c.coder = ?", (coder,)) if coder else ("", ())
         return pd.read_sql_query(
             "SELECT c.unit_id, u.doc_id, d.cluster, u.speaker, u.is_interviewer, c.code_id,"
-            ' c.coder, c.stance, c.start, c."end", c.evidence, c.rule, c.terms, c.created_at'
-            " FROM codings c JOIN units u USING (unit_id) JOIN documents d USING (doc_id) "
+            ' c.coder, c.stance, c.start, c."end", c.evidence, r.rule, c.terms, c.created_at'
+            " FROM codings c JOIN units u USING (unit_id) JOIN documents d USING (doc_id)"
+            " LEFT JOIN coder_rules r ON r.coder = c.coder AND r.rule_id = c.rule_id "
             + where
             + " ORDER BY d.cluster, u.doc_id, u.turn, c.code_id",
             self.conn,

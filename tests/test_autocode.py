@@ -26,7 +26,7 @@ def test_coding_records_evidence_terms_rule_and_stance(book):
     assert coding.code_id == "CA.BH"
     assert text[coding.start : coding.end] == "隔壁厂合作，设备借来借去"
     assert coding.terms == ("隔壁", "合作", "借来借去")
-    assert coding.rule == book.codes["CA.BH"].rule
+    assert coding.rule_id == "CA.BH"
     assert coding.stance == "positive"
 
 
@@ -126,3 +126,51 @@ def test_new_codebook_version_recodes_without_segmenting(store, book, tmp_path):
 def test_match_view_is_used_for_traditional_text(book):
     codes = {c.code_id for c in RuleCoder(book).code(match_view("龍頭企業帶頭"))}
     assert "ACT.FIRM.LEAD" in codes
+
+
+def test_parallel_coding_matches_serial(project, tmp_path, monkeypatch):
+    import coding.autocode as autocode
+    from coding.project import init_project, open_project
+
+    shipped = load_codebook()
+    with open_project(project) as store:
+        ingest(store, [GOOD])
+        code_project(store, shipped, workers=1)
+        serial = store.codings(shipped.coder).drop(columns="created_at")
+    monkeypatch.setattr(autocode, "PARALLEL_MIN_UNITS", 1)
+    monkeypatch.setattr(autocode, "CODE_BATCH", 7)
+    init_project(tmp_path / "two")
+    with open_project(tmp_path / "two") as store:
+        ingest(store, [GOOD])
+        code_project(store, shipped, workers=2)
+        parallel = store.codings(shipped.coder).drop(columns="created_at")
+    assert len(serial) > 20
+    assert parallel.equals(serial)
+
+
+def test_speaker_rule_gives_the_speakers_own_actor_code():
+    shipped = load_codebook()
+    text = "我们每年都去外地看看，学点东西。"
+    assert "ACT.ASSOC" not in {c.code_id for c in RuleCoder(shipped).code(text)}
+    codings = RuleCoder(shipped).code(text, role="ACT.ASSOC")
+    (speaker,) = [c for c in codings if c.code_id == "ACT.ASSOC"]
+    assert speaker.rule_id == "speaker_rule" and speaker.terms == ("我们",)
+    # the interviewer has no role; an unknown role is ignored
+    assert "ACT.XX" not in {c.code_id for c in RuleCoder(shipped).code(text, role="ACT.XX")}
+
+
+def test_project_codings_record_rule_text_once(store):
+    shipped = load_codebook()
+    ingest(store, [GOOD])
+    code_project(store, shipped)
+    codings = store.codings(shipped.coder)
+    rules = dict(store.conn.execute("SELECT rule_id, rule FROM coder_rules").fetchall())
+    assert rules["CA.BH"] == shipped.codes["CA.BH"].rule
+    assert set(codings["rule"]) <= set(rules.values())
+
+
+def test_code_table_with_role_column(tmp_path):
+    path = tmp_path / "t.csv"
+    path.write_text("id,text,role\n1,我们每年都组织大家去看展。,ACT.ASSOC\n", encoding="utf-8")
+    table = code_table(path, "text", "id", load_codebook(), role_col="role")
+    assert "ACT.ASSOC" in set(table["code_id"])

@@ -44,12 +44,12 @@ class RuleCoder:
             for term in code.triggers:
                 self._by_term.setdefault(term, []).append(index)
 
-    def view(self, text: str, tokens: list[str] | None = None) -> TextView:
+    def view(self, text: str, tokens: list[str] | None = None, role: str | None = None) -> TextView:
         """Analyse a matching-view text: every term hit, ready for the rules."""
         hits: dict[str, list[Hit]] = {}
         for end, term in self._automaton.iter(text):
             hits.setdefault(term, []).append(Hit(end - len(term) + 1, end + 1, term))
-        return TextView(text, hits, tokens)
+        return TextView(text, hits, tokens, role)
 
     def code(
         self, text: str, tokens: list[str] | None = None, role: str | None = None
@@ -61,7 +61,7 @@ class RuleCoder:
         the speaker talks about what they themselves do — that code is given
         too, since an ACT code records who speaks about or does the action.
         """
-        view = self.view(text, tokens)
+        view = self.view(text, tokens, role)
         if not view.hits:
             return []
         out = []

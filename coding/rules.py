@@ -12,7 +12,9 @@ view). Operators: ``A OR B`` (also ``A | B``), ``A AND B`` (also ``&``),
 - ``real(A)``: hits of A that are not hypothetical (negated ones count);
 - ``wish(A)``: hits of A in a hypothetical or wishful sentence;
 - ``neg(A)``: hits of A that are negated;
-- ``except(A, B)``: hits of A that do not lie inside a hit of B.
+- ``except(A, B)``: hits of A that do not lie inside a hit of B;
+- ``role(ACT.ASSOC, …)``: the speaker's own actor code is one of these (true
+  or false, no evidence of its own, like ``NOT``).
 
 Evaluating gives the evidence: the list of hits that made the rule true, or
 None when it is false. ``NOT`` contributes no evidence, so a rule needs at
@@ -40,6 +42,7 @@ _FUNCTIONS: dict[str, tuple[int, int, bool]] = {
     "wish": (1, 1, False),
     "neg": (1, 1, False),
     "except": (2, 2, False),
+    "role": (1, 9, False),
 }
 _KEYWORDS = {"AND": "&", "OR": "|", "NOT": "!"}
 _PUNCT = "()|&!,"
@@ -257,6 +260,8 @@ def required_clauses(node: Node) -> list[frozenset[str]]:
         return [c for p in node.parts for c in required_clauses(p)]
     if node.name == "except":
         return required_clauses(node.args[0])
+    if node.name == "role":
+        return []
     return [c for a in node.args for c in required_clauses(a)]
 
 
@@ -272,6 +277,8 @@ def positive_terms(node: Node) -> frozenset[str]:
         return frozenset().union(*(positive_terms(p) for p in node.parts))
     if node.name == "except":
         return positive_terms(node.args[0])
+    if node.name == "role":
+        return frozenset()
     return frozenset().union(*(positive_terms(a) for a in node.args))
 
 
@@ -333,11 +340,15 @@ def _has_positive(node: Node) -> bool:
         return check(_has_positive(p) for p in node.parts)
     if node.name == "except":
         return _has_positive(node.args[0])
+    if node.name == "role":
+        return False
     return all(_has_positive(a) for a in node.args)
 
 
 def _walk(node: Node):
     yield node
+    if isinstance(node, Call) and node.name == "role":
+        return  # its arguments are code ids, not terms to find
     children = node.parts if isinstance(node, Op) else node.args if isinstance(node, Call) else ()
     for child in children:
         yield from _walk(child)
@@ -375,6 +386,9 @@ def evaluate(node: Node, view: TextView) -> list[Hit] | None:
 
 
 def _call(node: Call, view: TextView) -> list[Hit] | None:
+    if node.name == "role":
+        wanted = {a.text for a in node.args if isinstance(a, Term)}
+        return [] if view.role in wanted else None
     args = [evaluate(a, view) for a in node.args]
     name, n = node.name, node.number
     if name == "except":

@@ -41,11 +41,16 @@ class TextView:
     """The matching view of one unit with its hits, ready for rule evaluation."""
 
     def __init__(
-        self, text: str, hits: dict[str, list[Hit]], tokens: list[str] | None = None
+        self,
+        text: str,
+        hits: dict[str, list[Hit]],
+        tokens: list[str] | None = None,
+        role: str | None = None,
     ) -> None:
         self.text = text
         self.hits = hits
         self.tokens = tokens
+        self.role = role  # the speaker's actor code, when known
 
     @cached_property
     def _sentence_starts(self) -> list[int]:

@@ -135,3 +135,15 @@ def test_any_rule_parses_and_evidence_lies_in_the_text(rule, text):
     found = evaluate(parse_rule(rule), view_for(rule, text))
     for hit in found or []:
         assert text[hit.start : hit.end] == hit.term
+
+
+def test_role_predicate_needs_the_speaker_role():
+    rule = "role(ACT.ASSOC) AND 我们"
+    node = parse_rule(rule)
+    assert [t.text for t in terms_of(node)] == ["我们"]  # code ids are not terms to find
+    view = view_for(rule, "我们每年组织")
+    assert evaluate(node, view) is None
+    view.role = "ACT.ASSOC"
+    assert evaluate(node, view) == [Hit(0, 2, "我们")]
+    with pytest.raises(RuleSyntaxError, match="needs a term outside NOT"):
+        parse_rule("role(ACT.ASSOC)")

@@ -1,0 +1,203 @@
+"""Inter-coder agreement: percent agreement, Cohen's and Fleiss' kappa, Krippendorff's alpha.
+
+All statistics take reliability data as a coders x units array (``numpy.nan``
+for a missing judgement) or a long table ``unit, coder, value``, and return
+full precision; only the CLI and reports round. The unit of agreement is the
+coded unit (a turn or an answer), never characters.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+
+from coding.errors import ClusterQDAError
+
+LEVELS = ("nominal", "ordinal", "interval", "ratio")
+
+
+class AgreementError(ClusterQDAError):
+    """Reliability data that no statistic can be computed from."""
+
+
+def reliability_matrix(long: pd.DataFrame) -> tuple[np.ndarray, list, list]:
+    """Turn a long ``unit, coder, value`` table into a coders x units array."""
+    missing = {"unit", "coder", "value"} - set(long.columns)
+    if missing:
+        raise AgreementError(
+            f"reliability data needs the columns unit, coder, value; missing: "
+            f"{', '.join(sorted(missing))}"
+        )
+    duplicated = long.duplicated(["unit", "coder"])
+    if duplicated.any():
+        first = long[duplicated].iloc[0]
+        raise AgreementError(
+            f"coder '{first['coder']}' judged unit '{first['unit']}' more than once"
+        )
+    wide = long.pivot(index="coder", columns="unit", values="value")
+    return wide.to_numpy(dtype=float), list(wide.index), list(wide.columns)
+
+
+def _pairable(data: np.ndarray) -> np.ndarray:
+    """Keep the units that at least two coders judged."""
+    return data[:, (~np.isnan(data)).sum(axis=0) >= 2]
+
+
+def _delta(values: np.ndarray, counts: np.ndarray, level: str) -> np.ndarray:
+    """Return the squared difference function between every pair of values."""
+    c, k = np.meshgrid(values, values, indexing="ij")
+    if level == "nominal":
+        return (c != k).astype(float)
+    if level == "interval":
+        return (c - k) ** 2
+    if level == "ratio":
+        total = c + k
+        with np.errstate(invalid="ignore", divide="ignore"):
+            out = np.where(total == 0, 0.0, ((c - k) / total) ** 2)
+        return out
+    if level == "ordinal":
+        cumulative = np.cumsum(counts)
+        index = np.arange(len(values))
+        i, j = np.meshgrid(index, index, indexing="ij")
+        lo, hi = np.minimum(i, j), np.maximum(i, j)
+        between = cumulative[hi] - np.where(lo > 0, cumulative[lo - 1], 0)
+        return (between - (counts[i] + counts[j]) / 2) ** 2
+    raise AgreementError(f"unknown level '{level}'; use one of {', '.join(LEVELS)}")
+
+
+def krippendorff_alpha(data: np.ndarray, level: str = "nominal") -> float:
+    """Return Krippendorff's alpha for a coders x units array with NaN for missing.
+
+    Formula: alpha = 1 - (n - 1) * sum(o_ck * d_ck) / sum(n_c * n_k * d_ck), from
+    the coincidence matrix o (Krippendorff 2011, "Computing Krippendorff's
+    Alpha-Reliability"). Example: that paper's 4 coders x 12 units data give
+    0.743 (nominal), 0.815 (ordinal), 0.849 (interval), 0.797 (ratio).
+    """
+    data = _pairable(np.asarray(data, dtype=float))
+    if data.shape[1] == 0:
+        raise AgreementError("no unit was judged by two coders or more")
+    values = np.unique(data[~np.isnan(data)])
+    if len(values) == 1:
+        return 1.0  # perfect agreement on a single value: no variation to disagree about
+    index = {v: i for i, v in enumerate(values)}
+    coincidence = np.zeros((len(values), len(values)))
+    for column in data.T:
+        present = [index[v] for v in column[~np.isnan(column)]]
+        m = len(present)
+        counts = np.bincount(present, minlength=len(values)).astype(float)
+        pairs = np.outer(counts, counts) - np.diag(counts)
+        coincidence += pairs / (m - 1)
+    n_c = coincidence.sum(axis=1)
+    n = n_c.sum()
+    delta = _delta(values, n_c, level)
+    expected = (np.outer(n_c, n_c) * delta).sum()
+    if expected == 0:
+        return 1.0
+    return float(1 - (n - 1) * (coincidence * delta).sum() / expected)
+
+
+def percent_agreement(data: np.ndarray) -> float:
+    """Return the share of agreeing coder pairs, averaged over units with two judgements or more.
+
+    With two coders this is the share of units on which they agree.
+    """
+    data = _pairable(np.asarray(data, dtype=float))
+    if data.shape[1] == 0:
+        raise AgreementError("no unit was judged by two coders or more")
+    shares = []
+    for column in data.T:
+        present = column[~np.isnan(column)]
+        _, counts = np.unique(present, return_counts=True)
+        m = len(present)
+        shares.append((counts * (counts - 1)).sum() / (m * (m - 1)))
+    return float(np.mean(shares))
+
+
+def cohen_kappa(first: Sequence, second: Sequence) -> float:
+    """Return Cohen's kappa for two coders' judgements of the same units.
+
+    kappa = (p_o - p_e) / (1 - p_e) (Cohen 1960). Example (Wikipedia, "Cohen's
+    kappa"): 50 proposals, 20 yes/yes, 5 yes/no, 10 no/yes, 15 no/no give 0.4.
+    """
+    a, b = np.asarray(first), np.asarray(second)
+    if len(a) != len(b) or len(a) == 0:
+        raise AgreementError("Cohen's kappa needs two equally long, non-empty lists")
+    labels = np.unique(np.concatenate([a, b]))
+    p_o = float(np.mean(a == b))
+    p_e = float(sum(np.mean(a == v) * np.mean(b == v) for v in labels))
+    if p_e == 1:
+        return 1.0
+    return (p_o - p_e) / (1 - p_e)
+
+
+def fleiss_kappa(counts: np.ndarray) -> float:
+    """Return Fleiss' kappa from a units x categories table of rating counts.
+
+    Every unit must have the same number of ratings (Fleiss 1971). Example
+    (Wikipedia, "Fleiss' kappa"): 10 subjects rated by 14 raters into 5
+    categories give 0.210.
+    """
+    counts = np.asarray(counts, dtype=float)
+    raters = counts.sum(axis=1)
+    if len(counts) == 0 or not np.all(raters == raters[0]) or raters[0] < 2:
+        raise AgreementError("Fleiss' kappa needs the same number (two or more) of ratings "
+                             "for every unit")
+    n = raters[0]
+    p_j = counts.sum(axis=0) / counts.sum()
+    p_i = ((counts * (counts - 1)).sum(axis=1)) / (n * (n - 1))
+    p_bar, p_e = p_i.mean(), (p_j**2).sum()
+    if p_e == 1:
+        return 1.0
+    return float((p_bar - p_e) / (1 - p_e))
+
+
+def bootstrap_alpha(
+    data: np.ndarray, level: str = "nominal", samples: int = 1000, seed: int = 0,
+    confidence: float = 0.95,
+) -> tuple[float, float]:
+    """Return a percentile bootstrap confidence interval for alpha, resampling units."""
+    data = _pairable(np.asarray(data, dtype=float))
+    rng = np.random.default_rng(seed)
+    n = data.shape[1]
+    estimates = []
+    for _ in range(samples):
+        sample = data[:, rng.integers(0, n, n)]
+        try:
+            estimates.append(krippendorff_alpha(sample, level))
+        except AgreementError:
+            continue
+    if not estimates:
+        raise AgreementError("no bootstrap sample could be scored")
+    tail = (1 - confidence) / 2
+    low, high = np.quantile(estimates, [tail, 1 - tail])
+    return float(low), float(high)
+
+
+def values_reliability(long: pd.DataFrame, level: str = "nominal") -> pd.DataFrame:
+    """Score a long ``unit, coder, value`` table; return rows ``metric, value``.
+
+    Always ``krippendorff_alpha``, ``percent_agreement``, ``n_units``,
+    ``n_coders``; ``cohen_kappa`` with exactly two coders (units both judged);
+    ``fleiss_kappa`` when every unit has the same number of judgements.
+    """
+    if level not in LEVELS:
+        raise AgreementError(f"unknown level '{level}'; use one of {', '.join(LEVELS)}")
+    data, coders, units = reliability_matrix(long)
+    rows = [
+        ("krippendorff_alpha", krippendorff_alpha(data, level)),
+        ("percent_agreement", percent_agreement(data)),
+        ("n_units", float(_pairable(data).shape[1])),
+        ("n_coders", float(len(coders))),
+    ]
+    if len(coders) == 2:
+        both = ~np.isnan(data).any(axis=0)
+        if both.any():
+            rows.append(("cohen_kappa", cohen_kappa(data[0, both], data[1, both])))
+    judged = (~np.isnan(data)).sum(axis=0)
+    if len(set(judged)) == 1 and judged[0] >= 2:
+        values = np.unique(data[~np.isnan(data)])
+        counts = np.stack([(data == v).sum(axis=0) for v in values], axis=1)
+        rows.append(("fleiss_kappa", fleiss_kappa(counts)))
+    return pd.DataFrame(rows, columns=["metric", "value"])

@@ -16,16 +16,18 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from coding import __version__
+from coding.agree import project_agreement, read_values, values_reliability
 from coding.autocode import code_project, code_table
 from coding.codebook import load_codebook
 from coding.codebook_export import export_codebook
 from coding.demo import run_demo
 from coding.errors import ClusterQDAError
 from coding.evaluate import evaluate_gold, read_gold, self_test
-from coding.export import export_units, write_csv
+from coding.export import export_units, write_csv, write_tables
 from coding.ingest import ingest as ingest_files
 from coding.project import init_project, open_project, project_codebook
 from coding.segment import ENGINES, segment_project
+from coding.sheets import export_adjudication, export_coding_sheet, import_coding_sheets
 from coding.status import cluster_status, code_frequencies, document_status
 
 app = typer.Typer(
@@ -39,6 +41,10 @@ export_app = typer.Typer(help="Export project data for use elsewhere.", no_args_
 app.add_typer(export_app, name="export")
 codebook_app = typer.Typer(help="Check and export codebooks.", no_args_is_help=True)
 app.add_typer(codebook_app, name="codebook")
+sheets_app = typer.Typer(help="Excel coding sheets for research assistants.", no_args_is_help=True)
+app.add_typer(sheets_app, name="sheets")
+agree_app = typer.Typer(help="Inter-coder agreement.", invoke_without_command=True)
+app.add_typer(agree_app, name="agree")
 
 out = Console()
 err = Console(stderr=True)
@@ -281,6 +287,126 @@ def evaluate(
     print_frame(rounded(result.per_code), f"Per code ({result.units} units)")
     print_frame(rounded(result.per_dimension), "Per dimension (micro and macro)")
     print_frame(result.confusions.head(15), "Confusions worth a look (gold -> coded)")
+
+
+def _split(value: str | None) -> list[str] | None:
+    return [v.strip() for v in value.split(",") if v.strip()] if value else None
+
+
+@sheets_app.command("export")
+@handle_errors
+def sheets_export(
+    coder: Annotated[str, typer.Option(help="The research assistant's name or id.")],
+    out_file: Annotated[Path, typer.Option("--out", help="Workbook to write (.xlsx).")],
+    project: ProjectOpt = Path("."),
+    codebook: CodebookOpt = None,
+    cluster: Annotated[str | None, typer.Option(help="Only this cluster's units.")] = None,
+    dimensions: Annotated[
+        str | None, typer.Option(help="Only these dimensions, e.g. CA,ACT.")
+    ] = None,
+    units: Annotated[
+        Path | None, typer.Option(help="Only the unit ids in this file (.txt or CSV unit_id).")
+    ] = None,
+    blind: Annotated[bool, typer.Option(help="Hide the auto-coder's suggestions.")] = False,
+) -> None:
+    """Write a coding workbook (instructions, codebook, coding sheet) for one assistant."""
+    book = load_codebook(project_codebook(project, codebook))
+    with open_project(project) as store:
+        result = export_coding_sheet(
+            store,
+            book,
+            coder,
+            out_file,
+            cluster=cluster,
+            dimensions=_split(dimensions),
+            units_file=units,
+            blind=blind,
+        )
+    out.print(f"Wrote {result.units} units x {result.codes} codes for {coder} to {result.path}")
+
+
+@sheets_app.command("import")
+@handle_errors
+def sheets_import(
+    files: Annotated[list[Path], typer.Argument(help="Filled coding workbooks.")],
+    project: ProjectOpt = Path("."),
+    codebook: CodebookOpt = None,
+    coder: Annotated[
+        str | None, typer.Option(help="Store as this coder (default: the one in the workbook).")
+    ] = None,
+) -> None:
+    """Validate filled workbooks, then store their codings (all or nothing)."""
+    book = load_codebook(project_codebook(project, codebook))
+    with open_project(project) as store:
+        report = import_coding_sheets(store, book, files, coder=coder)
+    out.print(
+        f"Imported {report.files} workbook(s) for {', '.join(report.coders)}: "
+        f"{report.units_done} units coded, {report.codings} codings."
+    )
+
+
+@sheets_app.command("adjudicate")
+@handle_errors
+def sheets_adjudicate(
+    coders: Annotated[str, typer.Option(help="The two coders to settle, e.g. li,wang.")],
+    out_file: Annotated[Path, typer.Option("--out", help="Workbook to write (.xlsx).")],
+    project: ProjectOpt = Path("."),
+    codebook: CodebookOpt = None,
+) -> None:
+    """Export only the disagreements of two coders; importing it creates 'consensus'."""
+    book = load_codebook(project_codebook(project, codebook))
+    with open_project(project) as store:
+        result = export_adjudication(store, book, _split(coders) or [], out_file)
+    out.print(f"Wrote {result.units} disagreements to {result.path}")
+
+
+@agree_app.callback()
+@handle_errors
+def agree(
+    ctx: typer.Context,
+    project: ProjectOpt = Path("."),
+    codebook: CodebookOpt = None,
+    coders: Annotated[
+        str | None, typer.Option(help="Coders to compare (default: all), e.g. li,wang.")
+    ] = None,
+    dimensions: Annotated[str | None, typer.Option(help="Only these dimensions.")] = None,
+    out_file: Annotated[
+        Path | None, typer.Option("--out", help="Write the tables to .xlsx or .csv.")
+    ] = None,
+    bootstrap: Annotated[int, typer.Option(help="Bootstrap samples for alpha's CI.")] = 500,
+) -> None:
+    """Agreement per code and per dimension between the project's coders."""
+    if ctx.invoked_subcommand is not None:
+        return
+    book = load_codebook(project_codebook(project, codebook))
+    with open_project(project) as store:
+        per_code, per_dimension, disagreements = project_agreement(
+            store, book, _split(coders), _split(dimensions), bootstrap=bootstrap
+        )
+    print_frame(rounded(per_code), "Agreement per code (presence, unit = turn)")
+    print_frame(rounded(per_dimension), "Per dimension (pooled)")
+    out.print(f"{len(disagreements)} disagreeing (unit, code) pairs.")
+    if out_file:
+        write_tables(
+            {"per_code": per_code, "per_dimension": per_dimension, "disagreements": disagreements},
+            out_file,
+        )
+        out.print(f"Wrote {out_file}")
+
+
+@agree_app.command("values")
+@handle_errors
+def agree_values(
+    input_file: Annotated[Path, typer.Argument(help="CSV/xlsx with columns unit, coder, value.")],
+    level: Annotated[str, typer.Option(help="nominal, ordinal, interval or ratio.")] = "nominal",
+    out_file: Annotated[Path | None, typer.Option("--out", help="CSV to write.")] = None,
+) -> None:
+    """Reliability of any long table of judgements (Krippendorff's alpha and more)."""
+    table = values_reliability(read_values(input_file), level)
+    print_frame(rounded(table, 4), f"Reliability ({level})")
+    if out_file:
+        write_csv(table, out_file)
+        out.print(f"Wrote {out_file}")
 
 
 @app.command()

@@ -60,15 +60,19 @@ def main() -> None:
             ).fetchall()
             views = pd.Series([r[0] for r in rows])
             chars = int(views.str.len().sum())
-            print(f"corpus: {size / 1e6:.1f} MB, {len(views):,} units, {chars:,} characters; "
-                  f"codebook {book.version}: {len(book.codes)} codes, {len(terms):,} terms")
+            print(
+                f"corpus: {size / 1e6:.1f} MB, {len(views):,} units, {chars:,} characters; "
+                f"codebook {book.version}: {len(book.codes)} codes, {len(terms):,} terms"
+            )
 
             started = time.perf_counter()
             for term in terms:
                 views.str.contains(term, regex=False)
             base = time.perf_counter() - started
-            print(f"baseline pandas str.contains x {len(terms)} terms: {base:.1f} s "
-                  f"= {chars / base / 1e6:.2f} M chars/s")
+            print(
+                f"baseline pandas str.contains x {len(terms)} terms: {base:.1f} s "
+                f"= {chars / base / 1e6:.2f} M chars/s"
+            )
 
             coder = RuleCoder(book)
             started = time.perf_counter()
@@ -84,16 +88,20 @@ def main() -> None:
             started = time.perf_counter()
             pm_hits = sum(len(matcher(doc)) for doc in docs)
             pm = time.perf_counter() - started
-            print(f"matching only: Aho-Corasick on characters {chars / ac / 1e6:.2f} M chars/s, "
-                  f"{ac_hits:,} term occurrences; spaCy PhraseMatcher on cached tokens "
-                  f"{chars / pm / 1e6:.2f} M chars/s, {pm_hits:,} occurrences "
-                  f"({1 - pm_hits / ac_hits:.1%} missed where jieba cut a term differently)")
+            print(
+                f"matching only: Aho-Corasick on characters {chars / ac / 1e6:.2f} M chars/s, "
+                f"{ac_hits:,} term occurrences; spaCy PhraseMatcher on cached tokens "
+                f"{chars / pm / 1e6:.2f} M chars/s, {pm_hits:,} occurrences "
+                f"({1 - pm_hits / ac_hits:.1%} missed where jieba cut a term differently)"
+            )
 
             report = code_project(store, book, workers=args.workers)
             speed = chars / report.seconds
-            print(f"code (rules, stance, evidence, database): {report.units:,} units, "
-                  f"{report.codings:,} codings in {report.seconds:.1f} s = "
-                  f"{speed / 1e6:.2f} M chars/s = {speed * base / chars:.1f}x baseline")
+            print(
+                f"code (rules, stance, evidence, database): {report.units:,} units, "
+                f"{report.codings:,} codings in {report.seconds:.1f} s = "
+                f"{speed / 1e6:.2f} M chars/s = {speed * base / chars:.1f}x baseline"
+            )
 
             edited = Path(tmp) / "edited.yaml"
             edited.write_text(
@@ -103,9 +111,11 @@ def main() -> None:
             tokens_before = store.conn.execute("SELECT COUNT(*) FROM tokens").fetchone()[0]
             again = code_project(store, load_codebook(edited), workers=args.workers)
             tokens_after = store.conn.execute("SELECT COUNT(*) FROM tokens").fetchone()[0]
-            print(f"re-code after a codebook edit: {again.units:,} units in {again.seconds:.1f} s; "
-                  f"cached tokens {tokens_before:,} before, {tokens_after:,} after "
-                  "(nothing re-segmented)")
+            print(
+                f"re-code after a codebook edit: {again.units:,} units in {again.seconds:.1f} s; "
+                f"cached tokens {tokens_before:,} before, {tokens_after:,} after "
+                "(nothing re-segmented)"
+            )
 
 
 if __name__ == "__main__":

@@ -67,6 +67,16 @@ def _delta(values: np.ndarray, counts: np.ndarray, level: str) -> np.ndarray:
     raise AgreementError(f"unknown level '{level}'; use one of {', '.join(LEVELS)}")
 
 
+def coincidences(data: np.ndarray, values: np.ndarray) -> np.ndarray:
+    """Return the coincidence matrix of pairable units (all units judged at least twice)."""
+    # units x values table of how many coders gave each value
+    counts = np.stack([(data == v).sum(axis=0) for v in values], axis=1).astype(float)
+    m = counts.sum(axis=1)
+    pairs = counts[:, :, None] * counts[:, None, :]
+    pairs[:, np.arange(len(values)), np.arange(len(values))] -= counts
+    return (pairs / (m - 1)[:, None, None]).sum(axis=0)
+
+
 def krippendorff_alpha(data: np.ndarray, level: str = "nominal") -> float:
     """Return Krippendorff's alpha for a coders x units array with NaN for missing.
 
@@ -81,14 +91,7 @@ def krippendorff_alpha(data: np.ndarray, level: str = "nominal") -> float:
     values = np.unique(data[~np.isnan(data)])
     if len(values) == 1:
         return 1.0  # perfect agreement on a single value: no variation to disagree about
-    index = {v: i for i, v in enumerate(values)}
-    coincidence = np.zeros((len(values), len(values)))
-    for column in data.T:
-        present = [index[v] for v in column[~np.isnan(column)]]
-        m = len(present)
-        counts = np.bincount(present, minlength=len(values)).astype(float)
-        pairs = np.outer(counts, counts) - np.diag(counts)
-        coincidence += pairs / (m - 1)
+    coincidence = coincidences(data, values)
     n_c = coincidence.sum(axis=1)
     n = n_c.sum()
     delta = _delta(values, n_c, level)
@@ -142,8 +145,9 @@ def fleiss_kappa(counts: np.ndarray) -> float:
     counts = np.asarray(counts, dtype=float)
     raters = counts.sum(axis=1)
     if len(counts) == 0 or not np.all(raters == raters[0]) or raters[0] < 2:
-        raise AgreementError("Fleiss' kappa needs the same number (two or more) of ratings "
-                             "for every unit")
+        raise AgreementError(
+            "Fleiss' kappa needs the same number (two or more) of ratings for every unit"
+        )
     n = raters[0]
     p_j = counts.sum(axis=0) / counts.sum()
     p_i = ((counts * (counts - 1)).sum(axis=1)) / (n * (n - 1))
@@ -154,7 +158,10 @@ def fleiss_kappa(counts: np.ndarray) -> float:
 
 
 def bootstrap_alpha(
-    data: np.ndarray, level: str = "nominal", samples: int = 1000, seed: int = 0,
+    data: np.ndarray,
+    level: str = "nominal",
+    samples: int = 1000,
+    seed: int = 0,
     confidence: float = 0.95,
 ) -> tuple[float, float]:
     """Return a percentile bootstrap confidence interval for alpha, resampling units."""
@@ -201,3 +208,137 @@ def values_reliability(long: pd.DataFrame, level: str = "nominal") -> pd.DataFra
         counts = np.stack([(data == v).sum(axis=0) for v in values], axis=1)
         rows.append(("fleiss_kappa", fleiss_kappa(counts)))
     return pd.DataFrame(rows, columns=["metric", "value"])
+
+
+# agreement between the coders of a project ---------------------------------
+
+
+def project_agreement(
+    store,
+    codebook,
+    coders: list[str] | None = None,
+    dimensions: list[str] | None = None,
+    bootstrap: int = 500,
+) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """Compare coders on every code, over the units at least two of them looked at.
+
+    A coder's judgement of a unit is 1 if it gave the code and 0 if it looked
+    at the unit without giving it; units it never looked at are missing.
+    Returns (per_code, per_dimension, disagreements). ``per_code`` columns:
+    ``dimension, code_id, n_units, percent_agreement, cohen_kappa,
+    fleiss_kappa, alpha, alpha_low, alpha_high``. ``per_dimension`` pools the
+    (unit, code) judgements of a dimension: ``dimension, n_judgements,
+    percent_agreement, alpha``. ``disagreements``: ``unit_id, code_id`` and
+    one column per coder.
+    """
+    coders = coders or store.coders()
+    if len(coders) < 2:
+        raise AgreementError(
+            f"agreement needs two coders or more; this project has {', '.join(coders) or 'none'}"
+        )
+    looked = {c: store.coded_units(c) for c in coders}
+    unknown = [c for c in coders if not looked[c]]
+    if unknown:
+        raise AgreementError(f"coder {unknown[0]} has coded no unit in this project")
+    units = sorted(
+        u for u in set().union(*looked.values()) if sum(u in looked[c] for c in coders) >= 2
+    )
+    if not units:
+        raise AgreementError(f"coders {', '.join(coders)} have no unit in common")
+    position = {u: i for i, u in enumerate(units)}
+    codes = codebook.select(dimensions)
+    given: dict[str, np.ndarray] = {}
+    for code in codes:
+        data = np.full((len(coders), len(units)), np.nan)
+        for i, coder in enumerate(coders):
+            judged = [
+                position[u]
+                for u, scope in looked[coder].items()
+                if u in position and (scope is None or code.id in scope)
+            ]
+            data[i, judged] = 0.0
+        given[code.id] = data
+    for i, coder in enumerate(coders):
+        frame = store.codings(coder)
+        for unit_id, code_id in zip(frame["unit_id"], frame["code_id"], strict=True):
+            if code_id in given and unit_id in position:
+                row = given[code_id][i]
+                if not np.isnan(row[position[unit_id]]):  # a code outside its sheet stays unseen
+                    row[position[unit_id]] = 1.0
+    rows, disagreements = [], []
+    for code in codes:
+        data = given[code.id]
+        if _pairable(data).shape[1] == 0:
+            continue  # no two coders judged this code on the same unit
+        all_judged = ~np.isnan(data).any(axis=0)
+        alpha = krippendorff_alpha(data)
+        low, high = bootstrap_alpha(data, samples=bootstrap) if bootstrap else (np.nan, np.nan)
+        kappa = np.nan
+        if len(coders) == 2:
+            both = all_judged
+            kappa = cohen_kappa(data[0, both], data[1, both]) if both.any() else np.nan
+        fleiss = np.nan
+        if all_judged.any():
+            full = data[:, all_judged]
+            counts = np.stack([(full == 0).sum(axis=0), (full == 1).sum(axis=0)], axis=1)
+            fleiss = fleiss_kappa(counts)
+        rows.append(
+            (
+                code.dimension,
+                code.id,
+                len(units),
+                percent_agreement(data),
+                kappa,
+                fleiss,
+                alpha,
+                low,
+                high,
+            )
+        )
+        for j in np.flatnonzero(np.nanmax(data, axis=0) != np.nanmin(data, axis=0)):
+            disagreements.append((units[j], code.id, *data[:, j]))
+    per_code = pd.DataFrame(
+        rows,
+        columns=[
+            "dimension",
+            "code_id",
+            "n_units",
+            "percent_agreement",
+            "cohen_kappa",
+            "fleiss_kappa",
+            "alpha",
+            "alpha_low",
+            "alpha_high",
+        ],
+    )
+    summary = []
+    scored = set(per_code["code_id"])
+    for dimension in dict.fromkeys(c.dimension for c in codes if c.id in scored):
+        pooled = np.hstack(
+            [given[c.id] for c in codes if c.dimension == dimension and c.id in scored]
+        )
+        summary.append(
+            (dimension, pooled.shape[1], percent_agreement(pooled), krippendorff_alpha(pooled))
+        )
+    per_dimension = pd.DataFrame(
+        summary, columns=["dimension", "n_judgements", "percent_agreement", "alpha"]
+    )
+    frame = pd.DataFrame(disagreements, columns=["unit_id", "code_id", *coders])
+    for coder in coders:
+        frame[coder] = frame[coder].map({1.0: "coded", 0.0: "not coded"}).fillna("not seen")
+    return per_code, per_dimension, frame
+
+
+def read_values(path) -> pd.DataFrame:
+    """Read a long reliability table (CSV or xlsx) with columns unit, coder, value."""
+    from coding.tables import read_table
+
+    frame = read_table(path, required=["unit", "coder", "value"])
+    frame = frame[frame["value"].astype(str).str.strip() != ""]
+    try:
+        frame["value"] = pd.to_numeric(frame["value"])
+    except ValueError:
+        # categories given as text: nominal codes for each distinct label
+        labels = {v: i for i, v in enumerate(sorted(frame["value"].unique()))}
+        frame["value"] = frame["value"].map(labels)
+    return frame[["unit", "coder", "value"]]

@@ -34,3 +34,20 @@ def export_units(store: Store, out: str | Path) -> int:
     frame = store.units()[UNIT_COLUMNS]
     write_csv(frame, out)
     return len(frame)
+
+
+def write_tables(tables: dict[str, pd.DataFrame], out: str | Path) -> None:
+    """Write named tables: one sheet each in .xlsx, or the first table as .csv."""
+    out = Path(out)
+    if out.suffix.lower() == ".csv":
+        write_csv(next(iter(tables.values())), out)
+        return
+    from coding.excel import write_workbook
+
+    write_workbook(
+        out,
+        [
+            (name, list(frame.columns), frame.itertuples(index=False), [16] * len(frame.columns))
+            for name, frame in tables.items()
+        ],
+    )

@@ -89,6 +89,7 @@ MIGRATIONS: list[str] = [
         unit_id  TEXT NOT NULL REFERENCES units(unit_id) ON DELETE CASCADE,
         coder    TEXT NOT NULL REFERENCES coders(coder),
         coded_at TEXT NOT NULL,
+        scope    TEXT,
         PRIMARY KEY (unit_id, coder)
     );
     """,
@@ -285,6 +286,30 @@ class Store:
             self.conn,
         ).astype({"is_interviewer": bool})
 
+    def units_for_sheet(self) -> pd.DataFrame:
+        """Return units with their matching view and speaker role, in document order."""
+        frame = pd.read_sql_query(
+            "SELECT u.unit_id, u.doc_id, d.cluster, u.turn, u.speaker, u.is_interviewer, u.text,"
+            " COALESCE(u.match_text, u.text) AS view,"
+            " json_extract(d.metadata, '$.role') AS role"
+            " FROM units u JOIN documents d USING (doc_id) ORDER BY u.doc_id, u.turn",
+            self.conn,
+        )
+        return frame.astype({"is_interviewer": bool})
+
+    def coders(self) -> list[str]:
+        """Return every coder that has looked at units, in the order they were registered."""
+        rows = self.conn.execute(
+            "SELECT c.coder FROM coders c WHERE EXISTS (SELECT 1 FROM coded_units u"
+            " WHERE u.coder = c.coder) ORDER BY c.rowid"
+        )
+        return [r[0] for r in rows]
+
+    def coded_units(self, coder: str) -> dict[str, frozenset[str] | None]:
+        """Return the units a coder has looked at, each with the codes it judged (None: all)."""
+        rows = self.conn.execute("SELECT unit_id, scope FROM coded_units WHERE coder = ?", (coder,))
+        return {u: frozenset(json.loads(s)) if s else None for u, s in rows}
+
     # segmentation cache -------------------------------------------------
 
     def register_dictionary(self, dict_version: str, words: int) -> None:
@@ -385,10 +410,18 @@ class Store:
         ).fetchall()
         return [(*r[:5], json.loads(r[5]) if r[5] else None, r[6]) for r in rows]
 
-    def save_codings(self, coder: str, unit_ids: list[str], codings: list[tuple]) -> None:
+    def save_codings(
+        self,
+        coder: str,
+        unit_ids: list[str],
+        codings: list[tuple],
+        scope: list[str] | None = None,
+    ) -> None:
         """Replace a coder's codings of these units; mark the units as coded by it.
 
         ``codings`` rows: (unit_id, code_id, stance, start, end, evidence, rule_id, terms).
+        ``scope`` lists the codes the coder judged (a sheet of some dimensions);
+        None means every code of the codebook.
         """
         now = _now()
         with self.transaction():
@@ -415,9 +448,10 @@ class Store:
                     for u, code, stance, s, e, ev, rule, terms in codings
                 ),
             )
+            scope_json = json.dumps(scope) if scope is not None else None
             self.conn.executemany(
-                "INSERT OR REPLACE INTO coded_units VALUES (?,?,?)",
-                ((u, coder, now) for u in unit_ids),
+                "INSERT OR REPLACE INTO coded_units VALUES (?,?,?,?)",
+                ((u, coder, now, scope_json) for u in unit_ids),
             )
 
     def codings(self, coder: str | None = None) -> pd.DataFrame:

@@ -100,8 +100,12 @@ def test_bootstrap_interval_contains_the_estimate():
 
 def test_values_reliability_table():
     long = pd.DataFrame(
-        [(u, c, v) for c, row in zip("ABCD", KRIPPENDORFF_2011, strict=True)
-         for u, v in enumerate(row) if not np.isnan(v)],
+        [
+            (u, c, v)
+            for c, row in zip("ABCD", KRIPPENDORFF_2011, strict=True)
+            for u, v in enumerate(row)
+            if not np.isnan(v)
+        ],
         columns=["unit", "coder", "value"],
     )
     table = values_reliability(long, "ordinal").set_index("metric")["value"]

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import codecs
-import zipfile
 from pathlib import Path
 
 from charset_normalizer import from_bytes
 
 from coding.errors import DecodingError, DocumentError
+from coding.safezip import check_office_zip
 
 TEXT_SUFFIXES = {".txt", ".md"}
 DOCX_SUFFIX = ".docx"
@@ -17,7 +17,6 @@ SUPPORTED_SUFFIXES = TEXT_SUFFIXES | {DOCX_SUFFIX}
 CANDIDATE_ENCODINGS = ["utf_8", "gb18030", "big5"]
 
 # Guards against zip bombs in .docx files.
-MAX_DOCX_ENTRIES = 5_000
 MAX_DOCX_UNCOMPRESSED = 200 * 1024 * 1024
 MAX_DOCX_RATIO = 200
 
@@ -83,25 +82,13 @@ def decode_bytes(data: bytes, path: str | Path, encoding: str | None = None) -> 
 
 
 def _check_zip(path: Path) -> None:
-    if not zipfile.is_zipfile(path):
-        raise DocumentError(
-            "this .docx file is not a valid Word document (not a zip archive)", path
-        )
-    try:
-        with zipfile.ZipFile(path) as archive:
-            infos = archive.infolist()
-            if len(infos) > MAX_DOCX_ENTRIES:
-                raise DocumentError("this .docx file has too many parts to be a transcript", path)
-            total = sum(i.file_size for i in infos)
-            if total > MAX_DOCX_UNCOMPRESSED:
-                raise DocumentError("this .docx file unpacks to more than 200 MB", path)
-            for info in infos:
-                if info.compress_size and info.file_size / info.compress_size > MAX_DOCX_RATIO:
-                    raise DocumentError("this .docx file looks like a zip bomb", path)
-            if "word/document.xml" not in {i.filename for i in infos}:
-                raise DocumentError("this .docx file has no document body", path)
-    except zipfile.BadZipFile:
-        raise DocumentError("this .docx file is corrupt", path) from None
+    check_office_zip(
+        path,
+        "Word document",
+        "word/document.xml",
+        max_uncompressed=MAX_DOCX_UNCOMPRESSED,
+        max_ratio=MAX_DOCX_RATIO,
+    )
 
 
 def read_docx(path: Path) -> str:

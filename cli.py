@@ -20,7 +20,7 @@ from coding.agree import project_agreement, read_values, values_reliability
 from coding.autocode import code_project, code_table
 from coding.codebook import load_codebook
 from coding.codebook_export import export_codebook
-from coding.demo import run_demo
+from coding.demo import DEMO_ASSISTANT, run_demo
 from coding.errors import ClusterQDAError
 from coding.evaluate import evaluate_gold, read_gold, self_test
 from coding.export import export_units, write_csv, write_tables
@@ -432,6 +432,18 @@ def demo(
     )
     print_frame(result.clusters, "Clusters")
     print_frame(result.frequencies, "Interviewee units per code and cluster")
+    out.print(
+        f"Coding sheet for {DEMO_ASSISTANT}: {result.sheet.path} "
+        f"({result.sheet.units} units x {result.sheet.codes} codes)."
+    )
+    out.print(
+        f"Imported {DEMO_ASSISTANT}'s filled workbook: {result.imported.units_done} units, "
+        f"{result.imported.codings} codings."
+    )
+    print_frame(
+        rounded(result.agreement),
+        f"Agreement of the rules with {DEMO_ASSISTANT} (Krippendorff's alpha, unit = turn)",
+    )
 
 
 def version_callback(value: bool) -> None:

@@ -1,4 +1,4 @@
-"""The demo: a fresh project built from the bundled sample corpora."""
+"""The demo: a project built from the bundled sample corpora, coded by rules and a person."""
 
 from __future__ import annotations
 
@@ -8,20 +8,26 @@ from pathlib import Path
 
 import pandas as pd
 
+from coding.agree import project_agreement
 from coding.autocode import code_project
 from coding.codebook import load_codebook
 from coding.ingest import ingest
 from coding.model import CodeReport, IngestReport, SegmentReport
 from coding.project import SAMPLE_CORPORA, init_project, open_project, project_codebook
 from coding.segment import segment_project
+from coding.sheets import SheetExport, SheetImport, export_coding_sheet, import_coding_sheets
 from coding.status import cluster_status, code_frequencies, document_status
+from coding.store import Store
 
 Progress = Callable[[str, int, int], None]
+DEMO_ASSISTANT = "王助理"
+# A research assistant's filled workbook, made by corpora/coding/make_filled_sheet.py.
+FILLED_SHEET = SAMPLE_CORPORA / "coding" / "wang_filled.xlsx"
 
 
 @dataclass
 class DemoResult:
-    """What the demo did and the resulting project status."""
+    """What the demo did and what it found."""
 
     project: Path
     ingest: IngestReport
@@ -30,28 +36,58 @@ class DemoResult:
     clusters: pd.DataFrame
     documents: pd.DataFrame
     frequencies: pd.DataFrame
+    sheet: SheetExport
+    imported: SheetImport
+    agreement: pd.DataFrame
+    per_code: pd.DataFrame
+
+
+def build_project(
+    root: Path, progress: Progress | None = None
+) -> tuple[Store, IngestReport, SegmentReport]:
+    """Init a project at ``root``, ingest the sample corpora and segment them."""
+    init_project(root)
+    store = open_project(root)
+    ingested = ingest(
+        store,
+        [SAMPLE_CORPORA],
+        manifest=SAMPLE_CORPORA / "manifest.csv",
+        progress=_stage(progress, "ingest"),
+    )
+    segmented = segment_project(store, progress=_stage(progress, "segment"))
+    return store, ingested, segmented
+
+
+def _stage(progress: Progress | None, name: str) -> Callable[[int, int], None] | None:
+    return (lambda done, total: progress(name, done, total)) if progress else None
 
 
 def run_demo(root: str | Path, progress: Progress | None = None) -> DemoResult:
-    """Init a project at ``root``, ingest the sample corpora, segment, code, and summarise."""
+    """Build, code with the rules, hand a sheet to an assistant, import one back, agree."""
     root = Path(root)
-    init_project(root)
-
-    def stage(name: str) -> Callable[[int, int], None] | None:
-        return (lambda done, total: progress(name, done, total)) if progress else None
-
-    with open_project(root) as store:
-        ingested = ingest(
-            store,
-            [SAMPLE_CORPORA],
-            manifest=SAMPLE_CORPORA / "manifest.csv",
-            progress=stage("ingest"),
-        )
-        segmented = segment_project(store, progress=stage("segment"))
+    store, ingested, segmented = build_project(root, progress)
+    with store:
         codebook = load_codebook(project_codebook(root))
-        coded = code_project(store, codebook, progress=stage("code"))
+        coded = code_project(store, codebook, progress=_stage(progress, "code"))
         documents = document_status(store)
         frequencies = code_frequencies(store, codebook.coder)
+        sheet = export_coding_sheet(
+            store, codebook, DEMO_ASSISTANT, root / "reports" / f"{DEMO_ASSISTANT}.xlsx"
+        )
+        imported = import_coding_sheets(store, codebook, [FILLED_SHEET])
+        per_code, per_dimension, _ = project_agreement(
+            store, codebook, [codebook.coder, DEMO_ASSISTANT], bootstrap=200
+        )
     return DemoResult(
-        root, ingested, segmented, coded, cluster_status(documents), documents, frequencies
+        root,
+        ingested,
+        segmented,
+        coded,
+        cluster_status(documents),
+        documents,
+        frequencies,
+        sheet,
+        imported,
+        per_dimension,
+        per_code,
     )

@@ -99,6 +99,8 @@ def test_demo_builds_the_sample_project(runner, tmp_path):
         assert cluster in result.stdout
     assert "Demo project:" in result.stdout
     assert "Ingested 18 transcripts, 590 units; segmented 590 units" in result.stdout
+    assert "Imported 王助理's filled workbook: 204 units" in result.stdout
+    assert "Agreement of the rules with 王助理" in " ".join(result.stdout.split())
 
 
 def test_version(runner):
@@ -191,3 +193,87 @@ def test_coding_commands_bad_input(runner, tmp_path, args, expected):
     lines = [line for line in result.stderr.splitlines() if line.strip()]
     assert len(lines) == 1 and lines[0].startswith("Error: ") and expected in lines[0]
     assert not (tmp_path / "x.csv").exists()
+
+
+def test_sheets_and_agree_from_the_command_line(runner, tmp_path):
+    import openpyxl
+
+    project = str(tmp_path / "p")
+    runner.invoke(app, ["init", project])
+    runner.invoke(app, ["ingest", str(GOOD), "--project", project])
+    runner.invoke(app, ["code", "--project", project])
+    sheet = tmp_path / "li.xlsx"
+    result = runner.invoke(
+        app,
+        [
+            "sheets",
+            "export",
+            "--coder",
+            "li",
+            "--out",
+            str(sheet),
+            "--dimensions",
+            "CA,ACT",
+            "--project",
+            project,
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    wb = openpyxl.load_workbook(sheet)
+    ws = wb["编码"]
+    header = [c.value for c in ws[1]]
+    for r in range(2, ws.max_row + 1):
+        ws.cell(r, header.index("完成 done") + 1).value = "是"
+    ws.cell(2, header.index("ACT.GOV 地方政府") + 1).value = "中性"
+    wb.save(sheet)
+    result = runner.invoke(app, ["sheets", "import", str(sheet), "--project", project])
+    assert result.exit_code == 0 and "for li" in result.stdout
+    out = tmp_path / "agree.xlsx"
+    result = runner.invoke(
+        app,
+        [
+            "agree",
+            "--project",
+            project,
+            "--dimensions",
+            "CA,ACT",
+            "--bootstrap",
+            "20",
+            "--out",
+            str(out),
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    assert openpyxl.load_workbook(out).sheetnames == ["per_code", "per_dimension", "disagreements"]
+
+
+def test_agree_values_command(runner, tmp_path):
+    data = tmp_path / "judgements.csv"
+    rows = ["unit,coder,value"] + [
+        f"{u},{c},{v}"
+        for u, c, v in [
+            (1, "A", 1),
+            (1, "B", 1),
+            (2, "A", 2),
+            (2, "B", 2),
+            (3, "A", 1),
+            (3, "B", 2),
+            (4, "A", 3),
+            (4, "B", 3),
+        ]
+    ]
+    data.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    out = tmp_path / "r.csv"
+    result = runner.invoke(app, ["agree", "values", str(data), "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    text = out.read_text(encoding="utf-8-sig")
+    assert "krippendorff_alpha" in text and "cohen_kappa" in text and "fleiss_kappa" in text
+
+
+def test_agree_bad_input(runner, tmp_path, project):
+    result = runner.invoke(app, ["agree", "--project", str(project)])
+    assert result.exit_code == 1 and "needs two coders or more" in result.stderr
+    bad = tmp_path / "bad.csv"
+    bad.write_text("unit,coder\n1,A\n", encoding="utf-8")
+    result = runner.invoke(app, ["agree", "values", str(bad)])
+    assert result.exit_code == 1 and "has no column 'value'" in result.stderr

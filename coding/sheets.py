@@ -5,14 +5,17 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+from copy import copy
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
 from openpyxl import Workbook, load_workbook
+from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Alignment, Font, PatternFill, Protection
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
+from openpyxl.worksheet.dimensions import ColumnDimension
 
 from coding.autocode import RuleCoder
 from coding.codebook import Codebook
@@ -128,10 +131,11 @@ def _select_units(store: Store, cluster: str | None, units_file: Path | None) ->
 
 def _suggestions(store: Store, codebook: Codebook, units: pd.DataFrame) -> dict[str, str]:
     """Return the rule coder's codes per unit: stored ones, else coded now."""
-    stored = store.codings(codebook.coder)
-    if store.count_uncoded(codebook.coder) == 0 and not stored.empty:
-        grouped = stored.groupby("unit_id")
-        return {u: "; ".join(sorted(g["code_id"])) for u, g in grouped}
+    if store.count_uncoded(codebook.coder) == 0:
+        found: dict[str, list[str]] = {}
+        for unit_id, code_id in store.coded_pairs(codebook.coder):
+            found.setdefault(unit_id, []).append(code_id)
+        return {u: "; ".join(sorted(codes)) for u, codes in found.items()}
     coder = RuleCoder(codebook)
     return {
         row.unit_id: "; ".join(sorted({c.code_id for c in coder.code(row.view, role=row.role)}))
@@ -170,8 +174,18 @@ def export_coding_sheet(
     _codebook_sheet(book, codes)
     sheet = book.create_sheet(SHEET_CODING)
     widths = [16, 12, 10, 30, 60, *([] if blind else [22]), 8, *[9] * len(codes), 24]
+    editable_from = len(FIXED_COLUMNS) + (0 if blind else 1)
     for i, width in enumerate(widths):
-        sheet.column_dimensions[get_column_letter(i + 1)].width = width
+        # Cells left empty take their column's style: the coding columns are
+        # unlocked there, so no cell needs writing until the assistant types.
+        dim = ColumnDimension(sheet, index=get_column_letter(i + 1), width=width)
+        if i >= editable_from:
+            dim.protection = UNLOCKED
+        if i == editable_from - 1 and not blind:
+            dim.fill = GREY
+        if i in (3, 4, len(widths) - 1):
+            dim.alignment = WRAP
+        sheet.column_dimensions[dim.index] = dim
     sheet.freeze_panes = "F2"
     n = len(units)
     first_edit = len(FIXED_COLUMNS) + (0 if blind else 1) + 1  # 1-based column of 完成
@@ -196,15 +210,18 @@ def export_coding_sheet(
     sheet.protection.autoFilter = False  # filtering is fine; sorting stays locked
     sheet.append([cell(sheet, h, bold=True) for h in header])
     hashes = []
+    wrapped = _style_of(sheet, alignment=WRAP)
+    greyed = _style_of(sheet, fill=GREY)
     for row in units.itertuples():
-        fixed = [row.unit_id, row.doc_id, row.speaker or "", row.context, row.text]
-        cells = [_locked(sheet, v, wrap=i >= 3) for i, v in enumerate(fixed)]
-        if not blind:
-            grey = _locked(sheet, suggestions.get(row.unit_id, ""))
-            grey.fill = GREY
-            cells.append(grey)
-        cells += [_editable(sheet) for _ in range(len(codes) + 1)]
-        cells.append(_editable(sheet, wrap=True))
+        cells = [
+            _fast(sheet, row.unit_id),
+            row.doc_id,
+            row.speaker or "",
+            _fast(sheet, row.context, wrapped),
+            _fast(sheet, row.text, wrapped),
+        ]
+        if not blind and (suggestion := suggestions.get(row.unit_id)):
+            cells.append(_fast(sheet, suggestion, greyed))
         sheet.append(cells)
         hashes.append((row.unit_id, _text_hash(row.text)))
     meta = book.create_sheet(SHEET_META)
@@ -223,10 +240,35 @@ def export_coding_sheet(
         meta.append([cell(meta, key), cell(meta, value)])
     meta.append([cell(meta, "units"), cell(meta, str(n))])
     for unit_id, digest in hashes:
-        meta.append([cell(meta, unit_id), cell(meta, digest)])
+        meta.append([_safe(meta, unit_id), digest])
     with atomic_write(out, "wb") as handle:
         book.save(handle)
     return SheetExport(Path(out), n, len(codes))
+
+
+def _style_of(sheet, **style) -> object:
+    """Return the internal style array of a cell styled once, to stamp on many cells."""
+    proto = WriteOnlyCell(sheet)
+    for name, value in style.items():
+        setattr(proto, name, value)
+    return proto._style
+
+
+def _safe(sheet, value):
+    """Return a plain value, or a text cell where openpyxl would make a formula of it."""
+    if isinstance(value, str) and value.startswith("="):
+        return _fast(sheet, value)
+    return value
+
+
+def _fast(sheet, value, style=None):
+    """Return a text cell (never a formula) carrying a prepared style, cheaply."""
+    c = WriteOnlyCell(sheet, value=value)
+    if isinstance(value, str):
+        c.data_type = "s"
+    if style is not None:
+        c._style = copy(style)
+    return c
 
 
 def _locked(sheet, value, wrap: bool = False):

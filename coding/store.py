@@ -454,6 +454,12 @@ class Store:
                 ((u, coder, now, scope_json) for u in unit_ids),
             )
 
+    def coded_pairs(self, coder: str) -> list[tuple[str, str]]:
+        """Return the (unit_id, code_id) pairs a coder gave."""
+        return self.conn.execute(
+            "SELECT unit_id, code_id FROM codings WHERE coder = ?", (coder,)
+        ).fetchall()
+
     def codings(self, coder: str | None = None) -> pd.DataFrame:
         """Return codings (of one coder, or all) with their unit's document and cluster."""
         where, params = ("WHERE c.coder = ?", (coder,)) if coder else ("", ())

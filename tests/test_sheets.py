@@ -75,7 +75,10 @@ def test_export_is_a_workbook_an_assistant_can_work_in(coded, book, tmp_path):
     assert header[7] == "CA.BH 双边横向合作" and header[-1] == "备注 memo"
     assert ws.freeze_panes == "F2" and ws.auto_filter.ref.startswith("A1:")
     assert ws.protection.sheet
-    assert ws["A2"].protection.locked and not ws["H2"].protection.locked
+    assert ws["A2"].protection.locked
+    # empty cells take their column's style: the coding columns are unlocked
+    assert not ws.column_dimensions["H"].protection.locked
+    assert ws.column_dimensions["A"].protection.locked
     lists = {dv.formula1 for dv in ws.data_validations.dataValidation}
     assert '"正面,负面,中性,混合"' in lists
     # the previous turn (the interviewer's question) is there as context

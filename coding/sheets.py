@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+from collections.abc import Iterator
 from copy import copy
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -109,38 +110,35 @@ def _read_unit_list(path: Path) -> list[str]:
     return [u for u in frame["unit_id"] if u]
 
 
-def _select_units(store: Store, cluster: str | None, units_file: Path | None) -> pd.DataFrame:
-    units = store.units_for_sheet()
-    units["context"] = units.groupby("doc_id")["text"].shift(1).fillna("")
-    units = units[~units["is_interviewer"]]
-    if cluster:
-        units = units[units["cluster"] == cluster]
-    if units_file:
-        wanted = _read_unit_list(Path(units_file))
-        unknown = sorted(set(wanted) - set(units["unit_id"]))
-        if unknown:
-            raise InputError(
-                f"unit ids not in this project (or interviewer turns): {', '.join(unknown[:5])}",
-                units_file,
-            )
-        units = units.set_index("unit_id").loc[wanted].reset_index()
-    if units.empty:
-        raise ClusterQDAError("no interviewee units to export; ingest transcripts first")
-    return units
+def _sheet_rows(
+    store: Store, codebook: Codebook, cluster: str | None, units_file: Path | None, blind: bool
+) -> tuple[int, Iterator[tuple]]:
+    """Return how many units the sheet has and an iterator over them (streamed)."""
+    from_rules = not blind and store.count_uncoded(codebook.coder) == 0
+    rows = store.sheet_rows(cluster, codebook.coder if from_rules else None)
+    if not blind and not from_rules:
+        rows = _with_live_suggestions(rows, RuleCoder(codebook))
+    if units_file is None:
+        count = sum(1 for _ in store.sheet_rows(cluster))
+        if count == 0:
+            raise ClusterQDAError("no interviewee units to export; ingest transcripts first")
+        return count, rows
+    wanted = _read_unit_list(units_file)
+    picked = {row[0]: row for row in rows if row[0] in set(wanted)}
+    unknown = [u for u in wanted if u not in picked]
+    if unknown:
+        raise InputError(
+            f"unit ids not in this project (or interviewer turns): {', '.join(unknown[:5])}",
+            units_file,
+        )
+    return len(wanted), (picked[u] for u in wanted)
 
 
-def _suggestions(store: Store, codebook: Codebook, units: pd.DataFrame) -> dict[str, str]:
-    """Return the rule coder's codes per unit: stored ones, else coded now."""
-    if store.count_uncoded(codebook.coder) == 0:
-        found: dict[str, list[str]] = {}
-        for unit_id, code_id in store.coded_pairs(codebook.coder):
-            found.setdefault(unit_id, []).append(code_id)
-        return {u: "; ".join(sorted(codes)) for u, codes in found.items()}
-    coder = RuleCoder(codebook)
-    return {
-        row.unit_id: "; ".join(sorted({c.code_id for c in coder.code(row.view, role=row.role)}))
-        for row in units.itertuples()
-    }
+def _with_live_suggestions(rows: Iterator[tuple], coder: RuleCoder) -> Iterator[tuple]:
+    """Code units on the fly when the project was not coded with this codebook version."""
+    for row in rows:
+        codes = ";".join(c.code_id for c in coder.code(row[5], role=row[6]))
+        yield (*row[:7], codes)
 
 
 def export_coding_sheet(
@@ -157,10 +155,7 @@ def export_coding_sheet(
     codes = codebook.select(dimensions)
     if not codes:
         raise ClusterQDAError(f"no codes in the dimensions {', '.join(dimensions or [])}")
-    units = _select_units(store, cluster, Path(units_file) if units_file else None)
-    suggestions = {} if blind else _suggestions(store, codebook, units)
-    documents = store.documents()
-    documents = documents[documents["doc_id"].isin(set(units["doc_id"]))]
+    n, rows = _sheet_rows(store, codebook, cluster, Path(units_file) if units_file else None, blind)
     code_headers = [f"{c.id} {c.label}" for c in codes]
     header = [
         *FIXED_COLUMNS,
@@ -187,7 +182,6 @@ def export_coding_sheet(
             dim.alignment = WRAP
         sheet.column_dimensions[dim.index] = dim
     sheet.freeze_panes = "F2"
-    n = len(units)
     first_edit = len(FIXED_COLUMNS) + (0 if blind else 1) + 1  # 1-based column of 完成
     last_col = get_column_letter(len(header))
     sheet.auto_filter.ref = f"A1:{last_col}{n + 1}"
@@ -210,20 +204,24 @@ def export_coding_sheet(
     sheet.protection.autoFilter = False  # filtering is fine; sorting stays locked
     sheet.append([cell(sheet, h, bold=True) for h in header])
     hashes = []
+    doc_ids: set[str] = set()
     wrapped = _style_of(sheet, alignment=WRAP)
     greyed = _style_of(sheet, fill=GREY)
-    for row in units.itertuples():
+    for unit_id, doc_id, speaker, context, text, _view, _role, suggestion in rows:
         cells = [
-            _fast(sheet, row.unit_id),
-            row.doc_id,
-            row.speaker or "",
-            _fast(sheet, row.context, wrapped),
-            _fast(sheet, row.text, wrapped),
+            _safe(sheet, unit_id),
+            _safe(sheet, doc_id),
+            _safe(sheet, speaker or ""),
+            _fast(sheet, context or "", wrapped),
+            _fast(sheet, text, wrapped),
         ]
-        if not blind and (suggestion := suggestions.get(row.unit_id)):
-            cells.append(_fast(sheet, suggestion, greyed))
+        if not blind and suggestion:
+            cells.append(_fast(sheet, "; ".join(sorted(suggestion.split(";"))), greyed))
         sheet.append(cells)
-        hashes.append((row.unit_id, _text_hash(row.text)))
+        hashes.append((unit_id, _text_hash(text)))
+        doc_ids.add(doc_id)
+    documents = store.documents()
+    documents = documents[documents["doc_id"].isin(doc_ids)]
     meta = book.create_sheet(SHEET_META)
     meta.sheet_state = "veryHidden"
     info = {

@@ -125,8 +125,6 @@ class Store:
             self.conn.execute("PRAGMA journal_mode=WAL")
             self.conn.execute("PRAGMA foreign_keys=ON")
             self.conn.execute("PRAGMA synchronous=NORMAL")
-            # A larger page cache lets a big ingest transaction spill to the WAL less often.
-            self.conn.execute("PRAGMA cache_size=-65536")
             self._migrate()
         except sqlite3.DatabaseError as exc:
             self.conn.close()
@@ -304,6 +302,28 @@ class Store:
             " WHERE u.coder = c.coder) ORDER BY c.rowid"
         )
         return [r[0] for r in rows]
+
+    def sheet_rows(
+        self, cluster: str | None = None, suggestions_from: str | None = None
+    ) -> Iterator[tuple]:
+        """Yield interviewee units for a coding sheet, in document order, one at a time.
+
+        Each row: (unit_id, doc_id, speaker, previous turn's text, text, matching
+        view, speaker role, the codes ``suggestions_from`` gave, joined by ';').
+        """
+        cursor = self.conn.execute(
+            "SELECT unit_id, doc_id, speaker, context, text, view, role, suggestion FROM ("
+            " SELECT u.unit_id, u.doc_id, u.turn, u.speaker, u.is_interviewer, d.cluster,"
+            "  LAG(u.text, 1, '') OVER (PARTITION BY u.doc_id ORDER BY u.turn) AS context,"
+            "  u.text, COALESCE(u.match_text, u.text) AS view,"
+            "  json_extract(d.metadata, '$.role') AS role,"
+            "  (SELECT group_concat(c.code_id, ';') FROM codings c"
+            "   WHERE c.unit_id = u.unit_id AND c.coder = ?) AS suggestion"
+            " FROM units u JOIN documents d USING (doc_id))"
+            " WHERE NOT is_interviewer AND (? IS NULL OR cluster = ?) ORDER BY doc_id, turn",
+            (suggestions_from or "", cluster, cluster),
+        )
+        yield from cursor
 
     def coded_units(self, coder: str) -> dict[str, frozenset[str] | None]:
         """Return the units a coder has looked at, each with the codes it judged (None: all)."""

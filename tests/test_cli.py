@@ -277,3 +277,13 @@ def test_agree_bad_input(runner, tmp_path, project):
     bad.write_text("unit,coder\n1,A\n", encoding="utf-8")
     result = runner.invoke(app, ["agree", "values", str(bad)])
     assert result.exit_code == 1 and "has no column 'value'" in result.stderr
+
+
+def test_sheets_import_errors_are_one_line(runner, tmp_path, project):
+    bad = tmp_path / "x.xlsx"
+    bad.write_text("unit_id,text\n1,hello\n", encoding="utf-8")
+    result = runner.invoke(app, ["sheets", "import", str(bad), "--project", str(project)])
+    assert result.exit_code == 1
+    lines = [line for line in result.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1 and "not a valid Excel workbook" in lines[0]
+    assert "Traceback" not in result.output

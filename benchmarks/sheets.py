@@ -69,8 +69,8 @@ def main() -> None:
     book = load_codebook()
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
-        # the sample transcripts give about 4,150 interviewee turns per MB
-        build_corpus(root / "corpus", args.units / 4_100)
+        # the sample transcripts give about 4,100 interviewee turns per MB
+        build_corpus(root / "corpus", args.units / 4_000)
         init_project(root / "p")
         with open_project(root / "p") as store:
             ingest(store, [root / "corpus"])

@@ -79,9 +79,11 @@ def main() -> None:
         print(f"project: {turns:,} interviewee turns, rule-coded")
         out = root / "sheet.xlsx"
         r = export_in_child(root / "p", out)
-        print(f"export: {r['units']:,} units x {r['codes']} codes in {r['seconds']:.1f} s; "
-              f"peak RSS {r['rss_mb']:.0f} MB (after imports {r['rss_before_mb']:.0f} MB); file "
-              f"{out.stat().st_size / 1e6:.1f} MB")
+        print(
+            f"export: {r['units']:,} units x {r['codes']} codes in {r['seconds']:.1f} s; "
+            f"peak RSS {r['rss_mb']:.0f} MB (after imports {r['rss_before_mb']:.0f} MB); file "
+            f"{out.stat().st_size / 1e6:.1f} MB"
+        )
         wb = openpyxl.load_workbook(out)
         ws = wb[SHEET_CODING]
         done = [c.value for c in ws[1]].index("完成 done") + 1

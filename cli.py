@@ -25,7 +25,7 @@ from coding.errors import ClusterQDAError
 from coding.evaluate import evaluate_gold, read_gold, self_test
 from coding.export import export_units, write_csv, write_tables
 from coding.ingest import ingest as ingest_files
-from coding.project import init_project, open_project, project_codebook
+from coding.project import init_project, open_project, project_codebook, project_dictionary
 from coding.segment import ENGINES, segment_project
 from coding.sheets import export_adjudication, export_coding_sheet, import_coding_sheets
 from coding.status import cluster_status, code_frequencies, document_status
@@ -145,6 +145,7 @@ def ingest(
         report = ingest_files(
             store,
             paths,
+            dictionary=project_dictionary(project),
             manifest=manifest,
             cluster=cluster,
             encoding=encoding,
@@ -174,6 +175,7 @@ def segment(
     with open_project(project) as store, progress_bar() as update:
         report = segment_project(
             store,
+            project_dictionary(project),
             engine=engine,
             workers=workers,
             progress=lambda d, t: update("segment", d, t),
@@ -189,7 +191,7 @@ def segment(
 def status(project: ProjectOpt = Path(".")) -> None:
     """Print counts per cluster and per document."""
     with open_project(project) as store:
-        documents = document_status(store)
+        documents = document_status(store, project_dictionary(project))
     print_frame(cluster_status(documents), "Clusters")
     print_frame(documents, "Documents")
 

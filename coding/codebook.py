@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -70,6 +71,7 @@ REQUIRED_FIELDS = ("id", "label", "label_en", "definition", "rule")
 SHIPPED = Path(__file__).resolve().parent.parent / "codebooks" / "collective_action.yaml"
 
 _BaseLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_HAN_WORD = re.compile(r"[\u4e00-\u9fff]{2,8}")
 
 
 class _LineLoader(_BaseLoader):
@@ -142,6 +144,10 @@ class Codebook:
         if self.speaker_node is not None:
             nodes.append(self.speaker_node)
         return {t.text for node in nodes for t in terms_of(node)}
+
+    def segmentation_terms(self) -> list[str]:
+        """Return the terms worth adding to jieba's dictionary: 2 to 8 Han characters."""
+        return sorted(t for t in self.terms() if _HAN_WORD.fullmatch(t))
 
     def dimension_label(self, dimension: str) -> str:
         """Return a dimension's Chinese label (or its id)."""

@@ -13,7 +13,13 @@ from coding.autocode import code_project
 from coding.codebook import load_codebook
 from coding.ingest import ingest
 from coding.model import CodeReport, IngestReport, SegmentReport
-from coding.project import SAMPLE_CORPORA, init_project, open_project, project_codebook
+from coding.project import (
+    SAMPLE_CORPORA,
+    init_project,
+    open_project,
+    project_codebook,
+    project_dictionary,
+)
 from coding.segment import segment_project
 from coding.sheets import SheetExport, SheetImport, export_coding_sheet, import_coding_sheets
 from coding.status import cluster_status, code_frequencies, document_status
@@ -47,14 +53,16 @@ def build_project(
 ) -> tuple[Store, IngestReport, SegmentReport]:
     """Init a project at ``root``, ingest the sample corpora and segment them."""
     init_project(root)
+    dictionary = project_dictionary(root)
     store = open_project(root)
     ingested = ingest(
         store,
         [SAMPLE_CORPORA],
         manifest=SAMPLE_CORPORA / "manifest.csv",
         progress=_stage(progress, "ingest"),
+        dictionary=dictionary,
     )
-    segmented = segment_project(store, progress=_stage(progress, "segment"))
+    segmented = segment_project(store, dictionary, progress=_stage(progress, "segment"))
     return store, ingested, segmented
 
 
@@ -69,7 +77,7 @@ def run_demo(root: str | Path, progress: Progress | None = None) -> DemoResult:
     with store:
         codebook = load_codebook(project_codebook(root))
         coded = code_project(store, codebook, progress=_stage(progress, "code"))
-        documents = document_status(store)
+        documents = document_status(store, project_dictionary(root))
         frequencies = code_frequencies(store, codebook.coder)
         sheet = export_coding_sheet(
             store, codebook, DEMO_ASSISTANT, root / "reports" / f"{DEMO_ASSISTANT}.xlsx"

@@ -5,7 +5,9 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
+from coding.codebook import load_codebook
 from coding.errors import ProjectError
+from coding.segment import UserDictionary, user_dictionary
 from coding.store import Store
 
 DB_NAME = "clusterqda.sqlite"
@@ -48,3 +50,14 @@ def project_codebook(root: str | Path, codebook: str | Path | None = None) -> Pa
         return Path(codebook)
     own = Path(root) / "codebooks" / "collective_action.yaml"
     return own if own.is_file() else SHIPPED_CODEBOOKS / "collective_action.yaml"
+
+
+def project_dictionary(root: str | Path, codebook: str | Path | None = None) -> UserDictionary:
+    """Return a project's user dictionary: the domain word list plus its codebook's terms.
+
+    The codebook's terms keep jieba's words and the rules' terms in step; editing
+    the codebook's terms changes the dictionary version, and `segment` then
+    re-cuts (coding itself never needs to).
+    """
+    book = load_codebook(project_codebook(root, codebook))
+    return user_dictionary(book.segmentation_terms())

@@ -73,9 +73,13 @@ def _jieba_with(dictionary: UserDictionary) -> tuple[jieba.Tokenizer, tuple[tupl
     tokenizer = jieba.Tokenizer()
     tokenizer.initialize()
     # Frequencies are fixed against the base dictionary before any word is added,
-    # so that jieba and rjieba receive the very same numbers.
+    # so that jieba and rjieba receive the very same numbers. Words jieba already
+    # knows are left alone: the two engines update their totals differently
+    # when a known word is added again, and then cut differently.
     explicit = tuple(
-        (w, f if f is not None else tokenizer.suggest_freq(w, False)) for w, f in dictionary.words
+        (w, f if f is not None else tokenizer.suggest_freq(w, False))
+        for w, f in dictionary.words
+        if not tokenizer.FREQ.get(w)
     )
     for word, freq in explicit:
         tokenizer.add_word(word, freq)

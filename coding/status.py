@@ -4,15 +4,18 @@ from __future__ import annotations
 
 import pandas as pd
 
-from coding.segment import user_dictionary
+from coding.segment import UserDictionary, user_dictionary
 from coding.store import Store
 
 NO_CLUSTER = "(未指定)"
 
 
-def document_status(store: Store) -> pd.DataFrame:
-    """Return one row per document: cluster, id, encoding, role, units, chars, segmented."""
-    frame = store.status(user_dictionary().version)
+def document_status(store: Store, dictionary: UserDictionary | None = None) -> pd.DataFrame:
+    """Return one row per document: cluster, id, encoding, role, units, chars, segmented.
+
+    ``segmented`` counts units cut with ``dictionary`` (default: the domain word list).
+    """
+    frame = store.status((dictionary or user_dictionary()).version)
     frame["cluster"] = frame["cluster"].fillna(NO_CLUSTER)
     return frame
 

@@ -67,6 +67,11 @@ def test_rjieba_cuts_the_sample_corpora_exactly_like_jieba(sample_corpora):
     compared, differ = engines_agree(user_dictionary(), texts)
     assert compared > 300
     assert differ == 0
+    # also with the shipped codebook's 2-8 character terms added, as projects use it
+    from coding.codebook import load_codebook
+
+    with_codebook = user_dictionary(load_codebook().segmentation_terms())
+    assert engines_agree(with_codebook, texts) == (compared, 0)
 
 
 def test_segment_is_incremental(store):
@@ -157,3 +162,15 @@ def test_cut_many_equals_cutting_each_text(engine, sample_corpora):
 def test_cut_many_property(texts):
     seg = get_segmenter(user_dictionary(), "jieba")
     assert seg.cut_many(texts) == [seg.cut(t) for t in texts]
+
+
+def test_project_dictionary_adds_the_codebook_terms(project):
+    from coding.codebook import load_codebook
+    from coding.project import project_dictionary
+
+    dictionary = project_dictionary(project)
+    words = dict(dictionary.words)
+    assert "搭便车" in words and "没什么用" in words
+    assert dictionary.version != user_dictionary().version
+    assert all(len(t) >= 2 for t in load_codebook().segmentation_terms())
+    assert "没什么用" in Segmenter(dictionary).cut("那个平台没什么用")

@@ -72,6 +72,21 @@ def test_fleiss_kappa_worked_example():
     assert fleiss_kappa(counts) == pytest.approx(0.210, abs=5e-4)
 
 
+def test_fleiss_1971_psychiatric_diagnoses():
+    # Fleiss (1971), Psychological Bulletin 76(5), Table 1: 30 patients, 6 psychiatrists,
+    # 5 diagnoses (depression, personality disorder, schizophrenia, neurosis, other);
+    # kappa = .430 in the paper and in R's irr::kappam.fleiss(diagnoses).
+    counts = [
+        [0, 0, 0, 6, 0], [0, 3, 0, 0, 3], [0, 1, 4, 0, 1], [0, 0, 0, 0, 6], [0, 3, 0, 3, 0],
+        [2, 0, 4, 0, 0], [0, 0, 4, 0, 2], [2, 0, 3, 1, 0], [2, 0, 0, 4, 0], [0, 0, 0, 0, 6],
+        [1, 0, 0, 5, 0], [1, 1, 0, 4, 0], [0, 3, 3, 0, 0], [1, 0, 0, 5, 0], [0, 2, 0, 3, 1],
+        [0, 0, 5, 0, 1], [3, 0, 0, 1, 2], [5, 1, 0, 0, 0], [0, 2, 0, 4, 0], [1, 0, 2, 0, 3],
+        [0, 0, 0, 0, 6], [0, 1, 0, 5, 0], [0, 2, 0, 1, 3], [2, 0, 0, 4, 0], [1, 0, 0, 4, 1],
+        [0, 5, 0, 1, 0], [4, 0, 0, 0, 2], [0, 2, 0, 4, 0], [1, 0, 5, 0, 0], [0, 0, 0, 0, 6],
+    ]  # fmt: skip
+    assert fleiss_kappa(counts) == pytest.approx(0.430, abs=5e-4)
+
+
 def test_fleiss_needs_equal_ratings():
     with pytest.raises(AgreementError, match="same number"):
         fleiss_kappa([[1, 1], [2, 1]])

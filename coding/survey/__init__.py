@@ -1,0 +1,1 @@
+"""Survey stage: questionnaire schemas, checks, scale scores and reliability, storage."""

@@ -29,6 +29,10 @@ from coding.project import init_project, open_project, project_codebook, project
 from coding.segment import ENGINES, segment_project
 from coding.sheets import export_adjudication, export_coding_sheet, import_coding_sheets
 from coding.status import cluster_status, code_frequencies, document_status
+from coding.survey.check import read_survey
+from coding.survey.ingest import SurveyCheckError, ingest_survey
+from coding.survey.reliability import reliability
+from coding.survey.schema import load_schema
 
 app = typer.Typer(
     name="clusterqda",
@@ -45,6 +49,10 @@ sheets_app = typer.Typer(help="Excel coding sheets for research assistants.", no
 app.add_typer(sheets_app, name="sheets")
 agree_app = typer.Typer(help="Inter-coder agreement.", invoke_without_command=True)
 app.add_typer(agree_app, name="agree")
+survey_app = typer.Typer(help="Questionnaires: check, ingest, reliability.", no_args_is_help=True)
+app.add_typer(survey_app, name="survey")
+
+SchemaOpt = Annotated[Path, typer.Option("--schema", help="The survey schema (YAML).")]
 
 out = Console()
 err = Console(stderr=True)
@@ -389,11 +397,13 @@ def agree(
     print_frame(rounded(per_dimension), "Per dimension (pooled)")
     out.print(f"{len(disagreements)} disagreeing (unit, code) pairs.")
     if out_file:
-        write_tables(
-            {"per_code": per_code, "per_dimension": per_dimension, "disagreements": disagreements},
-            out_file,
-        )
-        out.print(f"Wrote {out_file}")
+        tables = {
+            "per_code": per_code,
+            "per_dimension": per_dimension,
+            "disagreements": disagreements,
+        }
+        for path in write_tables(tables, out_file):
+            out.print(f"Wrote {path}")
 
 
 @agree_app.command("values")
@@ -409,6 +419,68 @@ def agree_values(
     if out_file:
         write_csv(table, out_file)
         out.print(f"Wrote {out_file}")
+
+
+@survey_app.command("check")
+@handle_errors
+def survey_check(
+    data: Annotated[Path, typer.Argument(help="Survey data: CSV (UTF-8, BOM, GBK) or xlsx.")],
+    schema: SchemaOpt,
+    encoding: Annotated[str | None, typer.Option(help="Encoding of a CSV file.")] = None,
+) -> None:
+    """List every problem of a survey file; exit 1 if there is any."""
+    checked = read_survey(data, load_schema(schema), encoding=encoding)
+    for problem in checked.problems:
+        out.print(problem, highlight=False, soft_wrap=True)
+    if checked.problems:
+        err.print(f"[bold red]Error:[/] {data}: {len(checked.problems)} problems", highlight=False)
+        raise typer.Exit(1)
+    out.print(f"{data}: {len(checked.raw)} respondents, no problems.")
+
+
+@survey_app.command("ingest")
+@handle_errors
+def survey_ingest(
+    data: Annotated[Path, typer.Argument(help="Survey data: CSV or xlsx.")],
+    schema: SchemaOpt,
+    project: ProjectOpt = Path("."),
+    skip_invalid: Annotated[
+        bool, typer.Option(help="Store the valid rows and report the rows left out.")
+    ] = False,
+    encoding: Annotated[str | None, typer.Option(help="Encoding of a CSV file.")] = None,
+) -> None:
+    """Store respondents, answers and open answers (as units to code)."""
+    checked = read_survey(data, load_schema(schema), encoding=encoding)
+    with open_project(project) as store:
+        report = ingest_survey(store, checked, skip_invalid=skip_invalid)
+    if report.skipped:
+        print_warnings(
+            [f"skipped {len(report.skipped)} invalid rows: " + ", ".join(report.skipped[:20])]
+        )
+    out.print(
+        f"Survey {report.survey}: {report.respondents} respondents, {report.answers} answers, "
+        f"{report.open_answers} open answers stored as units (run 'clusterqda code')."
+    )
+
+
+@survey_app.command("reliability")
+@handle_errors
+def survey_reliability(
+    data: Annotated[Path, typer.Argument(help="Survey data: CSV or xlsx.")],
+    schema: SchemaOpt,
+    out_file: Annotated[Path | None, typer.Option("--out", help="Write .csv or .xlsx.")] = None,
+    encoding: Annotated[str | None, typer.Option(help="Encoding of a CSV file.")] = None,
+) -> None:
+    """Cronbach's alpha per construct, with alpha if item deleted and item-total r."""
+    checked = read_survey(data, load_schema(schema), encoding=encoding)
+    if checked.problems:
+        raise SurveyCheckError(str(data), checked.problems)
+    table, items = reliability(checked.scored(), checked.schema)
+    print_frame(rounded(table), "Cronbach's alpha (complete cases, reverse items turned)")
+    print_frame(rounded(items), "Items")
+    if out_file:
+        for path in write_tables({"reliability": table, "items": items}, out_file):
+            out.print(f"Wrote {path}")
 
 
 @app.command()
@@ -428,6 +500,10 @@ def demo(
         f"Ingested {len(result.ingest.added)} transcripts, {result.ingest.units} units; "
         f"segmented {result.ingest.segmented + result.segment.units} units "
         f"with {result.segment.engine}."
+    )
+    out.print(
+        f"Survey {result.survey.survey}: {result.survey.respondents} respondents, "
+        f"{result.survey.open_answers} open answers stored as units."
     )
     out.print(
         f"Coded {result.code.units} units with {result.code.coder}: {result.code.codings} codings."

@@ -24,11 +24,16 @@ from coding.segment import segment_project
 from coding.sheets import SheetExport, SheetImport, export_coding_sheet, import_coding_sheets
 from coding.status import cluster_status, code_frequencies, document_status
 from coding.store import Store
+from coding.survey.check import read_survey
+from coding.survey.ingest import SurveyIngest, ingest_survey
+from coding.survey.schema import load_schema
 
 Progress = Callable[[str, int, int], None]
 DEMO_ASSISTANT = "王助理"
 # A research assistant's filled workbook, made by corpora/coding/make_filled_sheet.py.
 FILLED_SHEET = SAMPLE_CORPORA / "coding" / "wang_filled.xlsx"
+SAMPLE_SURVEY = SAMPLE_CORPORA / "survey" / "survey.csv"
+SAMPLE_SURVEY_SCHEMA = SAMPLE_CORPORA / "survey" / "schema.yaml"
 
 
 @dataclass
@@ -46,6 +51,7 @@ class DemoResult:
     imported: SheetImport
     agreement: pd.DataFrame
     per_code: pd.DataFrame
+    survey: SurveyIngest
 
 
 def build_project(
@@ -75,6 +81,10 @@ def run_demo(root: str | Path, progress: Progress | None = None) -> DemoResult:
     root = Path(root)
     store, ingested, segmented = build_project(root, progress)
     with store:
+        checked = read_survey(SAMPLE_SURVEY, load_schema(SAMPLE_SURVEY_SCHEMA))
+        surveyed = ingest_survey(store, checked)
+        more = segment_project(store, project_dictionary(root))  # the open answers
+        segmented.units += more.units
         codebook = load_codebook(project_codebook(root))
         coded = code_project(store, codebook, progress=_stage(progress, "code"))
         documents = document_status(store, project_dictionary(root))
@@ -98,4 +108,5 @@ def run_demo(root: str | Path, progress: Progress | None = None) -> DemoResult:
         imported,
         per_dimension,
         per_code,
+        surveyed,
     )

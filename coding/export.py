@@ -36,12 +36,17 @@ def export_units(store: Store, out: str | Path) -> int:
     return len(frame)
 
 
-def write_tables(tables: dict[str, pd.DataFrame], out: str | Path) -> None:
-    """Write named tables: one sheet each in .xlsx, or the first table as .csv."""
+def write_tables(tables: dict[str, pd.DataFrame], out: str | Path) -> list[Path]:
+    """Write named tables: one sheet each in .xlsx; in .csv the first table, the others
+    beside it as ``<stem>.<name>.csv``. Return the files written."""
     out = Path(out)
     if out.suffix.lower() == ".csv":
-        write_csv(next(iter(tables.values())), out)
-        return
+        written = []
+        for i, (name, frame) in enumerate(tables.items()):
+            path = out if i == 0 else out.with_name(f"{out.stem}.{name}.csv")
+            write_csv(frame, path)
+            written.append(path)
+        return written
     from coding.excel import write_workbook
 
     write_workbook(
@@ -51,3 +56,4 @@ def write_tables(tables: dict[str, pd.DataFrame], out: str | Path) -> None:
             for name, frame in tables.items()
         ],
     )
+    return [out]

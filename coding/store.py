@@ -93,6 +93,28 @@ MIGRATIONS: list[str] = [
         PRIMARY KEY (unit_id, coder)
     );
     """,
+    """
+    CREATE TABLE surveys (
+        survey      TEXT PRIMARY KEY,
+        path        TEXT NOT NULL,
+        schema      TEXT NOT NULL,
+        ingested_at TEXT NOT NULL
+    );
+    CREATE TABLE respondents (
+        respondent_id TEXT PRIMARY KEY,
+        survey        TEXT NOT NULL REFERENCES surveys(survey) ON DELETE CASCADE,
+        cluster       TEXT,
+        role          TEXT,
+        attributes    TEXT NOT NULL DEFAULT '{}'
+    );
+    CREATE TABLE answers (
+        respondent_id TEXT NOT NULL REFERENCES respondents(respondent_id) ON DELETE CASCADE,
+        item          TEXT NOT NULL,
+        raw           TEXT,
+        value         REAL,
+        PRIMARY KEY (respondent_id, item)
+    );
+    """,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 
@@ -492,6 +514,63 @@ class Store:
             + " ORDER BY d.cluster, u.doc_id, u.turn, c.code_id",
             self.conn,
             params=params,
+        )
+
+    # surveys -------------------------------------------------------------
+
+    def replace_survey(
+        self,
+        survey: str,
+        path: str,
+        schema_json: str,
+        respondents: list[tuple],
+        answers: list[tuple],
+    ) -> None:
+        """Store a survey's respondents and answers, replacing an earlier ingest of it.
+
+        ``respondents``: (respondent_id, cluster, role, attributes_json);
+        ``answers``: (respondent_id, item, raw, value).
+        """
+        with self.transaction():
+            self.conn.execute("DELETE FROM surveys WHERE survey = ?", (survey,))
+            taken = (
+                self.conn.execute(
+                    "SELECT respondent_id, survey FROM respondents WHERE respondent_id IN"
+                    f" ({','.join('?' * len(respondents))})",
+                    [r[0] for r in respondents],
+                ).fetchone()
+                if respondents
+                else None
+            )
+            if taken:
+                raise ProjectError(
+                    f"respondent id '{taken[0]}' is already used by the survey "
+                    f"'{taken[1]}'; give each survey its own ids"
+                )
+            self.conn.execute(
+                "INSERT INTO surveys VALUES (?,?,?,?)", (survey, path, schema_json, _now())
+            )
+            self.conn.executemany(
+                "INSERT INTO respondents VALUES (?,?,?,?,?)",
+                ((rid, survey, cluster, role, attrs) for rid, cluster, role, attrs in respondents),
+            )
+            self.conn.executemany("INSERT INTO answers VALUES (?,?,?,?)", answers)
+
+    def respondents(self) -> pd.DataFrame:
+        """Return every survey respondent with their attributes."""
+        frame = pd.read_sql_query(
+            "SELECT respondent_id, survey, cluster, role, attributes FROM respondents"
+            " ORDER BY survey, respondent_id",
+            self.conn,
+        )
+        frame["attributes"] = frame["attributes"].map(json.loads)
+        return frame
+
+    def answers(self) -> pd.DataFrame:
+        """Return every answer in long form: respondent_id, item, raw, value."""
+        return pd.read_sql_query(
+            "SELECT respondent_id, item, raw, value FROM answers ORDER BY respondent_id, item",
+            self.conn,
         )
 
     # summaries ------------------------------------------------------------

@@ -98,7 +98,8 @@ def test_demo_builds_the_sample_project(runner, tmp_path):
     for cluster in ("陈村花卉", "古镇灯饰", "大沥铝型材"):
         assert cluster in result.stdout
     assert "Demo project:" in result.stdout
-    assert "Ingested 18 transcripts, 590 units; segmented 590 units" in result.stdout
+    assert "Ingested 18 transcripts, 590 units; segmented 788 units" in result.stdout
+    assert "Survey cluster_survey_2023: 240 respondents, 198 open answers" in result.stdout
     assert "Imported 王助理's filled workbook: 204 units" in result.stdout
     assert "Agreement of the rules with 王助理" in " ".join(result.stdout.split())
 

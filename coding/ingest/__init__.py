@@ -183,7 +183,8 @@ def _choose_segmenter(
     return get_segmenter(dictionary, choose_engine(dictionary, sample, engine))
 
 
-def _store_document(store, doc: ParsedDocument, old, report: IngestReport) -> None:
+def store_document(store, doc: ParsedDocument, old, report: IngestReport) -> None:
+    """Insert, replace or update one parsed document, and count what was done."""
     if old is None:
         store.insert_document(doc, report.dict_version)
         report.added.append(doc.doc_id)
@@ -244,7 +245,7 @@ def ingest(
                 )
             seen[doc.doc_id] = doc.path
             report.warnings.extend(doc.warnings)
-            _store_document(store, doc, existing.get(doc.doc_id), report)
+            store_document(store, doc, existing.get(doc.doc_id), report)
             if progress:
                 progress(i, len(jobs))
     return report

@@ -18,6 +18,8 @@ from rich.table import Table
 from coding import __version__
 from coding.agree import project_agreement, read_values, values_reliability
 from coding.autocode import code_project, code_table
+from coding.beliefs import analyse as analyse_beliefs
+from coding.beliefs import write_beliefs
 from coding.codebook import load_codebook
 from coding.codebook_export import export_codebook
 from coding.demo import DEMO_ASSISTANT, run_demo
@@ -485,6 +487,32 @@ def survey_reliability(
 
 @app.command()
 @handle_errors
+def beliefs(
+    project: ProjectOpt = Path("."),
+    codebook: CodebookOpt = None,
+    out_file: Annotated[
+        Path | None, typer.Option("--out", help="Workbook to write (default reports/beliefs.xlsx).")
+    ] = None,
+) -> None:
+    """Attitude and belief table per respondent, group tests and belief types (观念数据)."""
+    book = load_codebook(project_codebook(project, codebook))
+    with open_project(project) as store:
+        result = analyse_beliefs(store, book)
+    target = out_file or Path(project) / "reports" / "beliefs.xlsx"
+    write_beliefs(result, target)
+    out.print(f"{len(result.table)} respondents; wrote {target}")
+    findings = result.tests[result.tests["finding"] != ""]
+    for finding in findings["finding"]:
+        out.print(f"- {finding}", highlight=False, soft_wrap=True)
+    if not result.types.empty:
+        print_frame(
+            rounded(result.types[["belief_type", "description", "n", "silhouette"]]),
+            "Belief types (k-means on standardised construct scores, k by silhouette)",
+        )
+
+
+@app.command()
+@handle_errors
 def demo(
     project: Annotated[
         Path | None, typer.Option("--project", "-p", help="Where to build the demo project.")
@@ -522,6 +550,10 @@ def demo(
         rounded(result.agreement),
         f"Agreement of the rules with {DEMO_ASSISTANT} (Krippendorff's alpha, unit = turn)",
     )
+    out.print(f"Attitude and belief data: {result.beliefs_path}")
+    for finding in result.beliefs.tests["finding"]:
+        if finding:
+            out.print(f"- {finding}", highlight=False, soft_wrap=True)
 
 
 def version_callback(value: bool) -> None:

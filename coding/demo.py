@@ -10,6 +10,8 @@ import pandas as pd
 
 from coding.agree import project_agreement
 from coding.autocode import code_project
+from coding.beliefs import Beliefs, write_beliefs
+from coding.beliefs import analyse as analyse_beliefs
 from coding.codebook import load_codebook
 from coding.ingest import ingest
 from coding.model import CodeReport, IngestReport, SegmentReport
@@ -52,6 +54,8 @@ class DemoResult:
     agreement: pd.DataFrame
     per_code: pd.DataFrame
     survey: SurveyIngest
+    beliefs: Beliefs
+    beliefs_path: Path
 
 
 def build_project(
@@ -96,6 +100,9 @@ def run_demo(root: str | Path, progress: Progress | None = None) -> DemoResult:
         per_code, per_dimension, _ = project_agreement(
             store, codebook, [codebook.coder, DEMO_ASSISTANT], bootstrap=200
         )
+        beliefs = analyse_beliefs(store, codebook)
+        beliefs_path = root / "reports" / "beliefs.xlsx"
+        write_beliefs(beliefs, beliefs_path)
     return DemoResult(
         root,
         ingested,
@@ -109,4 +116,6 @@ def run_demo(root: str | Path, progress: Progress | None = None) -> DemoResult:
         per_dimension,
         per_code,
         surveyed,
+        beliefs,
+        beliefs_path,
     )

@@ -7,10 +7,9 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import yaml
-
 from coding.errors import CodebookError, RuleSyntaxError
 from coding.rules import Node, parse_rule, positive_terms, terms_of
+from coding.yamlfile import SafeLoader, load_yaml_file
 
 # The code ids every shipped codebook must use (../shared/DOMAIN.md), in order.
 FIXED_IDS = [
@@ -70,7 +69,7 @@ DIMENSIONS = tuple(dict.fromkeys(i.split(".")[0] for i in FIXED_IDS))
 REQUIRED_FIELDS = ("id", "label", "label_en", "definition", "rule")
 SHIPPED = Path(__file__).resolve().parent.parent / "codebooks" / "collective_action.yaml"
 
-_BaseLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_BaseLoader = SafeLoader
 _HAN_WORD = re.compile(r"[\u4e00-\u9fff]{2,8}")
 
 
@@ -174,24 +173,7 @@ def _strings(value: object) -> tuple[str, ...]:
 def load_codebook(path: str | Path | None = None) -> Codebook:
     """Load and validate a codebook; raise CodebookError listing every problem."""
     path = Path(path) if path else SHIPPED
-    try:
-        raw = path.read_bytes()
-    except OSError as exc:
-        raise CodebookError(f"cannot read the codebook ({exc.strerror})", path) from None
-    try:
-        text = raw.decode("utf-8-sig").replace("\r\n", "\n")
-    except UnicodeDecodeError:
-        raise CodebookError("the codebook must be UTF-8 text", path) from None
-    try:
-        data = yaml.load(text, Loader=_LineLoader)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        problem = getattr(exc, "problem", None) or "invalid YAML"
-        if mark is not None:
-            raise CodebookError(
-                f"YAML syntax error, column {mark.column + 1}: {problem}", path, line=mark.line + 1
-            ) from None
-        raise CodebookError(f"YAML syntax error: {problem}", path) from None
+    text, data = load_yaml_file(path, CodebookError, "codebook", _LineLoader)
     if not isinstance(data, dict) or not isinstance(data.get("codes"), list):
         raise CodebookError("a codebook needs a 'codes:' list", path, line=1)
 

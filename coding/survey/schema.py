@@ -5,11 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import yaml
-
 from coding.errors import InputError
-
-_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+from coding.yamlfile import load_yaml_file
 
 
 class SchemaError(InputError):
@@ -59,20 +56,7 @@ class SurveySchema:
 def load_schema(path: str | Path) -> SurveySchema:
     """Load and validate a survey schema; raise SchemaError naming the file and line."""
     path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-    except OSError as exc:
-        raise SchemaError(f"cannot read the schema ({exc.strerror})", path) from None
-    except UnicodeDecodeError:
-        raise SchemaError("the schema must be UTF-8 text", path) from None
-    try:
-        data = yaml.load(text, Loader=_Loader)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        problem = getattr(exc, "problem", None) or "invalid YAML"
-        raise SchemaError(
-            f"YAML syntax error ({problem})", path, line=mark.line + 1 if mark else None
-        ) from None
+    text, data = load_yaml_file(path, SchemaError, "schema")
     if not isinstance(data, dict):
         raise SchemaError("a schema is a mapping with id_column, scale and constructs", path)
 

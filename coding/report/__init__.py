@@ -1,0 +1,1 @@
+"""Report stage: one case-study report per cluster, in several formats."""

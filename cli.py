@@ -28,6 +28,7 @@ from coding.evaluate import evaluate_gold, read_gold, self_test
 from coding.export import export_units, write_csv, write_tables
 from coding.ingest import ingest as ingest_files
 from coding.project import init_project, open_project, project_codebook, project_dictionary
+from coding.report.build import write_reports
 from coding.segment import ENGINES, segment_project
 from coding.sheets import export_adjudication, export_coding_sheet, import_coding_sheets
 from coding.status import cluster_status, code_frequencies, document_status
@@ -513,6 +514,31 @@ def beliefs(
 
 @app.command()
 @handle_errors
+def report(
+    project: ProjectOpt = Path("."),
+    codebook: CodebookOpt = None,
+    cluster: Annotated[str | None, typer.Option(help="Only this cluster (default: all).")] = None,
+    fmt: Annotated[str, typer.Option("--format", help="Comma-separated: html, md.")] = "html,md",
+    out_dir: Annotated[
+        Path | None, typer.Option("--out", help="Folder (default: the project's reports/).")
+    ] = None,
+) -> None:
+    """Write a Chinese case-study report per cluster (HTML with charts, Markdown)."""
+    book = load_codebook(project_codebook(project, codebook))
+    with open_project(project) as store:
+        paths = write_reports(
+            store,
+            book,
+            out_dir or Path(project) / "reports",
+            [cluster] if cluster else None,
+            _split(fmt),
+        )
+    for path in paths:
+        out.print(f"Wrote {path}")
+
+
+@app.command()
+@handle_errors
 def demo(
     project: Annotated[
         Path | None, typer.Option("--project", "-p", help="Where to build the demo project.")
@@ -551,6 +577,8 @@ def demo(
         f"Agreement of the rules with {DEMO_ASSISTANT} (Krippendorff's alpha, unit = turn)",
     )
     out.print(f"Attitude and belief data: {result.beliefs_path}")
+    for path in result.reports:
+        out.print(f"Report: {path}")
     for finding in result.beliefs.tests["finding"]:
         if finding:
             out.print(f"- {finding}", highlight=False, soft_wrap=True)

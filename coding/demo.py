@@ -22,6 +22,7 @@ from coding.project import (
     project_codebook,
     project_dictionary,
 )
+from coding.report.build import write_reports
 from coding.segment import segment_project
 from coding.sheets import SheetExport, SheetImport, export_coding_sheet, import_coding_sheets
 from coding.status import cluster_status, code_frequencies, document_status
@@ -56,6 +57,7 @@ class DemoResult:
     survey: SurveyIngest
     beliefs: Beliefs
     beliefs_path: Path
+    reports: list[Path]
 
 
 def build_project(
@@ -103,6 +105,7 @@ def run_demo(root: str | Path, progress: Progress | None = None) -> DemoResult:
         beliefs = analyse_beliefs(store, codebook)
         beliefs_path = root / "reports" / "beliefs.xlsx"
         write_beliefs(beliefs, beliefs_path)
+        reports = write_reports(store, codebook, root / "reports")
     return DemoResult(
         root,
         ingested,
@@ -118,4 +121,5 @@ def run_demo(root: str | Path, progress: Progress | None = None) -> DemoResult:
         surveyed,
         beliefs,
         beliefs_path,
+        reports,
     )

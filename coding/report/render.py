@@ -1,0 +1,154 @@
+"""Render a cluster's report as self-contained HTML (inline CSS and SVG) or Markdown."""
+
+from __future__ import annotations
+
+from html import escape
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+from markupsafe import Markup
+
+from coding.files import atomic_write
+from coding.report.charts import bar_chart, year_chart
+from coding.report.data import Quote, ReportData
+
+TEMPLATES = Path(__file__).parent / "templates"
+
+
+def fmt(value: object) -> str:
+    """Format a table cell: rounded numbers, empty for missing."""
+    if value is None or (isinstance(value, float) and np.isnan(value)):
+        return ""
+    if isinstance(value, float | np.floating):
+        return f"{value:.2f}" if not float(value).is_integer() else f"{int(value)}"
+    return str(value)
+
+
+def _quote_html(q: Quote) -> Markup:
+    """Escape the spoken text and mark the coded evidence."""
+    if q.start is None or q.end is None or not 0 <= q.start < q.end <= len(q.text):
+        return Markup(escape(q.text))
+    return Markup(
+        escape(q.text[: q.start])
+        + "<mark>"
+        + escape(q.text[q.start : q.end])
+        + "</mark>"
+        + escape(q.text[q.end :])
+    )
+
+
+def render_html(report: ReportData, labels: dict[str, str]) -> str:
+    """Return the report as one self-contained HTML page."""
+    env = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape())
+    quotes: dict[str, list] = {}
+    for q in report.quotes:
+        quotes.setdefault(q.code_id, []).append(
+            {"html": _quote_html(q), "role": q.role, "doc_id": q.doc_id, "turn": q.turn}
+        )
+    charts = {
+        "actions": Markup(
+            bar_chart([(f"{r.label}", r.units) for r in report.actions.itertuples()], " 单元")
+        ),
+        "goals": Markup(
+            bar_chart([(f"{r.level}·{r.label}", r.units) for r in report.goals.itertuples()])
+        ),
+        "timeline": Markup(
+            year_chart(
+                [
+                    (
+                        int(y),
+                        int(g["units"].sum()),
+                        f"{y}年：" + "、".join(labels.get(c, c) for c in g["code_id"]),
+                    )
+                    for y, g in report.timeline.groupby("year")
+                ]
+                if not report.timeline.empty
+                else []
+            )
+        ),
+    }
+    matrix = report.matrix.reset_index(names="行动者") if not report.matrix.empty else None
+    types = (
+        report.types[["belief_type", "description", "n"]]
+        if report.types is not None and not report.types.empty
+        else None
+    )
+    return env.get_template("report.html.j2").render(
+        r=report,
+        fmt=fmt,
+        charts=charts,
+        quotes=list(quotes.items()),
+        labels=labels,
+        matrix=matrix,
+        types=types,
+    )
+
+
+def _md_row(values) -> str:
+    return "| " + " | ".join(fmt(v).replace("|", "\\|").replace("\n", " ") for v in values) + " |"
+
+
+def _md_table(frame: pd.DataFrame | None) -> str:
+    if frame is None or frame.empty:
+        return "（无数据 no data）\n"
+    lines = [_md_row(frame.columns), "|" + "---|" * len(frame.columns)]
+    lines += [_md_row(row) for row in frame.itertuples(index=False)]
+    return "\n".join(lines) + "\n"
+
+
+def render_markdown(report: ReportData, labels: dict[str, str]) -> str:
+    """Return the report as Markdown: text and tables."""
+    parts = [
+        f"# {report.cluster}：产业集群合作行动案例报告\n",
+        f"编码本版本 {report.codebook_version} · 编码者：{'、'.join(report.coders)}\n",
+        "## 一、概况\n",
+        _md_table(report.overview),
+        _md_table(report.interviewees),
+        "## 二、合作行动\n",
+        _md_table(report.actions),
+        "### 行动者 × 合作行动类型\n",
+        _md_table(report.matrix.reset_index(names="行动者") if not report.matrix.empty else None),
+        "### 惯例型与突变型\n",
+        _md_table(report.modes),
+        "## 三、行动目标\n",
+        _md_table(report.goals),
+        "## 四、时间线\n",
+        _md_table(report.timeline),
+        "## 五、条件与评价\n",
+        _md_table(report.conditions),
+        "## 六、引文\n",
+    ]
+    for q in report.quotes:
+        text = q.text.replace("\n", " ")
+        parts.append(
+            f"> **{q.code_id} {labels.get(q.code_id, '')}** {text}\n"
+            f"> —— {q.role}，{q.doc_id} 第 {q.turn} 段\n"
+        )
+    parts += ["## 七、观念与态度\n", _md_table(report.attitudes)]
+    parts += [f"- {f}\n" for f in report.findings]
+    parts += [
+        "\n## 八、与其他集群比较\n",
+        _md_table(report.comparison),
+        "## 九、方法附录\n",
+        _md_table(report.agreement),
+        _md_table(report.codebook),
+    ]
+    return "\n".join(parts)
+
+
+def write_report(
+    report: ReportData, labels: dict[str, str], out_dir: Path, formats: list[str]
+) -> list[Path]:
+    """Write one cluster's report in each format; return the paths."""
+    written = []
+    for fmt_name in formats:
+        text = (
+            render_html(report, labels) if fmt_name == "html" else render_markdown(report, labels)
+        )
+        path = out_dir / f"{report.cluster}.{fmt_name}"
+        with atomic_write(path, "w", encoding="utf-8") as handle:
+            handle.write(text)
+        written.append(path)
+    return written

@@ -1,0 +1,96 @@
+"""Case-study reports: each section shows the data it comes from; text is always escaped."""
+
+import pytest
+
+from coding.codebook import load_codebook
+from coding.project import open_project
+from coding.report.build import write_reports
+from coding.report.data import build_report, years_mentioned
+from coding.report.render import render_html, render_markdown
+
+
+@pytest.fixture(scope="module")
+def sample(sample_project):
+    book = load_codebook()
+    with open_project(sample_project) as store:
+        from coding.beliefs import analyse
+
+        beliefs = analyse(store, book)
+        report = build_report(store, book, "古镇灯饰", beliefs)
+        units = store.units()
+    return book, report, units
+
+
+def test_years_are_resolved():
+    assert years_mentioned("零三年还是零四年成立的，九十年代开始，2008年危机，去年涨了", 2023) == [
+        2003,
+        2004,
+        1990,
+        2008,
+        2022,
+    ]
+    assert years_mentioned("去年", None) == []
+
+
+def test_sections_match_the_data(sample):
+    book, report, units = sample
+    overview = dict(report.overview.to_numpy())
+    lighting = units[(units["cluster"] == "古镇灯饰") & ~units["is_interviewer"]]
+    transcripts = lighting[~lighting["doc_id"].str.contains(":")]
+    assert overview["受访者发言单元 interviewee turns"] == len(transcripts)
+    assert overview["访谈文档 interviews"] == 6
+    assert report.interviewees["n"].sum() == 6
+    # every quotation is a real turn of this cluster, quoted as spoken
+    texts = units.set_index("unit_id")["text"]
+    for q in report.quotes:
+        assert texts[q.unit_id] == q.text and q.doc_id.startswith(("lighting", "cluster"))
+    # the action table counts units, so no count exceeds the cluster's units
+    assert report.actions["units"].max() <= len(lighting)
+    assert set(report.goals["level"]) <= {"企业层面", "集群层面", "区域层面"}
+    assert report.findings and "信任因集群而异" in " ".join(report.findings)
+
+
+def test_html_is_self_contained_and_escapes_text(sample):
+    book, report, _ = sample
+    labels = {c.id: c.label for c in book.codes.values()}
+    report.quotes[0].text = "<script>alert(1)</script>" + report.quotes[0].text
+    report.quotes[0].start = report.quotes[0].end = None
+    html = render_html(report, labels)
+    assert "<script>alert(1)</script>" not in html
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+    assert "<svg" in html and "http://" not in html.replace("http://www.w3.org/2000/svg", "")
+    assert "<link" not in html and "<script" not in html
+    for heading in (
+        "一、概况",
+        "二、合作行动",
+        "三、行动目标",
+        "四、时间线",
+        "五、条件与评价",
+        "六、引文",
+        "七、观念与态度",
+        "八、与其他集群比较",
+        "九、方法附录",
+    ):
+        assert heading in html
+
+
+def test_markdown_has_the_sections_and_tables(sample):
+    book, report, _ = sample
+    md = render_markdown(report, {c.id: c.label for c in book.codes.values()})
+    assert md.startswith("# 古镇灯饰")
+    assert "| code_id | label | units |" in md
+    assert md.count("## ") >= 9
+
+
+def test_write_reports_and_errors(sample_project, tmp_path):
+    from coding.errors import ClusterQDAError
+
+    book = load_codebook()
+    with open_project(sample_project) as store:
+        paths = write_reports(store, book, tmp_path, ["陈村花卉"], ["html", "md"])
+        assert [p.name for p in paths] == ["陈村花卉.html", "陈村花卉.md", "index.html"]
+        assert "陈村花卉.html" in (tmp_path / "index.html").read_text(encoding="utf-8")
+        with pytest.raises(ClusterQDAError, match="no cluster '火星'"):
+            write_reports(store, book, tmp_path, ["火星"])
+        with pytest.raises(ClusterQDAError, match="unknown report format 'pdf'"):
+            write_reports(store, book, tmp_path, None, ["pdf"])

@@ -518,12 +518,14 @@ def report(
     project: ProjectOpt = Path("."),
     codebook: CodebookOpt = None,
     cluster: Annotated[str | None, typer.Option(help="Only this cluster (default: all).")] = None,
-    fmt: Annotated[str, typer.Option("--format", help="Comma-separated: html, md.")] = "html,md",
+    fmt: Annotated[
+        str, typer.Option("--format", help="Comma-separated: html, md, xlsx.")
+    ] = "html,md,xlsx",
     out_dir: Annotated[
         Path | None, typer.Option("--out", help="Folder (default: the project's reports/).")
     ] = None,
 ) -> None:
-    """Write a Chinese case-study report per cluster (HTML with charts, Markdown)."""
+    """Write a Chinese case-study report per cluster (HTML with charts, Markdown, Excel)."""
     book = load_codebook(project_codebook(project, codebook))
     with open_project(project) as store:
         paths = write_reports(

@@ -52,7 +52,12 @@ def write_tables(tables: dict[str, pd.DataFrame], out: str | Path) -> list[Path]
     write_workbook(
         out,
         [
-            (name, list(frame.columns), frame.itertuples(index=False), [16] * len(frame.columns))
+            (
+                name,
+                [str(c) for c in frame.columns],
+                frame.itertuples(index=False),
+                [16] * len(frame.columns),
+            )
             for name, frame in tables.items()
         ],
     )

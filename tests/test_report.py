@@ -94,3 +94,16 @@ def test_write_reports_and_errors(sample_project, tmp_path):
             write_reports(store, book, tmp_path, ["火星"])
         with pytest.raises(ClusterQDAError, match="unknown report format 'pdf'"):
             write_reports(store, book, tmp_path, None, ["pdf"])
+
+
+def test_excel_report_keeps_numbers_as_numbers(sample_project, tmp_path):
+    import openpyxl
+
+    with open_project(sample_project) as store:
+        (path, _) = write_reports(store, load_codebook(), tmp_path, ["大沥铝型材"], ["xlsx"])
+    book = openpyxl.load_workbook(path)
+    assert "合作行动 actions" in book.sheetnames and "引文 quotations" in book.sheetnames
+    sheet = book["合作行动 actions"]
+    header = [c.value for c in sheet[1]]
+    units = [row[header.index("units")] for row in sheet.iter_rows(min_row=2, values_only=True)]
+    assert units and all(isinstance(u, int | float) for u in units)

@@ -14,7 +14,7 @@ from coding.report.data import build_report
 from coding.report.render import write_report
 from coding.store import Store
 
-FORMATS = ("html", "md")
+FORMATS = ("html", "md", "xlsx")
 
 
 def write_reports(

@@ -138,17 +138,46 @@ def render_markdown(report: ReportData, labels: dict[str, str]) -> str:
     return "\n".join(parts)
 
 
+def report_tables(report: ReportData) -> dict[str, pd.DataFrame]:
+    """Return every table of the report, by sheet name, numbers kept as numbers."""
+    quotes = pd.DataFrame(
+        [(q.code_id, q.role, q.doc_id, q.turn, q.text) for q in report.quotes],
+        columns=["code_id", "role", "doc_id", "turn", "text"],
+    )
+    matrix = report.matrix.reset_index(names="行动者") if not report.matrix.empty else None
+    tables = {
+        "概况 overview": report.overview,
+        "受访者 interviewees": report.interviewees,
+        "合作行动 actions": report.actions,
+        "行动者x行动 matrix": matrix,
+        "惯例与突变 modes": report.modes,
+        "目标 goals": report.goals,
+        "时间线 timeline": report.timeline,
+        "条件与评价 conditions": report.conditions,
+        "引文 quotations": quotes,
+        "观念 attitudes": report.attitudes,
+        "比较 comparison": report.comparison,
+        "编码本 codebook": report.codebook,
+        "一致性 agreement": report.agreement,
+    }
+    return {name: frame for name, frame in tables.items() if frame is not None}
+
+
 def write_report(
     report: ReportData, labels: dict[str, str], out_dir: Path, formats: list[str]
 ) -> list[Path]:
-    """Write one cluster's report in each format; return the paths."""
+    """Write one cluster's report in each format (html, md, xlsx); return the paths."""
+    from coding.export import write_tables
+
     written = []
     for fmt_name in formats:
-        text = (
-            render_html(report, labels) if fmt_name == "html" else render_markdown(report, labels)
-        )
         path = out_dir / f"{report.cluster}.{fmt_name}"
-        with atomic_write(path, "w", encoding="utf-8") as handle:
-            handle.write(text)
+        if fmt_name == "xlsx":
+            write_tables(report_tables(report), path)
+        else:
+            html = fmt_name == "html"
+            text = render_html(report, labels) if html else render_markdown(report, labels)
+            with atomic_write(path, "w", encoding="utf-8") as handle:
+                handle.write(text)
         written.append(path)
     return written

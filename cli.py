@@ -524,6 +524,9 @@ def report(
     out_dir: Annotated[
         Path | None, typer.Option("--out", help="Folder (default: the project's reports/).")
     ] = None,
+    anonymize: Annotated[
+        bool, typer.Option(help="Replace people and firms by pseudonyms (mapping kept apart).")
+    ] = False,
 ) -> None:
     """Write a Chinese case-study report per cluster (HTML with charts, Markdown, Excel)."""
     book = load_codebook(project_codebook(project, codebook))
@@ -534,6 +537,7 @@ def report(
             out_dir or Path(project) / "reports",
             [cluster] if cluster else None,
             _split(fmt),
+            anonymize=anonymize,
         )
     for path in paths:
         out.print(f"Wrote {path}")

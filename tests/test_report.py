@@ -107,3 +107,28 @@ def test_excel_report_keeps_numbers_as_numbers(sample_project, tmp_path):
     header = [c.value for c in sheet[1]]
     units = [row[header.index("units")] for row in sheet.iter_rows(min_row=2, values_only=True)]
     assert units and all(isinstance(u, int | float) for u in units)
+
+
+def test_anonymize_replaces_names_everywhere_and_keeps_the_mapping_apart(sample_project, tmp_path):
+    import csv
+
+    with open_project(sample_project) as store:
+        paths = write_reports(
+            store, load_codebook(), tmp_path, ["陈村花卉"], ["html", "md"], anonymize=True
+        )
+        plain = write_reports(store, load_codebook(), tmp_path / "plain", ["陈村花卉"], ["html"])
+    mapping = dict(
+        csv.reader((tmp_path / "pseudonyms.csv").read_text(encoding="utf-8-sig").splitlines()[1:])
+    )
+    assert mapping and set(mapping.values()) <= {
+        v for v in mapping.values() if v.startswith(("受访者", "企业"))
+    }
+    html = (tmp_path / "陈村花卉.html").read_text(encoding="utf-8")
+    original = plain[0].read_text(encoding="utf-8")
+    found = [name for name in mapping if name in original]
+    assert found, "the sample quotations name somebody"
+    for name in found:
+        assert name not in html
+    assert "pseudonyms.csv" not in html
+    assert "pseudonyms.csv" not in (tmp_path / "index.html").read_text(encoding="utf-8")
+    assert tmp_path / "pseudonyms.csv" in paths

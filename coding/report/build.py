@@ -5,12 +5,16 @@ from __future__ import annotations
 from html import escape
 from pathlib import Path
 
+import pandas as pd
+
 from coding.agree import AgreementError, project_agreement
 from coding.beliefs import analyse
 from coding.codebook import Codebook
 from coding.errors import ClusterQDAError
+from coding.export import write_csv
 from coding.files import atomic_write
-from coding.report.data import build_report
+from coding.report.anonymize import Pseudonyms, pseudonyms
+from coding.report.data import ReportData, build_report
 from coding.report.render import write_report
 from coding.store import Store
 
@@ -23,8 +27,14 @@ def write_reports(
     out_dir: str | Path,
     clusters: list[str] | None = None,
     formats: list[str] | None = None,
+    anonymize: bool = False,
 ) -> list[Path]:
-    """Write each cluster's report in each format, plus index.html; return the paths."""
+    """Write each cluster's report in each format, plus index.html; return the paths.
+
+    With ``anonymize``, people and firms named in the metadata or found in the
+    quoted text are replaced by stable pseudonyms; the mapping goes to
+    ``pseudonyms.csv`` beside the reports, which the reports never include.
+    """
     formats = formats or list(FORMATS)
     unknown = [f for f in formats if f not in FORMATS]
     if unknown:
@@ -45,15 +55,26 @@ def write_reports(
         agreement = None  # one coder only: nothing to compare
     labels = {c.id: c.label for c in codebook.codes.values()}
     out_dir = Path(out_dir)
+    reports = [build_report(store, codebook, cluster, beliefs) for cluster in clusters]
     written = []
-    for cluster in clusters:
-        report = build_report(store, codebook, cluster, beliefs)
+    if anonymize:
+        names = pseudonyms(
+            [q.text for r in reports for q in r.quotes], list(store.documents()["metadata"])
+        )
+        for report in reports:
+            _pseudonymise(report, names)
+        mapping = out_dir / "pseudonyms.csv"
+        write_csv(
+            pd.DataFrame(sorted(names.mapping.items()), columns=["name", "pseudonym"]), mapping
+        )
+        written.append(mapping)
+    for report in reports:
         if agreement is not None:
             report.agreement = agreement
         written += write_report(report, labels, out_dir, formats)
+    shown = [p for p in written if p.name != "pseudonyms.csv"]  # the mapping stays unlinked
     links = "".join(
-        f'<li><a href="{escape(p.name)}">{escape(p.stem)}（{p.suffix[1:]}）</a></li>'
-        for p in written
+        f'<li><a href="{escape(p.name)}">{escape(p.stem)}（{p.suffix[1:]}）</a></li>' for p in shown
     )
     index = out_dir / "index.html"
     with atomic_write(index, "w", encoding="utf-8") as handle:
@@ -63,3 +84,14 @@ def write_reports(
             f"<ul>{links}</ul></body></html>"
         )
     return [*written, index]
+
+
+def _pseudonymise(report: ReportData, names: Pseudonyms) -> None:
+    """Replace names in the quotations, keeping the highlighted evidence in place."""
+    for q in report.quotes:
+        if q.start is None or q.end is None:
+            q.text = names.apply(q.text)
+            continue
+        before, evidence, after = q.text[: q.start], q.text[q.start : q.end], q.text[q.end :]
+        before, evidence, after = names.apply(before), names.apply(evidence), names.apply(after)
+        q.text, q.start, q.end = before + evidence + after, len(before), len(before) + len(evidence)

@@ -16,9 +16,8 @@ TITLES = ("会长", "副会长", "秘书长", "书记", "主任", "局长", "科
           "经理", "师傅", "伯", "叔", "姐", "哥", "生")  # fmt: skip
 PERSON_TAGS = {"nr", "nrfg", "nrt"}
 ORG_TAGS = {"nt"}
-_FIRM = re.compile(
-    r"(?<![我这那一每某本])(?![我这那一每某本])[\u4e00-\u9fff]{2,8}(?:有限公司|集团|公司)"
-)
+# a firm's name: up to 8 characters before 公司, but not "我们公司" or "那边一家…公司"
+_FIRM = re.compile(r"(?:(?![我这那一每本的])[\u4e00-\u9fff]){2,8}(?:有限公司|集团|公司)")
 # the commonest surnames; a surname followed by a title is a person (李会长, 王教授)
 SURNAMES = (
     "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程"

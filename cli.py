@@ -519,8 +519,8 @@ def report(
     codebook: CodebookOpt = None,
     cluster: Annotated[str | None, typer.Option(help="Only this cluster (default: all).")] = None,
     fmt: Annotated[
-        str, typer.Option("--format", help="Comma-separated: html, md, xlsx.")
-    ] = "html,md,xlsx",
+        str, typer.Option("--format", help="Comma-separated: html, md, xlsx, docx.")
+    ] = "html,md,xlsx,docx",
     out_dir: Annotated[
         Path | None, typer.Option("--out", help="Folder (default: the project's reports/).")
     ] = None,
@@ -528,7 +528,7 @@ def report(
         bool, typer.Option(help="Replace people and firms by pseudonyms (mapping kept apart).")
     ] = False,
 ) -> None:
-    """Write a Chinese case-study report per cluster (HTML with charts, Markdown, Excel)."""
+    """Write a Chinese case-study report per cluster (HTML, Word, Excel, Markdown)."""
     book = load_codebook(project_codebook(project, codebook))
     with open_project(project) as store:
         paths = write_reports(

@@ -132,3 +132,37 @@ def test_anonymize_replaces_names_everywhere_and_keeps_the_mapping_apart(sample_
     assert "pseudonyms.csv" not in html
     assert "pseudonyms.csv" not in (tmp_path / "index.html").read_text(encoding="utf-8")
     assert tmp_path / "pseudonyms.csv" in paths
+
+
+def test_word_report_has_headings_tables_and_cjk_charts(sample_project, tmp_path):
+    import docx
+
+    from coding.report.docx import SECTIONS, chart_font, font_covers
+
+    with open_project(sample_project) as store:
+        (path, _) = write_reports(store, load_codebook(), tmp_path, ["陈村花卉"], ["docx"])
+    document = docx.Document(str(path))
+    headings = [p.text for p in document.paragraphs if p.style.name == "Heading 1"]
+    assert headings == list(SECTIONS)
+    assert len(document.tables) >= 8
+    assert len(document.inline_shapes) >= 2  # the charts, as images
+    labels = "".join(c.label for c in load_codebook().codes.values()) + "企业层面集群层面区域层面年"
+    assert font_covers(chart_font(), labels)  # no empty boxes in the charts
+    assert oct(path.stat().st_mode & 0o777) != oct(0o600)
+
+
+@pytest.mark.skipif(
+    __import__("shutil").which("libreoffice") is None, reason="libreoffice is not installed"
+)
+def test_word_report_converts_to_pdf_in_libreoffice(sample_project, tmp_path):
+    import subprocess
+
+    with open_project(sample_project) as store:
+        (path, _) = write_reports(store, load_codebook(), tmp_path, ["陈村花卉"], ["docx"])
+    subprocess.run(
+        ["libreoffice", "--headless", "--convert-to", "pdf", "--outdir", str(tmp_path), str(path)],
+        check=True,
+        capture_output=True,
+        timeout=180,
+    )
+    assert (tmp_path / "陈村花卉.pdf").stat().st_size > 10_000

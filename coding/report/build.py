@@ -18,7 +18,7 @@ from coding.report.data import ReportData, build_report
 from coding.report.render import write_report
 from coding.store import Store
 
-FORMATS = ("html", "md", "xlsx")
+FORMATS = ("html", "md", "xlsx", "docx")
 
 
 def write_reports(

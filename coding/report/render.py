@@ -166,7 +166,7 @@ def report_tables(report: ReportData) -> dict[str, pd.DataFrame]:
 def write_report(
     report: ReportData, labels: dict[str, str], out_dir: Path, formats: list[str]
 ) -> list[Path]:
-    """Write one cluster's report in each format (html, md, xlsx); return the paths."""
+    """Write one cluster's report in each format (html, md, xlsx, docx); return the paths."""
     from coding.export import write_tables
 
     written = []
@@ -174,6 +174,10 @@ def write_report(
         path = out_dir / f"{report.cluster}.{fmt_name}"
         if fmt_name == "xlsx":
             write_tables(report_tables(report), path)
+        elif fmt_name == "docx":
+            from coding.report.docx import write_docx
+
+            write_docx(report, labels, path)
         else:
             html = fmt_name == "html"
             text = render_html(report, labels) if html else render_markdown(report, labels)

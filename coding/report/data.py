@@ -188,7 +188,27 @@ def build_report(
     )
     if beliefs is not None:
         _attitudes(report, beliefs, cluster, label)
+        report.reliability = _reliability(store, cluster)
     return report
+
+
+def _reliability(store: Store, cluster: str) -> pd.DataFrame:
+    """Cronbach's alpha of each construct among this cluster's survey respondents."""
+    from coding.beliefs import _schemas
+    from coding.survey.reliability import reliability
+
+    respondents = store.respondents()
+    ids = respondents.loc[respondents["cluster"] == cluster, "respondent_id"]
+    answers = store.answers()
+    tables = []
+    for schema in _schemas(store):
+        wide = answers.pivot(index="respondent_id", columns="item", values="value")
+        wide = wide.reindex(index=[i for i in ids if i in wide.index], columns=schema.items)
+        for item in schema.reverse_items:
+            wide[item] = schema.scale_min + schema.scale_max - wide[item]
+        if len(wide) >= 3:
+            tables.append(reliability(wide, schema)[0])
+    return pd.concat(tables, ignore_index=True) if tables else pd.DataFrame()
 
 
 def _quotes(codings, units, evidence, label) -> list[Quote]:

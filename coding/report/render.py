@@ -70,6 +70,7 @@ def render_html(report: ReportData, labels: dict[str, str]) -> str:
         ),
     }
     matrix = report.matrix.reset_index(names="行动者") if not report.matrix.empty else None
+    matrix_max = max(int(report.matrix.to_numpy().max()), 1) if matrix is not None else 1
     types = (
         report.types[["belief_type", "description", "n"]]
         if report.types is not None and not report.types.empty
@@ -82,6 +83,7 @@ def render_html(report: ReportData, labels: dict[str, str]) -> str:
         quotes=list(quotes.items()),
         labels=labels,
         matrix=matrix,
+        matrix_max=matrix_max,
         types=types,
     )
 
@@ -126,7 +128,7 @@ def render_markdown(report: ReportData, labels: dict[str, str]) -> str:
             f"> **{q.code_id} {labels.get(q.code_id, '')}** {text}\n"
             f"> —— {q.role}，{q.doc_id} 第 {q.turn} 段\n"
         )
-    parts += ["## 七、观念与态度\n", _md_table(report.attitudes)]
+    parts += ["## 七、观念与态度\n", _md_table(report.attitudes), _md_table(report.reliability)]
     parts += [f"- {f}\n" for f in report.findings]
     parts += [
         "\n## 八、与其他集群比较\n",
@@ -156,6 +158,7 @@ def report_tables(report: ReportData) -> dict[str, pd.DataFrame]:
         "条件与评价 conditions": report.conditions,
         "引文 quotations": quotes,
         "观念 attitudes": report.attitudes,
+        "信度 reliability": report.reliability,
         "比较 comparison": report.comparison,
         "编码本 codebook": report.codebook,
         "一致性 agreement": report.agreement,

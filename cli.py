@@ -527,6 +527,10 @@ def report(
     anonymize: Annotated[
         bool, typer.Option(help="Replace people and firms by pseudonyms (mapping kept apart).")
     ] = False,
+    lang: Annotated[str, typer.Option(help="zh (default) or en.")] = "zh",
+    all_clusters: Annotated[
+        bool, typer.Option("--all", help="Every cluster (the default without --cluster).")
+    ] = False,
 ) -> None:
     """Write a Chinese case-study report per cluster (HTML, Word, Excel, Markdown)."""
     book = load_codebook(project_codebook(project, codebook))
@@ -535,9 +539,10 @@ def report(
             store,
             book,
             out_dir or Path(project) / "reports",
-            [cluster] if cluster else None,
+            [cluster] if cluster and not all_clusters else None,
             _split(fmt),
             anonymize=anonymize,
+            lang=lang,
         )
     for path in paths:
         out.print(f"Wrote {path}")

@@ -166,3 +166,15 @@ def test_word_report_converts_to_pdf_in_libreoffice(sample_project, tmp_path):
         timeout=180,
     )
     assert (tmp_path / "陈村花卉.pdf").stat().st_size > 10_000
+
+
+def test_english_reports(sample_project, tmp_path):
+    with open_project(sample_project) as store:
+        paths = write_reports(
+            store, load_codebook(), tmp_path, ["古镇灯饰"], ["html", "md"], lang="en"
+        )
+    assert [p.name for p in paths] == ["古镇灯饰.en.html", "古镇灯饰.en.md", "index.html"]
+    html = paths[0].read_text(encoding="utf-8")
+    assert "1. Overview" in html and "9. Methods appendix" in html
+    assert "Multilateral horizontal" in html  # the codebook's English labels
+    assert "differs by" in html

@@ -16,6 +16,7 @@ from coding.files import atomic_write
 from coding.report.anonymize import Pseudonyms, pseudonyms
 from coding.report.data import ReportData, build_report
 from coding.report.render import write_report
+from coding.report.text import LANGUAGES, TEXT
 from coding.store import Store
 
 FORMATS = ("html", "md", "xlsx", "docx")
@@ -28,6 +29,7 @@ def write_reports(
     clusters: list[str] | None = None,
     formats: list[str] | None = None,
     anonymize: bool = False,
+    lang: str = "zh",
 ) -> list[Path]:
     """Write each cluster's report in each format, plus index.html; return the paths.
 
@@ -53,9 +55,11 @@ def write_reports(
         _, agreement, _ = project_agreement(store, codebook, bootstrap=0)
     except AgreementError:
         agreement = None  # one coder only: nothing to compare
-    labels = {c.id: c.label for c in codebook.codes.values()}
+    labels = {c.id: (c.label if lang == "zh" else c.label_en) for c in codebook.codes.values()}
     out_dir = Path(out_dir)
-    reports = [build_report(store, codebook, cluster, beliefs) for cluster in clusters]
+    if lang not in LANGUAGES:
+        raise ClusterQDAError(f"unknown report language '{lang}'; use {', '.join(LANGUAGES)}")
+    reports = [build_report(store, codebook, cluster, beliefs, lang) for cluster in clusters]
     written = []
     if anonymize:
         names = pseudonyms(
@@ -71,7 +75,7 @@ def write_reports(
     for report in reports:
         if agreement is not None:
             report.agreement = agreement
-        written += write_report(report, labels, out_dir, formats)
+        written += write_report(report, labels, out_dir, formats, lang)
     shown = [p for p in written if p.name != "pseudonyms.csv"]  # the mapping stays unlinked
     links = "".join(
         f'<li><a href="{escape(p.name)}">{escape(p.stem)}（{p.suffix[1:]}）</a></li>' for p in shown
@@ -80,7 +84,7 @@ def write_reports(
     with atomic_write(index, "w", encoding="utf-8") as handle:
         handle.write(
             '<!DOCTYPE html><html lang="zh-CN"><head><meta charset="utf-8">'
-            "<title>案例报告</title></head><body><h1>产业集群合作行动案例报告</h1>"
+            f"<title>{TEXT[lang]['index']}</title></head><body><h1>{TEXT[lang]['index']}</h1>"
             f"<ul>{links}</ul></body></html>"
         )
     return [*written, index]

@@ -76,9 +76,16 @@ def years_mentioned(text: str, interview_year: int | None) -> list[int]:
 
 
 def build_report(
-    store: Store, codebook: Codebook, cluster: str, beliefs: Beliefs | None = None
+    store: Store,
+    codebook: Codebook,
+    cluster: str,
+    beliefs: Beliefs | None = None,
+    lang: str = "zh",
 ) -> ReportData:
-    """Compute the report of one cluster from the project's units, codings and beliefs."""
+    """Compute the report of one cluster from the project's units, codings and beliefs.
+
+    ``lang`` picks the code labels: Chinese (``zh``) or the codebook's English.
+    """
     docs = store.documents()
     docs = docs[docs["cluster"] == cluster]
     meta = docs.set_index("doc_id")["metadata"]
@@ -91,7 +98,7 @@ def build_report(
         .drop_duplicates(["unit_id", "code_id"])
         .set_index(["unit_id", "code_id"])[["start", "end"]]
     )
-    label = {c.id: c.label for c in codebook.codes.values()}
+    label = {c.id: (c.label if lang == "zh" else c.label_en) for c in codebook.codes.values()}
 
     def counts(prefix: str) -> pd.DataFrame:
         part = codings[codings["code_id"].str.startswith(prefix)]
@@ -187,7 +194,7 @@ def build_report(
         ),
     )
     if beliefs is not None:
-        _attitudes(report, beliefs, cluster, label)
+        _attitudes(report, beliefs, cluster, label, lang)
         report.reliability = _reliability(store, cluster)
     return report
 
@@ -264,7 +271,9 @@ def _unit_start(units: pd.DataFrame, unit_id: str) -> int | None:
     return int(row["start"].iloc[0]) if len(row) else None
 
 
-def _attitudes(report: ReportData, beliefs: Beliefs, cluster: str, label: dict) -> None:
+def _attitudes(
+    report: ReportData, beliefs: Beliefs, cluster: str, label: dict, lang: str = "zh"
+) -> None:
     table = beliefs.table[beliefs.table["cluster"] == cluster]
     constructs = list(beliefs.constructs)
     if constructs:
@@ -277,4 +286,17 @@ def _attitudes(report: ReportData, beliefs: Beliefs, cluster: str, label: dict) 
         all_clusters.columns = [beliefs.constructs[c] for c in constructs]
         report.comparison = all_clusters.reset_index()
     report.types = beliefs.types
-    report.findings = [f for f in beliefs.tests["finding"] if f]
+    if lang == "zh":
+        report.findings = [f for f in beliefs.tests["finding"] if f]
+        return
+    for row in beliefs.tests[beliefs.tests["finding"] != ""].itertuples():
+        means = beliefs.table.groupby(row.by)[row.variable].mean().dropna().sort_values()
+        name = {"actor": "actor role", "cluster": "cluster"}[row.by]
+        high, low = (
+            label.get(means.index[-1], means.index[-1]),
+            label.get(means.index[0], means.index[0]),
+        )
+        report.findings.append(
+            f"{row.variable} differs by {name} (p = {row.p:.3g}): highest {high} "
+            f"({means.iloc[-1]:.2f}), lowest {low} ({means.iloc[0]:.2f})"
+        )

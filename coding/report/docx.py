@@ -14,8 +14,17 @@ from coding.files import atomic_write
 from coding.report.data import ReportData
 
 EAST_ASIAN_FONT = "Noto Sans CJK SC"
-SECTIONS = ("一、概况", "二、合作行动", "三、行动目标", "四、时间线", "五、条件与评价", "六、引文",
-            "七、观念与态度", "八、与其他集群比较", "九、方法附录")  # fmt: skip
+SECTIONS = (
+    "一、概况",
+    "二、合作行动",
+    "三、行动目标",
+    "四、时间线",
+    "五、条件与评价",
+    "六、引文",
+    "七、观念与态度",
+    "八、与其他集群比较",
+    "九、方法附录",
+)  # fmt: skip  (the zh headings)
 
 
 @lru_cache(maxsize=1)
@@ -94,8 +103,12 @@ def _chart(doc, items: list[tuple[str, float]]) -> None:
         doc.add_picture(io.BytesIO(bar_png(items)), width=Cm(15))
 
 
-def write_docx(report: ReportData, labels: dict[str, str], path: Path) -> None:
+def write_docx(report: ReportData, labels: dict[str, str], path: Path, lang: str = "zh") -> None:
     """Write the report as .docx, section by section as in the HTML."""
+    from coding.report.text import TEXT
+
+    t = TEXT[lang]
+    sections = t["sections"]
     import docx
     from docx.oxml.ns import qn
 
@@ -103,30 +116,32 @@ def write_docx(report: ReportData, labels: dict[str, str], path: Path) -> None:
     for style in ("Normal", "Heading 1", "Heading 2", "Heading 3", "Title"):
         fonts = doc.styles[style].element.get_or_add_rPr().get_or_add_rFonts()
         fonts.set(qn("w:eastAsia"), EAST_ASIAN_FONT)
-    doc.add_heading(f"{report.cluster}：产业集群合作行动案例报告", level=0)
-    doc.add_paragraph(f"编码本版本 {report.codebook_version} · 编码者：{'、'.join(report.coders)}")
-    doc.add_heading(SECTIONS[0], level=1)
+    doc.add_heading(t["title"].format(cluster=report.cluster), level=0)
+    doc.add_paragraph(
+        t["made"].format(version=report.codebook_version, coders=", ".join(report.coders))
+    )
+    doc.add_heading(sections[0], level=1)
     _table(doc, report.overview)
-    doc.add_heading("受访者的行动者身份", level=2)
+    doc.add_heading(t["roles"], level=2)
     _table(doc, report.interviewees)
-    doc.add_heading(SECTIONS[1], level=1)
+    doc.add_heading(sections[1], level=1)
     _chart(doc, [(r.label, r.units) for r in report.actions.itertuples()])
     _table(doc, report.actions)
-    doc.add_heading("行动者 × 合作行动类型", level=2)
+    doc.add_heading(t["matrix"], level=2)
     _table(doc, report.matrix.reset_index(names="行动者") if not report.matrix.empty else None)
-    doc.add_heading("惯例型与突变型", level=2)
+    doc.add_heading(t["modes"], level=2)
     _table(doc, report.modes)
-    doc.add_heading(SECTIONS[2], level=1)
+    doc.add_heading(sections[2], level=1)
     _chart(doc, [(f"{r.level}·{r.label}", r.units) for r in report.goals.itertuples()])
     _table(doc, report.goals)
-    doc.add_heading(SECTIONS[3], level=1)
+    doc.add_heading(sections[3], level=1)
     if not report.timeline.empty:
         per_year = report.timeline.groupby("year")["units"].sum()
-        _chart(doc, [(f"{y}年", int(n)) for y, n in per_year.items()])
+        _chart(doc, [(t["year"].format(year=y), int(n)) for y, n in per_year.items()])
     _table(doc, report.timeline)
-    doc.add_heading(SECTIONS[4], level=1)
+    doc.add_heading(sections[4], level=1)
     _table(doc, report.conditions)
-    doc.add_heading(SECTIONS[5], level=1)
+    doc.add_heading(sections[5], level=1)
     current = None
     for q in report.quotes:
         if q.code_id != current:
@@ -139,14 +154,14 @@ def write_docx(report: ReportData, labels: dict[str, str], path: Path) -> None:
             paragraph.add_run(q.text[q.end :])
         else:
             paragraph.add_run(q.text)
-        doc.add_paragraph(f"—— {q.role}，{q.doc_id} 第 {q.turn} 段")
-    doc.add_heading(SECTIONS[6], level=1)
+        doc.add_paragraph(t["cite"].format(role=q.role, doc=q.doc_id, turn=q.turn))
+    doc.add_heading(sections[6], level=1)
     _table(doc, report.attitudes)
     for finding in report.findings:
         doc.add_paragraph(finding, style="List Bullet")
-    doc.add_heading(SECTIONS[7], level=1)
+    doc.add_heading(sections[7], level=1)
     _table(doc, report.comparison)
-    doc.add_heading(SECTIONS[8], level=1)
+    doc.add_heading(sections[8], level=1)
     _table(doc, report.agreement)
     _table(doc, report.codebook)
     with atomic_write(path, "wb") as handle:

@@ -13,6 +13,7 @@ from markupsafe import Markup
 from coding.files import atomic_write
 from coding.report.charts import bar_chart, year_chart
 from coding.report.data import Quote, ReportData
+from coding.report.text import TEXT
 
 TEMPLATES = Path(__file__).parent / "templates"
 
@@ -39,7 +40,7 @@ def _quote_html(q: Quote) -> Markup:
     )
 
 
-def render_html(report: ReportData, labels: dict[str, str]) -> str:
+def render_html(report: ReportData, labels: dict[str, str], lang: str = "zh") -> str:
     """Return the report as one self-contained HTML page."""
     env = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape())
     quotes: dict[str, list] = {}
@@ -85,6 +86,8 @@ def render_html(report: ReportData, labels: dict[str, str]) -> str:
         matrix=matrix,
         matrix_max=matrix_max,
         types=types,
+        lang=lang,
+        t=TEXT[lang],
     )
 
 
@@ -100,40 +103,49 @@ def _md_table(frame: pd.DataFrame | None) -> str:
     return "\n".join(lines) + "\n"
 
 
-def render_markdown(report: ReportData, labels: dict[str, str]) -> str:
+def render_markdown(report: ReportData, labels: dict[str, str], lang: str = "zh") -> str:
     """Return the report as Markdown: text and tables."""
+    t = TEXT[lang]
+    sections = t["sections"]
+    matrix = report.matrix.reset_index(names="actor") if not report.matrix.empty else None
     parts = [
-        f"# {report.cluster}：产业集群合作行动案例报告\n",
-        f"编码本版本 {report.codebook_version} · 编码者：{'、'.join(report.coders)}\n",
-        "## 一、概况\n",
+        "# " + t["title"].format(cluster=report.cluster) + "\n",
+        t["made"].format(version=report.codebook_version, coders=", ".join(report.coders)) + "\n",
+        f"## {sections[0]}\n",
         _md_table(report.overview),
+        f"### {t['roles']}\n",
         _md_table(report.interviewees),
-        "## 二、合作行动\n",
+        f"## {sections[1]}\n",
+        t["actions_note"] + "\n",
         _md_table(report.actions),
-        "### 行动者 × 合作行动类型\n",
-        _md_table(report.matrix.reset_index(names="行动者") if not report.matrix.empty else None),
-        "### 惯例型与突变型\n",
+        f"### {t['matrix']}\n",
+        _md_table(matrix),
+        f"### {t['modes']}\n",
         _md_table(report.modes),
-        "## 三、行动目标\n",
+        f"## {sections[2]}\n",
         _md_table(report.goals),
-        "## 四、时间线\n",
+        f"## {sections[3]}\n",
         _md_table(report.timeline),
-        "## 五、条件与评价\n",
+        f"## {sections[4]}\n",
         _md_table(report.conditions),
-        "## 六、引文\n",
+        f"## {sections[5]}\n",
     ]
     for q in report.quotes:
         text = q.text.replace("\n", " ")
-        parts.append(
-            f"> **{q.code_id} {labels.get(q.code_id, '')}** {text}\n"
-            f"> —— {q.role}，{q.doc_id} 第 {q.turn} 段\n"
-        )
-    parts += ["## 七、观念与态度\n", _md_table(report.attitudes), _md_table(report.reliability)]
+        cite = t["cite"].format(role=q.role, doc=q.doc_id, turn=q.turn)
+        parts.append(f"> **{q.code_id} {labels.get(q.code_id, '')}** {text}\n> {cite}\n")
+    parts += [
+        f"## {sections[6]}\n",
+        t["attitudes_note"] + "\n",
+        _md_table(report.attitudes),
+        _md_table(report.reliability),
+    ]
     parts += [f"- {f}\n" for f in report.findings]
     parts += [
-        "\n## 八、与其他集群比较\n",
+        f"\n## {sections[7]}\n",
         _md_table(report.comparison),
-        "## 九、方法附录\n",
+        f"## {sections[8]}\n",
+        t["methods_note"].format(version=report.codebook_version) + "\n",
         _md_table(report.agreement),
         _md_table(report.codebook),
     ]
@@ -167,23 +179,30 @@ def report_tables(report: ReportData) -> dict[str, pd.DataFrame]:
 
 
 def write_report(
-    report: ReportData, labels: dict[str, str], out_dir: Path, formats: list[str]
+    report: ReportData,
+    labels: dict[str, str],
+    out_dir: Path,
+    formats: list[str],
+    lang: str = "zh",
 ) -> list[Path]:
     """Write one cluster's report in each format (html, md, xlsx, docx); return the paths."""
     from coding.export import write_tables
 
     written = []
     for fmt_name in formats:
-        path = out_dir / f"{report.cluster}.{fmt_name}"
+        suffix = "" if lang == "zh" else f".{lang}"
+        path = out_dir / f"{report.cluster}{suffix}.{fmt_name}"
         if fmt_name == "xlsx":
             write_tables(report_tables(report), path)
         elif fmt_name == "docx":
             from coding.report.docx import write_docx
 
-            write_docx(report, labels, path)
+            write_docx(report, labels, path, lang)
         else:
             html = fmt_name == "html"
-            text = render_html(report, labels) if html else render_markdown(report, labels)
+            text = (
+                render_html(report, labels, lang) if html else render_markdown(report, labels, lang)
+            )
             with atomic_write(path, "w", encoding="utf-8") as handle:
                 handle.write(text)
         written.append(path)

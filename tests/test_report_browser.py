@@ -1,5 +1,6 @@
 """The HTML report in a real browser: headless Chromium renders it, not blank."""
 
+import re
 import shutil
 import subprocess
 
@@ -13,6 +14,7 @@ def test_report_renders_in_headless_chromium(sample_project, tmp_path):
     pil = pytest.importorskip("PIL.Image", reason="Pillow comes with the dev extras")
     html = sample_project / "reports" / "古镇灯饰.html"
     shot = tmp_path / "shot.png"
+    netlog = tmp_path / "net.json"
     subprocess.run(
         [
             CHROMIUM,
@@ -27,6 +29,7 @@ def test_report_renders_in_headless_chromium(sample_project, tmp_path):
             f"--user-data-dir={tmp_path / 'profile'}",
             # any request leaving the page would go to a closed local port and fail
             "--proxy-server=127.0.0.1:9",
+            f"--log-net-log={netlog}",
             f"--screenshot={shot}",
             "--window-size=1000,1400",
             html.as_uri(),
@@ -40,3 +43,8 @@ def test_report_renders_in_headless_chromium(sample_project, tmp_path):
     assert high - low > 100  # text and bars on a white page, not a blank screenshot
     colours = image.getcolors(maxcolors=1 << 16)
     assert colours is None or len(colours) > 20
+    # the page itself must ask for nothing: the only URLs allowed in the net log are
+    # Chromium's own housekeeping hosts, never a font, script or image CDN
+    urls = set(re.findall(r"https?://[A-Za-z0-9.:-]+", netlog.read_text(errors="replace")))
+    own = ("google.com", "googleapis.com", "gstatic.com", "gvt1.com")
+    assert {u for u in urls if not u.split("//")[1].endswith(own)} == set()

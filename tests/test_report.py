@@ -1,5 +1,7 @@
 """Case-study reports: each section shows the data it comes from; text is always escaped."""
 
+from html import escape
+
 import pytest
 
 from coding.codebook import load_codebook
@@ -48,6 +50,15 @@ def test_sections_match_the_data(sample):
     assert report.actions["units"].max() <= len(lighting)
     assert set(report.goals["level"]) <= {"企业层面", "集群层面", "区域层面"}
     assert report.findings and "信任因集群而异" in " ".join(report.findings)
+    # each timeline year quotes the opening of a turn that mentions that year
+    assert not report.timeline.empty
+    for row in report.timeline.itertuples():
+        spoken = " ".join(texts[row.example].split())
+        assert spoken.startswith(row.quote.removesuffix("…")) and len(row.quote) <= 61
+    labels = {c.id: c.label for c in book.codes.values()}
+    first = report.timeline.iloc[0]  # grouped by year, so the earliest year comes first
+    assert f"{first.year}年：" in render_html(report, labels)
+    assert escape(first.quote) in render_html(report, labels)
 
 
 def test_html_is_self_contained_and_escapes_text(sample):

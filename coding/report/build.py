@@ -63,7 +63,9 @@ def write_reports(
     written = []
     if anonymize:
         names = pseudonyms(
-            [q.text for r in reports for q in r.quotes], list(store.documents()["metadata"])
+            [q.text for r in reports for q in r.quotes]
+            + [t for r in reports if "quote" in r.timeline for t in r.timeline["quote"]],
+            list(store.documents()["metadata"]),
         )
         for report in reports:
             _pseudonymise(report, names)
@@ -92,6 +94,8 @@ def write_reports(
 
 def _pseudonymise(report: ReportData, names: Pseudonyms) -> None:
     """Replace names in the quotations, keeping the highlighted evidence in place."""
+    if "quote" in report.timeline:
+        report.timeline["quote"] = report.timeline["quote"].map(names.apply)
     for q in report.quotes:
         if q.start is None or q.end is None:
             q.text = names.apply(q.text)

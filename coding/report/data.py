@@ -47,7 +47,7 @@ class ReportData:
     matrix: pd.DataFrame  # actor label x CA label: units where both codes are given
     modes: pd.DataFrame  # code_id, label, units
     goals: pd.DataFrame  # level, code_id, label, units
-    timeline: pd.DataFrame  # year, code_id, units, example unit
+    timeline: pd.DataFrame  # year, code_id, units, example unit and its opening words
     conditions: pd.DataFrame  # code_id, label, units, positive, negative, neutral, mixed
     quotes: list[Quote] = field(default_factory=list)
     attitudes: pd.DataFrame = field(default_factory=pd.DataFrame)  # actor x construct means
@@ -162,6 +162,7 @@ def build_report(
             .agg(units=("unit_id", "nunique"), example=("unit_id", "first"))
             .reset_index()
         )
+        timeline["quote"] = [_excerpt(texts[u]) for u in timeline["example"]]
 
     stance = codings[codings["code_id"].str.match(r"(COND|EVAL)\.")]
     conditions = (
@@ -259,6 +260,12 @@ def _quotes(codings, units, evidence, label) -> list[Quote]:
                 )
             )
     return out
+
+
+def _excerpt(text: str, limit: int = 60) -> str:
+    """Return the opening of a turn, cut with an ellipsis so tooltips stay short."""
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[:limit] + "…"
 
 
 def _strength(text: str) -> float:

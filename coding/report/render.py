@@ -61,7 +61,9 @@ def render_html(report: ReportData, labels: dict[str, str], lang: str = "zh") ->
                     (
                         int(y),
                         int(g["units"].sum()),
-                        f"{y}年：" + "、".join(labels.get(c, c) for c in g["code_id"]),
+                        f"{y}年："
+                        + "、".join(labels.get(c, c) for c in g["code_id"])
+                        + (f"\n“{g['quote'].iloc[0]}”" if "quote" in g else ""),
                     )
                     for y, g in report.timeline.groupby("year")
                 ]

@@ -32,6 +32,7 @@ from coding.report.build import write_reports
 from coding.segment import ENGINES, segment_project
 from coding.sheets import export_adjudication, export_coding_sheet, import_coding_sheets
 from coding.status import cluster_status, code_frequencies, document_status
+from coding.suggest import MIN_EXAMPLES, learning_curve, suggest, train, training_data
 from coding.survey.check import read_survey
 from coding.survey.ingest import SurveyCheckError, ingest_survey
 from coding.survey.reliability import reliability
@@ -52,6 +53,10 @@ sheets_app = typer.Typer(help="Excel coding sheets for research assistants.", no
 app.add_typer(sheets_app, name="sheets")
 agree_app = typer.Typer(help="Inter-coder agreement.", invoke_without_command=True)
 app.add_typer(agree_app, name="agree")
+model_app = typer.Typer(
+    help="Model-assisted coding learned from people's codings.", no_args_is_help=True
+)
+app.add_typer(model_app, name="model")
 survey_app = typer.Typer(help="Questionnaires: check, ingest, reliability.", no_args_is_help=True)
 app.add_typer(survey_app, name="survey")
 
@@ -422,6 +427,47 @@ def agree_values(
     if out_file:
         write_csv(table, out_file)
         out.print(f"Wrote {out_file}")
+
+
+@model_app.command("train")
+@handle_errors
+def model_train(
+    project: ProjectOpt = Path("."),
+    codebook: CodebookOpt = None,
+    sources: Annotated[
+        str, typer.Option("--from", help="Whose codings to learn from, first found wins.")
+    ] = "consensus,human",
+    folds: Annotated[int, typer.Option(help="Cross-validation folds.")] = 5,
+    curve: Annotated[
+        bool, typer.Option("--curve", help="Also train on half the units, test on the rest.")
+    ] = False,
+) -> None:
+    """Learn codes from the project's human codings; score it beside the rules."""
+    book = load_codebook(project_codebook(project, codebook))
+    with open_project(project) as store:
+        result = train(store, book, _split(sources) or ["consensus", "human"], folds)
+        if curve:
+            points, held_out = learning_curve(training_data(store, book, [result.coder]))
+    if curve:
+        print_frame(rounded(points), "Learning curve: F1 on the held-out half")
+        print_frame(rounded(held_out), "Held-out half, largest training size, per dimension")
+    print_frame(
+        rounded(result.per_dimension), f"{folds}-fold cross-validation on {result.units} units"
+    )
+    out.print(
+        f"Learned {len(result.learned)} codes with at least {MIN_EXAMPLES} examples from "
+        f"{result.coder}; saved as model@{result.version}."
+    )
+
+
+@model_app.command("suggest")
+@handle_errors
+def model_suggest(project: ProjectOpt = Path("."), codebook: CodebookOpt = None) -> None:
+    """Store the trained model's suggestions, with probabilities, for every interviewee turn."""
+    book = load_codebook(project_codebook(project, codebook))
+    with open_project(project) as store:
+        coder, units, stored = suggest(store, book)
+    out.print(f"{coder}: {stored} suggestions for {units} units.")
 
 
 @survey_app.command("check")

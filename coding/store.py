@@ -115,6 +115,19 @@ MIGRATIONS: list[str] = [
         PRIMARY KEY (respondent_id, item)
     );
     """,
+    """
+    ALTER TABLE codings ADD COLUMN probability REAL;
+    CREATE TABLE models (
+        version       TEXT PRIMARY KEY,
+        created_at    TEXT NOT NULL,
+        codebook_hash TEXT NOT NULL,
+        training      TEXT NOT NULL,
+        params        TEXT NOT NULL,
+        metrics       TEXT NOT NULL,
+        blob_sha256   TEXT NOT NULL,
+        blob          BLOB NOT NULL
+    );
+    """,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 
@@ -461,7 +474,8 @@ class Store:
     ) -> None:
         """Replace a coder's codings of these units; mark the units as coded by it.
 
-        ``codings`` rows: (unit_id, code_id, stance, start, end, evidence, rule_id, terms).
+        ``codings`` rows: (unit_id, code_id, stance, start, end, evidence, rule_id, terms)
+        and, for a model's suggestions, the probability as a ninth field.
         ``scope`` lists the codes the coder judged (a sheet of some dimensions);
         None means every code of the codebook.
         """
@@ -473,7 +487,7 @@ class Store:
             )
             self.conn.executemany(
                 'INSERT INTO codings (unit_id, code_id, coder, stance, start, "end", evidence,'
-                " rule_id, terms, created_at) VALUES (?,?,?,?,?,?,?,?,?,?)",
+                " rule_id, terms, created_at, probability) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
                 (
                     (
                         u,
@@ -486,8 +500,9 @@ class Store:
                         rule,
                         json.dumps(terms, ensure_ascii=False),
                         now,
+                        probability[0] if probability else None,
                     )
-                    for u, code, stance, s, e, ev, rule, terms in codings
+                    for u, code, stance, s, e, ev, rule, terms, *probability in codings
                 ),
             )
             scope_json = json.dumps(scope) if scope is not None else None

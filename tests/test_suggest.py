@@ -1,0 +1,120 @@
+"""Model-assisted coding: the estimator contract, training against the rules, suggestions."""
+
+import shutil
+
+import numpy as np
+import pytest
+from sklearn.base import clone
+from sklearn.exceptions import NotFittedError
+
+from coding.codebook import load_codebook
+from coding.project import open_project
+from coding.suggest import CodeSuggester, ModelError, load_model, suggest, train
+
+TEXTS = [
+    "我们商会去年组织大家一起去广交会参展",
+    "商会牵头搞了联合采购，成本降了不少",
+    "政府给了补贴，我们就去参加展会了",
+    "行业协会定了标准，大家都按标准做",
+    "协会出面跟政府谈土地的事情",
+    "这个没什么好说的，生意一般",
+    "价格战打得很厉害，谁也不信谁",
+    "我们自己做自己的，不跟别人合作",
+] * 3
+CODES = [
+    {"ACT.ASSOC", "FORM.FAIR"},
+    {"ACT.ASSOC"},
+    {"ACT.GOV", "FORM.FAIR"},
+    {"ACT.ASSOC"},
+    {"ACT.ASSOC", "ACT.GOV"},
+    set(),
+    set(),
+    set(),
+] * 3
+
+
+def test_estimator_contract():
+    model = CodeSuggester(min_examples=5, C=2.0)
+    assert model.get_params() == {"min_examples": 5, "C": 2.0, "random_state": 0}
+    assert not hasattr(model, "classes_")  # the constructor stores parameters only
+    with pytest.raises(NotFittedError):
+        model.predict_proba(["商会"])
+    copy = clone(model)
+    assert copy is not model and copy.get_params() == model.get_params()
+    assert model.fit(TEXTS, CODES) is model
+    # ACT.GOV has 6 examples, FORM.FAIR 6, ACT.ASSOC 12; min_examples=7 drops two
+    assert model.classes_ == ["ACT.ASSOC", "ACT.GOV", "FORM.FAIR"]
+    assert CodeSuggester(min_examples=7).fit(TEXTS, CODES).classes_ == ["ACT.ASSOC"]
+    proba = model.predict_proba(["商会组织大家参展", "价格战，谁也不信谁"])
+    assert proba.shape == (2, 3) and ((proba >= 0) & (proba <= 1)).all()
+    assert proba[0, 0] > proba[1, 0]  # a new sentence about the chamber, not about price wars
+    assert model.predict(["商会组织大家参展"], threshold=0.0) == [set(model.classes_)]
+    assert model.predict(["商会组织大家参展"], threshold={}) == [set()]
+    with pytest.raises(ValueError, match="differ in length"):
+        clone(model).fit(TEXTS, CODES[:-1])
+
+
+def test_tokens_and_strings_give_the_same_features():
+    tokens = [["商会", "组织", "参展"], ["价格战", "厉害"]]
+    model = CodeSuggester(min_examples=5).fit(TEXTS, CODES)
+    joined = model.predict_proba(["商会组织参展", "价格战厉害"])
+    assert np.allclose(model.predict_proba(tokens), joined, atol=0.2)
+
+
+@pytest.fixture(scope="module")
+def trained(sample_project, tmp_path_factory):
+    root = tmp_path_factory.mktemp("model") / "proj"
+    shutil.copytree(sample_project, root)  # the shared sample project stays model-free
+    book = load_codebook(root / "codebooks" / "collective_action.yaml")
+    with open_project(root) as store:
+        result = train(store, book, ["consensus", "human"], folds=3)
+    return root, book, result
+
+
+def test_training_scores_model_rules_and_hybrid_on_the_same_units(trained):
+    root, book, result = trained
+    table = result.per_code
+    assert set(table["coder"]) == {"rules", "model", "hybrid"}
+    with open_project(root) as store:
+        human = store.codings(result.coder)
+        assert result.units == len(store.coded_units(result.coder))
+    support = human.groupby("code_id")["unit_id"].nunique()
+    for coder, rows in table.groupby("coder"):
+        rows = rows.set_index("code_id")
+        # every coder is scored against the same human codes
+        assert (rows["tp"] + rows["fn"]).to_dict() == support.to_dict(), coder
+    # the hybrid only adds to the rules, so its recall is never lower
+    pooled = result.per_dimension.set_index(["dimension", "coder"])
+    assert pooled.loc[("all", "hybrid"), "recall"] >= pooled.loc[("all", "rules"), "recall"]
+    assert all(support[c] >= 8 for c in result.learned)
+
+
+def test_suggestions_are_stored_with_probabilities(trained):
+    root, book, result = trained
+    with open_project(root) as store:
+        coder, units, stored = suggest(store, book)
+        assert coder == f"model@{result.version}" and stored > 0
+        rows = store.conn.execute(
+            "SELECT code_id, probability FROM codings WHERE coder = ?", (coder,)
+        ).fetchall()
+        assert len(rows) == stored
+        assert {c for c, _ in rows} <= set(result.learned)
+        assert all(0.5 <= p <= 1 for _, p in rows)
+        assert coder in store.coders()
+        # a changed blob is refused rather than unpickled
+        store.conn.execute("UPDATE models SET blob = substr(blob, 1, length(blob) - 1)")
+        with pytest.raises(ModelError, match="corrupt"):
+            load_model(store, book)
+
+
+def test_no_human_codings_is_a_clear_error(tmp_path):
+    from typer.testing import CliRunner
+
+    from cli import app
+
+    CliRunner().invoke(app, ["init", str(tmp_path)])
+    result = CliRunner().invoke(app, ["model", "train", "--project", str(tmp_path)])
+    assert result.exit_code == 1
+    assert "no units coded by consensus or human" in result.output
+    result = CliRunner().invoke(app, ["model", "suggest", "--project", str(tmp_path)])
+    assert result.exit_code == 1 and "model train" in result.output

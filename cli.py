@@ -326,6 +326,12 @@ def sheets_export(
         Path | None, typer.Option(help="Only the unit ids in this file (.txt or CSV unit_id).")
     ] = None,
     blind: Annotated[bool, typer.Option(help="Hide the auto-coder's suggestions.")] = False,
+    order: Annotated[
+        str,
+        typer.Option(
+            help="document, or uncertainty: what the trained model is least sure of first."
+        ),
+    ] = "document",
 ) -> None:
     """Write a coding workbook (instructions, codebook, coding sheet) for one assistant."""
     book = load_codebook(project_codebook(project, codebook))
@@ -339,6 +345,7 @@ def sheets_export(
             dimensions=_split(dimensions),
             units_file=units,
             blind=blind,
+            order=order,
         )
     out.print(f"Wrote {result.units} units x {result.codes} codes for {coder} to {result.path}")
 
@@ -632,6 +639,16 @@ def demo(
     print_frame(
         rounded(result.agreement),
         f"Agreement of the rules with {DEMO_ASSISTANT} (Krippendorff's alpha, unit = turn)",
+    )
+    model = result.model
+    out.print(
+        f"Learned {len(model.learned)} codes from {model.units} units coded by {model.coder} "
+        f"(model@{model.version})."
+    )
+    print_frame(
+        rounded(result.curve[result.curve["coder"] != "rules"].drop(columns="test_units")),
+        f"Learning curve: micro F1 on {int(result.curve['test_units'].iloc[0])} held-out units"
+        f" (rules alone: {result.curve.loc[result.curve['coder'] == 'rules', 'f1'].iloc[0]:.3f})",
     )
     out.print(f"Attitude and belief data: {result.beliefs_path}")
     for path in result.reports:

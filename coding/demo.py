@@ -27,6 +27,7 @@ from coding.segment import segment_project
 from coding.sheets import SheetExport, SheetImport, export_coding_sheet, import_coding_sheets
 from coding.status import cluster_status, code_frequencies, document_status
 from coding.store import Store
+from coding.suggest import TrainResult, learning_curve, train, training_data
 from coding.survey.check import read_survey
 from coding.survey.ingest import SurveyIngest, ingest_survey
 from coding.survey.schema import load_schema
@@ -58,6 +59,8 @@ class DemoResult:
     beliefs: Beliefs
     beliefs_path: Path
     reports: list[Path]
+    model: TrainResult
+    curve: pd.DataFrame
 
 
 def build_project(
@@ -83,7 +86,7 @@ def _stage(progress: Progress | None, name: str) -> Callable[[int, int], None] |
 
 
 def run_demo(root: str | Path, progress: Progress | None = None) -> DemoResult:
-    """Build, code with the rules, hand a sheet to an assistant, import one back, agree."""
+    """Build, code with rules, import an assistant's sheet, agree, learn, survey, report."""
     root = Path(root)
     store, ingested, segmented = build_project(root, progress)
     with store:
@@ -102,6 +105,8 @@ def run_demo(root: str | Path, progress: Progress | None = None) -> DemoResult:
         per_code, per_dimension, _ = project_agreement(
             store, codebook, [codebook.coder, DEMO_ASSISTANT], bootstrap=200
         )
+        model = train(store, codebook, [DEMO_ASSISTANT])
+        curve, _ = learning_curve(training_data(store, codebook, [DEMO_ASSISTANT]))
         beliefs = analyse_beliefs(store, codebook)
         beliefs_path = root / "reports" / "beliefs.xlsx"
         write_beliefs(beliefs, beliefs_path)
@@ -122,4 +127,6 @@ def run_demo(root: str | Path, progress: Progress | None = None) -> DemoResult:
         beliefs,
         beliefs_path,
         reports,
+        model,
+        curve,
     )

@@ -10,6 +10,7 @@ from copy import copy
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 from openpyxl import Workbook, load_workbook
 from openpyxl.cell import WriteOnlyCell
@@ -25,6 +26,7 @@ from coding.excel import cell
 from coding.files import atomic_write
 from coding.safezip import check_office_zip
 from coding.store import Store
+from coding.suggest import uncertainty
 
 FORMAT = "clusterqda-coding-sheet/1"
 ADJUDICATION = "clusterqda-adjudication/1"
@@ -150,12 +152,24 @@ def export_coding_sheet(
     dimensions: list[str] | None = None,
     units_file: str | Path | None = None,
     blind: bool = False,
+    order: str = "document",
 ) -> SheetExport:
-    """Write a coding workbook for one research assistant."""
+    """Write a coding workbook for one research assistant.
+
+    ``order="uncertainty"`` puts the units the trained model is least sure
+    about first (active learning), so the assistant's time goes where the
+    model learns most; the default keeps document order.
+    """
     codes = codebook.select(dimensions)
     if not codes:
         raise ClusterQDAError(f"no codes in the dimensions {', '.join(dimensions or [])}")
+    if order not in ("document", "uncertainty"):
+        raise ClusterQDAError(f"unknown order '{order}'; use document or uncertainty")
     n, rows = _sheet_rows(store, codebook, cluster, Path(units_file) if units_file else None, blind)
+    if order == "uncertainty":
+        listed = list(rows)
+        unsure = uncertainty(store, codebook, [row[0] for row in listed])
+        rows = iter([listed[i] for i in np.argsort(-unsure, kind="stable")])
     code_headers = [f"{c.id} {c.label}" for c in codes]
     header = [
         *FIXED_COLUMNS,

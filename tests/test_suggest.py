@@ -9,7 +9,15 @@ from sklearn.exceptions import NotFittedError
 
 from coding.codebook import load_codebook
 from coding.project import open_project
-from coding.suggest import CodeSuggester, ModelError, load_model, suggest, train
+from coding.suggest import (
+    CodeSuggester,
+    ModelError,
+    learning_curve,
+    load_model,
+    suggest,
+    train,
+    training_data,
+)
 
 TEXTS = [
     "我们商会去年组织大家一起去广交会参展",
@@ -35,7 +43,7 @@ CODES = [
 
 def test_estimator_contract():
     model = CodeSuggester(min_examples=5, C=2.0)
-    assert model.get_params() == {"min_examples": 5, "C": 2.0, "random_state": 0}
+    assert model.get_params() == {"min_examples": 5, "C": 2.0, "random_state": 0, "n_jobs": None}
     assert not hasattr(model, "classes_")  # the constructor stores parameters only
     with pytest.raises(NotFittedError):
         model.predict_proba(["商会"])
@@ -102,9 +110,12 @@ def test_suggestions_are_stored_with_probabilities(trained):
         assert all(0.5 <= p <= 1 for _, p in rows)
         assert coder in store.coders()
         # a changed blob is refused rather than unpickled
+        (blob,) = store.conn.execute("SELECT blob FROM models").fetchone()
         store.conn.execute("UPDATE models SET blob = substr(blob, 1, length(blob) - 1)")
         with pytest.raises(ModelError, match="corrupt"):
             load_model(store, book)
+        store.conn.execute("UPDATE models SET blob = ?", (blob,))
+        assert load_model(store, book)[0] == result.version
 
 
 def test_no_human_codings_is_a_clear_error(tmp_path):
@@ -118,3 +129,47 @@ def test_no_human_codings_is_a_clear_error(tmp_path):
     assert "no units coded by consensus or human" in result.output
     result = CliRunner().invoke(app, ["model", "suggest", "--project", str(tmp_path)])
     assert result.exit_code == 1 and "model train" in result.output
+
+
+def test_learning_curve_scores_every_size_on_the_same_held_out_half(trained):
+    root, book, result = trained
+    with open_project(root) as store:
+        data = training_data(store, book, [result.coder])
+    curve, per_dimension = learning_curve(data, steps=2)
+    half = len(data.texts) // 2
+    assert sorted(set(curve["training_units"])) == [round(half / 2), half]
+    assert set(curve["test_units"]) == {len(data.texts) - half}
+    rules = curve[curve["coder"] == "rules"]["f1"]
+    assert rules.nunique() == 1  # rules do not learn: same units, same score
+    assert set(per_dimension["coder"]) == {"rules", "model", "hybrid"}
+
+
+def test_sheet_in_uncertainty_order_puts_the_least_sure_units_first(trained, tmp_path):
+    from openpyxl import load_workbook
+
+    from coding.errors import ClusterQDAError
+    from coding.sheets import SHEET_CODING, export_coding_sheet
+    from coding.suggest import uncertainty
+
+    root, book, _ = trained
+    with open_project(root) as store:
+        exported = export_coding_sheet(store, book, "li", tmp_path / "li.xlsx", order="uncertainty")
+        sheet = load_workbook(tmp_path / "li.xlsx", read_only=True)[SHEET_CODING]
+        ids = [row[0] for row in sheet.iter_rows(min_row=2, values_only=True) if row[0]]
+        scores = uncertainty(store, book, ids)
+        assert len(set(ids)) == len(ids) == exported.units  # every interviewee turn, once
+        assert (scores[:-1] >= scores[1:]).all() and scores[0] > scores[-1]
+        with pytest.raises(ClusterQDAError, match="unknown order"):
+            export_coding_sheet(store, book, "li", tmp_path / "x.xlsx", order="random")
+
+
+def test_uncertainty_order_needs_a_trained_model(sample_project, tmp_path):
+    from coding.sheets import export_coding_sheet
+
+    root = tmp_path / "proj"
+    shutil.copytree(sample_project, root)
+    book = load_codebook(root / "codebooks" / "collective_action.yaml")
+    with open_project(root) as store:
+        store.conn.execute("DELETE FROM models")  # the demo trains one; forget it
+        with pytest.raises(ModelError, match="model train"):
+            export_coding_sheet(store, book, "li", tmp_path / "li.xlsx", order="uncertainty")

@@ -58,6 +58,8 @@ def test_estimator_contract():
     assert proba[0, 0] > proba[1, 0]  # a new sentence about the chamber, not about price wars
     assert model.predict(["商会组织大家参展"], threshold=0.0) == [set(model.classes_)]
     assert model.predict(["商会组织大家参展"], threshold={}) == [set()]
+    with pytest.raises(ValueError, match="at least 2"):
+        CodeSuggester(min_examples=1).fit(TEXTS, CODES)
     with pytest.raises(ValueError, match="differ in length"):
         clone(model).fit(TEXTS, CODES[:-1])
 

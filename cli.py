@@ -473,8 +473,12 @@ def model_suggest(project: ProjectOpt = Path("."), codebook: CodebookOpt = None)
     """Store the trained model's suggestions, with probabilities, for every interviewee turn."""
     book = load_codebook(project_codebook(project, codebook))
     with open_project(project) as store:
-        coder, units, stored = suggest(store, book)
-    out.print(f"{coder}: {stored} suggestions for {units} units.")
+        result = suggest(store, book)
+    out.print(f"{result.coder}: {result.codings} suggestions for {result.units} units.")
+    if result.hybrid:
+        out.print(f"{result.hybrid}: rules plus the model, {result.hybrid_codings} codings.")
+    else:
+        out.print(f"No hybrid coder stored: {result.why_no_hybrid}.")
 
 
 @survey_app.command("check")

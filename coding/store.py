@@ -517,6 +517,15 @@ class Store:
             "SELECT unit_id, code_id FROM codings WHERE coder = ?", (coder,)
         ).fetchall()
 
+    def coding_rows(self, coder: str) -> list[tuple]:
+        """Return a coder's codings as save_codings rows (terms decoded)."""
+        rows = self.conn.execute(
+            'SELECT unit_id, code_id, stance, start, "end", evidence, rule_id, terms'
+            " FROM codings WHERE coder = ?",
+            (coder,),
+        )
+        return [(*r[:7], json.loads(r[7]) if r[7] else []) for r in rows]
+
     def codings(self, coder: str | None = None) -> pd.DataFrame:
         """Return codings (of one coder, or all) with their unit's document and cluster."""
         where, params = ("WHERE c.coder = ?", (coder,)) if coder else ("", ())

@@ -312,10 +312,24 @@ def load_model(store: Store, codebook: Codebook) -> tuple[str, CodeSuggester, di
     return version, pickle.loads(blob), json.loads(params)["thresholds"]
 
 
-def suggest(store: Store, codebook: Codebook, batch: int = 5000) -> tuple[str, int, int]:
-    """Store the model's suggestions for every interviewee unit as coder model@version.
+@dataclass
+class SuggestReport:
+    """What ``suggest`` stored."""
 
-    Returns (coder, units scored, codings stored); a coding's probability is kept.
+    coder: str
+    units: int
+    codings: int
+    hybrid: str | None  # hybrid@<version>, or None when it did not beat rules and model
+    hybrid_codings: int
+    why_no_hybrid: str = ""
+
+
+def suggest(store: Store, codebook: Codebook, batch: int = 5000) -> SuggestReport:
+    """Store the model's codes (P >= 0.5, probability kept) as coder model@version.
+
+    When cross-validation found the hybrid better than both the rules and the
+    model alone, also store it as hybrid@version: the rules' codings plus the
+    model's codes above their per-code thresholds.
     """
     version, model, thresholds = load_model(store, codebook)
     coder = f"model@{version}"
@@ -323,22 +337,56 @@ def suggest(store: Store, codebook: Codebook, batch: int = 5000) -> tuple[str, i
     units = store.units()
     units = units[~units["is_interviewer"].astype(bool)]
     tokens = _project_tokens(store)
-    stored = 0
     ids_all = list(units["unit_id"])
     text_of = dict(zip(units["unit_id"], units["text"], strict=True))
+    why = _hybrid_verdict(store, codebook, version)
+    hybrid = None if why else f"hybrid@{version}"
+    ruled: dict[str, list[tuple]] = {}
+    if hybrid:
+        store.register_coder(hybrid, "hybrid", codebook.hash, codebook.version)
+        for row in store.coding_rows(codebook.coder):
+            ruled.setdefault(row[0], []).append(row)
+    stored = stored_hybrid = 0
+    empty = (None, None, None, None, None, [])
     for start in range(0, len(ids_all), batch):
         ids = ids_all[start : start + batch]
         proba = model.predict_proba([tokens.get(u) or text_of[u] for u in ids])
-        rows = []
+        rows, mixed = [], []
         for i, unit in enumerate(ids):
+            by_rules = {r[1] for r in ruled.get(unit, [])}
+            mixed += ruled.get(unit, [])
             for j, code in enumerate(model.classes_):
-                if proba[i, j] >= 0.5:
-                    rows.append((unit, code, float(proba[i, j])))
-        store.save_codings(
-            coder, ids, [(u, c, None, None, None, None, None, [], p) for u, c, p in rows]
-        )
+                p = float(proba[i, j])
+                if p >= 0.5:
+                    rows.append((unit, code, *empty, p))
+                if hybrid and code not in by_rules and p >= thresholds.get(code, 1.1):
+                    mixed.append((unit, code, *empty, p))
+        store.save_codings(coder, ids, rows)
         stored += len(rows)
-    return coder, len(ids_all), stored
+        if hybrid:
+            store.save_codings(hybrid, ids, mixed)
+            stored_hybrid += len(mixed)
+    return SuggestReport(coder, len(ids_all), stored, hybrid, stored_hybrid, why)
+
+
+def _hybrid_verdict(store: Store, codebook: Codebook, version: str) -> str:
+    """Return why the hybrid is not stored ('' when it is)."""
+    if store.count_uncoded(codebook.coder):
+        return "run `clusterqda code` first: the hybrid starts from the rules' codings"
+    (metrics,) = store.conn.execute(
+        "SELECT metrics FROM models WHERE version = ?", (version,)
+    ).fetchone()
+    f1 = {
+        r["coder"]: r["f1"] or 0.0
+        for r in json.loads(metrics)["per_dimension"]
+        if r["dimension"] == "all"
+    }
+    if f1.get("hybrid", 0.0) > max(f1.get("rules", 0.0), f1.get("model", 0.0)):
+        return ""
+    return (
+        f"in cross-validation the hybrid (F1 {f1.get('hybrid', 0):.3f}) did not beat the rules "
+        f"({f1.get('rules', 0):.3f}) and the model ({f1.get('model', 0):.3f})"
+    )
 
 
 @dataclass

@@ -7,6 +7,7 @@ import pytest
 from sklearn.base import clone
 from sklearn.exceptions import NotFittedError
 
+from coding.agree import project_agreement
 from coding.codebook import load_codebook
 from coding.project import open_project
 from coding.suggest import (
@@ -102,7 +103,8 @@ def test_training_scores_model_rules_and_hybrid_on_the_same_units(trained):
 def test_suggestions_are_stored_with_probabilities(trained):
     root, book, result = trained
     with open_project(root) as store:
-        coder, units, stored = suggest(store, book)
+        report = suggest(store, book)
+        coder, stored = report.coder, report.codings
         assert coder == f"model@{result.version}" and stored > 0
         rows = store.conn.execute(
             "SELECT code_id, probability FROM codings WHERE coder = ?", (coder,)
@@ -111,6 +113,20 @@ def test_suggestions_are_stored_with_probabilities(trained):
         assert {c for c, _ in rows} <= set(result.learned)
         assert all(0.5 <= p <= 1 for _, p in rows)
         assert coder in store.coders()
+        # the hybrid, when stored, is the rules' codings plus model codes
+        rules = set(store.coded_pairs(book.coder))
+        pooled = result.per_dimension.set_index(["dimension", "coder"])["f1"]
+        better = pooled["all", "hybrid"] > max(pooled["all", "rules"], pooled["all", "model"])
+        assert (report.hybrid is not None) == better
+        if report.hybrid:
+            hybrid = set(store.coded_pairs(report.hybrid))
+            looked_at = set(store.coded_units(report.hybrid))
+            assert len(looked_at) == report.units
+            assert {p for p in rules if p[0] in looked_at} <= hybrid
+            assert all(c in result.learned for u, c in hybrid - rules)
+        # the model is compared with people like any coder
+        per_code, _, _ = project_agreement(store, book, [result.coder, coder], bootstrap=0)
+        assert not per_code.empty
         # a changed blob is refused rather than unpickled
         (blob,) = store.conn.execute("SELECT blob FROM models").fetchone()
         store.conn.execute("UPDATE models SET blob = substr(blob, 1, length(blob) - 1)")

@@ -32,7 +32,14 @@ from coding.report.build import write_reports
 from coding.segment import ENGINES, segment_project
 from coding.sheets import export_adjudication, export_coding_sheet, import_coding_sheets
 from coding.status import cluster_status, code_frequencies, document_status
-from coding.suggest import MIN_EXAMPLES, learning_curve, suggest, train, training_data
+from coding.suggest import (
+    MIN_EXAMPLES,
+    learning_curve,
+    per_code_summary,
+    suggest,
+    train,
+    training_data,
+)
 from coding.survey.check import read_survey
 from coding.survey.ingest import SurveyCheckError, ingest_survey
 from coding.survey.reliability import reliability
@@ -448,19 +455,29 @@ def model_train(
     curve: Annotated[
         bool, typer.Option("--curve", help="Also train on half the units, test on the rest.")
     ] = False,
+    out_file: Annotated[
+        Path | None, typer.Option("--out", help="Write the tables to .xlsx or .csv.")
+    ] = None,
 ) -> None:
     """Learn codes from the project's human codings; score it beside the rules."""
     book = load_codebook(project_codebook(project, codebook))
     with open_project(project) as store:
         result = train(store, book, _split(sources) or ["consensus", "human"], folds)
+        tables = {"per_code": per_code_summary(result), "per_dimension": result.per_dimension}
         if curve:
-            points, held_out = learning_curve(training_data(store, book, [result.coder]))
-    if curve:
-        print_frame(rounded(points), "Learning curve: F1 on the held-out half")
-        print_frame(rounded(held_out), "Held-out half, largest training size, per dimension")
+            tables["curve"], tables["held_out"] = learning_curve(
+                training_data(store, book, [result.coder])
+            )
+    print_frame(rounded(tables["per_code"]), "Per code (F1 in cross-validation)")
     print_frame(
         rounded(result.per_dimension), f"{folds}-fold cross-validation on {result.units} units"
     )
+    if curve:
+        print_frame(rounded(tables["curve"]), "Learning curve: F1 on the held-out half")
+        print_frame(rounded(tables["held_out"]), "Held-out half, largest training size")
+    if out_file:
+        for path in write_tables(tables, out_file):
+            out.print(f"Wrote {path}")
     out.print(
         f"Learned {len(result.learned)} codes with at least {MIN_EXAMPLES} examples from "
         f"{result.coder}; saved as model@{result.version}."

@@ -490,3 +490,21 @@ def uncertainty(store: Store, codebook: Codebook, unit_ids: list[str]) -> np.nda
         raise ModelError("the trained model learned no code; code more units first")
     proba = model.predict_proba([tokens.get(u) or texts[u] for u in unit_ids])
     return (1 - np.abs(2 * proba - 1)).max(axis=1)
+
+
+def per_code_summary(result: TrainResult) -> pd.DataFrame:
+    """One row per code: examples, learned or not, F1 of rules/model/hybrid, threshold."""
+    table = result.per_code
+    wide = table.pivot(index="code_id", columns="coder", values="f1")
+    support = table[table["coder"] == "rules"].set_index("code_id")
+    summary = pd.DataFrame(
+        {
+            "examples": support["tp"] + support["fn"],
+            "learned": support.index.isin(result.learned),
+            "f1_rules": wide.get("rules"),
+            "f1_model": wide.get("model"),
+            "f1_hybrid": wide.get("hybrid"),
+            "threshold": pd.Series(result.thresholds).where(lambda t: t <= 1),
+        }
+    )
+    return summary.rename_axis("code_id").reset_index()

@@ -15,6 +15,7 @@ from coding.suggest import (
     ModelError,
     learning_curve,
     load_model,
+    per_code_summary,
     suggest,
     train,
     training_data,
@@ -98,6 +99,10 @@ def test_training_scores_model_rules_and_hybrid_on_the_same_units(trained):
     pooled = result.per_dimension.set_index(["dimension", "coder"])
     assert pooled.loc[("all", "hybrid"), "recall"] >= pooled.loc[("all", "rules"), "recall"]
     assert all(support[c] >= 8 for c in result.learned)
+    summary = per_code_summary(result).set_index("code_id")
+    assert summary["examples"].to_dict() == support.to_dict()
+    assert (summary["learned"] == (summary["examples"] >= 8)).all()
+    assert summary["threshold"].dropna().between(0, 1).all()
 
 
 def test_suggestions_are_stored_with_probabilities(trained):

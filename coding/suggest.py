@@ -69,19 +69,25 @@ class CodeSuggester(BaseEstimator):
         self.random_state = random_state
         self.n_jobs = n_jobs
 
-    def fit(self, texts, code_sets) -> CodeSuggester:
-        """Learn every code with enough positive examples; return self."""
+    def fit(self, texts, code_sets, judged=None) -> CodeSuggester:
+        """Learn every code with enough positive examples; return self.
+
+        ``judged`` optionally gives, per text, the codes the coder looked at
+        (None: all); a text is a negative example only for codes it was judged on.
+        """
         code_sets = [set(c) for c in code_sets]
         if len(texts) != len(code_sets):
             raise ValueError("texts and code_sets differ in length")
+        judged = list(judged) if judged is not None else [None] * len(code_sets)
         counts = pd.Series([c for s in code_sets for c in s], dtype=object).value_counts()
         self.counts_ = {str(k): int(v) for k, v in counts.items()}
         if self.min_examples < 2:
             raise ValueError("min_examples must be at least 2 (calibration splits in two)")
+        masks = {c: np.array([j is None or c in j for j in judged]) for c in self.counts_}
         self.classes_ = sorted(
             c
             for c, n in self.counts_.items()
-            if n >= self.min_examples and len(code_sets) - n >= 2  # a code on every unit: no
+            if n >= self.min_examples and masks[c].sum() - n >= 2  # a code on every unit: no
         )
         self.features_ = FeatureUnion(
             [
@@ -91,7 +97,11 @@ class CodeSuggester(BaseEstimator):
         )
         matrix = self.features_.fit_transform(list(texts))
         self.estimators_ = Parallel(n_jobs=self.n_jobs)(
-            delayed(_fit_code)(matrix, np.array([c in s for s in code_sets], dtype=int), self)
+            delayed(_fit_code)(
+                matrix[masks[c]],
+                np.array([c in s for s in code_sets], dtype=int)[masks[c]],
+                self,
+            )
             for c in self.classes_
         )
         return self
@@ -138,6 +148,11 @@ class TrainingData:
     rules: list[set[str]]
     coder: str
     fingerprint: str
+    judged: list[frozenset[str] | None] | None = None  # per unit the codes judged; None: all
+
+    def scope(self) -> list[frozenset[str] | None]:
+        """Return the codes judged per unit (None: every code)."""
+        return self.judged if self.judged is not None else [None] * len(self.texts)
 
 
 def training_data(store: Store, codebook: Codebook, coders: list[str]) -> TrainingData:
@@ -165,11 +180,13 @@ def training_data(store: Store, codebook: Codebook, coders: list[str]) -> Traini
     ids = sorted(done, key=lambda u: (units.at[u, "doc_id"], int(units.at[u, "turn"])))
     texts = [tokens.get(u) or units.at[u, "text"] for u in ids]
     digest = hashlib.sha256(
-        json.dumps([(u, sorted(given[u])) for u in ids], ensure_ascii=False).encode()
+        json.dumps(
+            [(u, sorted(given[u]), sorted(done[u]) if done[u] else None) for u in ids],
+            ensure_ascii=False,
+        ).encode()
     ).hexdigest()
-    return TrainingData(
-        ids, texts, [given[u] for u in ids], [rules[u] for u in ids], chosen, digest
-    )
+    codes, ruled = [given[u] for u in ids], [rules[u] for u in ids]
+    return TrainingData(ids, texts, codes, ruled, chosen, digest, [done[u] for u in ids])
 
 
 def _project_tokens(store: Store) -> dict[str, list[str]]:
@@ -181,8 +198,12 @@ def _project_tokens(store: Store) -> dict[str, list[str]]:
     return {u: json.loads(t) for u, t in rows}
 
 
-def _scores(truth: list[set[str]], predicted: list[set[str]], codes: list[str]) -> pd.DataFrame:
-    """Return true/false positives and negatives per code."""
+def _scores(
+    truth: list[set[str]], predicted: list[set[str]], codes: list[str], judged=None
+) -> pd.DataFrame:
+    """Return true/false positives and negatives per code, counting only judged codes."""
+    if judged is not None:
+        predicted = [p if j is None else p & j for p, j in zip(predicted, judged, strict=True)]
     rows = []
     for code in codes:
         tp = sum(code in t and code in p for t, p in zip(truth, predicted, strict=True))
@@ -217,7 +238,12 @@ def cross_validate(
     proba = pd.DataFrame(0.0, index=range(n), columns=codes)
     learned: set[str] = set()
     for train, test in KFold(folds, shuffle=True, random_state=seed).split(data.texts):
-        fitted = clone(model).fit([data.texts[i] for i in train], [data.codes[i] for i in train])
+        scope = data.scope()
+        fitted = clone(model).fit(
+            [data.texts[i] for i in train],
+            [data.codes[i] for i in train],
+            [scope[i] for i in train],
+        )
         learned |= set(fitted.classes_)
         if fitted.classes_:
             p = fitted.predict_proba([data.texts[i] for i in test])
@@ -225,11 +251,12 @@ def cross_validate(
     grid = np.round(np.arange(0.1, 0.95, 0.05), 2)
     thresholds: dict[str, float] = {}
     for code in sorted(learned):
-        truth = np.array([code in s for s in data.codes])
-        ruled = np.array([code in s for s in data.rules])
+        seen = np.array([j is None or code in j for j in data.scope()])
+        truth = np.array([code in s for s in data.codes])[seen]
+        ruled = np.array([code in s for s in data.rules])[seen]
         best = (_f1(truth, ruled), 1.1)  # 1.1: never add, the rules alone are better
         for t in grid:
-            f1 = _f1(truth, ruled | (proba[code].to_numpy() >= t))
+            f1 = _f1(truth, ruled | (proba[code].to_numpy()[seen] >= t))
             if f1 > best[0] + GAIN:
                 best = (f1, float(t))
         thresholds[code] = best[1]
@@ -238,7 +265,7 @@ def cross_validate(
         data.rules[i] | {c for c, t in thresholds.items() if proba.at[i, c] >= t} for i in range(n)
     ]
     frames = [
-        _scores(data.codes, sets, codes).assign(coder=name)
+        _scores(data.codes, sets, codes, data.scope()).assign(coder=name)
         for name, sets in (("rules", data.rules), ("model", model_sets), ("hybrid", hybrid_sets))
     ]
     table = prf(pd.concat(frames, ignore_index=True))
@@ -410,7 +437,7 @@ def train(
     model = CodeSuggester(random_state=seed, n_jobs=-1)
     per_code, thresholds = cross_validate(data, model, folds, seed)
     per_dimension = by_dimension(per_code)
-    fitted = clone(model).fit(data.texts, data.codes)
+    fitted = clone(model).fit(data.texts, data.codes, data.scope())
     metrics = {
         "folds": folds,
         "per_dimension": per_dimension.to_dict(orient="records"),
@@ -431,6 +458,7 @@ def _subset(data: TrainingData, index) -> TrainingData:
         [data.rules[i] for i in index],
         data.coder,
         data.fingerprint,
+        [data.scope()[i] for i in index],
     )
 
 
@@ -453,7 +481,9 @@ def learning_curve(
         train_part = _subset(data, order[:size])
         # thresholds come from cross-validation inside the training part only
         _, thresholds = cross_validate(train_part, CodeSuggester(random_state=seed), 3, seed)
-        model = CodeSuggester(random_state=seed).fit(train_part.texts, train_part.codes)
+        model = CodeSuggester(random_state=seed).fit(
+            train_part.texts, train_part.codes, train_part.scope()
+        )
         proba = model.predict_proba(test.texts) if model.classes_ else None
         model_sets = model.predict(test.texts) if model.classes_ else [set() for _ in test.texts]
         hybrid_sets = [set(r) for r in test.rules]
@@ -464,7 +494,7 @@ def learning_curve(
                     hybrid_sets[i].add(code)
         per_code = pd.concat(
             [
-                _scores(test.codes, sets, codes).assign(coder=name)
+                _scores(test.codes, sets, codes, test.scope()).assign(coder=name)
                 for name, sets in (
                     ("rules", test.rules),
                     ("model", model_sets),

@@ -196,3 +196,27 @@ def test_uncertainty_order_needs_a_trained_model(sample_project, tmp_path):
         store.conn.execute("DELETE FROM models")  # the demo trains one; forget it
         with pytest.raises(ModelError, match="model train"):
             export_coding_sheet(store, book, "li", tmp_path / "li.xlsx", order="uncertainty")
+
+
+def test_units_count_only_for_the_codes_their_sheet_judged():
+    from coding.suggest import TrainingData, _scores
+
+    # a text is no negative example for a code its coder never looked at
+    only_act_assoc = [None if "ACT.GOV" in c else frozenset({"ACT.ASSOC"}) for c in CODES]
+    model = CodeSuggester(min_examples=5).fit(TEXTS, CODES)
+    narrowed = CodeSuggester(min_examples=5).fit(TEXTS, CODES, judged=only_act_assoc)
+    assert "ACT.GOV" in model.classes_ and "ACT.GOV" not in narrowed.classes_
+    # nor is a rule's code outside the sheet a false positive
+    data = TrainingData(
+        ["a", "b"],
+        ["x", "y"],
+        [{"CA.BH"}, set()],
+        [{"CA.BH", "ACT.GOV"}, {"ACT.GOV"}],
+        "li",
+        "",
+        [frozenset({"CA.BH"}), None],
+    )
+    scored = _scores(data.codes, data.rules, ["CA.BH", "ACT.GOV"], data.scope()).set_index(
+        "code_id"
+    )
+    assert scored.loc["ACT.GOV", "fp"] == 1 and scored.loc["CA.BH", "tp"] == 1

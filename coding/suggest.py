@@ -15,7 +15,7 @@ from joblib import Parallel, delayed
 from sklearn.base import BaseEstimator, clone
 from sklearn.calibration import CalibratedClassifierCV
 from sklearn.feature_extraction.text import TfidfVectorizer
-from sklearn.model_selection import KFold
+from sklearn.model_selection import GroupKFold, KFold
 from sklearn.pipeline import FeatureUnion
 from sklearn.svm import LinearSVC
 from sklearn.utils.validation import check_is_fitted
@@ -237,7 +237,13 @@ def cross_validate(
     codes = sorted({c for s in data.codes for c in s})
     proba = pd.DataFrame(0.0, index=range(n), columns=codes)
     learned: set[str] = set()
-    for train, test in KFold(folds, shuffle=True, random_state=seed).split(data.texts):
+    groups = [_document(u) for u in data.unit_ids]
+    if len(set(groups)) >= folds:
+        # whole interviews per fold: turns of one interview share names and wording
+        splits = GroupKFold(folds).split(data.texts, groups=groups)
+    else:
+        splits = KFold(folds, shuffle=True, random_state=seed).split(data.texts)
+    for train, test in splits:
         scope = data.scope()
         fitted = clone(model).fit(
             [data.texts[i] for i in train],
@@ -449,6 +455,11 @@ def train(
     )
 
 
+def _document(unit_id: str) -> str:
+    """Return the document of a unit id (``<doc_id>#<turn>``)."""
+    return unit_id.rsplit("#", 1)[0]
+
+
 def _subset(data: TrainingData, index) -> TrainingData:
     """Return the units at these positions."""
     return TrainingData(
@@ -462,6 +473,20 @@ def _subset(data: TrainingData, index) -> TrainingData:
     )
 
 
+def interview_halves(unit_ids: list[str], seed: int = 0) -> tuple[np.ndarray, int]:
+    """Shuffle interviews and return (unit positions, split point) nearest half the units.
+
+    Whole interviews go to one side, so no interview is both learned and tested.
+    """
+    docs = list(dict.fromkeys(_document(u) for u in unit_ids))
+    rank = {d: i for i, d in enumerate(np.random.default_rng(seed).permutation(docs))}
+    order = np.array(sorted(range(len(unit_ids)), key=lambda i: rank[_document(unit_ids[i])]))
+    doc_of = [_document(unit_ids[i]) for i in order]
+    starts = [i for i in range(1, len(order)) if doc_of[i] != doc_of[i - 1]]
+    half = min(starts, key=lambda i: abs(i - len(order) / 2)) if starts else len(order) // 2
+    return order, half
+
+
 def learning_curve(
     data: TrainingData, steps: int = 4, seed: int = 0
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -470,8 +495,7 @@ def learning_curve(
     Returns micro-averaged precision/recall/F1 of rules, model and hybrid per
     training size, and the per-dimension scores at the largest size.
     """
-    order = np.random.default_rng(seed).permutation(len(data.texts))
-    half = len(order) // 2
+    order, half = interview_halves(data.unit_ids, seed)
     test = _subset(data, order[half:])
     if half < 12:
         raise ModelError(f"only {len(order)} coded units; a learning curve needs at least 24")

@@ -13,6 +13,7 @@ from coding.project import open_project
 from coding.suggest import (
     CodeSuggester,
     ModelError,
+    interview_halves,
     learning_curve,
     load_model,
     per_code_summary,
@@ -159,7 +160,12 @@ def test_learning_curve_scores_every_size_on_the_same_held_out_half(trained):
     with open_project(root) as store:
         data = training_data(store, book, [result.coder])
     curve, per_dimension = learning_curve(data, steps=2)
-    half = len(data.texts) // 2
+    order, half = interview_halves(data.unit_ids)
+    assert int(curve["training_units"].max()) == half
+    learned = {data.unit_ids[i].split("#")[0] for i in order[:half]}
+    tested = {data.unit_ids[i].split("#")[0] for i in order[half:]}
+    assert learned and tested and not learned & tested  # no interview on both sides
+    assert sorted(order) == list(range(len(data.texts)))
     assert sorted(set(curve["training_units"])) == [round(half / 2), half]
     assert set(curve["test_units"]) == {len(data.texts) - half}
     rules = curve[curve["coder"] == "rules"]["f1"]

@@ -34,7 +34,6 @@ def main() -> None:
 
     import jieba
     import numpy as np
-    import pandas as pd
 
     from coding.autocode import RuleCoder
     from coding.codebook import load_codebook
@@ -43,9 +42,10 @@ def main() -> None:
     from coding.suggest import (
         CodeSuggester,
         TrainingData,
-        _scores,
         by_dimension,
+        codes_above,
         cross_validate,
+        score_coders,
     )
 
     book = load_codebook()
@@ -67,21 +67,13 @@ def main() -> None:
     _, thresholds = cross_validate(dev, CodeSuggester(n_jobs=-1), 5)
     model = CodeSuggester(n_jobs=-1).fit(dev.texts, dev.codes)
     proba = model.predict_proba(held.texts)
-    hybrid = [set(r) for r in held.rules]
-    for j, code in enumerate(model.classes_):
-        for i in np.flatnonzero(proba[:, j] >= thresholds.get(code, 1.1)):
-            hybrid[i].add(code)
-    codes = sorted({c for s in held.codes for c in s})
-    scored = pd.concat(
-        [
-            _scores(held.codes, sets, codes).assign(coder=name)
-            for name, sets in (
-                ("rules", held.rules),
-                ("model", model.predict(held.texts)),
-                ("hybrid", hybrid),
-            )
-        ]
-    )
+    added = codes_above(model.classes_, proba, thresholds)
+    sets = {
+        "rules": held.rules,
+        "model": codes_above(model.classes_, proba, 0.5),
+        "hybrid": [r | a for r, a in zip(held.rules, added, strict=True)],
+    }
+    scored = score_coders(held.codes, sets, sorted({c for s in held.codes for c in s}))
     table = by_dimension(scored)
     print(f"trained on {len(dev.texts)} dev turns, {len(model.classes_)} codes learned;")
     print(f"scored on {len(held.texts)} held-out items (micro F1):")

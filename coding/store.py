@@ -417,6 +417,14 @@ class Store:
         )
         return {unit_id: json.loads(tokens) for unit_id, tokens in rows}
 
+    def newest_tokens(self) -> dict[str, list[str]]:
+        """Return every unit's tokens from the newest dictionary that cut it."""
+        rows = self.conn.execute(
+            "SELECT t.unit_id, t.tokens FROM tokens t JOIN dictionaries d USING (dict_version)"
+            " ORDER BY d.created_at"
+        )
+        return {unit_id: json.loads(tokens) for unit_id, tokens in rows}
+
     # codings ---------------------------------------------------------------
 
     def register_coder(
@@ -517,6 +525,10 @@ class Store:
             "SELECT unit_id, code_id FROM codings WHERE coder = ?", (coder,)
         ).fetchall()
 
+    def coder_kinds(self) -> dict[str, str]:
+        """Return every registered coder with its kind (rules, human, consensus, model …)."""
+        return dict(self.conn.execute("SELECT coder, kind FROM coders ORDER BY rowid"))
+
     def coding_rows(self, coder: str) -> list[tuple]:
         """Return a coder's codings as save_codings rows (terms decoded)."""
         rows = self.conn.execute(
@@ -539,6 +551,46 @@ class Store:
             self.conn,
             params=params,
         )
+
+    # models ----------------------------------------------------------------
+
+    def save_model(
+        self,
+        version: str,
+        codebook_hash: str,
+        training: dict,
+        params: dict,
+        metrics: dict,
+        blob: bytes,
+        blob_sha256: str,
+    ) -> None:
+        """Store a trained model (replacing one of the same version)."""
+        with self.transaction():
+            self.conn.execute(
+                "INSERT OR REPLACE INTO models VALUES (?,?,?,?,?,?,?,?)",
+                (
+                    version,
+                    _now(),
+                    codebook_hash,
+                    json.dumps(training),
+                    json.dumps(params),
+                    json.dumps(metrics),
+                    blob_sha256,
+                    blob,
+                ),
+            )
+
+    def newest_model(self, codebook_hash: str) -> tuple[str, dict, dict, str, bytes] | None:
+        """Return (version, params, metrics, blob SHA-256, blob) of the newest model, or None."""
+        row = self.conn.execute(
+            "SELECT version, params, metrics, blob_sha256, blob FROM models"
+            " WHERE codebook_hash = ? ORDER BY created_at DESC, rowid DESC LIMIT 1",
+            (codebook_hash,),
+        ).fetchone()
+        if row is None:
+            return None
+        version, params, metrics, digest, blob = row
+        return version, json.loads(params), json.loads(metrics), digest, blob
 
     # surveys -------------------------------------------------------------
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import hashlib
 import json
 import pickle
@@ -116,14 +115,18 @@ class CodeSuggester(BaseEstimator):
 
     def predict(self, texts, threshold: float | dict[str, float] = 0.5) -> list[set[str]]:
         """Return the codes whose probability reaches the threshold (one or per code)."""
-        proba = self.predict_proba(texts)
-        cut = np.array(
-            [
-                threshold.get(c, 1.1) if isinstance(threshold, dict) else threshold
-                for c in self.classes_
-            ]
-        )
-        return [{self.classes_[j] for j in np.flatnonzero(row >= cut)} for row in proba]
+        return codes_above(self.classes_, self.predict_proba(texts), threshold)
+
+
+def codes_above(
+    classes: list[str], proba: np.ndarray, threshold: float | dict[str, float]
+) -> list[set[str]]:
+    """Return per row the classes whose probability reaches the threshold (a code without
+    a threshold of its own never does)."""
+    cut = np.array(
+        [threshold.get(c, 1.1) if isinstance(threshold, dict) else threshold for c in classes]
+    )
+    return [{classes[j] for j in np.flatnonzero(row >= cut)} for row in proba]
 
 
 def _fit_code(matrix, y: np.ndarray, params: CodeSuggester) -> CalibratedClassifierCV:
@@ -157,11 +160,10 @@ class TrainingData:
 
 def training_data(store: Store, codebook: Codebook, coders: list[str]) -> TrainingData:
     """Collect the units of the first listed coder kind that has codings (consensus, human)."""
-    known = pd.read_sql_query("SELECT coder, kind FROM coders", store.conn)
+    kinds = store.coder_kinds()
     chosen = None
     for wanted in coders:
-        names = known.loc[(known["kind"] == wanted) | (known["coder"] == wanted), "coder"]
-        names = [n for n in names if store.coded_units(n)]
+        names = [n for n, k in kinds.items() if wanted in (n, k) and store.coded_units(n)]
         if names:
             chosen = names[0]
             break
@@ -176,7 +178,7 @@ def training_data(store: Store, codebook: Codebook, coders: list[str]) -> Traini
         if unit in rules:
             rules[unit].add(code)
     units = store.units().set_index("unit_id")
-    tokens = _project_tokens(store)
+    tokens = store.newest_tokens()
     ids = sorted(done, key=lambda u: (units.at[u, "doc_id"], int(units.at[u, "turn"])))
     texts = [tokens.get(u) or units.at[u, "text"] for u in ids]
     digest = hashlib.sha256(
@@ -187,15 +189,6 @@ def training_data(store: Store, codebook: Codebook, coders: list[str]) -> Traini
     ).hexdigest()
     codes, ruled = [given[u] for u in ids], [rules[u] for u in ids]
     return TrainingData(ids, texts, codes, ruled, chosen, digest, [done[u] for u in ids])
-
-
-def _project_tokens(store: Store) -> dict[str, list[str]]:
-    """Return the newest cached tokens of every unit."""
-    rows = store.conn.execute(
-        "SELECT t.unit_id, t.tokens FROM tokens t JOIN dictionaries d USING (dict_version)"
-        " ORDER BY d.created_at"
-    )
-    return {u: json.loads(t) for u, t in rows}
 
 
 def _scores(
@@ -211,6 +204,16 @@ def _scores(
         fn = sum(code in t and code not in p for t, p in zip(truth, predicted, strict=True))
         rows.append((code, tp, fp, fn))
     return pd.DataFrame(rows, columns=["code_id", "tp", "fp", "fn"])
+
+
+def score_coders(
+    truth: list[set[str]], coders: dict[str, list[set[str]]], codes: list[str], judged=None
+) -> pd.DataFrame:
+    """Return tp/fp/fn per code for each named coder's code sets against the same truth."""
+    return pd.concat(
+        [_scores(truth, sets, codes, judged).assign(coder=name) for name, sets in coders.items()],
+        ignore_index=True,
+    )
 
 
 def prf(counts: pd.DataFrame) -> pd.DataFrame:
@@ -243,8 +246,8 @@ def cross_validate(
         splits = GroupKFold(folds).split(data.texts, groups=groups)
     else:
         splits = KFold(folds, shuffle=True, random_state=seed).split(data.texts)
+    scope = data.scope()
     for train, test in splits:
-        scope = data.scope()
         fitted = clone(model).fit(
             [data.texts[i] for i in train],
             [data.codes[i] for i in train],
@@ -257,7 +260,7 @@ def cross_validate(
     grid = np.round(np.arange(0.1, 0.95, 0.05), 2)
     thresholds: dict[str, float] = {}
     for code in sorted(learned):
-        seen = np.array([j is None or code in j for j in data.scope()])
+        seen = np.array([j is None or code in j for j in scope])
         truth = np.array([code in s for s in data.codes])[seen]
         ruled = np.array([code in s for s in data.rules])[seen]
         best = (_f1(truth, ruled), 1.1)  # 1.1: never add, the rules alone are better
@@ -270,11 +273,8 @@ def cross_validate(
     hybrid_sets = [
         data.rules[i] | {c for c, t in thresholds.items() if proba.at[i, c] >= t} for i in range(n)
     ]
-    frames = [
-        _scores(data.codes, sets, codes, data.scope()).assign(coder=name)
-        for name, sets in (("rules", data.rules), ("model", model_sets), ("hybrid", hybrid_sets))
-    ]
-    table = prf(pd.concat(frames, ignore_index=True))
+    sets = {"rules": data.rules, "model": model_sets, "hybrid": hybrid_sets}
+    table = prf(score_coders(data.codes, sets, codes, scope))
     table["learned"] = table["code_id"].isin(learned)
     return table, thresholds
 
@@ -310,39 +310,38 @@ def save_model(
     blob = pickle.dumps(model, protocol=pickle.HIGHEST_PROTOCOL)
     digest = hashlib.sha256(blob).hexdigest()
     version = digest[:12]
-    with store.transaction():
-        store.conn.execute(
-            "INSERT OR REPLACE INTO models VALUES (?,?,?,?,?,?,?,?)",
-            (
-                version,
-                dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
-                codebook.hash,
-                json.dumps(
-                    {"coder": data.coder, "units": len(data.texts), "sha256": data.fingerprint}
-                ),
-                json.dumps({**model.get_params(), "thresholds": thresholds}),
-                json.dumps(metrics),
-                digest,
-                blob,
-            ),
-        )
+    store.save_model(
+        version,
+        codebook.hash,
+        {"coder": data.coder, "units": len(data.texts), "sha256": data.fingerprint},
+        {**model.get_params(), "thresholds": thresholds},
+        metrics,
+        blob,
+        digest,
+    )
     return version
 
 
-def load_model(store: Store, codebook: Codebook) -> tuple[str, CodeSuggester, dict[str, float]]:
+@dataclass
+class StoredModel:
+    """A model loaded from the project database."""
+
+    version: str
+    model: CodeSuggester
+    thresholds: dict[str, float]
+    metrics: dict
+
+
+def load_model(store: Store, codebook: Codebook) -> StoredModel:
     """Load the newest model trained with this codebook from the project database."""
-    row = store.conn.execute(
-        "SELECT version, params, blob_sha256, blob FROM models WHERE codebook_hash = ?"
-        " ORDER BY created_at DESC, rowid DESC LIMIT 1",
-        (codebook.hash,),
-    ).fetchone()
+    row = store.newest_model(codebook.hash)
     if row is None:
         raise ModelError("no model trained with this codebook; run `clusterqda model train` first")
-    version, params, digest, blob = row
+    version, params, metrics, digest, blob = row
     # only a blob this project wrote, unchanged since, is ever unpickled
     if hashlib.sha256(blob).hexdigest() != digest:
         raise ModelError(f"model {version} in the project database is corrupt; train it again")
-    return version, pickle.loads(blob), json.loads(params)["thresholds"]
+    return StoredModel(version, pickle.loads(blob), params["thresholds"], metrics)
 
 
 @dataclass
@@ -364,15 +363,16 @@ def suggest(store: Store, codebook: Codebook, batch: int = 5000) -> SuggestRepor
     model alone, also store it as hybrid@version: the rules' codings plus the
     model's codes above their per-code thresholds.
     """
-    version, model, thresholds = load_model(store, codebook)
+    stored_model = load_model(store, codebook)
+    version, model, thresholds = stored_model.version, stored_model.model, stored_model.thresholds
     coder = f"model@{version}"
     store.register_coder(coder, "model", codebook.hash, codebook.version)
     units = store.units()
     units = units[~units["is_interviewer"].astype(bool)]
-    tokens = _project_tokens(store)
+    tokens = store.newest_tokens()
     ids_all = list(units["unit_id"])
     text_of = dict(zip(units["unit_id"], units["text"], strict=True))
-    why = _hybrid_verdict(store, codebook, version)
+    why = _hybrid_verdict(store, codebook, stored_model.metrics)
     hybrid = None if why else f"hybrid@{version}"
     ruled: dict[str, list[tuple]] = {}
     if hybrid:
@@ -402,18 +402,11 @@ def suggest(store: Store, codebook: Codebook, batch: int = 5000) -> SuggestRepor
     return SuggestReport(coder, len(ids_all), stored, hybrid, stored_hybrid, why)
 
 
-def _hybrid_verdict(store: Store, codebook: Codebook, version: str) -> str:
+def _hybrid_verdict(store: Store, codebook: Codebook, metrics: dict) -> str:
     """Return why the hybrid is not stored ('' when it is)."""
     if store.count_uncoded(codebook.coder):
         return "run `clusterqda code` first: the hybrid starts from the rules' codings"
-    (metrics,) = store.conn.execute(
-        "SELECT metrics FROM models WHERE version = ?", (version,)
-    ).fetchone()
-    f1 = {
-        r["coder"]: r["f1"] or 0.0
-        for r in json.loads(metrics)["per_dimension"]
-        if r["dimension"] == "all"
-    }
+    f1 = {r["coder"]: r["f1"] or 0.0 for r in metrics["per_dimension"] if r["dimension"] == "all"}
     if f1.get("hybrid", 0.0) > max(f1.get("rules", 0.0), f1.get("model", 0.0)):
         return ""
     return (
@@ -508,26 +501,14 @@ def learning_curve(
         model = CodeSuggester(random_state=seed).fit(
             train_part.texts, train_part.codes, train_part.scope()
         )
-        proba = model.predict_proba(test.texts) if model.classes_ else None
-        model_sets = model.predict(test.texts) if model.classes_ else [set() for _ in test.texts]
-        hybrid_sets = [set(r) for r in test.rules]
-        if proba is not None:
-            for j, code in enumerate(model.classes_):
-                cut = thresholds.get(code, 1.1)
-                for i in np.flatnonzero(proba[:, j] >= cut):
-                    hybrid_sets[i].add(code)
-        per_code = pd.concat(
-            [
-                _scores(test.codes, sets, codes, test.scope()).assign(coder=name)
-                for name, sets in (
-                    ("rules", test.rules),
-                    ("model", model_sets),
-                    ("hybrid", hybrid_sets),
-                )
-            ],
-            ignore_index=True,
-        )
-        last = by_dimension(per_code)
+        proba = model.predict_proba(test.texts)
+        added = codes_above(model.classes_, proba, thresholds)
+        sets = {
+            "rules": test.rules,
+            "model": codes_above(model.classes_, proba, 0.5),
+            "hybrid": [r | a for r, a in zip(test.rules, added, strict=True)],
+        }
+        last = by_dimension(score_coders(test.codes, sets, codes, test.scope()))
         overall = last[last["dimension"] == "all"].drop(columns="dimension")
         rows.append(overall.assign(training_units=size, test_units=len(test.texts)))
     curve = pd.concat(rows, ignore_index=True)
@@ -537,8 +518,8 @@ def learning_curve(
 
 def uncertainty(store: Store, codebook: Codebook, unit_ids: list[str]) -> np.ndarray:
     """Return how unsure the model is of each unit: 1 when some code sits at p = 0.5."""
-    _, model, _ = load_model(store, codebook)
-    tokens = _project_tokens(store)
+    model = load_model(store, codebook).model
+    tokens = store.newest_tokens()
     texts = store.units().set_index("unit_id")["text"]
     if not model.classes_:
         raise ModelError("the trained model learned no code; code more units first")

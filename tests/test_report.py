@@ -148,13 +148,14 @@ def test_anonymize_replaces_names_everywhere_and_keeps_the_mapping_apart(sample_
 def test_word_report_has_headings_tables_and_cjk_charts(sample_project, tmp_path):
     import docx
 
-    from coding.report.docx import SECTIONS, chart_font, font_covers
+    from coding.report.docx import chart_font, font_covers
+    from coding.report.text import TEXT
 
     with open_project(sample_project) as store:
         (path, _) = write_reports(store, load_codebook(), tmp_path, ["陈村花卉"], ["docx"])
     document = docx.Document(str(path))
     headings = [p.text for p in document.paragraphs if p.style.name == "Heading 1"]
-    assert headings == list(SECTIONS)
+    assert headings == TEXT["zh"]["sections"]
     assert len(document.tables) >= 8
     assert len(document.inline_shapes) >= 2  # the charts, as images
     labels = "".join(c.label for c in load_codebook().codes.values()) + "企业层面集群层面区域层面年"

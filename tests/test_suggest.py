@@ -139,7 +139,7 @@ def test_suggestions_are_stored_with_probabilities(trained):
         with pytest.raises(ModelError, match="corrupt"):
             load_model(store, book)
         store.conn.execute("UPDATE models SET blob = ?", (blob,))
-        assert load_model(store, book)[0] == result.version
+        assert load_model(store, book).version == result.version
 
 
 def test_no_human_codings_is_a_clear_error(tmp_path):

@@ -14,17 +14,6 @@ from coding.files import atomic_write
 from coding.report.data import ReportData
 
 EAST_ASIAN_FONT = "Noto Sans CJK SC"
-SECTIONS = (
-    "一、概况",
-    "二、合作行动",
-    "三、行动目标",
-    "四、时间线",
-    "五、条件与评价",
-    "六、引文",
-    "七、观念与态度",
-    "八、与其他集群比较",
-    "九、方法附录",
-)  # fmt: skip  (the zh headings)
 
 
 @lru_cache(maxsize=1)

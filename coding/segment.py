@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import hashlib
-import json
 import logging
+import marshal
+import tempfile
 import time
+from bisect import bisect_left
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from functools import lru_cache
+from itertools import accumulate
 from pathlib import Path
 
 import jieba
@@ -17,7 +20,7 @@ import jieba
 from coding.errors import SegmenterError
 from coding.model import SegmentReport
 from coding.parallel import bounded_map, default_workers
-from coding.store import Store
+from coding.store import Store, encode_tokens
 
 jieba.setLogLevel(logging.WARNING)
 
@@ -68,10 +71,23 @@ def user_dictionary(extra_terms: Iterable[str] = ()) -> UserDictionary:
     return UserDictionary(tuple(sorted(words.items())))
 
 
+def _base_tokenizer() -> jieba.Tokenizer:
+    tokenizer = jieba.Tokenizer()
+    # jieba unmarshals its dictionary cache straight from the open file, in small
+    # reads that take three times as long as unmarshalling the bytes; jieba makes
+    # and trusts the same file, so read it whole when it is there.
+    cache = Path(tokenizer.tmp_dir or tempfile.gettempdir()) / "jieba.cache"
+    try:
+        tokenizer.FREQ, tokenizer.total = marshal.loads(cache.read_bytes())
+        tokenizer.initialized = True
+    except (OSError, EOFError, ValueError, TypeError):
+        tokenizer.initialize()
+    return tokenizer
+
+
 @lru_cache(maxsize=4)
 def _jieba_with(dictionary: UserDictionary) -> tuple[jieba.Tokenizer, tuple[tuple[str, int], ...]]:
-    tokenizer = jieba.Tokenizer()
-    tokenizer.initialize()
+    tokenizer = _base_tokenizer()
     # Frequencies are fixed against the base dictionary before any word is added,
     # so that jieba and rjieba receive the very same numbers. Words jieba already
     # knows are left alone: the two engines update their totals differently
@@ -124,22 +140,23 @@ class Segmenter:
         """Cut several texts at once; the same tokens as ``cut`` on each, with less overhead.
 
         jieba never joins a line break to a neighbour, so the texts are cut as
-        one string joined by newlines and the tokens dealt back by length.
+        one string joined by newlines and the tokens dealt back by offset.
         """
+        if len(texts) < 2:
+            return [self._cut(t) for t in texts]
         tokens = self._cut("\n".join(texts))
+        ends = list(accumulate(map(len, tokens)))
         out: list[list[str]] = []
-        it = iter(tokens)
-        for i, text in enumerate(texts):
-            own: list[str] = []
-            need = len(text)
-            while need > 0:
-                token = next(it, None)
-                if token is None or len(token) > need:
-                    return [self._cut(t) for t in texts]  # boundary not kept: be safe
-                own.append(token)
-                need -= len(token)
-            out.append(own)
-            if i < len(texts) - 1 and next(it, None) != "\n":
+        first = offset = 0
+        for text in texts:
+            offset += len(text)
+            last = bisect_left(ends, offset, first)
+            if last == len(ends) or ends[last] != offset:
+                return [self._cut(t) for t in texts]  # a boundary was not kept: be safe
+            out.append(tokens[first : last + 1])
+            offset += 1  # the joining newline, which must be a token of its own
+            first = last + 2
+            if len(out) < len(texts) and (first > len(tokens) or tokens[last + 1] != "\n"):
                 return [self._cut(t) for t in texts]
         return out
 
@@ -184,13 +201,8 @@ def _cut_batch(batch: list[tuple[str, str]]) -> tuple[list[tuple[str, str]], int
     assert _WORKER is not None
     seg = get_segmenter(*_WORKER)
     cut = seg.cut_many([text for _, text in batch])
-    rows = [(uid, tokens_json(tokens)) for (uid, _), tokens in zip(batch, cut, strict=True)]
+    rows = [(uid, encode_tokens(tokens)) for (uid, _), tokens in zip(batch, cut, strict=True)]
     return rows, sum(len(text) for _, text in batch)
-
-
-def tokens_json(tokens: list[str]) -> str:
-    """Return the compact JSON form tokens are cached in."""
-    return json.dumps(tokens, ensure_ascii=False, separators=(",", ":"))
 
 
 def _batches(store: Store, version: str) -> Iterator[list[tuple[str, str]]]:

@@ -15,8 +15,38 @@ import pandas as pd
 from coding.errors import ProjectError
 from coding.model import ParsedDocument
 
-# Each entry upgrades the schema by one version; never edit a shipped entry, append.
-MIGRATIONS: list[str] = [
+# Cached tokens are stored joined by the unit separator; a text that holds either
+# control character below keeps the JSON form behind a record separator.
+TOKEN_SEP = "\x1f"
+_JSON_TOKENS = "\x1e"
+
+
+def encode_tokens(tokens: list[str]) -> str:
+    """Return the compact form cached tokens are stored in."""
+    joined = TOKEN_SEP.join(tokens)
+    if joined.count(TOKEN_SEP) == len(tokens) - 1 and not joined.startswith(_JSON_TOKENS):
+        return joined
+    return _JSON_TOKENS + json.dumps(tokens, ensure_ascii=False)
+
+
+def decode_tokens(stored: str) -> list[str]:
+    """Return the token list of a stored form written by ``encode_tokens``."""
+    if stored.startswith(_JSON_TOKENS):
+        return json.loads(stored[1:])
+    return stored.split(TOKEN_SEP) if stored else []
+
+
+def _tokens_from_json(conn: sqlite3.Connection) -> None:
+    rows = conn.execute("SELECT rowid, tokens FROM tokens").fetchall()
+    conn.executemany(
+        "UPDATE tokens SET tokens = ? WHERE rowid = ?",
+        ((encode_tokens(json.loads(tokens)), rowid) for rowid, tokens in rows),
+    )
+
+
+# Each entry upgrades the schema by one version: SQL, or a function of the
+# connection for what SQL cannot say. Never edit a shipped entry, append.
+MIGRATIONS: list = [
     """
     CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
     CREATE TABLE documents (
@@ -128,6 +158,7 @@ MIGRATIONS: list[str] = [
         blob          BLOB NOT NULL
     );
     """,
+    _tokens_from_json,  # v5: tokens cached as separator-joined text, not JSON
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 
@@ -188,9 +219,13 @@ class Store:
                 f"(schema {version}, this one knows {SCHEMA_VERSION}); upgrade clusterqda"
             )
         for number in range(version, SCHEMA_VERSION):
+            step = MIGRATIONS[number]
             with self.transaction():
-                for statement in _statements(MIGRATIONS[number]):
-                    self.conn.execute(statement)
+                if callable(step):
+                    step(self.conn)
+                else:
+                    for statement in _statements(step):
+                        self.conn.execute(statement)
                 self.conn.execute(f"PRAGMA user_version = {number + 1}")
 
     @contextmanager
@@ -396,7 +431,7 @@ class Store:
         return row[0], row[1]
 
     def save_tokens(self, dict_version: str, rows: Iterable[tuple[str, str]]) -> None:
-        """Store JSON token lists for (unit_id, tokens_json) pairs."""
+        """Store (unit_id, encoded tokens) pairs, encoded by ``encode_tokens``."""
         with self.transaction():
             self.conn.executemany(
                 "INSERT OR REPLACE INTO tokens (unit_id, dict_version, tokens) VALUES (?,?,?)",
@@ -415,7 +450,7 @@ class Store:
         rows = self.conn.execute(
             "SELECT unit_id, tokens FROM tokens WHERE dict_version = ?", (dict_version,)
         )
-        return {unit_id: json.loads(tokens) for unit_id, tokens in rows}
+        return {unit_id: decode_tokens(tokens) for unit_id, tokens in rows}
 
     def newest_tokens(self) -> dict[str, list[str]]:
         """Return every unit's tokens from the newest dictionary that cut it."""
@@ -423,7 +458,7 @@ class Store:
             "SELECT t.unit_id, t.tokens FROM tokens t JOIN dictionaries d USING (dict_version)"
             " ORDER BY d.created_at"
         )
-        return {unit_id: json.loads(tokens) for unit_id, tokens in rows}
+        return {unit_id: decode_tokens(tokens) for unit_id, tokens in rows}
 
     # codings ---------------------------------------------------------------
 
@@ -471,7 +506,7 @@ class Store:
             " WHERE c.unit_id = u.unit_id AND c.coder = ?) ORDER BY u.rowid LIMIT ?",
             (after_rowid, coder, limit),
         ).fetchall()
-        return [(*r[:5], json.loads(r[5]) if r[5] else None, r[6]) for r in rows]
+        return [(*r[:5], decode_tokens(r[5]) if r[5] is not None else None, r[6]) for r in rows]
 
     def save_codings(
         self,

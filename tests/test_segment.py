@@ -1,6 +1,6 @@
 """Segmentation: user dictionary, cache and versions, rjieba equality, spaCy pipeline."""
 
-import json
+import tempfile
 
 import pytest
 from hypothesis import given
@@ -19,6 +19,7 @@ from coding.segment import (
     spacy_pipeline,
     user_dictionary,
 )
+from coding.store import TOKEN_SEP
 from tests.conftest import GOOD
 
 needs_rjieba = pytest.mark.skipif(
@@ -139,11 +140,14 @@ def test_spacy_pipeline_uses_the_same_tokens():
     assert nlp.lang == "zh"
 
 
-def test_cached_tokens_are_json_lists(store):
+def test_cached_tokens_are_the_unit_cut_by_separators(store):
     ingest(store, [GOOD / "qa_fullwidth.txt"], segment=False)
     segment_project(store, engine="jieba")
-    raw = store.conn.execute("SELECT tokens FROM tokens LIMIT 1").fetchone()[0]
-    assert isinstance(json.loads(raw), list)
+    raw, text = store.conn.execute(
+        "SELECT t.tokens, COALESCE(u.match_text, u.text) FROM tokens t JOIN units u USING (unit_id)"
+    ).fetchone()
+    assert raw.replace(TOKEN_SEP, "") == text
+    assert raw.split(TOKEN_SEP) == Segmenter(user_dictionary()).cut(text)
 
 
 @pytest.mark.parametrize("engine", ["jieba", pytest.param("rjieba", marks=needs_rjieba)])
@@ -174,3 +178,17 @@ def test_project_dictionary_adds_the_codebook_terms(project):
     assert dictionary.version != user_dictionary().version
     assert all(len(t) >= 2 for t in load_codebook().segmentation_terms())
     assert "没什么用" in Segmenter(dictionary).cut("那个平台没什么用")
+
+
+def test_base_tokenizer_loads_jiebas_own_dictionary(tmp_path, monkeypatch):
+    import jieba
+
+    fast = segment_module._base_tokenizer()
+    reference = jieba.Tokenizer()
+    reference.initialize()
+    assert fast.FREQ == reference.FREQ and fast.total == reference.total
+    # A cache that is not jieba's falls back to jieba's own loading, which rebuilds it.
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    (tmp_path / "jieba.cache").write_bytes(b"not a marshal file")
+    rebuilt = segment_module._base_tokenizer()
+    assert rebuilt.total == reference.total and len(rebuilt.FREQ) == len(reference.FREQ)

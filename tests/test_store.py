@@ -1,13 +1,16 @@
 """The project database: schema version, migrations, pragmas, transactions."""
 
+import json
 import sqlite3
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 import coding.store as store_module
 from coding.errors import ProjectError
 from coding.project import DB_NAME, init_project, open_project
-from coding.store import SCHEMA_VERSION, Store
+from coding.store import SCHEMA_VERSION, Store, decode_tokens, encode_tokens
 
 
 def test_init_creates_folders_and_database(tmp_path):
@@ -63,3 +66,31 @@ def test_transaction_rolls_back_on_error(tmp_path):
             store.conn.execute("INSERT INTO meta VALUES ('a', 'b')")
             raise RuntimeError("boom")
         assert store.conn.execute("SELECT COUNT(*) FROM meta").fetchone()[0] == 0
+
+
+@given(st.lists(st.text(alphabet='协会a \n\x1e\x1f,[]"', min_size=1, max_size=6), max_size=6))
+def test_token_encoding_round_trips(tokens):
+    assert decode_tokens(encode_tokens(tokens)) == tokens
+
+
+def test_v5_migration_converts_json_token_caches(tmp_path, monkeypatch):
+    db = tmp_path / DB_NAME
+    monkeypatch.setattr(store_module, "SCHEMA_VERSION", 4)
+    with Store(db) as old:
+        assert old.schema_version == 4
+        old.conn.execute(
+            "INSERT INTO documents (doc_id, path, content_hash, encoding, metadata, text,"
+            " ingested_at) VALUES ('d', 'd.txt', 'h', 'utf-8', '{}', '协会开会\x1f', 'now')"
+        )
+        old.conn.execute(
+            'INSERT INTO units (unit_id, doc_id, turn, is_interviewer, start, "end", text)'
+            " VALUES ('d#1', 'd', 1, 0, 0, 5, '协会开会\x1f')"
+        )
+        old.conn.execute("INSERT INTO dictionaries VALUES ('v1', 1, '2026-01-01')")
+        old.conn.execute(
+            "INSERT INTO tokens VALUES ('d#1', 'v1', ?)", (json.dumps(["协会", "开会", "\x1f"]),)
+        )
+    monkeypatch.setattr(store_module, "SCHEMA_VERSION", SCHEMA_VERSION)
+    with Store(db) as store:
+        assert store.schema_version == SCHEMA_VERSION
+        assert store.tokens("v1") == {"d#1": ["协会", "开会", "\x1f"]}

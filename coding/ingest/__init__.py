@@ -20,10 +20,9 @@ from coding.segment import (
     UserDictionary,
     choose_engine,
     get_segmenter,
-    tokens_json,
     user_dictionary,
 )
-from coding.store import Store
+from coding.store import Store, encode_tokens
 
 __all__ = ["collect_files", "ingest", "parse_document"]
 
@@ -139,7 +138,7 @@ def _parse_job(job: tuple) -> ParsedDocument | ClusterQDAError:
         return exc
     if _WORKER["spec"] is not None and doc.content_hash not in _WORKER["skip"]:
         cut = get_segmenter(*_WORKER["spec"]).cut_many(doc.unit_views())
-        doc.tokens = [tokens_json(tokens) for tokens in cut]
+        doc.tokens = [encode_tokens(tokens) for tokens in cut]
     return doc
 
 

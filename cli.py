@@ -203,6 +203,9 @@ def segment(
             workers=workers,
             progress=lambda d, t: update("segment", d, t),
         )
+    if not report.units:
+        out.print(f"Nothing to segment: every unit has tokens of dictionary {report.dict_version}.")
+        return
     out.print(
         f"Segmented {report.units} units ({report.chars:,} characters) with {report.engine}, "
         f"dictionary {report.dict_version}, in {report.seconds:.1f} s."
@@ -638,7 +641,7 @@ def demo(
     out.print(
         f"Ingested {len(result.ingest.added)} transcripts, {result.ingest.units} units; "
         f"segmented {result.ingest.segmented + result.segment.units} units "
-        f"with {result.segment.engine}."
+        f"with {result.segment.engine or result.ingest.engine}."
     )
     out.print(
         f"Survey {result.survey.survey}: {result.survey.respondents} respondents, "

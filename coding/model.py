@@ -32,7 +32,7 @@ class ParsedDocument:
     match_text: str | None  # the matching view; None when equal to ``text``
     turns: list[Turn]
     warnings: list[str] = field(default_factory=list)
-    tokens: list[str] | None = None  # encoded token list per turn, when cut during ingest
+    tokens: list[bytes] | None = None  # encoded tokens per turn, when cut during ingest
 
     @property
     def view(self) -> str:

@@ -85,21 +85,49 @@ def _base_tokenizer() -> jieba.Tokenizer:
     return tokenizer
 
 
+def explicit_words(dictionary: UserDictionary, engine: str) -> list[tuple[str, int]]:
+    """Return the user words an engine is given, each with its frequency.
+
+    Frequencies are fixed against the engine's base dictionary before any word
+    is added, so that jieba and rjieba (whose base dictionaries are the same)
+    receive the very same numbers. Words the base dictionary already knows are
+    left alone: the two engines update their totals differently when a known
+    word is added again, and then cut differently.
+    """
+    base = _base_tokenizer() if engine == "jieba" else _new_rjieba()
+    return _explicit(dictionary, base)
+
+
+def _explicit(dictionary: UserDictionary, base) -> list[tuple[str, int]]:
+    if isinstance(base, jieba.Tokenizer):
+        known, suggest = base.FREQ.get, lambda w: base.suggest_freq(w, False)
+    else:
+        known, suggest = base.has_word, base.suggest_freq
+    return [(w, f if f is not None else suggest(w)) for w, f in dictionary.words if not known(w)]
+
+
 @lru_cache(maxsize=4)
-def _jieba_with(dictionary: UserDictionary) -> tuple[jieba.Tokenizer, tuple[tuple[str, int], ...]]:
+def _jieba_with(dictionary: UserDictionary) -> jieba.Tokenizer:
     tokenizer = _base_tokenizer()
-    # Frequencies are fixed against the base dictionary before any word is added,
-    # so that jieba and rjieba receive the very same numbers. Words jieba already
-    # knows are left alone: the two engines update their totals differently
-    # when a known word is added again, and then cut differently.
-    explicit = tuple(
-        (w, f if f is not None else tokenizer.suggest_freq(w, False))
-        for w, f in dictionary.words
-        if not tokenizer.FREQ.get(w)
-    )
-    for word, freq in explicit:
+    for word, freq in _explicit(dictionary, tokenizer):
         tokenizer.add_word(word, freq)
-    return tokenizer, explicit
+    return tokenizer
+
+
+def _new_rjieba():
+    if not rjieba_available():
+        raise SegmenterError("rjieba is not installed; pip install rjieba or use jieba")
+    import rjieba
+
+    return rjieba.Jieba()
+
+
+def _rjieba_with(dictionary: UserDictionary):
+    # rjieba computes the frequencies itself, so jieba need not be loaded at all.
+    fast = _new_rjieba()
+    for word, freq in _explicit(dictionary, fast):
+        fast.add_word(word, freq, None)
+    return fast
 
 
 def rjieba_available() -> bool:
@@ -119,17 +147,11 @@ class Segmenter:
             raise SegmenterError(f"unknown segmentation engine '{engine}'; use jieba or rjieba")
         self.dictionary = dictionary
         self.engine = engine
-        tokenizer, explicit = _jieba_with(dictionary)
         if engine == "jieba":
+            tokenizer = _jieba_with(dictionary)
             self._cut = lambda text: tokenizer.lcut(text, HMM=True)
         else:
-            if not rjieba_available():
-                raise SegmenterError("rjieba is not installed; pip install rjieba or use jieba")
-            import rjieba
-
-            fast = rjieba.Jieba()
-            for word, freq in explicit:
-                fast.add_word(word, freq, None)
+            fast = _rjieba_with(dictionary)
             self._cut = lambda text: fast.cut(text, hmm=True)
 
     def cut(self, text: str) -> list[str]:
@@ -197,7 +219,7 @@ def _init_worker(dictionary: UserDictionary, engine: str) -> None:
     _WORKER = (dictionary, engine)
 
 
-def _cut_batch(batch: list[tuple[str, str]]) -> tuple[list[tuple[str, str]], int]:
+def _cut_batch(batch: list[tuple[str, str]]) -> tuple[list[tuple[str, bytes]], int]:
     assert _WORKER is not None
     seg = get_segmenter(*_WORKER)
     cut = seg.cut_many([text for _, text in batch])
@@ -230,11 +252,11 @@ def segment_project(
     store.register_dictionary(version, len(dictionary.words))
     store.drop_tokens_except(version)
     units, chars = store.count_unsegmented(version)
+    if units == 0:  # nothing to cut, so no engine to load
+        return SegmentReport(engine="", dict_version=version)
     sample = [text for _, _, text in store.units_to_segment(version, 0, CHECK_SAMPLE_UNITS)]
     chosen = choose_engine(dictionary, sample, engine)
     report = SegmentReport(engine=chosen, dict_version=version)
-    if units == 0:
-        return report
     get_segmenter(dictionary, chosen)  # build once here; forked workers inherit it
     workers = workers or default_workers()
     _init_worker(dictionary, chosen)
@@ -263,7 +285,7 @@ def spacy_pipeline(dictionary: UserDictionary | None = None):
     import spacy
 
     nlp = spacy.blank("zh", config={"nlp": {"tokenizer": {"segmenter": "jieba"}}})
-    tokenizer, _ = _jieba_with(dictionary or user_dictionary())
+    tokenizer = _jieba_with(dictionary or user_dictionary())
     # spaCy calls jieba_seg.cut(text, cut_all=False); a jieba.Tokenizer has that method,
     # so the pipeline uses our dictionary instead of jieba's global one.
     nlp.tokenizer.jieba_seg = tokenizer

@@ -5,9 +5,11 @@ from __future__ import annotations
 import datetime as dt
 import json
 import sqlite3
+from array import array
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from itertools import accumulate
 from pathlib import Path
 
 import pandas as pd
@@ -15,25 +17,27 @@ import pandas as pd
 from coding.errors import ProjectError
 from coding.model import ParsedDocument
 
-# Cached tokens are stored joined by the unit separator; a text that holds either
-# control character below keeps the JSON form behind a record separator.
-TOKEN_SEP = "\x1f"
-_JSON_TOKENS = "\x1e"
+# Tokens always concatenate to the unit's matching view, so the cache keeps only
+# their lengths: one byte each (a 0x01 tag), or four where a token is longer
+# than 255 characters (a 0x04 tag). A quarter of the bytes of the tokens' text.
+_NARROW, _WIDE = b"\x01", b"\x04"
 
 
-def encode_tokens(tokens: list[str]) -> str:
-    """Return the compact form cached tokens are stored in."""
-    joined = TOKEN_SEP.join(tokens)
-    if joined.count(TOKEN_SEP) == len(tokens) - 1 and not joined.startswith(_JSON_TOKENS):
-        return joined
-    return _JSON_TOKENS + json.dumps(tokens, ensure_ascii=False)
+def encode_tokens(tokens: list[str]) -> bytes:
+    """Return the compact form cached tokens are stored in: their lengths."""
+    try:
+        return _NARROW + bytes(map(len, tokens))
+    except ValueError:  # a token longer than 255 characters
+        return _WIDE + array("I", map(len, tokens)).tobytes()
 
 
-def decode_tokens(stored: str) -> list[str]:
-    """Return the token list of a stored form written by ``encode_tokens``."""
-    if stored.startswith(_JSON_TOKENS):
-        return json.loads(stored[1:])
-    return stored.split(TOKEN_SEP) if stored else []
+def decode_tokens(stored: bytes, view: str) -> list[str] | None:
+    """Return the tokens of ``view`` from ``encode_tokens``; None if they do not fit it."""
+    lengths = array("I", stored[1:]) if stored[:1] == _WIDE else stored[1:]
+    ends = list(accumulate(lengths))
+    if (ends[-1] if ends else 0) != len(view):
+        return None  # cut from another text: treat as not cached
+    return [view[i:j] for i, j in zip([0, *ends], ends, strict=False)]
 
 
 def _tokens_from_json(conn: sqlite3.Connection) -> None:
@@ -158,7 +162,7 @@ MIGRATIONS: list = [
         blob          BLOB NOT NULL
     );
     """,
-    _tokens_from_json,  # v5: tokens cached as separator-joined text, not JSON
+    _tokens_from_json,  # v5: tokens cached as their lengths, not JSON text
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 
@@ -276,10 +280,13 @@ class Store:
                     _now(),
                 ),
             )
-            self.conn.executemany(
-                'INSERT INTO units (unit_id, doc_id, turn, speaker, is_interviewer, start, "end",'
-                " timestamp, text, match_text) VALUES (?,?,?,?,?,?,?,?,?,?)",
-                (
+            text, view = doc.text, doc.match_text
+            rows = []
+            for t in doc.turns:
+                own = text[t.start : t.end]
+                # the matching view is kept only where it differs from the text
+                match = None if view is None or (m := view[t.start : t.end]) == own else m
+                rows.append(
                     (
                         f"{doc.doc_id}#{t.turn}",
                         doc.doc_id,
@@ -289,13 +296,14 @@ class Store:
                         t.start,
                         t.end,
                         t.timestamp,
-                        doc.text[t.start : t.end],
-                        None
-                        if (m := doc.view[t.start : t.end]) == doc.text[t.start : t.end]
-                        else m,
+                        own,
+                        match,
                     )
-                    for t in doc.turns
-                ),
+                )
+            self.conn.executemany(
+                'INSERT INTO units (unit_id, doc_id, turn, speaker, is_interviewer, start, "end",'
+                " timestamp, text, match_text) VALUES (?,?,?,?,?,?,?,?,?,?)",
+                rows,
             )
             if doc.tokens is not None and dict_version:
                 self.conn.executemany(
@@ -430,7 +438,7 @@ class Store:
         ).fetchone()
         return row[0], row[1]
 
-    def save_tokens(self, dict_version: str, rows: Iterable[tuple[str, str]]) -> None:
+    def save_tokens(self, dict_version: str, rows: Iterable[tuple[str, bytes]]) -> None:
         """Store (unit_id, encoded tokens) pairs, encoded by ``encode_tokens``."""
         with self.transaction():
             self.conn.executemany(
@@ -440,6 +448,11 @@ class Store:
 
     def drop_tokens_except(self, dict_version: str) -> int:
         """Delete cached tokens made with other dictionaries; return how many."""
+        others = self.conn.execute(
+            "SELECT 1 FROM dictionaries WHERE dict_version != ? LIMIT 1", (dict_version,)
+        ).fetchone()
+        if others is None:  # every token was cut with this one: skip the table scan
+            return 0
         with self.transaction():
             return self.conn.execute(
                 "DELETE FROM tokens WHERE dict_version != ?", (dict_version,)
@@ -448,17 +461,20 @@ class Store:
     def tokens(self, dict_version: str) -> dict[str, list[str]]:
         """Return the cached tokens of every unit for a dictionary version."""
         rows = self.conn.execute(
-            "SELECT unit_id, tokens FROM tokens WHERE dict_version = ?", (dict_version,)
+            "SELECT t.unit_id, t.tokens, COALESCE(u.match_text, u.text) FROM tokens t"
+            " JOIN units u USING (unit_id) WHERE t.dict_version = ?",
+            (dict_version,),
         )
-        return {unit_id: decode_tokens(tokens) for unit_id, tokens in rows}
+        return _decoded(rows)
 
     def newest_tokens(self) -> dict[str, list[str]]:
         """Return every unit's tokens from the newest dictionary that cut it."""
         rows = self.conn.execute(
-            "SELECT t.unit_id, t.tokens FROM tokens t JOIN dictionaries d USING (dict_version)"
+            "SELECT t.unit_id, t.tokens, COALESCE(u.match_text, u.text) FROM tokens t"
+            " JOIN units u USING (unit_id) JOIN dictionaries d USING (dict_version)"
             " ORDER BY d.created_at"
         )
-        return {unit_id: decode_tokens(tokens) for unit_id, tokens in rows}
+        return _decoded(rows)
 
     # codings ---------------------------------------------------------------
 
@@ -506,7 +522,9 @@ class Store:
             " WHERE c.unit_id = u.unit_id AND c.coder = ?) ORDER BY u.rowid LIMIT ?",
             (after_rowid, coder, limit),
         ).fetchall()
-        return [(*r[:5], decode_tokens(r[5]) if r[5] is not None else None, r[6]) for r in rows]
+        return [
+            (*r[:5], decode_tokens(r[5], r[4]) if r[5] is not None else None, r[6]) for r in rows
+        ]
 
     def save_codings(
         self,
@@ -701,6 +719,14 @@ class Store:
             self.conn,
             params=(dict_version or "",),
         )
+
+
+def _decoded(rows: Iterable[tuple[str, bytes, str]]) -> dict[str, list[str]]:
+    out = {}
+    for unit_id, stored, view in rows:
+        if (tokens := decode_tokens(stored, view)) is not None:
+            out[unit_id] = tokens
+    return out
 
 
 def _statements(script: str) -> list[str]:

@@ -12,6 +12,7 @@ from coding.ingest import ingest
 from coding.segment import (
     Segmenter,
     engines_agree,
+    explicit_words,
     get_segmenter,
     parse_word_list,
     rjieba_available,
@@ -19,7 +20,6 @@ from coding.segment import (
     spacy_pipeline,
     user_dictionary,
 )
-from coding.store import TOKEN_SEP
 from tests.conftest import GOOD
 
 needs_rjieba = pytest.mark.skipif(
@@ -140,14 +140,15 @@ def test_spacy_pipeline_uses_the_same_tokens():
     assert nlp.lang == "zh"
 
 
-def test_cached_tokens_are_the_unit_cut_by_separators(store):
+def test_cached_tokens_are_the_lengths_of_the_units_tokens(store):
     ingest(store, [GOOD / "qa_fullwidth.txt"], segment=False)
     segment_project(store, engine="jieba")
-    raw, text = store.conn.execute(
+    stored, text = store.conn.execute(
         "SELECT t.tokens, COALESCE(u.match_text, u.text) FROM tokens t JOIN units u USING (unit_id)"
     ).fetchone()
-    assert raw.replace(TOKEN_SEP, "") == text
-    assert raw.split(TOKEN_SEP) == Segmenter(user_dictionary()).cut(text)
+    tokens = Segmenter(user_dictionary()).cut(text)
+    assert stored == b"\x01" + bytes(len(t) for t in tokens)
+    assert len(stored) < len(text.encode("utf-8")) / 2
 
 
 @pytest.mark.parametrize("engine", ["jieba", pytest.param("rjieba", marks=needs_rjieba)])
@@ -192,3 +193,13 @@ def test_base_tokenizer_loads_jiebas_own_dictionary(tmp_path, monkeypatch):
     (tmp_path / "jieba.cache").write_bytes(b"not a marshal file")
     rebuilt = segment_module._base_tokenizer()
     assert rebuilt.total == reference.total and len(rebuilt.FREQ) == len(reference.FREQ)
+
+
+@needs_rjieba
+def test_both_engines_receive_the_same_word_frequencies():
+    from coding.codebook import load_codebook
+
+    dictionary = user_dictionary(load_codebook().terms())
+    jieba_words = explicit_words(dictionary, "jieba")
+    assert len(jieba_words) > 100
+    assert explicit_words(dictionary, "rjieba") == jieba_words

@@ -53,10 +53,11 @@ def collect_files(paths: Iterable[str | Path]) -> list[Path]:
             files.extend(found)
         else:
             files.append(path)
-    seen: set[Path] = set()
+    seen: set[tuple[int, int]] = set()
     unique = []
     for f in files:
-        key = f.resolve()
+        stat = f.stat()  # the same file reached twice (a link, an overlapping folder)
+        key = (stat.st_dev, stat.st_ino)
         if key not in seen:
             seen.add(key)
             unique.append(f)
@@ -223,7 +224,7 @@ def ingest(
     """
     files = collect_files(paths)
     by_path = read_manifest(Path(manifest)) if manifest else {}
-    jobs = [(f, by_path.get(f.resolve()), cluster, encoding) for f in files]
+    jobs = [(f, by_path.get(f.resolve()) if by_path else None, cluster, encoding) for f in files]
     workers = workers or default_workers()
     existing = store.document_index()
     report = IngestReport()

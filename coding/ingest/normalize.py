@@ -58,6 +58,6 @@ def traditional_share(text: str, view: str) -> float:
     """Return the share of Han characters that the Simplified view changed."""
     if text == view:
         return 0.0
-    han = len(_HAN.findall(text))
-    changed = sum(map(operator.ne, _HAN.findall(text), _HAN.findall(view)))
-    return changed / han if han else 0.0
+    han = _HAN.findall(text)
+    changed = sum(map(operator.ne, han, _HAN.findall(view)))
+    return changed / len(han) if han else 0.0

@@ -114,55 +114,38 @@ def find_turns(text: str, body_start: int, metadata: dict) -> list[Turn]:
     """
     interviewers = _names(metadata.get("interviewer"))
     known = interviewers | _names(metadata.get("interviewee"))
-    lines: list[tuple[int, int, re.Match | None]] = []
+    # Matching at each line start is much faster than finditer, which tries
+    # the pattern at every character.
+    matches = []
     pos = body_start
     for line in text[body_start:].split("\n"):
-        lines.append((pos, pos + len(line), TURN_RE.match(text, pos, pos + len(line))))
+        if m := TURN_RE.match(text, pos, pos + len(line)):
+            matches.append(m)
         pos += len(line) + 1
-    counts = Counter(m.group("label") for _, _, m in lines if m)
+    counts = Counter(m.group("label") for m in matches)
     speakers = {lab for lab, n in counts.items() if _is_speaker(lab, n, known)}
-
+    # A turn runs from its label to the next speaker's label: lines without a
+    # label, and labels that are not speakers (他说：), continue it. Text before
+    # the first speaker (a title) belongs to no turn.
+    heads = [m for m in matches if m.group("label") in speakers]
     turns: list[Turn] = []
-    current: dict | None = None
-
-    def close() -> None:
-        if current is None or current["end"] is None:
-            return
-        speaker = current["speaker"]
+    for i, m in enumerate(heads):
+        stop = heads[i + 1].start() if i + 1 < len(heads) else len(text)
+        content = text[m.end() : stop]
+        stripped = content.strip()
+        if not stripped:
+            continue  # a label with nothing said
+        start = m.end() + len(content) - len(content.lstrip())
+        speaker = m.group("label")
         folded = _fold(speaker)
         turns.append(
             Turn(
                 turn=len(turns) + 1,
                 speaker=speaker,
                 is_interviewer=folded in INTERVIEWER_LABELS or folded in interviewers,
-                start=current["start"],
-                end=current["end"],
-                timestamp=current["ts"],
+                start=start,
+                end=start + len(stripped),
+                timestamp=m.group("ts1") or m.group("ts2") or m.group("ts3"),
             )
         )
-
-    for start, end, m in lines:
-        if m and m.group("label") in speakers:
-            close()
-            current = {
-                "speaker": m.group("label"),
-                "ts": m.group("ts1") or m.group("ts2") or m.group("ts3"),
-                "start": None,
-                "end": None,
-            }
-            content_start = m.end()
-        elif current is None:
-            continue  # title lines before the first turn
-        else:
-            content_start = start
-        stripped = text[content_start:end].strip()
-        if stripped:
-            first = content_start + (
-                len(text[content_start:end]) - len(text[content_start:end].lstrip())
-            )
-            last = content_start + len(text[content_start:end].rstrip())
-            if current["start"] is None:
-                current["start"] = first
-            current["end"] = last
-    close()
     return turns

@@ -5,7 +5,8 @@ transcripts, then measures in one run:
 
 * baseline: ``jieba.lcut`` over the same texts, one process, default dictionary;
 * the whole clusterqda path (ingest -> segment into a fresh project) with the
-  jieba engine and with the rjieba engine, each in a fresh child process so
+  jieba engine, the rjieba engine, and ``auto`` (the default: rjieba once it
+  has cut a sample exactly like jieba), each in a fresh child process so
   that its peak memory (ru_maxrss of the process and its workers) is its own;
 * the same path on a corpus a quarter the size, to show that peak memory does
   not grow with the corpus.
@@ -141,18 +142,20 @@ def main() -> None:
         for engine in engines:
             for label, folder in (("full", big), ("quarter", small)):
                 results.append((engine, label, folder, in_child(folder, engine, args.workers)))
+        if rjieba_available():  # the default: rjieba after checking a sample against jieba
+            results.append(("auto", "full", big, in_child(big, "auto", args.workers)))
         _, second = baseline(big)
         base = chars / ((first + second) / 2)
         print(
             f"baseline jieba.lcut, 1 process: {chars:,} chars in {first:.1f} s and "
             f"{second:.1f} s = {base / 1e6:.2f} M chars/s (mean)"
         )
-        for _engine, label, folder, r in results:
+        for engine, label, folder, r in results:
             # Both sides divide the same corpus (transcript bodies) by their time.
             corpus_chars = chars if folder is big else small_chars
             speed = corpus_chars / r["total_s"]
             print(
-                f"clusterqda ingest+segment [{r['engine']}, {label}]: {corpus_chars:,} chars, "
+                f"clusterqda ingest+segment [{engine}, {label}]: {corpus_chars:,} chars, "
                 f"{r['units']:,} units; ingest {r['ingest_s']:.1f} s + segment "
                 f"{r['segment_s']:.1f} s = {speed / 1e6:.2f} M chars/s "
                 f"= {speed / base:.2f}x baseline; peak RSS main {r['peak_main_mb']:.0f} MB, "

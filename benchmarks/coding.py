@@ -41,11 +41,12 @@ def main() -> None:
     from spacy.tokens import Doc
 
     from benchmarks.ingest_segment import build_corpus
-    from coding.autocode import RuleCoder, code_project
+    from coding.autocode import CODE_BATCH, RuleCoder, code_project
     from coding.codebook import SHIPPED, load_codebook
     from coding.ingest import ingest
     from coding.project import init_project, open_project
     from coding.segment import Segmenter, user_dictionary
+    from coding.store import decode_tokens
 
     book = load_codebook()
     terms = sorted(book.terms())
@@ -78,13 +79,11 @@ def main() -> None:
             started = time.perf_counter()
             ac_hits = sum(len(hits) for v in views for hits in coder.view(v).hits.values())
             ac = time.perf_counter() - started
-            import json
-
             nlp = spacy.blank("zh")
             cut = Segmenter(user_dictionary())
             matcher = PhraseMatcher(nlp.vocab)
             matcher.add("TERMS", [Doc(nlp.vocab, words=cut.cut(t)) for t in terms])
-            docs = [Doc(nlp.vocab, words=json.loads(r[1]) or [" "]) for r in rows]
+            docs = [Doc(nlp.vocab, words=decode_tokens(r[1], r[0]) or [" "]) for r in rows]
             started = time.perf_counter()
             pm_hits = sum(len(matcher(doc)) for doc in docs)
             pm = time.perf_counter() - started
@@ -101,6 +100,27 @@ def main() -> None:
                 f"code (rules, stance, evidence, database): {report.units:,} units, "
                 f"{report.codings:,} codings in {report.seconds:.1f} s = "
                 f"{speed / 1e6:.2f} M chars/s = {speed * base / chars:.1f}x baseline"
+            )
+
+            # The floor set by storage alone: the same codings written again under
+            # another coder name, in the batches `code` uses, with no rule work at all.
+            rows = store.coding_rows(book.coder)
+            by_unit: dict[str, list[tuple]] = {}
+            for row in rows:
+                by_unit.setdefault(row[0], []).append(row)
+            unit_ids = [u for (u,) in store.conn.execute("SELECT unit_id FROM units")]
+            store.register_coder("storage-floor", "rules", book.hash, book.version)
+            started = time.perf_counter()
+            for i in range(0, len(unit_ids), CODE_BATCH):
+                batch = unit_ids[i : i + CODE_BATCH]
+                store.save_codings(
+                    "storage-floor", batch, [r for u in batch for r in by_unit.get(u, ())]
+                )
+            floor = time.perf_counter() - started
+            print(
+                f"storage alone (the same {len(rows):,} codings written again, one writer): "
+                f"{floor:.1f} s = {chars / floor / 1e6:.2f} M chars/s, the ceiling for `code` "
+                "with this table layout"
             )
 
             edited = Path(tmp) / "edited.yaml"

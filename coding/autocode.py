@@ -14,7 +14,7 @@ from coding.codebook import Codebook
 from coding.ingest.normalize import match_view
 from coding.model import CodeReport, Coding
 from coding.parallel import bounded_map, default_workers
-from coding.rules import evaluate, required_clauses
+from coding.rules import Evaluator, compile_rule, required_clauses
 from coding.stance import stance_of
 from coding.store import Store
 from coding.textview import Hit, TextView
@@ -37,6 +37,9 @@ class RuleCoder:
         self._automaton.make_automaton()
         self._codes = list(codebook.codes.values())
         self._clauses = {c.id: required_clauses(c.node) for c in self._codes}
+        self._rules = {c.id: compile_rule(c.node) for c in self._codes}
+        speaker = codebook.speaker_node
+        self._speaker = compile_rule(speaker) if speaker is not None else None
         # term -> indexes of the codes it can help to trigger, so that a text is
         # only checked against the codes its own terms point to
         self._by_term: dict[str, list[int]] = {}
@@ -71,16 +74,15 @@ class RuleCoder:
             code = self._codes[index]
             if any(clause.isdisjoint(found) for clause in self._clauses[code.id]):
                 continue  # a term the rule needs is missing
-            evidence = _evidence(code.node, view)
+            evidence = _evidence(self._rules[code.id], view)
             if evidence:
                 out.append(self._coding(code.id, code.id, evidence, view))
-        speaker = self.codebook.speaker_node
         if (
             role in self.codebook.codes
-            and speaker is not None
+            and self._speaker is not None
             and role not in {c.code_id for c in out}
         ):
-            evidence = _evidence(speaker, view)
+            evidence = _evidence(self._speaker, view)
             if evidence:
                 out.append(self._coding(role, SPEAKER_RULE, evidence, view))
         return out
@@ -100,9 +102,9 @@ class RuleCoder:
         return Coding(code_id, stance_of(view, start, end), start, end, terms, rule_id)
 
 
-def _evidence(node, view: TextView) -> list[Hit] | None:
+def _evidence(rule: Evaluator, view: TextView) -> list[Hit] | None:
     try:
-        return evaluate(node, view)
+        return rule(view)
     except ValueError:  # tnear without tokens: the rule cannot be decided here
         return None
 

@@ -24,6 +24,7 @@ least one term outside ``NOT``.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from coding.errors import RuleSyntaxError
@@ -365,64 +366,141 @@ def terms_of(node: Node) -> list[Term]:
     return out
 
 
+Evaluator = Callable[[TextView], "list[Hit] | None"]
+
+
 def evaluate(node: Node, view: TextView) -> list[Hit] | None:
     """Return the evidence hits if the rule holds for the text, else None."""
+    return compile_rule(node)(view)
+
+
+def compile_rule(node: Node) -> Evaluator:
+    """Turn a rule tree into a function of a text view giving the evidence (or None).
+
+    Compiled once per code, so coding a unit does no dispatch on node types;
+    AND and the functions stop at the first part that fails.
+    """
     if isinstance(node, Term):
-        return view.hits.get(node.text) or None
+        text = node.text
+        return lambda view: view.hits.get(text) or None
     if isinstance(node, TermSet):
-        found = [h for term, hits in view.hits.items() if term in node.terms for h in hits]
-        return found or None
+        terms = node.terms
+
+        def any_term(view: TextView) -> list[Hit] | None:
+            # codes share synonym lists: each distinct set is gathered once per text
+            cache = view.term_sets
+            if terms not in cache:
+                found = [h for term, hits in view.hits.items() if term in terms for h in hits]
+                cache[terms] = found or None
+            return cache[terms]
+
+        return any_term
     if isinstance(node, Op):
+        parts = [compile_rule(p) for p in node.parts]
         if node.kind == "!":
-            return None if evaluate(node.parts[0], view) is not None else []
-        results = [evaluate(p, view) for p in node.parts]
+            inner = parts[0]
+            return lambda view: None if inner(view) is not None else []
         if node.kind == "&":
-            if any(r is None for r in results):
-                return None
-            return [h for r in results for h in r]
-        found = [h for r in results if r is not None for h in r]
-        return found if any(r is not None for r in results) else None
-    return _call(node, view)
+
+            def all_of(view: TextView) -> list[Hit] | None:
+                found: list[Hit] = []
+                for part in parts:
+                    result = part(view)
+                    if result is None:
+                        return None
+                    found += result
+                return found
+
+            return all_of
+
+        def any_of(view: TextView) -> list[Hit] | None:
+            found: list[Hit] = []
+            held = False
+            for part in parts:
+                result = part(view)
+                if result is not None:
+                    held = True
+                    found += result
+            return found if held else None
+
+        return any_of
+    return _compile_call(node)
 
 
-def _call(node: Call, view: TextView) -> list[Hit] | None:
-    if node.name == "role":
-        wanted = {a.text for a in node.args if isinstance(a, Term)}
-        return [] if view.role in wanted else None
-    args = [evaluate(a, view) for a in node.args]
+def _compile_call(node: Call) -> Evaluator:
     name, n = node.name, node.number
+    if name == "role":
+        wanted = {a.text for a in node.args if isinstance(a, Term)}
+        return lambda view: [] if view.role in wanted else None
+    args = [compile_rule(a) for a in node.args]
     if name == "except":
-        if args[0] is None:
-            return None
-        masks = args[1] or []
-        kept = [h for h in args[0] if not any(m.start <= h.start and h.end <= m.end for m in masks)]
-        return kept or None
-    if any(a is None or not a for a in args):
-        return None
+        keep, mask = args
+
+        def outside(view: TextView) -> list[Hit] | None:
+            hits = keep(view)
+            if hits is None:
+                return None
+            masks = mask(view) or []
+            kept = [
+                h for h in hits if not any(m.start <= h.start and h.end <= m.end for m in masks)
+            ]
+            return kept or None
+
+        return outside
+
+    def arguments(view: TextView) -> list[list[Hit]] | None:
+        out = []
+        for arg in args:
+            hits = arg(view)
+            if not hits:  # None (false) or [] (no evidence to relate)
+                return None
+            out.append(hits)
+        return out
+
     if name in ("fact", "real", "wish", "neg"):
         test = {
-            "fact": lambda h: not view.negated(h) and not view.hypothetical(h),
-            "real": lambda h: not view.hypothetical(h),
-            "wish": view.hypothetical,
-            "neg": view.negated,
+            "fact": lambda view, h: not view.negated(h) and not view.hypothetical(h),
+            "real": lambda view, h: not view.hypothetical(h),
+            "wish": lambda view, h: view.hypothetical(h),
+            "neg": lambda view, h: view.negated(h),
         }[name]
-        kept = [h for h in args[0] if test(h)]
-        return kept or None
+
+        def filtered(view: TextView) -> list[Hit] | None:
+            found = arguments(view)
+            if found is None:
+                return None
+            return [h for h in found[0] if test(view, h)] or None
+
+        return filtered
     if name in ("near", "tnear", "before"):
-        pairs = []
-        for a in args[0]:
-            for b in args[1]:
-                if name == "near":
-                    gap = max(b.start - a.end, a.start - b.end)
-                elif name == "before":
-                    gap = b.start - a.end if b.start >= a.end else n + 1
-                else:
-                    gap = view.token_gap(a, b)
-                if gap <= n:
-                    pairs += [a, b]
-        return pairs or None
-    unit = view.sentence_of if name == "sent" else view.clause_of
-    common = set.intersection(*({unit(h) for h in hits} for hits in args))
-    if not common:
-        return None
-    return [h for hits in args for h in hits if unit(h) in common]
+
+        def close(view: TextView) -> list[Hit] | None:
+            found = arguments(view)
+            if found is None:
+                return None
+            pairs = []
+            for a in found[0]:
+                for b in found[1]:
+                    if name == "near":
+                        gap = max(b.start - a.end, a.start - b.end)
+                    elif name == "before":
+                        gap = b.start - a.end if b.start >= a.end else n + 1
+                    else:
+                        gap = view.token_gap(a, b)
+                    if gap <= n:
+                        pairs += [a, b]
+            return pairs or None
+
+        return close
+
+    def together(view: TextView) -> list[Hit] | None:
+        found = arguments(view)
+        if found is None:
+            return None
+        unit = view.sentence_of if name == "sent" else view.clause_of
+        common = set.intersection(*({unit(h) for h in hits} for hits in found))
+        if not common:
+            return None
+        return [h for hits in found for h in hits if unit(h) in common]
+
+    return together

@@ -73,9 +73,13 @@ def stance_of(view: TextView, start: int, end: int) -> str:
 
     first = view.sentence_of(Hit(start, start + 1, ""))
     last = view.sentence_of(Hit(max(start, end - 1), max(start, end - 1) + 1, ""))
-    span_start = view.sentence_span(first)[0]
-    span_end = view.sentence_span(last)[1]
-    positive, negative = polarity_counts(view.text[span_start:span_end])
+    span = (view.sentence_span(first)[0], view.sentence_span(last)[1])
+    if span not in view.stances:
+        view.stances[span] = _stance(*polarity_counts(view.text[span[0] : span[1]]))
+    return view.stances[span]
+
+
+def _stance(positive: int, negative: int) -> str:
     if positive and negative:
         return "mixed"
     if positive:

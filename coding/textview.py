@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_right
-from dataclasses import dataclass
 from functools import cached_property
 from itertools import accumulate
+from typing import NamedTuple
 
 
-@dataclass(frozen=True)
-class Hit:
+class Hit(NamedTuple):
     """One occurrence of a term: code-point offsets into the text."""
 
     start: int
@@ -51,6 +50,9 @@ class TextView:
         self.hits = hits
         self.tokens = tokens
         self.role = role  # the speaker's actor code, when known
+        # evidence of each set of terms (an OR of plain terms), filled by the rules
+        self.term_sets: dict[frozenset[str], list[Hit] | None] = {}
+        self.stances: dict[tuple[int, int], str] = {}  # stance per span of sentences
 
     @cached_property
     def _sentence_starts(self) -> list[int]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Iterable
 from concurrent.futures import ProcessPoolExecutor
+from functools import cached_property
 from pathlib import Path
 
 import ahocorasick
@@ -14,7 +15,7 @@ from coding.codebook import Codebook
 from coding.ingest.normalize import match_view
 from coding.model import CodeReport, Coding
 from coding.parallel import bounded_map, default_workers
-from coding.rules import Evaluator, compile_rule, required_clauses
+from coding.rules import Call, Evaluator, compile_rule, required_clauses, walk
 from coding.stance import stance_of
 from coding.store import Store
 from coding.textview import Hit, TextView
@@ -86,6 +87,32 @@ class RuleCoder:
             if evidence:
                 out.append(self._coding(role, SPEAKER_RULE, evidence, view))
         return out
+
+    @cached_property
+    def needs_tokens(self) -> bool:
+        """Return whether some rule measures distances in tokens (``tnear``)."""
+        nodes = [c.node for c in self._codes] + [self.codebook.speaker_node]
+        return any(
+            isinstance(n, Call) and n.name == "tnear"
+            for node in nodes
+            if node is not None
+            for n in walk(node)
+        )
+
+    def code_text(self, text: str, role: str | None = None) -> list[Coding]:
+        """Code a raw text outside a project: its matching view, cut here if rules need tokens.
+
+        A table has no token cache, so it is cut as ``segment`` would cut it
+        (jieba, the domain words and this codebook's terms).
+        """
+        view = match_view(text)
+        tokens = None
+        if self.needs_tokens:
+            from coding.segment import get_segmenter, user_dictionary
+
+            words = user_dictionary(self.codebook.segmentation_terms())
+            tokens = get_segmenter(words, "jieba").cut(view)
+        return self.code(view, tokens, role)
 
     def rules(self) -> dict[str, str]:
         """Return the rule text behind each rule id this coder records."""
@@ -198,7 +225,7 @@ def code_texts(
     for unit_id, text, role in zip(ids, texts, roles, strict=True):
         text = "" if pd.isna(text) else str(text)
         role = None if role is None or pd.isna(role) or not str(role) else str(role)
-        for c in coder.code(match_view(text), role=role):
+        for c in coder.code_text(text, role):
             rows.append(
                 (unit_id, c.code_id, c.stance, c.start, c.end, text[c.start : c.end], coder.coder)
             )

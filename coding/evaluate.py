@@ -14,7 +14,6 @@ from sklearn.preprocessing import MultiLabelBinarizer
 from coding.autocode import RuleCoder
 from coding.codebook import Codebook
 from coding.errors import InputError
-from coding.ingest.normalize import match_view
 from coding.tables import read_table
 
 SPLIT_CODES = re.compile(r"[;；,，\s]+")
@@ -34,7 +33,7 @@ def self_test(codebook: Codebook) -> pd.DataFrame:
             ("counter_example", code.counter_examples, False),
         ):
             for text in texts:
-                coded = sorted({c.code_id for c in coder.code(match_view(text))})
+                coded = sorted({c.code_id for c in coder.code_text(text)})
                 if (code.id in coded) != wanted:
                     failures.append((code.id, kind, text, ";".join(coded)))
     return pd.DataFrame(failures, columns=["code_id", "kind", "text", "coded"])
@@ -68,7 +67,7 @@ def evaluate_gold(codebook: Codebook, gold: pd.DataFrame) -> Evaluation:
     coder = RuleCoder(codebook)
     roles = gold["role"] if "role" in gold else [None] * len(gold)
     predicted = [
-        frozenset(c.code_id for c in coder.code(match_view(text), role=role or None))
+        frozenset(c.code_id for c in coder.code_text(text, role or None))
         for text, role in zip(gold["text"], roles, strict=True)
     ]
     truth = list(gold["gold"])

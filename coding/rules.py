@@ -318,7 +318,7 @@ def _check(node: Node, rule: str) -> None:
                 rule,
                 term.pos,
             )
-    for op in _walk(node):
+    for op in walk(node):
         if isinstance(op, Op) and op.kind == "&":
             plain = {p.text for p in op.parts if isinstance(p, Term)}
             for p in op.parts:
@@ -346,19 +346,20 @@ def _has_positive(node: Node) -> bool:
     return all(_has_positive(a) for a in node.args)
 
 
-def _walk(node: Node):
+def walk(node: Node):
+    """Yield a rule's nodes, the rule itself first (not the code ids of role())."""
     yield node
     if isinstance(node, Call) and node.name == "role":
         return  # its arguments are code ids, not terms to find
     children = node.parts if isinstance(node, Op) else node.args if isinstance(node, Call) else ()
     for child in children:
-        yield from _walk(child)
+        yield from walk(child)
 
 
 def terms_of(node: Node) -> list[Term]:
     """Return every term of a rule."""
     out: list[Term] = []
-    for n in _walk(node):
+    for n in walk(node):
         if isinstance(n, Term):
             out.append(n)
         elif isinstance(n, TermSet):

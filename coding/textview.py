@@ -31,7 +31,7 @@ _NOT_NEGATION = re.compile(
 NEGATION_WINDOW = 8
 # A sentence with one of these is a wish, a condition or a should, not a report.
 _HYPOTHETICAL = re.compile(
-    r"如果|要是|假如|假设|万一|若是|倘若|希望|但愿|盼着|就好了|该多好|能不能|可不可以|"
+    r"如果|(?<![主只需])要是|假如|假设|万一|若是|倘若|希望|但愿|盼着|就好了|该多好|能不能|可不可以|"
     r"应该(?!是|有|在|就是)|最好(?!的)"
 )
 

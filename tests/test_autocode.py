@@ -174,3 +174,16 @@ def test_code_table_with_role_column(tmp_path):
     path.write_text("id,text,role\n1,我们每年都组织大家去看展。,ACT.ASSOC\n", encoding="utf-8")
     table = code_table(path, "text", "id", load_codebook(), role_col="role")
     assert "ACT.ASSOC" in set(table["code_id"])
+
+
+def test_code_texts_cuts_tokens_for_token_distances(tmp_path):
+    text = BOOK.read_text(encoding="utf-8").replace(
+        "rule: 龙头|大厂|大企业", "rule: tnear(龙头, 带头, 1)"
+    )
+    edited = tmp_path / "tnear.yaml"
+    edited.write_text(text, encoding="utf-8")
+    book = load_codebook(edited)
+    # 龙头企业带头: one token (企业) between the two terms; the characters are two apart
+    codes = code_texts(book, [1, 2], ["龙头企业带头。", "龙头企业今年没什么动作，后来才带头。"])
+    lead = codes[codes["code_id"] == "ACT.FIRM.LEAD"]
+    assert lead["id"].tolist() == [1]

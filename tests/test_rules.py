@@ -46,6 +46,8 @@ def test_quoted_terms_may_hold_spaces_and_operators():
         ("我们从来没有跟别的厂合作过", False),  # negated
         ("要是能跟隔壁厂合作就好了", False),  # a wish
         ("合作社跟隔壁厂开会", False),  # 合作 inside 合作社
+        ("主要是跟隔壁厂合作，订单一起接", True),  # 要是 inside 主要是: no condition
+        ("只要是隔壁厂的单子，我们都合作过", True),
     ],
 )
 def test_fact_and_except(text, expected):

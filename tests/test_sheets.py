@@ -188,10 +188,10 @@ def test_workbook_for_another_codebook_or_project(coded, book, tmp_path, project
     other = tmp_path / "other.yaml"
     from coding.codebook import SHIPPED
 
-    other.write_text(
-        SHIPPED.read_text(encoding="utf-8").replace('"1.0.0"', '"9.9"'), encoding="utf-8"
-    )
-    with pytest.raises(SheetError, match="made with codebook version 1.0.0"):
+    shipped = SHIPPED.read_text(encoding="utf-8")
+    other.write_text(shipped.replace(f'"{book.version}"', '"9.9"', 1), encoding="utf-8")
+    assert load_codebook(other).version == "9.9"
+    with pytest.raises(SheetError, match=f"made with codebook version {book.version}"):
         import_coding_sheets(coded, load_codebook(other), [out])
     from coding.project import init_project, open_project
 

@@ -125,11 +125,15 @@ def main() -> None:
 
             edited = Path(tmp) / "edited.yaml"
             edited.write_text(
-                SHIPPED.read_text(encoding="utf-8").replace('version: "1.0.0"', 'version: "1.0.1"'),
+                SHIPPED.read_text(encoding="utf-8").replace(
+                    f'version: "{book.version}"', 'version: "0.0.1-edited"'
+                ),
                 encoding="utf-8",
             )
             tokens_before = store.conn.execute("SELECT COUNT(*) FROM tokens").fetchone()[0]
-            again = code_project(store, load_codebook(edited), workers=args.workers)
+            edited_book = load_codebook(edited)
+            assert edited_book.hash != book.hash, "the edit must change the codebook"
+            again = code_project(store, edited_book, workers=args.workers)
             tokens_after = store.conn.execute("SELECT COUNT(*) FROM tokens").fetchone()[0]
             print(
                 f"re-code after a codebook edit: {again.units:,} units in {again.seconds:.1f} s; "

@@ -17,7 +17,7 @@ from coding.model import CodeReport, Coding
 from coding.parallel import bounded_map, default_workers
 from coding.rules import Call, Evaluator, compile_rule, required_clauses, walk
 from coding.stance import stance_of
-from coding.store import Store
+from coding.store import Store, decode_tokens
 from coding.textview import Hit, TextView
 
 CODE_BATCH = 2000
@@ -185,7 +185,10 @@ def _unit_batches(store: Store, coder: str):
 def _code_batch(rows: list[tuple]) -> tuple[list[str], list[tuple]]:
     coder: RuleCoder = _WORKER["coder"]
     codings = []
-    for _, unit_id, unit_start, text, view, tokens, role in rows:
+    for _, unit_id, unit_start, text, match, stored, role in rows:
+        view = text if match is None else match
+        # only token distances need the tokens: leave them packed otherwise
+        tokens = decode_tokens(stored, view) if stored and coder.needs_tokens else None
         for c in coder.code(view, tokens, role):
             codings.append(
                 (

@@ -506,14 +506,17 @@ class Store:
 
     def units_to_code(
         self, coder: str, after_rowid: int = 0, limit: int = 2000
-    ) -> list[tuple[int, str, int, str, str, list[str] | None, str | None]]:
-        """Return (rowid, unit_id, start, text, view, tokens, speaker role) of uncoded units.
+    ) -> list[tuple[int, str, int, str, str | None, bytes | None, str | None]]:
+        """Return (rowid, unit_id, start, text, match_text, stored tokens, speaker role).
 
-        The speaker role is the document's ``role`` for interviewee turns, None
-        for the interviewer's.
+        ``match_text`` is None where the matching view equals the text, and the
+        tokens are as stored (``decode_tokens`` with the view gives them back), so
+        that a batch sent to a worker process carries each text once. The speaker
+        role is the document's ``role`` for interviewee turns, None for the
+        interviewer's.
         """
-        rows = self.conn.execute(
-            "SELECT u.rowid, u.unit_id, u.start, u.text, COALESCE(u.match_text, u.text),"
+        return self.conn.execute(
+            "SELECT u.rowid, u.unit_id, u.start, u.text, u.match_text,"
             " (SELECT t.tokens FROM tokens t WHERE t.unit_id = u.unit_id LIMIT 1),"
             " CASE WHEN u.is_interviewer THEN NULL"
             " ELSE json_extract(d.metadata, '$.role') END"
@@ -522,9 +525,6 @@ class Store:
             " WHERE c.unit_id = u.unit_id AND c.coder = ?) ORDER BY u.rowid LIMIT ?",
             (after_rowid, coder, limit),
         ).fetchall()
-        return [
-            (*r[:5], decode_tokens(r[5], r[4]) if r[5] is not None else None, r[6]) for r in rows
-        ]
 
     def save_codings(
         self,

@@ -187,3 +187,26 @@ def test_code_texts_cuts_tokens_for_token_distances(tmp_path):
     codes = code_texts(book, [1, 2], ["龙头企业带头。", "龙头企业今年没什么动作，后来才带头。"])
     lead = codes[codes["code_id"] == "ACT.FIRM.LEAD"]
     assert lead["id"].tolist() == [1]
+
+
+def test_project_coding_decodes_cached_tokens_for_token_distances(store, tmp_path):
+    text = BOOK.read_text(encoding="utf-8").replace(
+        "rule: 龙头|大厂|大企业", "rule: tnear(我们, 的, 1)"
+    )
+    edited = tmp_path / "tnear.yaml"
+    edited.write_text(text, encoding="utf-8")
+    book = load_codebook(edited)
+    from coding.project import SAMPLE_CORPORA
+
+    ingest(store, [SAMPLE_CORPORA])
+    code_project(store, book, workers=1)
+    coded = set(store.codings(book.coder).query("code_id == 'ACT.FIRM.LEAD'")["unit_id"])
+    coder = RuleCoder(book)
+    units = store.units().set_index("unit_id")
+    expected = set()
+    for unit_id, tokens in store.newest_tokens().items():
+        view = "".join(tokens)
+        if any(c.code_id == "ACT.FIRM.LEAD" for c in coder.code(view, tokens)):
+            expected.add(unit_id)
+    assert coded == expected and len(coded) >= 3
+    assert len(units) > len(coded)

@@ -182,3 +182,35 @@ def test_ingest_cuts_new_units_like_segment_does(project, tmp_path):
         assert count(store, "tokens") == 0
         separate = segment_project(store, engine="jieba")
         assert store.tokens(separate.dict_version) == fused
+
+
+def _always_differs(dictionary, sample):
+    return True
+
+
+def test_auto_engine_checks_rjieba_meanwhile_and_redoes_with_jieba(store, monkeypatch):
+    import coding.ingest as ingest_module
+    from coding.project import SAMPLE_CORPORA
+    from coding.segment import get_segmenter, rjieba_available, user_dictionary
+
+    if not rjieba_available():
+        pytest.skip("rjieba is not installed (pip install -e '.[dev]' adds it)")
+    # the checker process is forked, so it sees the patched module function
+    monkeypatch.setattr(ingest_module, "_sample_differs", _always_differs)
+    report = ingest(store, [SAMPLE_CORPORA], workers=2, engine="auto")
+    assert report.engine == "jieba" and len(report.added) >= 16
+    documents = store.conn.execute("SELECT COUNT(*) FROM documents").fetchone()[0]
+    assert documents == len(report.added)  # the rjieba attempt left nothing behind
+    jieba = get_segmenter(user_dictionary(), "jieba")
+    stored = store.tokens(report.dict_version)
+    views = store.conn.execute("SELECT unit_id, COALESCE(match_text, text) FROM units")
+    assert all(stored[u] == jieba.cut(v) for u, v in views)
+
+
+def test_auto_engine_keeps_rjieba_when_the_check_agrees(store):
+    from coding.project import SAMPLE_CORPORA
+    from coding.segment import rjieba_available
+
+    if not rjieba_available():
+        pytest.skip("rjieba is not installed (pip install -e '.[dev]' adds it)")
+    assert ingest(store, [SAMPLE_CORPORA], workers=2, engine="auto").engine == "rjieba"

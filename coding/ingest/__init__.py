@@ -16,10 +16,11 @@ from coding.ingest.turns import find_turns
 from coding.model import IngestReport, ParsedDocument, Turn
 from coding.parallel import bounded_map, default_workers
 from coding.segment import (
-    Segmenter,
     UserDictionary,
     choose_engine,
+    engines_agree,
     get_segmenter,
+    rjieba_available,
     user_dictionary,
 )
 from coding.store import Store, encode_tokens
@@ -168,11 +169,8 @@ def _raise_errors(results: Iterable[ParsedDocument | ClusterQDAError]) -> Iterat
         yield result
 
 
-def _choose_segmenter(
-    jobs: list[tuple], dictionary: UserDictionary | None, engine: str
-) -> Segmenter:
-    """Pick the engine on the units of the first files (rjieba only if it cuts them alike)."""
-    dictionary = dictionary or user_dictionary()
+def _sample(jobs: list[tuple]) -> list[str]:
+    """Return the unit views of the first files, to check rjieba against jieba on."""
     sample: list[str] = []
     for job in jobs[:SAMPLE_FILES]:
         try:
@@ -180,7 +178,16 @@ def _choose_segmenter(
         except ClusterQDAError:
             break  # reported in file order by the ingest loop itself
         sample += doc.unit_views()
-    return get_segmenter(dictionary, choose_engine(dictionary, sample, engine))
+    return sample
+
+
+def _sample_differs(dictionary: UserDictionary, sample: list[str]) -> bool:
+    """Return whether rjieba cuts any text of the sample unlike jieba."""
+    return engines_agree(dictionary, sample)[1] > 0
+
+
+class _EnginesDiffer(Exception):
+    """rjieba cut the sample unlike jieba: nothing is kept, and jieba does the ingest."""
 
 
 def store_document(store, doc: ParsedDocument, old, report: IngestReport) -> None:
@@ -226,9 +233,30 @@ def ingest(
     by_path = read_manifest(Path(manifest)) if manifest else {}
     jobs = [(f, by_path.get(f.resolve()) if by_path else None, cluster, encoding) for f in files]
     workers = workers or default_workers()
+    dictionary = dictionary or user_dictionary()
+    parallel = workers > 1 and len(jobs) >= PARALLEL_MIN_FILES
+    if segment and engine == "auto" and rjieba_available() and parallel:
+        # Cut with rjieba at once while another process checks a sample against
+        # jieba (loading jieba is a tenth of the whole job); if they differ,
+        # nothing is kept and the ingest runs again with jieba.
+        get_segmenter(dictionary, "rjieba")  # built before the fork, so the checker has it
+        with ProcessPoolExecutor(1) as checker:
+            differs = checker.submit(_sample_differs, dictionary, _sample(jobs))
+            try:
+                return _ingest(store, jobs, workers, progress, dictionary, "rjieba", differs)
+            except _EnginesDiffer:
+                pass
+        engine = "jieba"
+    elif segment and engine == "auto":
+        engine = choose_engine(dictionary, _sample(jobs), engine)
+    return _ingest(store, jobs, workers, progress, dictionary if segment else None, engine)
+
+
+def _ingest(store, jobs, workers, progress, dictionary, engine, differs=None) -> IngestReport:
+    """Ingest parsed jobs in one transaction; cut with ``engine`` unless no dictionary."""
     existing = store.document_index()
     report = IngestReport()
-    segmenter = _choose_segmenter(jobs, dictionary, engine) if segment else None
+    segmenter = get_segmenter(dictionary, engine) if dictionary is not None else None
     if segmenter is not None:
         report.engine, report.dict_version = segmenter.engine, segmenter.dictionary.version
         store.register_dictionary(report.dict_version, len(segmenter.dictionary.words))
@@ -236,6 +264,8 @@ def ingest(
     _init_worker(spec, frozenset(d.content_hash for d in existing.values()))
     seen: dict[str, str] = {}
     with store.transaction():
+        if differs is not None and differs.done() and differs.result():
+            raise _EnginesDiffer  # known before any work: do not start
         for i, doc in enumerate(_parsed(jobs, workers), 1):
             if doc.doc_id in seen:
                 raise DuplicateDocumentError(
@@ -248,4 +278,6 @@ def ingest(
             store_document(store, doc, existing.get(doc.doc_id), report)
             if progress:
                 progress(i, len(jobs))
+        if differs is not None and differs.result():
+            raise _EnginesDiffer  # rolls the transaction back
     return report

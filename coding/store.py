@@ -40,6 +40,11 @@ def decode_tokens(stored: bytes, view: str) -> list[str] | None:
     return [view[i:j] for i, j in zip([0, *ends], ends, strict=False)]
 
 
+# json.dumps with options builds a new encoder per call; codings are written by
+# the hundred thousand, so one encoder is kept.
+_json_text = json.JSONEncoder(ensure_ascii=False).encode
+
+
 def _tokens_from_json(conn: sqlite3.Connection) -> None:
     rows = conn.execute("SELECT rowid, tokens FROM tokens").fetchall()
     conn.executemany(
@@ -559,7 +564,7 @@ class Store:
                         e,
                         ev,
                         rule,
-                        json.dumps(terms, ensure_ascii=False),
+                        _json_text(terms),
                         now,
                         probability[0] if probability else None,
                     )

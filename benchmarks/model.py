@@ -3,7 +3,10 @@
 Quality: the model learns from the dev gold set (the 204 turns the demo's
 assistant coded), hybrid thresholds come from cross-validation on it, and
 rules, model and hybrid are scored on the held-out gold set, which neither
-the rules nor the model were tuned on.
+the rules nor the model were tuned on. Then a learning curve: random shares
+of all three dev gold sets (502 human-coded units) for training, the same
+held-out set for scoring, and a paired bootstrap interval for the hybrid's
+gain over the rules with every dev unit learned.
 
 Speed: a synthetic project of --train coded units (two random dev turns
 joined, their codes united) is cut once with jieba (not timed, as the
@@ -34,11 +37,11 @@ def main() -> None:
 
     import jieba
     import numpy as np
+    from scipy.stats import bootstrap
 
     from coding.autocode import RuleCoder
     from coding.codebook import load_codebook
     from coding.evaluate import read_gold
-    from coding.ingest.normalize import match_view
     from coding.suggest import (
         CodeSuggester,
         TrainingData,
@@ -56,30 +59,90 @@ def main() -> None:
         frame = read_gold(gold / name, book)
         roles = frame["role"].fillna("") if "role" in frame else [""] * len(frame)
         ruled = [
-            {c.code_id for c in rules.code(match_view(t), role=r or None)}
+            {c.code_id for c in rules.code_text(t, r or None)}
             for t, r in zip(frame["text"], roles, strict=True)
         ]
         texts = [jieba.lcut(t) for t in frame["text"]]
         truth = [set(g) for g in frame["gold"]]
         return TrainingData(list(frame["id"]), texts, truth, ruled, "", "")
 
+    def joined(parts: list[TrainingData]) -> TrainingData:
+        return TrainingData(
+            [u for p in parts for u in p.unit_ids],
+            [t for p in parts for t in p.texts],
+            [c for p in parts for c in p.codes],
+            [r for p in parts for r in p.rules],
+            "",
+            "",
+        )
+
+    def hybrid_on_held(train: TrainingData) -> tuple[list[set[str]], list[set[str]], dict]:
+        """Fit on ``train`` (thresholds from its own cross-validation); code the held-out set."""
+        _, thresholds = cross_validate(train, CodeSuggester(n_jobs=-1), 5)
+        model = CodeSuggester(n_jobs=-1).fit(train.texts, train.codes)
+        proba = model.predict_proba(held.texts)
+        added = codes_above(model.classes_, proba, thresholds)
+        hybrid = [r | a for r, a in zip(held.rules, added, strict=True)]
+        return hybrid, codes_above(model.classes_, proba, 0.5), thresholds
+
+    def micro_f1(sets: list[set[str]]) -> float:
+        tp = sum(len(t & s) for t, s in zip(held.codes, sets, strict=True))
+        wrong = sum(len(t ^ s) for t, s in zip(held.codes, sets, strict=True))
+        return 2 * tp / (2 * tp + wrong)
+
     dev, held = load("gold_dev.csv"), load("gold_heldout.csv")
-    _, thresholds = cross_validate(dev, CodeSuggester(n_jobs=-1), 5)
-    model = CodeSuggester(n_jobs=-1).fit(dev.texts, dev.codes)
-    proba = model.predict_proba(held.texts)
-    added = codes_above(model.classes_, proba, thresholds)
-    sets = {
-        "rules": held.rules,
-        "model": codes_above(model.classes_, proba, 0.5),
-        "hybrid": [r | a for r, a in zip(held.rules, added, strict=True)],
-    }
+    hybrid, model_sets, thresholds = hybrid_on_held(dev)
+    sets = {"rules": held.rules, "model": model_sets, "hybrid": hybrid}
     scored = score_coders(held.codes, sets, sorted({c for s in held.codes for c in s}))
     table = by_dimension(scored)
-    print(f"trained on {len(dev.texts)} dev turns, {len(model.classes_)} codes learned;")
+    print(f"trained on the {len(dev.texts)} dev turns (the demo's coded units);")
     print(f"scored on {len(held.texts)} held-out items (micro F1):")
     print(table.pivot(index="dimension", columns="coder", values="f1").round(3).to_string())
     switched_on = sorted(c for c, t in thresholds.items() if t <= 1)
     print(f"codes where the hybrid uses the model: {', '.join(switched_on) or 'none'}")
+
+    # Learning curve on every human-coded dev unit (the three dev gold sets),
+    # always scored on the held-out set that neither the rules nor the model saw.
+    pool = joined([dev, load("gold_dev2.csv"), load("gold_dev3.csv")])
+    everyone = len(pool.texts) + len(held.texts)
+    print(
+        f"learning curve: random shares of {len(pool.texts)} human-coded dev units "
+        f"({everyone} human-coded in all, half is {everyone // 2}); rules alone "
+        f"{micro_f1(held.rules):.3f} on the held-out set"
+    )
+    for size in (100, 200, everyone // 2, len(pool.texts)):
+        seeds = range(3) if size < len(pool.texts) else range(1)
+        runs = []
+        for seed in seeds:
+            pick = sorted(np.random.default_rng(seed).permutation(len(pool.texts))[:size])
+            part = pool.subset(pick)
+            hybrid, model_sets, _ = hybrid_on_held(part)
+            runs.append((micro_f1(hybrid), micro_f1(model_sets)))
+        print(
+            f"  {size:4d} units: hybrid "
+            + ", ".join(f"{h:.3f}" for h, _ in runs)
+            + "; model alone "
+            + ", ".join(f"{m:.3f}" for _, m in runs)
+        )
+
+    # Paired bootstrap over held-out items of F1(hybrid) - F1(rules), all dev units.
+    def counts(sets: list[set[str]]) -> tuple[np.ndarray, np.ndarray]:
+        tp = np.array([len(t & s) for t, s in zip(held.codes, sets, strict=True)])
+        wrong = np.array([len(t ^ s) for t, s in zip(held.codes, sets, strict=True)])
+        return tp, wrong
+
+    def gain(tp_h, wrong_h, tp_r, wrong_r, axis=-1):
+        f_h = 2 * tp_h.sum(axis) / (2 * tp_h.sum(axis) + wrong_h.sum(axis))
+        f_r = 2 * tp_r.sum(axis) / (2 * tp_r.sum(axis) + wrong_r.sum(axis))
+        return f_h - f_r
+
+    hybrid, _, _ = hybrid_on_held(pool)
+    data = (*counts(hybrid), *counts(held.rules))
+    ci = bootstrap(data, gain, paired=True, n_resamples=4999, random_state=0).confidence_interval
+    print(
+        f"hybrid minus rules, trained on all {len(pool.texts)}: {gain(*data):+.4f} F1, "
+        f"95% paired bootstrap CI {ci.low:+.4f} to {ci.high:+.4f} over {len(held.texts)} items"
+    )
 
     rng = np.random.default_rng(0)
     pairs = rng.integers(0, len(dev.texts), size=(max(args.train, args.suggest), 2))

@@ -157,6 +157,19 @@ class TrainingData:
         """Return the codes judged per unit (None: every code)."""
         return self.judged if self.judged is not None else [None] * len(self.texts)
 
+    def subset(self, index) -> TrainingData:
+        """Return the units at these positions."""
+        scope = self.scope()
+        return TrainingData(
+            [self.unit_ids[i] for i in index],
+            [self.texts[i] for i in index],
+            [self.codes[i] for i in index],
+            [self.rules[i] for i in index],
+            self.coder,
+            self.fingerprint,
+            [scope[i] for i in index],
+        )
+
 
 def training_data(store: Store, codebook: Codebook, coders: list[str]) -> TrainingData:
     """Collect the units of the first listed coder kind that has codings (consensus, human)."""
@@ -453,19 +466,6 @@ def _document(unit_id: str) -> str:
     return unit_id.rsplit("#", 1)[0]
 
 
-def _subset(data: TrainingData, index) -> TrainingData:
-    """Return the units at these positions."""
-    return TrainingData(
-        [data.unit_ids[i] for i in index],
-        [data.texts[i] for i in index],
-        [data.codes[i] for i in index],
-        [data.rules[i] for i in index],
-        data.coder,
-        data.fingerprint,
-        [data.scope()[i] for i in index],
-    )
-
-
 def interview_halves(unit_ids: list[str], seed: int = 0) -> tuple[np.ndarray, int]:
     """Shuffle interviews and return (unit positions, split point) nearest half the units.
 
@@ -489,13 +489,13 @@ def learning_curve(
     training size, and the per-dimension scores at the largest size.
     """
     order, half = interview_halves(data.unit_ids, seed)
-    test = _subset(data, order[half:])
+    test = data.subset(order[half:])
     if half < 12:
         raise ModelError(f"only {len(order)} coded units; a learning curve needs at least 24")
     codes = sorted({c for s in data.codes for c in s})
     rows, last = [], None
     for size in sorted({max(12, round(half * (k + 1) / steps)) for k in range(steps)}):
-        train_part = _subset(data, order[:size])
+        train_part = data.subset(order[:size])
         # thresholds come from cross-validation inside the training part only
         _, thresholds = cross_validate(train_part, CodeSuggester(random_state=seed), 3, seed)
         model = CodeSuggester(random_state=seed).fit(

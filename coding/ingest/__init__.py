@@ -225,9 +225,11 @@ def ingest(
     """Ingest transcripts into the project store as one transaction.
 
     With ``segment`` (the default) new units are also cut into tokens in the
-    same pass, so the text is read and shipped to a worker only once.
-    ``progress(done, total)`` is called after each file. On any error
-    nothing is stored.
+    same pass, so the text is read and shipped to a worker only once;
+    ``engine="auto"`` cuts with rjieba only if it cuts the units of the first
+    files exactly like jieba (checked in another process while a large job
+    runs, before a small one). ``progress(done, total)`` is called after each
+    file. On any error nothing is stored.
     """
     files = collect_files(paths)
     by_path = read_manifest(Path(manifest)) if manifest else {}

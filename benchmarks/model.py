@@ -85,10 +85,17 @@ def main() -> None:
         hybrid = [r | a for r, a in zip(held.rules, added, strict=True)]
         return hybrid, codes_above(model.classes_, proba, 0.5), thresholds
 
+    def counts(sets: list[set[str]]) -> tuple[np.ndarray, np.ndarray]:
+        """Per held-out item: codes right, and codes wrong (missed or extra)."""
+        tp = np.array([len(t & s) for t, s in zip(held.codes, sets, strict=True)])
+        wrong = np.array([len(t ^ s) for t, s in zip(held.codes, sets, strict=True)])
+        return tp, wrong
+
+    def f1(tp: np.ndarray, wrong: np.ndarray, axis: int = -1):
+        return 2 * tp.sum(axis) / (2 * tp.sum(axis) + wrong.sum(axis))
+
     def micro_f1(sets: list[set[str]]) -> float:
-        tp = sum(len(t & s) for t, s in zip(held.codes, sets, strict=True))
-        wrong = sum(len(t ^ s) for t, s in zip(held.codes, sets, strict=True))
-        return 2 * tp / (2 * tp + wrong)
+        return float(f1(*counts(sets)))
 
     dev, held = load("gold_dev.csv"), load("gold_heldout.csv")
     hybrid, model_sets, thresholds = hybrid_on_held(dev)
@@ -126,15 +133,8 @@ def main() -> None:
         )
 
     # Paired bootstrap over held-out items of F1(hybrid) - F1(rules), all dev units.
-    def counts(sets: list[set[str]]) -> tuple[np.ndarray, np.ndarray]:
-        tp = np.array([len(t & s) for t, s in zip(held.codes, sets, strict=True)])
-        wrong = np.array([len(t ^ s) for t, s in zip(held.codes, sets, strict=True)])
-        return tp, wrong
-
     def gain(tp_h, wrong_h, tp_r, wrong_r, axis=-1):
-        f_h = 2 * tp_h.sum(axis) / (2 * tp_h.sum(axis) + wrong_h.sum(axis))
-        f_r = 2 * tp_r.sum(axis) / (2 * tp_r.sum(axis) + wrong_r.sum(axis))
-        return f_h - f_r
+        return f1(tp_h, wrong_h, axis) - f1(tp_r, wrong_r, axis)
 
     hybrid, _, _ = hybrid_on_held(pool)
     data = (*counts(hybrid), *counts(held.rules))

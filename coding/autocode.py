@@ -106,13 +106,15 @@ class RuleCoder:
         (jieba, the domain words and this codebook's terms).
         """
         view = match_view(text)
-        tokens = None
-        if self.needs_tokens:
-            from coding.segment import get_segmenter, user_dictionary
-
-            words = user_dictionary(self.codebook.segmentation_terms())
-            tokens = get_segmenter(words, "jieba").cut(view)
+        tokens = self._segmenter.cut(view) if self.needs_tokens else None
         return self.code(view, tokens, role)
+
+    @cached_property
+    def _segmenter(self):
+        """The jieba segmenter for texts outside a project, built once per coder."""
+        from coding.segment import get_segmenter, user_dictionary
+
+        return get_segmenter(user_dictionary(self.codebook.segmentation_terms()), "jieba")
 
     def rules(self) -> dict[str, str]:
         """Return the rule text behind each rule id this coder records."""

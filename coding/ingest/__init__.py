@@ -235,9 +235,11 @@ def ingest(
     by_path = read_manifest(Path(manifest)) if manifest else {}
     jobs = [(f, by_path.get(f.resolve()) if by_path else None, cluster, encoding) for f in files]
     workers = workers or default_workers()
+    if not segment:
+        return _ingest(store, jobs, workers, progress, None, engine)
     dictionary = dictionary or user_dictionary()
     parallel = workers > 1 and len(jobs) >= PARALLEL_MIN_FILES
-    if segment and engine == "auto" and rjieba_available() and parallel:
+    if engine == "auto" and rjieba_available() and parallel:
         # Cut with rjieba at once while another process checks a sample against
         # jieba (loading jieba is a tenth of the whole job); if they differ,
         # nothing is kept and the ingest runs again with jieba.
@@ -249,9 +251,9 @@ def ingest(
             except _EnginesDiffer:
                 pass
         engine = "jieba"
-    elif segment and engine == "auto":
+    elif engine == "auto":
         engine = choose_engine(dictionary, _sample(jobs), engine)
-    return _ingest(store, jobs, workers, progress, dictionary if segment else None, engine)
+    return _ingest(store, jobs, workers, progress, dictionary, engine)
 
 
 def _ingest(store, jobs, workers, progress, dictionary, engine, differs=None) -> IngestReport:
@@ -266,8 +268,6 @@ def _ingest(store, jobs, workers, progress, dictionary, engine, differs=None) ->
     _init_worker(spec, frozenset(d.content_hash for d in existing.values()))
     seen: dict[str, str] = {}
     with store.transaction():
-        if differs is not None and differs.done() and differs.result():
-            raise _EnginesDiffer  # known before any work: do not start
         for i, doc in enumerate(_parsed(jobs, workers), 1):
             if doc.doc_id in seen:
                 raise DuplicateDocumentError(

@@ -13,6 +13,7 @@ from coding.autocode import code_project
 from coding.beliefs import Beliefs, write_beliefs
 from coding.beliefs import analyse as analyse_beliefs
 from coding.codebook import load_codebook
+from coding.files import atomic_write
 from coding.ingest import ingest
 from coding.model import CodeReport, IngestReport, SegmentReport
 from coding.project import (
@@ -24,7 +25,15 @@ from coding.project import (
 )
 from coding.report.build import write_reports
 from coding.segment import segment_project
-from coding.sheets import SheetExport, SheetImport, export_coding_sheet, import_coding_sheets
+from coding.sheets import (
+    DONE_COLUMN,
+    DONE_LABEL,
+    SHEET_CODING,
+    SheetExport,
+    SheetImport,
+    export_coding_sheet,
+    import_coding_sheets,
+)
 from coding.status import cluster_status, code_frequencies, document_status
 from coding.store import Store
 from coding.suggest import TrainResult, learning_curve, train, training_data
@@ -34,8 +43,8 @@ from coding.survey.schema import load_schema
 
 Progress = Callable[[str, int, int], None]
 DEMO_ASSISTANT = "王助理"
-# A research assistant's filled workbook, made by corpora/coding/make_filled_sheet.py.
-FILLED_SHEET = SAMPLE_CORPORA / "coding" / "wang_filled.xlsx"
+# What a (simulated) research assistant codes, made by corpora/coding/make_assistant_codes.py.
+ASSISTANT_CODES = SAMPLE_CORPORA / "coding" / "wang_codes.csv"
 SAMPLE_SURVEY = SAMPLE_CORPORA / "survey" / "survey.csv"
 SAMPLE_SURVEY_SCHEMA = SAMPLE_CORPORA / "survey" / "schema.yaml"
 
@@ -81,6 +90,32 @@ def build_project(
     return store, ingested, segmented
 
 
+def fill_sheet(sheet: Path, answers: Path, out: Path) -> Path:
+    """Type an assistant's answers (CSV ``unit_id, code_id, stance``) into a coding sheet.
+
+    Only the cells an assistant may edit are touched (完成 and the code columns), the
+    way Excel would save them; the result is what the assistant hands back.
+    """
+    import csv
+
+    from openpyxl import load_workbook
+
+    with open(answers, encoding="utf-8", newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    book = load_workbook(sheet)
+    coding = book[SHEET_CODING]
+    column = {str(c.value).split(" ")[0]: c.column for c in coding[1] if c.value is not None}
+    row_of = {coding.cell(r, 1).value: r for r in range(2, coding.max_row + 1)}
+    for answer in rows:
+        r = row_of[answer["unit_id"]]
+        coding.cell(r, column[DONE_COLUMN.split(" ")[0]]).value = DONE_LABEL
+        if answer["code_id"]:
+            coding.cell(r, column[answer["code_id"]]).value = answer["stance"]
+    with atomic_write(out, "wb") as handle:
+        book.save(handle)
+    return out
+
+
 def _stage(progress: Progress | None, name: str) -> Callable[[int, int], None] | None:
     return (lambda done, total: progress(name, done, total)) if progress else None
 
@@ -101,7 +136,10 @@ def run_demo(root: str | Path, progress: Progress | None = None) -> DemoResult:
         sheet = export_coding_sheet(
             store, codebook, DEMO_ASSISTANT, root / "reports" / f"{DEMO_ASSISTANT}.xlsx"
         )
-        imported = import_coding_sheets(store, codebook, [FILLED_SHEET])
+        filled = fill_sheet(
+            sheet.path, ASSISTANT_CODES, root / "reports" / f"{DEMO_ASSISTANT}_完成.xlsx"
+        )
+        imported = import_coding_sheets(store, codebook, [filled])
         per_code, per_dimension, _ = project_agreement(
             store, codebook, [codebook.coder, DEMO_ASSISTANT], bootstrap=200
         )

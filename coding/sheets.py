@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import hmac
 import json
 from collections.abc import Iterator
 from copy import copy
@@ -32,6 +33,12 @@ FORMAT = "clusterqda-coding-sheet/1"
 ADJUDICATION = "clusterqda-adjudication/1"
 SHEET_INFO, SHEET_CODEBOOK, SHEET_CODING, SHEET_META = "说明", "编码本", "编码", "_meta"
 SHEET_ADJUDICATE = "裁定"
+# The metadata rows before the unit list, and the row that signs them all: a keyed
+# hash (HMAC-SHA256) under a secret kept in the project database, so that nobody
+# can change the coder, the codes or the unit list of a workbook unnoticed.
+META_FIELDS = 9
+SIGNATURE = "signature"
+SHEET_KEY = "sheets"
 # What an assistant picks in a code cell, and what each means.
 STANCE_LABELS = {"正面": "positive", "负面": "negative", "中性": "neutral", "混合": "mixed"}
 # Also accepted on import, since people type and other programs convert.
@@ -163,6 +170,11 @@ def export_coding_sheet(
     codes = codebook.select(dimensions)
     if not codes:
         raise ClusterQDAError(f"no codes in the dimensions {', '.join(dimensions or [])}")
+    if reserved_coder(store, coder):
+        raise ClusterQDAError(
+            f"'{coder}' is kept for a machine coder or the adjudicated consensus; "
+            "name the person who will code this sheet"
+        )
     if order not in ("document", "uncertainty"):
         raise ClusterQDAError(f"unknown order '{order}'; use document or uncertainty")
     n, rows = _sheet_rows(store, codebook, cluster, Path(units_file) if units_file else None, blind)
@@ -236,8 +248,6 @@ def export_coding_sheet(
         doc_ids.add(doc_id)
     documents = store.documents()
     documents = documents[documents["doc_id"].isin(doc_ids)]
-    meta = book.create_sheet(SHEET_META)
-    meta.sheet_state = "veryHidden"
     info = {
         "format": FORMAT,
         "fingerprint": fingerprint(documents),
@@ -248,11 +258,7 @@ def export_coding_sheet(
         "header": json.dumps(header, ensure_ascii=False),
         "created_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
     }
-    for key, value in info.items():
-        meta.append([cell(meta, key), cell(meta, value)])
-    meta.append([cell(meta, "units"), cell(meta, str(n))])
-    for unit_id, digest in hashes:
-        meta.append([_safe(meta, unit_id), digest])
+    _write_meta(book, store, info, hashes)
     with atomic_write(out, "wb") as handle:
         book.save(handle)
     return SheetExport(Path(out), n, len(codes))
@@ -336,7 +342,8 @@ def _open_workbook(path: Path):
         raise DocumentError("a coding workbook must be an .xlsx file", path)
     check_office_zip(path, "Excel workbook", "xl/workbook.xml")
     try:
-        return load_workbook(path, data_only=True)
+        # formulas are read as formulas, so one in a code cell is named, not read as empty
+        return load_workbook(path, data_only=False)
     except Exception as exc:  # openpyxl raises many kinds for broken workbooks
         raise DocumentError(f"this workbook cannot be read ({type(exc).__name__})", path) from None
 
@@ -349,14 +356,60 @@ def _value(v) -> str:
     return str(v).strip()
 
 
-def _read_meta(book, path: Path) -> tuple[dict, list[tuple[str, str]]]:
+def _read_meta(book, path: Path, store: Store) -> tuple[dict, list[tuple[str, str]]]:
     if SHEET_META not in book.sheetnames:
         raise SheetError([f"{path}: not a clusterqda coding workbook (its metadata sheet is gone)"])
-    rows = [(_value(a), _value(b)) for a, b, *_ in book[SHEET_META].iter_rows(values_only=True)]
-    info = dict(rows[:9])
+    rows = [
+        (_value(a), _value(b))
+        for a, b, *_ in book[SHEET_META].iter_rows(values_only=True, max_col=2)
+    ]
+    if not rows or rows[-1][0] != SIGNATURE:
+        raise SheetError(
+            [
+                f"{path}: the workbook's metadata carries no signature (made by an older "
+                "clusterqda, or edited); export a new sheet"
+            ]
+        )
+    expected = _signature(store, rows[:-1])
+    if not hmac.compare_digest(expected, rows[-1][1]):
+        raise SheetError(
+            [
+                f"{path}: the workbook's hidden metadata was changed, or the workbook was "
+                "made for another project; export a new sheet"
+            ]
+        )
+    rows = rows[:-1]
+    info = dict(rows[:META_FIELDS])
     if info.get("format") not in (FORMAT, ADJUDICATION):
         raise SheetError([f"{path}: not a clusterqda coding workbook (unknown format)"])
-    return info, rows[9:]
+    for key in ("codes", "header"):
+        try:
+            info[key] = json.loads(info[key])
+        except (KeyError, ValueError):
+            row = next((i for i, (k, _) in enumerate(rows, 1) if k == key), 1)
+            raise SheetError(
+                [f"{path}, sheet {SHEET_META}, cell B{row}: the list of {key} is not valid"]
+            ) from None
+    return info, rows[META_FIELDS:]
+
+
+def _signature(store: Store, rows: list[tuple[str, str]]) -> str:
+    """Return the keyed hash of a sheet's metadata rows under the project's own secret."""
+    payload = json.dumps(rows, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    return hmac.new(store.secret(SHEET_KEY), payload, hashlib.sha256).hexdigest()
+
+
+def _write_meta(book, store: Store, info: dict, units: list[tuple[str, str]]) -> None:
+    """Write the very hidden metadata sheet: the fields, each unit's text hash, a signature."""
+    meta = book.create_sheet(SHEET_META)
+    meta.sheet_state = "veryHidden"
+    rows = [(key, str(value)) for key, value in info.items()]
+    rows.append(("units", str(len(units))))
+    rows += units
+    rows = [(_value(a), _value(b)) for a, b in rows]  # exactly as the import reads them back
+    assert len(info) + 1 == META_FIELDS
+    for key, value in [*rows, (SIGNATURE, _signature(store, rows))]:
+        meta.append([cell(meta, key), cell(meta, value)])
 
 
 def import_coding_sheets(
@@ -390,7 +443,7 @@ def import_coding_sheets(
 
 def _parse_sheet(store, codebook, path, coder):
     book = _open_workbook(path)
-    info, unit_rows = _read_meta(book, path)
+    info, unit_rows = _read_meta(book, path, store)
     if info["format"] == ADJUDICATION:
         return _parse_adjudication(store, codebook, path, book, info)
     problems: list[str] = []
@@ -425,7 +478,7 @@ def _parse_sheet(store, codebook, path, coder):
     if sheet.merged_cells.ranges:
         first = sorted(str(r) for r in sheet.merged_cells.ranges)[0]
         problems.append(f"{where}, cell {first.split(':')[0]}: merged cells; unmerge them")
-    header = json.loads(info["header"])
+    header = info["header"]
     rows = sheet.iter_rows(values_only=True)
     got = [_value(v) for v in next(rows, ())]
     while got and got[-1] == "":
@@ -442,10 +495,16 @@ def _parse_sheet(store, codebook, path, coder):
                 )
                 break
         raise SheetError(problems)
-    codes = json.loads(info["codes"])
+    codes = info["codes"]
     done_col = header.index(DONE_COLUMN)
     text_col = FIXED_COLUMNS.index("文本 text")
     who = coder or info["coder"]
+    if reserved_coder(store, who):
+        problems.append(
+            f"{path}: '{who}' is a machine coder or the adjudicated consensus; "
+            "a coding sheet can only be imported as a person"
+        )
+        raise SheetError(problems)
     seen: set[str] = set()
     order: list[str] = []
     unit_ids: list[str] = []
@@ -480,6 +539,12 @@ def _parse_sheet(store, codebook, path, coder):
             if not raw:
                 continue
             stance = STANCE_ALIASES.get(raw) or STANCE_ALIASES.get(raw.lower())
+            if raw.startswith("="):
+                problems.append(
+                    f"{where}, cell {get_column_letter(done_col + 2 + j)}{r}: a formula; "
+                    f"type one of {', '.join(STANCE_LABELS)} instead"
+                )
+                continue
             if stance is None:
                 problems.append(
                     f"{where}, cell {get_column_letter(done_col + 2 + j)}{r}: "
@@ -510,6 +575,13 @@ def _parse_sheet(store, codebook, path, coder):
 # adjudication -----------------------------------------------------------------
 
 CONSENSUS = "consensus"
+
+
+def reserved_coder(store: Store, name: str) -> bool:
+    """Return whether ``name`` is kept for machine coders (``kind@version``) or consensus."""
+    return name == CONSENSUS or "@" in name or store.coder_kinds().get(name, "human") != "human"
+
+
 NO_CODE = "无"
 
 
@@ -577,8 +649,6 @@ def export_adjudication(
                 _editable(sheet, wrap=True),
             ]
         )
-    meta = book.create_sheet(SHEET_META)
-    meta.sheet_state = "veryHidden"
     docs = store.documents()
     docs = docs[docs["doc_id"].isin(set(units.loc[both, "doc_id"]))]
     info = {
@@ -591,11 +661,7 @@ def export_adjudication(
         "header": json.dumps(header, ensure_ascii=False),
         "created_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
     }
-    for key, value in info.items():
-        meta.append([cell(meta, key), cell(meta, value)])
-    meta.append([cell(meta, "units"), cell(meta, str(len(both)))])
-    for unit_id in both:
-        meta.append([cell(meta, unit_id), cell(meta, _text_hash(units.loc[unit_id, "text"]))])
+    _write_meta(book, store, info, [(u, _text_hash(units.loc[u, "text"])) for u in both])
     with atomic_write(out, "wb") as handle:
         book.save(handle)
     return SheetExport(Path(out), len(rows), len(codebook.codes))
@@ -603,7 +669,7 @@ def export_adjudication(
 
 def _parse_adjudication(store, codebook, path, book, info):
     problems: list[str] = []
-    first, second = json.loads(info["codes"])
+    first, second = info["codes"]
     if info["codebook_hash"] != codebook.hash:
         problems.append(
             f"{path}: made with another codebook version "

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import secrets
 import sqlite3
 from array import array
 from collections.abc import Iterable, Iterator
@@ -492,6 +493,20 @@ class Store:
                 "INSERT OR IGNORE INTO coders VALUES (?,?,?,?,?)",
                 (coder, kind, codebook_hash, version, _now()),
             )
+
+    def secret(self, name: str) -> bytes:
+        """Return the project's random secret ``name``, made on first use; it never leaves."""
+        key = f"secret:{name}"
+        query = "SELECT value FROM meta WHERE key = ?"
+        row = self.conn.execute(query, (key,)).fetchone()
+        if row is None:
+            with self.transaction():
+                self.conn.execute(
+                    "INSERT OR IGNORE INTO meta (key, value) VALUES (?, ?)",
+                    (key, secrets.token_hex(32)),
+                )
+            row = self.conn.execute(query, (key,)).fetchone()
+        return bytes.fromhex(row[0])
 
     def register_rules(self, coder: str, rules: dict[str, str]) -> None:
         """Record the rule text behind each rule id a coder uses (once, not per coding)."""

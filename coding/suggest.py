@@ -319,10 +319,24 @@ def save_model(
     thresholds: dict[str, float],
     metrics: dict,
 ) -> str:
-    """Store a fitted model in the project database; return its version."""
+    """Store a fitted model in the project database; return its version.
+
+    The version names what the model was made from (codebook, training codings,
+    parameters, thresholds, library versions), not the pickle's bytes, which vary
+    from run to run with the order of sets: the same data give the same version.
+    """
+    import sklearn
+
     blob = pickle.dumps(model, protocol=pickle.HIGHEST_PROTOCOL)
     digest = hashlib.sha256(blob).hexdigest()
-    version = digest[:12]
+    made_from = {
+        "codebook": codebook.hash,
+        "training": data.fingerprint,
+        "params": {k: repr(v) for k, v in sorted(model.get_params().items())},
+        "thresholds": {k: round(v, 9) for k, v in sorted(thresholds.items())},
+        "sklearn": sklearn.__version__,
+    }
+    version = hashlib.sha256(json.dumps(made_from, sort_keys=True).encode()).hexdigest()[:12]
     store.save_model(
         version,
         codebook.hash,

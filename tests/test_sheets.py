@@ -198,7 +198,7 @@ def test_workbook_for_another_codebook_or_project(coded, book, tmp_path, project
     init_project(tmp_path / "elsewhere")
     with open_project(tmp_path / "elsewhere") as store:
         ingest(store, [GOOD / "gbk.txt"])
-        with pytest.raises(SheetError, match="belongs to another project"):
+        with pytest.raises(SheetError, match="made for another project"):
             import_coding_sheets(store, book, [out])
 
 

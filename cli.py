@@ -4,77 +4,73 @@ from __future__ import annotations
 
 import functools
 import tempfile
+import unicodedata
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
-import pandas as pd
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
-from rich.table import Table
+from rich.markup import escape
 
 from coding import __version__
-from coding.agree import project_agreement, read_values, values_reliability
-from coding.autocode import code_project, code_table
-from coding.beliefs import analyse as analyse_beliefs
-from coding.beliefs import write_beliefs
-from coding.codebook import load_codebook
-from coding.codebook_export import export_codebook
-from coding.demo import DEMO_ASSISTANT, run_demo
+from coding.choices import CodebookFormat, Engine, Lang, Level, SheetOrder
 from coding.errors import ClusterQDAError
-from coding.evaluate import evaluate_gold, read_gold, self_test
-from coding.export import export_units, write_csv, write_tables
-from coding.ingest import ingest as ingest_files
-from coding.project import init_project, open_project, project_codebook, project_dictionary
-from coding.report.build import write_reports
-from coding.segment import ENGINES, segment_project
-from coding.sheets import export_adjudication, export_coding_sheet, import_coding_sheets
-from coding.status import cluster_status, code_frequencies, document_status
-from coding.suggest import (
-    MIN_EXAMPLES,
-    learning_curve,
-    per_code_summary,
-    suggest,
-    train,
-    training_data,
-)
-from coding.survey.check import read_survey
-from coding.survey.ingest import SurveyCheckError, ingest_survey
-from coding.survey.reliability import reliability
-from coding.survey.schema import load_schema
+
+if TYPE_CHECKING:  # pandas is imported by the commands that print tables, when they run
+    import pandas as pd
+
+# Each command imports the library it needs when it runs, so that `--help` and
+# light commands start fast (benchmarks/startup.py measures it).
 
 app = typer.Typer(
     name="clusterqda",
     help="Qualitative coding of Chinese fieldwork interviews on industrial clusters.",
     no_args_is_help=True,
     pretty_exceptions_show_locals=False,  # locals would print interview text
-    rich_markup_mode="rich",
+    # plain help: rich's help formatter alone would double the start-up time
+    rich_markup_mode=None,
 )
-export_app = typer.Typer(help="Export project data for use elsewhere.", no_args_is_help=True)
+export_app = typer.Typer(
+    rich_markup_mode=None, help="Export project data for use elsewhere.", no_args_is_help=True
+)
 app.add_typer(export_app, name="export")
-codebook_app = typer.Typer(help="Check and export codebooks.", no_args_is_help=True)
+codebook_app = typer.Typer(
+    rich_markup_mode=None, help="Check and export codebooks.", no_args_is_help=True
+)
 app.add_typer(codebook_app, name="codebook")
-sheets_app = typer.Typer(help="Excel coding sheets for research assistants.", no_args_is_help=True)
+sheets_app = typer.Typer(
+    rich_markup_mode=None, help="Excel coding sheets for research assistants.", no_args_is_help=True
+)
 app.add_typer(sheets_app, name="sheets")
-agree_app = typer.Typer(help="Inter-coder agreement.", invoke_without_command=True)
+agree_app = typer.Typer(
+    rich_markup_mode=None, help="Inter-coder agreement.", invoke_without_command=True
+)
 app.add_typer(agree_app, name="agree")
 model_app = typer.Typer(
-    help="Model-assisted coding learned from people's codings.", no_args_is_help=True
+    rich_markup_mode=None,
+    help="Model-assisted coding learned from people's codings.",
+    no_args_is_help=True,
 )
 app.add_typer(model_app, name="model")
-survey_app = typer.Typer(help="Questionnaires: check, ingest, reliability.", no_args_is_help=True)
+survey_app = typer.Typer(
+    rich_markup_mode=None, help="Questionnaires: check, ingest, reliability.", no_args_is_help=True
+)
 app.add_typer(survey_app, name="survey")
 
 SchemaOpt = Annotated[Path, typer.Option("--schema", help="The survey schema (YAML).")]
 
-out = Console()
-err = Console(stderr=True)
+# Paths, cluster names and ids are data: never read them as rich markup.
+out = Console(markup=False)
+err = Console(stderr=True, markup=False)
 
 CodebookOpt = Annotated[
     Path | None,
     typer.Option(help="Codebook YAML (default: the project's copy, else the shipped one)."),
+]
+EngineOpt = Annotated[
+    Engine, typer.Option(help="Segmenter; auto uses rjieba where it cuts exactly like jieba.")
 ]
 ProjectOpt = Annotated[
     Path, typer.Option("--project", "-p", help="Project folder (default: current folder).")
@@ -89,7 +85,12 @@ def handle_errors(func: Callable) -> Callable:
         try:
             return func(*args, **kwargs)
         except ClusterQDAError as exc:
-            err.print(f"[bold red]Error:[/] {exc}", markup=True, highlight=False, soft_wrap=True)
+            err.print(
+                f"[bold red]Error:[/] {escape(str(exc))}",
+                markup=True,
+                highlight=False,
+                soft_wrap=True,
+            )
             raise typer.Exit(1) from None
 
     return wrapper
@@ -98,6 +99,14 @@ def handle_errors(func: Callable) -> Callable:
 @contextmanager
 def progress_bar() -> Iterator[Callable[[str, int, int], None]]:
     """Yield update(stage, done, total) drawing one rich progress bar per stage."""
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeRemainingColumn,
+    )
+
     with Progress(
         TextColumn("{task.description}"),
         BarColumn(),
@@ -118,13 +127,29 @@ def progress_bar() -> Iterator[Callable[[str, int, int], None]]:
 
 def print_frame(frame: pd.DataFrame, title: str | None = None) -> None:
     """Print a DataFrame as a rich table."""
+    import pandas as pd
+    from rich.table import Table
+
     table = Table(title=title, show_lines=False)
     for column in frame.columns:
         numeric = pd.api.types.is_numeric_dtype(frame[column])
         table.add_column(str(column), justify="right" if numeric else "left")
     for row in frame.itertuples(index=False):
-        table.add_row(*("" if pd.isna(v) else str(v) for v in row))
+        table.add_row(*("" if pd.isna(v) else printable(str(v)) for v in row))
     out.print(table)
+
+
+def printable(text: str) -> str:
+    """Return text with control characters (terminal escapes, bidi overrides) shown as codes."""
+    return "".join(
+        f"\\x{ord(c):02x}" if c not in "\n\t" and unicodedata.category(c) == "Cc"
+        else f"\\u{ord(c):04x}" if c in BIDI_CONTROLS
+        else c
+        for c in text
+    )  # fmt: skip
+
+
+BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
 
 
 def rounded(frame: pd.DataFrame, digits: int = 3) -> pd.DataFrame:
@@ -135,7 +160,9 @@ def rounded(frame: pd.DataFrame, digits: int = 3) -> pd.DataFrame:
 def print_warnings(warnings: list[str]) -> None:
     """Print warnings, one a line, to stderr."""
     for warning in warnings:
-        err.print(f"[yellow]Warning:[/] {warning}", highlight=False, soft_wrap=True)
+        err.print(
+            f"[yellow]Warning:[/] {escape(warning)}", markup=True, highlight=False, soft_wrap=True
+        )
 
 
 @app.command()
@@ -144,6 +171,8 @@ def init(
     directory: Annotated[Path, typer.Argument(help="Folder to make into a project.")] = Path("."),
 ) -> None:
     """Create a project folder: corpora/, codebooks/, reports/ and the database."""
+    from coding.project import init_project
+
     db = init_project(directory)
     out.print(f"Project ready: {db}")
 
@@ -162,8 +191,15 @@ def ingest(
     encoding: Annotated[
         str | None, typer.Option(help="Read every file in this encoding (e.g. gbk, big5).")
     ] = None,
+    segment: Annotated[
+        bool, typer.Option(help="Segment new units in the same pass (--no-segment: later).")
+    ] = True,
+    engine: EngineOpt = Engine.auto,
 ) -> None:
     """Read .txt, .md and .docx transcripts into the project (one transaction)."""
+    from coding.ingest import ingest as ingest_files
+    from coding.project import open_project, project_dictionary
+
     with open_project(project) as store, progress_bar() as update:
         report = ingest_files(
             store,
@@ -173,6 +209,8 @@ def ingest(
             cluster=cluster,
             encoding=encoding,
             progress=lambda d, t: update("ingest", d, t),
+            segment=segment,
+            engine=engine.value,
         )
     print_warnings(report.warnings)
     out.print(
@@ -189,17 +227,18 @@ def ingest(
 @handle_errors
 def segment(
     project: ProjectOpt = Path("."),
-    engine: Annotated[
-        str, typer.Option(help=f"One of {', '.join(ENGINES)}; auto uses rjieba when identical.")
-    ] = "auto",
+    engine: EngineOpt = Engine.auto,
     workers: Annotated[int | None, typer.Option(help="Processes (default: all cores).")] = None,
 ) -> None:
     """Segment every unit not yet cached for the current user dictionary."""
+    from coding.project import open_project, project_dictionary
+    from coding.segment import segment_project
+
     with open_project(project) as store, progress_bar() as update:
         report = segment_project(
             store,
             project_dictionary(project),
-            engine=engine,
+            engine=engine.value,
             workers=workers,
             progress=lambda d, t: update("segment", d, t),
         )
@@ -216,6 +255,9 @@ def segment(
 @handle_errors
 def status(project: ProjectOpt = Path(".")) -> None:
     """Print counts per cluster and per document."""
+    from coding.project import open_project, project_dictionary
+    from coding.status import cluster_status, document_status
+
     with open_project(project) as store:
         documents = document_status(store, project_dictionary(project))
     print_frame(cluster_status(documents), "Clusters")
@@ -229,6 +271,9 @@ def export_units_command(
     project: ProjectOpt = Path("."),
 ) -> None:
     """Write every unit as CSV (UTF-8 with BOM, opens in Excel)."""
+    from coding.export import export_units
+    from coding.project import open_project
+
     with open_project(project) as store:
         rows = export_units(store, out_file)
     out.print(f"Wrote {rows} units to {out_file}")
@@ -238,6 +283,9 @@ def export_units_command(
 @handle_errors
 def codebook_check(codebook: CodebookOpt = None) -> None:
     """Self-test: every example must get its code, no counter-example may."""
+    from coding.codebook import load_codebook
+    from coding.evaluate import self_test
+
     book = load_codebook(codebook)
     print_warnings(book.warnings)
     failures = self_test(book)
@@ -255,11 +303,16 @@ def codebook_check(codebook: CodebookOpt = None) -> None:
 @handle_errors
 def codebook_export_command(
     out_file: Annotated[Path, typer.Option("--out", help="File to write.")],
-    fmt: Annotated[str, typer.Option("--format", help="md or xlsx.")] = "md",
+    fmt: Annotated[
+        CodebookFormat, typer.Option("--format", help="md (methods appendix) or xlsx.")
+    ] = CodebookFormat.md,
     codebook: CodebookOpt = None,
 ) -> None:
     """Write the codebook as Markdown (methods appendix) or xlsx (for assistants)."""
-    export_codebook(load_codebook(codebook), fmt, out_file)
+    from coding.codebook import load_codebook
+    from coding.codebook_export import export_codebook
+
+    export_codebook(load_codebook(codebook), fmt.value, out_file)
     out.print(f"Wrote {out_file}")
 
 
@@ -267,6 +320,11 @@ def codebook_export_command(
 @handle_errors
 def code_command(project: ProjectOpt = Path("."), codebook: CodebookOpt = None) -> None:
     """Code every unit not yet coded with this codebook version (incremental)."""
+    from coding.autocode import code_project
+    from coding.codebook import load_codebook
+    from coding.project import open_project, project_codebook
+    from coding.status import code_frequencies
+
     book = load_codebook(project_codebook(project, codebook))
     print_warnings(book.warnings)
     with open_project(project) as store, progress_bar() as update:
@@ -295,6 +353,10 @@ def code_table_command(
     ] = None,
 ) -> None:
     """Code any table of texts without a project; one output row per (id, code)."""
+    from coding.autocode import code_table
+    from coding.codebook import load_codebook
+    from coding.export import write_csv
+
     book = load_codebook(codebook)
     table = code_table(
         input_file, text_col, id_col, book, sheet=sheet, encoding=encoding, role_col=role_col
@@ -310,6 +372,9 @@ def evaluate(
     codebook: CodebookOpt = None,
 ) -> None:
     """Compare the rule coder with hand coding: precision, recall, F1."""
+    from coding.codebook import load_codebook
+    from coding.evaluate import evaluate_gold, read_gold
+
     book = load_codebook(codebook)
     result = evaluate_gold(book, read_gold(gold, book))
     print_frame(rounded(result.per_code), f"Per code ({result.units} units)")
@@ -337,13 +402,15 @@ def sheets_export(
     ] = None,
     blind: Annotated[bool, typer.Option(help="Hide the auto-coder's suggestions.")] = False,
     order: Annotated[
-        str,
-        typer.Option(
-            help="document, or uncertainty: what the trained model is least sure of first."
-        ),
-    ] = "document",
+        SheetOrder,
+        typer.Option(help="uncertainty: what the trained model is least sure of first."),
+    ] = SheetOrder.document,
 ) -> None:
     """Write a coding workbook (instructions, codebook, coding sheet) for one assistant."""
+    from coding.codebook import load_codebook
+    from coding.project import open_project, project_codebook
+    from coding.sheets import export_coding_sheet
+
     book = load_codebook(project_codebook(project, codebook))
     with open_project(project) as store:
         result = export_coding_sheet(
@@ -355,7 +422,7 @@ def sheets_export(
             dimensions=_split(dimensions),
             units_file=units,
             blind=blind,
-            order=order,
+            order=order.value,
         )
     out.print(f"Wrote {result.units} units x {result.codes} codes for {coder} to {result.path}")
 
@@ -371,6 +438,10 @@ def sheets_import(
     ] = None,
 ) -> None:
     """Validate filled workbooks, then store their codings (all or nothing)."""
+    from coding.codebook import load_codebook
+    from coding.project import open_project, project_codebook
+    from coding.sheets import import_coding_sheets
+
     book = load_codebook(project_codebook(project, codebook))
     with open_project(project) as store:
         report = import_coding_sheets(store, book, files, coder=coder)
@@ -389,6 +460,10 @@ def sheets_adjudicate(
     codebook: CodebookOpt = None,
 ) -> None:
     """Export only the disagreements of two coders; importing it creates 'consensus'."""
+    from coding.codebook import load_codebook
+    from coding.project import open_project, project_codebook
+    from coding.sheets import export_adjudication
+
     book = load_codebook(project_codebook(project, codebook))
     with open_project(project) as store:
         result = export_adjudication(store, book, _split(coders) or [], out_file)
@@ -413,6 +488,13 @@ def agree(
     """Agreement per code and per dimension between the project's coders."""
     if ctx.invoked_subcommand is not None:
         return
+    from coding.agree import project_agreement
+    from coding.codebook import load_codebook
+    from coding.export import write_tables
+    from coding.project import open_project, project_codebook
+
+    if ctx.invoked_subcommand is not None:
+        return
     book = load_codebook(project_codebook(project, codebook))
     with open_project(project) as store:
         per_code, per_dimension, disagreements = project_agreement(
@@ -435,12 +517,15 @@ def agree(
 @handle_errors
 def agree_values(
     input_file: Annotated[Path, typer.Argument(help="CSV/xlsx with columns unit, coder, value.")],
-    level: Annotated[str, typer.Option(help="nominal, ordinal, interval or ratio.")] = "nominal",
+    level: Annotated[Level, typer.Option(help="Level of measurement.")] = Level.nominal,
     out_file: Annotated[Path | None, typer.Option("--out", help="CSV to write.")] = None,
 ) -> None:
     """Reliability of any long table of judgements (Krippendorff's alpha and more)."""
-    table = values_reliability(read_values(input_file), level)
-    print_frame(rounded(table, 4), f"Reliability ({level})")
+    from coding.agree import read_values, values_reliability
+    from coding.export import write_csv
+
+    table = values_reliability(read_values(input_file), level.value)
+    print_frame(rounded(table, 4), f"Reliability ({level.value})")
     if out_file:
         write_csv(table, out_file)
         out.print(f"Wrote {out_file}")
@@ -463,6 +548,11 @@ def model_train(
     ] = None,
 ) -> None:
     """Learn codes from the project's human codings; score it beside the rules."""
+    from coding.codebook import load_codebook
+    from coding.export import write_tables
+    from coding.project import open_project, project_codebook
+    from coding.suggest import MIN_EXAMPLES, learning_curve, per_code_summary, train, training_data
+
     book = load_codebook(project_codebook(project, codebook))
     with open_project(project) as store:
         result = train(store, book, _split(sources) or ["consensus", "human"], folds)
@@ -491,6 +581,10 @@ def model_train(
 @handle_errors
 def model_suggest(project: ProjectOpt = Path("."), codebook: CodebookOpt = None) -> None:
     """Store the trained model's suggestions, with probabilities, for every interviewee turn."""
+    from coding.codebook import load_codebook
+    from coding.project import open_project, project_codebook
+    from coding.suggest import suggest
+
     book = load_codebook(project_codebook(project, codebook))
     with open_project(project) as store:
         result = suggest(store, book)
@@ -509,11 +603,18 @@ def survey_check(
     encoding: Annotated[str | None, typer.Option(help="Encoding of a CSV file.")] = None,
 ) -> None:
     """List every problem of a survey file; exit 1 if there is any."""
+    from coding.survey.check import read_survey
+    from coding.survey.schema import load_schema
+
     checked = read_survey(data, load_schema(schema), encoding=encoding)
     for problem in checked.problems:
         out.print(problem, highlight=False, soft_wrap=True)
     if checked.problems:
-        err.print(f"[bold red]Error:[/] {data}: {len(checked.problems)} problems", highlight=False)
+        err.print(
+            f"[bold red]Error:[/] {escape(str(data))}: {len(checked.problems)} problems",
+            markup=True,
+            highlight=False,
+        )
         raise typer.Exit(1)
     out.print(f"{data}: {len(checked.raw)} respondents, no problems.")
 
@@ -530,6 +631,11 @@ def survey_ingest(
     encoding: Annotated[str | None, typer.Option(help="Encoding of a CSV file.")] = None,
 ) -> None:
     """Store respondents, answers and open answers (as units to code)."""
+    from coding.project import open_project
+    from coding.survey.check import read_survey
+    from coding.survey.ingest import ingest_survey
+    from coding.survey.schema import load_schema
+
     checked = read_survey(data, load_schema(schema), encoding=encoding)
     with open_project(project) as store:
         report = ingest_survey(store, checked, skip_invalid=skip_invalid)
@@ -552,6 +658,12 @@ def survey_reliability(
     encoding: Annotated[str | None, typer.Option(help="Encoding of a CSV file.")] = None,
 ) -> None:
     """Cronbach's alpha per construct, with alpha if item deleted and item-total r."""
+    from coding.export import write_tables
+    from coding.survey.check import read_survey
+    from coding.survey.ingest import SurveyCheckError
+    from coding.survey.reliability import reliability
+    from coding.survey.schema import load_schema
+
     checked = read_survey(data, load_schema(schema), encoding=encoding)
     if checked.problems:
         raise SurveyCheckError(str(data), checked.problems)
@@ -573,6 +685,11 @@ def beliefs(
     ] = None,
 ) -> None:
     """Attitude and belief table per respondent, group tests and belief types (观念数据)."""
+    from coding.beliefs import analyse as analyse_beliefs
+    from coding.beliefs import write_beliefs
+    from coding.codebook import load_codebook
+    from coding.project import open_project, project_codebook
+
     book = load_codebook(project_codebook(project, codebook))
     with open_project(project) as store:
         result = analyse_beliefs(store, book)
@@ -604,12 +721,16 @@ def report(
     anonymize: Annotated[
         bool, typer.Option(help="Replace people and firms by pseudonyms (mapping kept apart).")
     ] = False,
-    lang: Annotated[str, typer.Option(help="zh (default) or en.")] = "zh",
+    lang: Annotated[Lang, typer.Option(help="Language of the reports.")] = Lang.zh,
     all_clusters: Annotated[
         bool, typer.Option("--all", help="Every cluster (the default without --cluster).")
     ] = False,
 ) -> None:
     """Write a Chinese case-study report per cluster (HTML, Word, Excel, Markdown)."""
+    from coding.codebook import load_codebook
+    from coding.project import open_project, project_codebook
+    from coding.report.build import write_reports
+
     book = load_codebook(project_codebook(project, codebook))
     with open_project(project) as store:
         paths = write_reports(
@@ -619,7 +740,7 @@ def report(
             [cluster] if cluster and not all_clusters else None,
             _split(fmt),
             anonymize=anonymize,
-            lang=lang,
+            lang=lang.value,
         )
     for path in paths:
         out.print(f"Wrote {path}")
@@ -633,6 +754,8 @@ def demo(
     ] = None,
 ) -> None:
     """Build a project from the bundled sample corpora, code it and print what it found."""
+    from coding.demo import DEMO_ASSISTANT, run_demo
+
     root = project or Path(tempfile.mkdtemp(prefix="clusterqda-demo-"))
     with progress_bar() as update:
         result = run_demo(root, progress=update)

@@ -17,6 +17,7 @@ from pathlib import Path
 
 import jieba
 
+from coding.choices import Engine
 from coding.errors import SegmenterError
 from coding.model import SegmentReport
 from coding.parallel import bounded_map, default_workers
@@ -25,7 +26,7 @@ from coding.store import Store, encode_tokens
 jieba.setLogLevel(logging.WARNING)
 
 DOMAIN_WORDS = Path(__file__).parent / "resources" / "domain_words.txt"
-ENGINES = ("auto", "jieba", "rjieba")
+ENGINES = tuple(e.value for e in Engine)
 BATCH_UNITS = 1000
 PARALLEL_MIN_CHARS = 300_000
 CHECK_SAMPLE_UNITS = 300

@@ -35,13 +35,23 @@ def runner() -> CliRunner:
 
 
 @pytest.fixture(scope="session")
-def sample_project(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """Build the demo project from the bundled sample corpora once per test session."""
-    from coding.demo import run_demo
+def demo_run(tmp_path_factory: pytest.TempPathFactory):
+    """Run `clusterqda demo` once per test session; return its project folder and CLI result."""
+    from cli import app
 
     root = tmp_path_factory.mktemp("sample") / "proj"
-    run_demo(root)
-    return root
+    result = CliRunner().invoke(app, ["demo", "--project", str(root)])
+    assert result.exit_code == 0, result.output
+    return root, result
+
+
+@pytest.fixture(scope="session")
+def sample_project(demo_run) -> Path:
+    """Return the demo project built from the bundled sample corpora (once per session).
+
+    Tests must not change it: copy it first (shutil.copytree) to write to it.
+    """
+    return demo_run[0]
 
 
 @pytest.fixture(scope="session")

@@ -92,9 +92,8 @@ def test_commands_outside_a_project_say_how_to_start(runner, tmp_path):
     assert "clusterqda init" in result.stderr
 
 
-def test_demo_builds_the_sample_project(runner, tmp_path):
-    result = runner.invoke(app, ["demo", "--project", str(tmp_path / "demo")])
-    assert result.exit_code == 0, result.output
+def test_demo_builds_the_sample_project(demo_run):
+    _, result = demo_run  # the session's one run of `clusterqda demo`
     for cluster in ("陈村花卉", "古镇灯饰", "大沥铝型材"):
         assert cluster in result.stdout
     assert "Demo project:" in result.stdout

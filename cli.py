@@ -422,9 +422,17 @@ def sheets_export(
             dimensions=_split(dimensions),
             units_file=units,
             blind=blind,
-            order=order.value,
+            order=_unit_order(store, book, order),
         )
     out.print(f"Wrote {result.units} units x {result.codes} codes for {coder} to {result.path}")
+
+
+def _unit_order(store, book, order: SheetOrder):
+    if order is SheetOrder.document:
+        return None
+    from coding.suggest import uncertainty_order  # scikit-learn only when asked for
+
+    return uncertainty_order(store, book)
 
 
 @sheets_app.command("import")

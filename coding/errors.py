@@ -82,3 +82,17 @@ class RuleSyntaxError(ClusterQDAError):
 
 class CodebookError(InputError):
     """A codebook file is malformed or inconsistent."""
+
+
+class SheetError(ClusterQDAError):
+    """A coding workbook failed validation; every problem is listed."""
+
+    MAX_SHOWN = 20
+
+    def __init__(self, problems: list[str]) -> None:
+        self.problems = problems
+        shown = problems[: self.MAX_SHOWN]
+        more = len(problems) - len(shown)
+        text = "; ".join(shown) + (f"; and {more} more" if more else "")
+        count = f"{len(problems)} problems" if len(problems) > 1 else "1 problem"
+        super().__init__(f"{count}, nothing imported: {text}")

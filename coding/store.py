@@ -12,6 +12,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from itertools import accumulate
 from pathlib import Path
+from typing import NamedTuple
 
 import pandas as pd
 
@@ -181,6 +182,19 @@ class StoredDocument:
     path: str
     content_hash: str
     metadata: dict
+
+
+class SheetRow(NamedTuple):
+    """An interviewee turn as a coding sheet shows it."""
+
+    unit_id: str
+    doc_id: str
+    speaker: str | None
+    context: str  # the previous turn's text
+    text: str
+    view: str  # the matching view (Simplified, half-width)
+    role: str | None  # the speaker's actor code
+    suggestion: str | None  # codes of the suggesting coder, joined by ';'
 
 
 def _now() -> str:
@@ -389,12 +403,9 @@ class Store:
 
     def sheet_rows(
         self, cluster: str | None = None, suggestions_from: str | None = None
-    ) -> Iterator[tuple]:
-        """Yield interviewee units for a coding sheet, in document order, one at a time.
-
-        Each row: (unit_id, doc_id, speaker, previous turn's text, text, matching
-        view, speaker role, the codes ``suggestions_from`` gave, joined by ';').
-        """
+    ) -> Iterator[SheetRow]:
+        """Yield interviewee units for a coding sheet, in document order, one at a time;
+        ``suggestion`` holds the codes ``suggestions_from`` gave."""
         cursor = self.conn.execute(
             "SELECT unit_id, doc_id, speaker, context, text, view, role, suggestion FROM ("
             " SELECT u.unit_id, u.doc_id, u.turn, u.speaker, u.is_interviewer, d.cluster,"
@@ -407,7 +418,7 @@ class Store:
             " WHERE NOT is_interviewer AND (? IS NULL OR cluster = ?) ORDER BY doc_id, turn",
             (suggestions_from or "", cluster, cluster),
         )
-        yield from cursor
+        yield from (SheetRow(*row) for row in cursor)
 
     def coded_units(self, coder: str) -> dict[str, frozenset[str] | None]:
         """Return the units a coder has looked at, each with the codes it judged (None: all)."""

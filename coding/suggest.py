@@ -541,6 +541,17 @@ def uncertainty(store: Store, codebook: Codebook, unit_ids: list[str]) -> np.nda
     return (1 - np.abs(2 * proba - 1)).max(axis=1)
 
 
+def uncertainty_order(store: Store, codebook: Codebook):
+    """Return a unit order for coding sheets: what the trained model is least sure of first."""
+    load_model(store, codebook)  # fail now, before a sheet is half made, if there is none
+
+    def order(unit_ids: list[str]) -> list[str]:
+        unsure = uncertainty(store, codebook, unit_ids)
+        return [unit_ids[i] for i in np.argsort(-unsure, kind="stable")]
+
+    return order
+
+
 def per_code_summary(result: TrainResult) -> pd.DataFrame:
     """One row per code: examples, learned or not, F1 of rules/model/hybrid, threshold."""
     table = result.per_code

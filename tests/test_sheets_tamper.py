@@ -113,3 +113,25 @@ def test_cli_sheets_export_refuses_a_machine_name(runner, coded, book, tmp_path)
     )  # fmt: skip
     assert result.exit_code == 1
     assert result.output.startswith("Error:") and "Traceback" not in result.output
+
+
+def test_ids_and_speakers_that_look_like_formulas_stay_text(store, book, tmp_path):  # noqa: F811
+    from coding.ingest import ingest
+
+    transcript = tmp_path / "t.txt"
+    transcript.write_text(
+        "---\nid: =1+1\ncluster: 测试\n---\n访谈者：你们怎么合作？\n=李会长：我们协会组织大家参展。\n"
+        "访谈者：还有呢？\n=李会长：商会也帮忙。\n",
+        encoding="utf-8",
+    )
+    ingest(store, [transcript])
+    out = tmp_path / "s.xlsx"
+    export_coding_sheet(store, book, "li", out, dimensions=["CA"])
+    ws = openpyxl.load_workbook(out)[SHEET_CODING]
+    row = next(r for r in ws.iter_rows(min_row=2) if r[0].value)
+    unit, doc = row[0], row[1]
+    assert doc.value == "=1+1" and doc.data_type == "s"
+    assert unit.value.startswith("=1+1#") and unit.data_type == "s"
+    rows = list(ws.iter_rows(min_row=2))
+    speakers = [r[2] for r in rows if r[2].value]
+    assert speakers and all(c.value.startswith("=") and c.data_type == "s" for c in speakers)

@@ -183,24 +183,24 @@ def test_learning_curve_scores_every_size_on_the_same_held_out_half(trained):
 def test_sheet_in_uncertainty_order_puts_the_least_sure_units_first(trained, tmp_path):
     from openpyxl import load_workbook
 
-    from coding.errors import ClusterQDAError
     from coding.sheets import SHEET_CODING, export_coding_sheet
-    from coding.suggest import uncertainty
+    from coding.suggest import uncertainty, uncertainty_order
 
     root, book, _ = trained
     with open_project(root) as store:
-        exported = export_coding_sheet(store, book, "li", tmp_path / "li.xlsx", order="uncertainty")
+        exported = export_coding_sheet(
+            store, book, "li", tmp_path / "li.xlsx", order=uncertainty_order(store, book)
+        )
         sheet = load_workbook(tmp_path / "li.xlsx", read_only=True)[SHEET_CODING]
         ids = [row[0] for row in sheet.iter_rows(min_row=2, values_only=True) if row[0]]
         scores = uncertainty(store, book, ids)
         assert len(set(ids)) == len(ids) == exported.units  # every interviewee turn, once
         assert (scores[:-1] >= scores[1:]).all() and scores[0] > scores[-1]
-        with pytest.raises(ClusterQDAError, match="unknown order"):
-            export_coding_sheet(store, book, "li", tmp_path / "x.xlsx", order="random")
 
 
 def test_uncertainty_order_needs_a_trained_model(sample_project, tmp_path):
     from coding.sheets import export_coding_sheet
+    from coding.suggest import uncertainty_order
 
     root = tmp_path / "proj"
     shutil.copytree(sample_project, root)
@@ -208,7 +208,9 @@ def test_uncertainty_order_needs_a_trained_model(sample_project, tmp_path):
     with open_project(root) as store:
         store.conn.execute("DELETE FROM models")  # the demo trains one; forget it
         with pytest.raises(ModelError, match="model train"):
-            export_coding_sheet(store, book, "li", tmp_path / "li.xlsx", order="uncertainty")
+            export_coding_sheet(
+                store, book, "li", tmp_path / "li.xlsx", order=uncertainty_order(store, book)
+            )
 
 
 def test_units_count_only_for_the_codes_their_sheet_judged():

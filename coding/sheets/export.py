@@ -1,0 +1,231 @@
+"""Writing a coding workbook for one research assistant: instructions, codebook, coding sheet."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+from openpyxl import Workbook
+from openpyxl.styles import Alignment
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.datavalidation import DataValidation
+from openpyxl.worksheet.dimensions import ColumnDimension
+
+from coding.autocode import RuleCoder
+from coding.codebook import Codebook
+from coding.errors import ClusterQDAError, InputError
+from coding.excel import cell
+from coding.files import atomic_write
+from coding.sheets.layout import (
+    DONE_COLUMN,
+    DONE_LABEL,
+    FIXED_COLUMNS,
+    FORMAT,
+    GREY,
+    INSTRUCTIONS,
+    MEMO_COLUMN,
+    SHEET_CODEBOOK,
+    SHEET_CODING,
+    SHEET_INFO,
+    STANCE_LABELS,
+    SUGGESTION_COLUMN,
+    UNLOCKED,
+    WRAP,
+    SheetExport,
+    safe_value,
+    style_of,
+    text_cell,
+)
+from coding.sheets.meta import SheetMeta, fingerprint, text_hash, write_meta
+from coding.sheets.people import reserved_coder
+from coding.store import SheetRow, Store
+
+# Reorders the unit ids of a sheet, e.g. the least certain for a model first.
+UnitOrder = Callable[[list[str]], list[str]]
+
+
+def export_coding_sheet(
+    store: Store,
+    codebook: Codebook,
+    coder: str,
+    out: str | Path,
+    cluster: str | None = None,
+    dimensions: list[str] | None = None,
+    units_file: str | Path | None = None,
+    blind: bool = False,
+    order: UnitOrder | None = None,
+) -> SheetExport:
+    """Write a coding workbook for one research assistant.
+
+    ``order`` puts the units in another order than the documents' (for example
+    the model's least certain first, so the assistant's time goes where the
+    model learns most).
+    """
+    codes = codebook.select(dimensions)
+    if not codes:
+        raise ClusterQDAError(f"no codes in the dimensions {', '.join(dimensions or [])}")
+    if reserved_coder(store, coder):
+        raise ClusterQDAError(
+            f"'{coder}' is kept for a machine coder or the adjudicated consensus; "
+            "name the person who will code this sheet"
+        )
+    n, rows = _sheet_rows(store, codebook, cluster, Path(units_file) if units_file else None, blind)
+    if order is not None:
+        listed = {row.unit_id: row for row in rows}
+        rows = iter([listed[u] for u in order(list(listed))])
+    code_headers = [f"{c.id} {c.label}" for c in codes]
+    header = [
+        *FIXED_COLUMNS,
+        *([] if blind else [SUGGESTION_COLUMN]),
+        DONE_COLUMN,
+        *code_headers,
+        MEMO_COLUMN,
+    ]
+    book = Workbook(write_only=True)
+    _info_sheet(book)
+    _codebook_sheet(book, codes)
+    sheet = book.create_sheet(SHEET_CODING)
+    _lay_out(sheet, header, n, len(codes), blind)
+    sheet.append([cell(sheet, h, bold=True) for h in header])
+    hashes = []
+    doc_ids: set[str] = set()
+    wrapped = style_of(sheet, alignment=WRAP)
+    greyed = style_of(sheet, fill=GREY)
+    for row in rows:
+        cells = [
+            safe_value(sheet, row.unit_id),
+            safe_value(sheet, row.doc_id),
+            safe_value(sheet, row.speaker or ""),
+            text_cell(sheet, row.context or "", wrapped),
+            text_cell(sheet, row.text, wrapped),
+        ]
+        if not blind and row.suggestion:
+            cells.append(text_cell(sheet, "; ".join(sorted(row.suggestion.split(";"))), greyed))
+        sheet.append(cells)
+        hashes.append((row.unit_id, text_hash(row.text)))
+        doc_ids.add(row.doc_id)
+    documents = store.documents()
+    documents = documents[documents["doc_id"].isin(doc_ids)]
+    meta = SheetMeta(
+        format=FORMAT,
+        fingerprint=fingerprint(documents),
+        codebook_hash=codebook.hash,
+        codebook_version=codebook.version,
+        coder=coder,
+        codes=[c.id for c in codes],
+        header=header,
+        units=hashes,
+    )
+    write_meta(book, store, meta)
+    with atomic_write(out, "wb") as handle:
+        book.save(handle)
+    return SheetExport(Path(out), n, len(codes))
+
+
+def _lay_out(sheet, header: list[str], n: int, n_codes: int, blind: bool) -> None:
+    """Set widths, locks, filters and dropdowns of the coding sheet before any row."""
+    widths = [16, 12, 10, 30, 60, *([] if blind else [22]), 8, *[9] * n_codes, 24]
+    editable_from = len(FIXED_COLUMNS) + (0 if blind else 1)
+    for i, width in enumerate(widths):
+        # Cells left empty take their column's style: the coding columns are
+        # unlocked there, so no cell needs writing until the assistant types.
+        dim = ColumnDimension(sheet, index=get_column_letter(i + 1), width=width)
+        if i >= editable_from:
+            dim.protection = UNLOCKED
+        if i == editable_from - 1 and not blind:
+            dim.fill = GREY
+        if i in (3, 4, len(widths) - 1):
+            dim.alignment = WRAP
+        sheet.column_dimensions[dim.index] = dim
+    sheet.freeze_panes = "F2"
+    first_edit = editable_from + 1  # 1-based column of 完成
+    sheet.auto_filter.ref = f"A1:{get_column_letter(len(header))}{n + 1}"
+    done = DataValidation(type="list", formula1=f'"{DONE_LABEL},否"', allow_blank=True)
+    done.add(f"{get_column_letter(first_edit)}2:{get_column_letter(first_edit)}{n + 1}")
+    stance = DataValidation(
+        type="list",
+        formula1='"' + ",".join(STANCE_LABELS) + '"',
+        allow_blank=True,
+        showErrorMessage=True,
+        errorTitle="无效的值",
+        error="请从下拉菜单选择：正面、负面、中性、混合",
+    )
+    stance.add(
+        f"{get_column_letter(first_edit + 1)}2:{get_column_letter(first_edit + n_codes)}{n + 1}"
+    )
+    sheet.data_validations.append(done)
+    sheet.data_validations.append(stance)
+    sheet.protection.sheet = True
+    sheet.protection.autoFilter = False  # filtering is fine; sorting stays locked
+
+
+def _read_unit_list(path: Path) -> list[str]:
+    from coding.tables import read_table
+
+    if path.suffix.lower() == ".txt":
+        return [
+            line.strip() for line in path.read_text(encoding="utf-8").splitlines() if line.strip()
+        ]
+    frame = read_table(path, required=["unit_id"])
+    return [u for u in frame["unit_id"] if u]
+
+
+def _sheet_rows(
+    store: Store, codebook: Codebook, cluster: str | None, units_file: Path | None, blind: bool
+) -> tuple[int, Iterator[SheetRow]]:
+    """Return how many units the sheet has and an iterator over them (streamed)."""
+    from_rules = not blind and store.count_uncoded(codebook.coder) == 0
+    rows = store.sheet_rows(cluster, codebook.coder if from_rules else None)
+    if not blind and not from_rules:
+        rows = _with_live_suggestions(rows, RuleCoder(codebook))
+    if units_file is None:
+        count = sum(1 for _ in store.sheet_rows(cluster))
+        if count == 0:
+            raise ClusterQDAError("no interviewee units to export; ingest transcripts first")
+        return count, rows
+    wanted = _read_unit_list(units_file)
+    picked = {row.unit_id: row for row in rows if row.unit_id in set(wanted)}
+    unknown = [u for u in wanted if u not in picked]
+    if unknown:
+        raise InputError(
+            f"unit ids not in this project (or interviewer turns): {', '.join(unknown[:5])}",
+            units_file,
+        )
+    return len(wanted), (picked[u] for u in wanted)
+
+
+def _with_live_suggestions(rows: Iterator[SheetRow], coder: RuleCoder) -> Iterator[SheetRow]:
+    """Code units on the fly when the project was not coded with this codebook version."""
+    for row in rows:
+        codes = ";".join(c.code_id for c in coder.code(row.view, role=row.role))
+        yield row._replace(suggestion=codes)
+
+
+def _info_sheet(book: Workbook) -> None:
+    sheet = book.create_sheet(SHEET_INFO)
+    sheet.column_dimensions["A"].width = 110
+    for line in INSTRUCTIONS.read_text(encoding="utf-8").splitlines():
+        c = cell(sheet, line)
+        c.alignment = Alignment(wrap_text=True)
+        sheet.append([c])
+
+
+def _codebook_sheet(book: Workbook, codes) -> None:
+    sheet = book.create_sheet(SHEET_CODEBOOK)
+    header = ["代码 code", "中文标签", "English", "定义", "何时使用", "何时不用", "例句", "反例"]
+    for i, width in enumerate([22, 16, 26, 50, 36, 36, 50, 40]):
+        sheet.column_dimensions[get_column_letter(i + 1)].width = width
+    sheet.freeze_panes = "B2"
+    sheet.append([cell(sheet, h, bold=True) for h in header])
+    for c in codes:
+        values = [
+            c.id,
+            c.label,
+            c.label_en,
+            c.definition,
+            c.include,
+            c.exclude,
+            "\n".join(c.examples),
+            "\n".join(c.counter_examples),
+        ]
+        sheet.append([cell(sheet, v, wrap=True) for v in values])

@@ -120,8 +120,8 @@ def test_ids_and_speakers_that_look_like_formulas_stay_text(store, book, tmp_pat
 
     transcript = tmp_path / "t.txt"
     transcript.write_text(
-        "---\nid: =1+1\ncluster: 测试\n---\n访谈者：你们怎么合作？\n=李会长：我们协会组织大家参展。\n"
-        "访谈者：还有呢？\n=李会长：商会也帮忙。\n",
+        "---\nid: =1+1\ncluster: 测试\n---\n"
+        "访谈者：你们怎么合作？\n=李会长：我们协会组织大家参展。\n访谈者：还有呢？\n=李会长：商会也帮忙。\n",
         encoding="utf-8",
     )
     ingest(store, [transcript])

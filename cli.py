@@ -559,16 +559,14 @@ def model_train(
     from coding.codebook import load_codebook
     from coding.export import write_tables
     from coding.project import open_project, project_codebook
-    from coding.suggest import MIN_EXAMPLES, learning_curve, per_code_summary, train, training_data
+    from coding.suggest import MIN_EXAMPLES, train_and_report
 
     book = load_codebook(project_codebook(project, codebook))
     with open_project(project) as store:
-        result = train(store, book, _split(sources) or ["consensus", "human"], folds)
-        tables = {"per_code": per_code_summary(result), "per_dimension": result.per_dimension}
-        if curve:
-            tables["curve"], tables["held_out"] = learning_curve(
-                training_data(store, book, [result.coder])
-            )
+        training = train_and_report(
+            store, book, _split(sources) or ["consensus", "human"], folds, curve
+        )
+    result, tables = training.result, training.tables
     print_frame(rounded(tables["per_code"]), "Per code (F1 in cross-validation)")
     print_frame(
         rounded(result.per_dimension), f"{folds}-fold cross-validation on {result.units} units"

@@ -42,14 +42,8 @@ def main() -> None:
     from coding.autocode import RuleCoder
     from coding.codebook import load_codebook
     from coding.evaluate import read_gold
-    from coding.suggest import (
-        CodeSuggester,
-        TrainingData,
-        by_dimension,
-        codes_above,
-        cross_validate,
-        score_coders,
-    )
+    from coding.metrics import by_dimension, score_coders
+    from coding.suggest import CodeSuggester, TrainingData, codes_above, cross_validate
 
     book = load_codebook()
     rules = RuleCoder(book)

@@ -96,3 +96,7 @@ class SheetError(ClusterQDAError):
         text = "; ".join(shown) + (f"; and {more} more" if more else "")
         count = f"{len(problems)} problems" if len(problems) > 1 else "1 problem"
         super().__init__(f"{count}, nothing imported: {text}")
+
+
+class ModelError(ClusterQDAError):
+    """There is nothing to learn from, or no trained model to use."""

@@ -8,12 +8,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
-from sklearn.metrics import precision_recall_fscore_support
-from sklearn.preprocessing import MultiLabelBinarizer
 
 from coding.autocode import RuleCoder
 from coding.codebook import Codebook
 from coding.errors import InputError
+from coding.metrics import by_dimension, code_counts, prf
 from coding.tables import read_table
 
 SPLIT_CODES = re.compile(r"[;；,，\s]+")
@@ -70,39 +69,30 @@ def evaluate_gold(codebook: Codebook, gold: pd.DataFrame) -> Evaluation:
         frozenset(c.code_id for c in coder.code_text(text, role or None))
         for text, role in zip(gold["text"], roles, strict=True)
     ]
-    truth = list(gold["gold"])
+    truth = [set(t) for t in gold["gold"]]
     labels = sorted({c for s in truth + predicted for c in s})
-    binarizer = MultiLabelBinarizer(classes=labels)
-    y_true = binarizer.fit_transform(truth)
-    y_pred = binarizer.transform(predicted)
-    p, r, f, support = precision_recall_fscore_support(
-        y_true, y_pred, average=None, zero_division=0
-    )
+    counts = prf(code_counts(truth, [set(p) for p in predicted], labels))
     per_code = pd.DataFrame(
         {
             "code_id": labels,
-            "support": support,
-            "predicted": y_pred.sum(axis=0),
-            "precision": p,
-            "recall": r,
-            "f1": f,
+            "support": counts["tp"] + counts["fn"],
+            "predicted": counts["tp"] + counts["fp"],
+            "precision": counts["precision"].fillna(0.0),
+            "recall": counts["recall"].fillna(0.0),
+            "f1": counts["f1"].fillna(0.0),
         }
     )
     per_code.insert(1, "dimension", per_code["code_id"].str.split(".").str[0])
-    rows = []
-    groups = [
-        (d, [i for i, c in enumerate(labels) if c.split(".")[0] == d])
-        for d in dict.fromkeys(c.split(".")[0] for c in labels)
-    ]
-    groups.append(("ALL", list(range(len(labels)))))
-    for dimension, idx in groups:
-        t, q = y_true[:, idx], y_pred[:, idx]
-        mp, mr, mf, _ = precision_recall_fscore_support(t, q, average="micro", zero_division=0)
-        _, _, macro, _ = precision_recall_fscore_support(t, q, average="macro", zero_division=0)
-        rows.append((dimension, int(t.sum()), mp, mr, mf, macro))
+    pooled = by_dimension(code_counts(truth, predicted, labels).assign(coder="rules"))
     per_dimension = pd.DataFrame(
-        rows,
-        columns=["dimension", "support", "micro_precision", "micro_recall", "micro_f1", "macro_f1"],
+        {
+            "dimension": pooled["dimension"],
+            "support": pooled["tp"] + pooled["fn"],
+            "micro_precision": pooled["precision"].fillna(0.0),
+            "micro_recall": pooled["recall"].fillna(0.0),
+            "micro_f1": pooled["f1"].fillna(0.0),
+            "macro_f1": pooled["macro_f1"].fillna(0.0),
+        }
     )
     return Evaluation(per_code, per_dimension, _confusions(gold["id"], truth, predicted), len(gold))
 
@@ -112,7 +102,7 @@ def _confusions(ids, truth, predicted) -> pd.DataFrame:
     pairs: Counter = Counter()
     examples: dict[tuple, list[str]] = {}
     for unit_id, gold, pred in zip(ids, truth, predicted, strict=True):
-        missed, extra = gold - pred, pred - gold
+        missed, extra = sorted(gold - pred), sorted(pred - gold)
         for m in missed:
             partners = [e for e in extra if e.split(".")[0] == m.split(".")[0]] or ["(none)"]
             for e in partners:
@@ -122,5 +112,6 @@ def _confusions(ids, truth, predicted) -> pd.DataFrame:
             if not any(m.split(".")[0] == e.split(".")[0] for m in missed):
                 pairs[("(none)", e)] += 1
                 examples.setdefault(("(none)", e), []).append(str(unit_id))
-    rows = [(g, p, n, ", ".join(examples[(g, p)][:3])) for (g, p), n in pairs.most_common()]
+    ranked = sorted(pairs.items(), key=lambda item: (-item[1], item[0]))
+    rows = [(g, p, n, ", ".join(examples[(g, p)][:3])) for (g, p), n in ranked]
     return pd.DataFrame(rows, columns=["gold", "predicted", "count", "examples"])

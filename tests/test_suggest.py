@@ -214,7 +214,8 @@ def test_uncertainty_order_needs_a_trained_model(sample_project, tmp_path):
 
 
 def test_units_count_only_for_the_codes_their_sheet_judged():
-    from coding.suggest import TrainingData, _scores
+    from coding.metrics import code_counts
+    from coding.suggest import TrainingData
 
     # a text is no negative example for a code its coder never looked at
     only_act_assoc = [None if "ACT.GOV" in c else frozenset({"ACT.ASSOC"}) for c in CODES]
@@ -231,7 +232,7 @@ def test_units_count_only_for_the_codes_their_sheet_judged():
         "",
         [frozenset({"CA.BH"}), None],
     )
-    scored = _scores(data.codes, data.rules, ["CA.BH", "ACT.GOV"], data.scope()).set_index(
+    scored = code_counts(data.codes, data.rules, ["CA.BH", "ACT.GOV"], data.scope()).set_index(
         "code_id"
     )
     assert scored.loc["ACT.GOV", "fp"] == 1 and scored.loc["CA.BH", "tp"] == 1

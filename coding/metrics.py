@@ -1,0 +1,71 @@
+"""Precision, recall and F1 of coders against people's codes, per code and per dimension.
+
+One way of counting for every stage that scores a coder (``evaluate`` for the
+rules against a gold table, ``suggest`` for rules, model and hybrid in
+cross-validation): true positives, false positives and false negatives per
+code, then micro-averaged scores per dimension (the prefix of the code id) and
+over ``all`` codes. A unit counts only for the codes its coder judged.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+ALL = "all"
+
+
+def code_counts(
+    truth: list[set[str]], predicted: list[set[str]], codes: list[str], judged=None
+) -> pd.DataFrame:
+    """Return ``code_id, tp, fp, fn`` per code, counting only the codes judged per unit."""
+    if judged is not None:
+        predicted = [p if j is None else p & j for p, j in zip(predicted, judged, strict=True)]
+    pairs = list(zip(truth, predicted, strict=True))
+    rows = [
+        (
+            code,
+            sum(code in t and code in p for t, p in pairs),
+            sum(code not in t and code in p for t, p in pairs),
+            sum(code in t and code not in p for t, p in pairs),
+        )
+        for code in codes
+    ]
+    return pd.DataFrame(rows, columns=["code_id", "tp", "fp", "fn"])
+
+
+def score_coders(
+    truth: list[set[str]], coders: dict[str, list[set[str]]], codes: list[str], judged=None
+) -> pd.DataFrame:
+    """Return tp/fp/fn per code for each named coder's code sets against the same truth."""
+    return pd.concat(
+        [
+            code_counts(truth, sets, codes, judged).assign(coder=name)
+            for name, sets in coders.items()
+        ],
+        ignore_index=True,
+    )
+
+
+def prf(counts: pd.DataFrame) -> pd.DataFrame:
+    """Add precision, recall and F1 to tp/fp/fn counts (NaN where undefined)."""
+    out = counts.copy()
+    out["precision"] = out["tp"] / (out["tp"] + out["fp"]).replace(0, np.nan)
+    out["recall"] = out["tp"] / (out["tp"] + out["fn"]).replace(0, np.nan)
+    out["f1"] = 2 * out["tp"] / (2 * out["tp"] + out["fp"] + out["fn"]).replace(0, np.nan)
+    return out
+
+
+def by_dimension(table: pd.DataFrame) -> pd.DataFrame:
+    """Pool per-code counts (with a ``coder`` column) into micro scores per dimension and
+    coder, plus the dimension ``all``; ``macro_f1`` is the mean of the codes' F1."""
+    table = prf(table.assign(dimension=table["code_id"].str.split(".").str[0]))
+    keys = ["dimension", "coder"]
+    pooled = table.groupby(keys)[["tp", "fp", "fn"]].sum()
+    pooled["macro_f1"] = table.groupby(keys)["f1"].mean()
+    overall = table.groupby("coder")[["tp", "fp", "fn"]].sum()
+    overall["macro_f1"] = table.groupby("coder")["f1"].mean()
+    overall = overall.reset_index().assign(dimension=ALL)
+    return prf(pd.concat([pooled.reset_index(), overall], ignore_index=True)[
+        ["dimension", "coder", "tp", "fp", "fn", "macro_f1"]
+    ])  # fmt: skip

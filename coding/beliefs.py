@@ -5,12 +5,11 @@ both when the transcript's metadata names the survey id in ``respondent``.
 Their beliefs are their construct scores and, from the codings of their own
 words, per code: presence, count of units and mean stance (+1 positive,
 -1 negative, 0 neutral or mixed). Codings come from the most trusted coder
-that looked at each unit: ``consensus``, then people, then the rules.
+that looked at each unit (``coding/trust.py``): ``consensus``, then people, then machines.
 """
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 
 import numpy as np
@@ -23,7 +22,8 @@ from sklearn.preprocessing import StandardScaler
 from coding.codebook import Codebook
 from coding.store import Store
 from coding.survey.reliability import construct_scores
-from coding.survey.schema import Construct, SurveySchema
+from coding.survey.scoring import item_values, stored_schemas
+from coding.trust import trusted_codings
 
 STANCE_VALUE = {"positive": 1.0, "negative": -1.0, "neutral": 0.0, "mixed": 0.0}
 MIN_GROUP = 3  # groups smaller than this are left out of the tests
@@ -68,52 +68,21 @@ def presence_test(table: pd.DataFrame) -> tuple[str, float, float, float]:
     return "chi2", float(chi2), float(p), v
 
 
-def _schemas(store: Store) -> list[SurveySchema]:
-    out = []
-    for (raw,) in store.conn.execute("SELECT schema FROM surveys"):
-        data = json.loads(raw)
-        data["constructs"] = {k: Construct(**v) for k, v in data["constructs"].items()}
-        for c in data["constructs"].values():
-            object.__setattr__(c, "items", tuple(c.items))
-            object.__setattr__(c, "reverse", tuple(c.reverse))
-        out.append(SurveySchema(**data))
-    return out
-
-
 def _survey_scores(store: Store) -> tuple[pd.DataFrame, dict[str, str]]:
-    answers = store.answers()
     labels: dict[str, str] = {}
     frames = []
-    for schema in _schemas(store):
+    for schema in stored_schemas(store):
         labels.update({c.name: c.label for c in schema.constructs.values()})
-        wide = answers.pivot(index="respondent_id", columns="item", values="value")
-        wide = wide.reindex(columns=schema.items)
-        for item in schema.reverse_items:
-            wide[item] = schema.scale_min + schema.scale_max - wide[item]
-        frames.append(construct_scores(wide, schema))
+        frames.append(construct_scores(item_values(store, schema), schema))
     scores = pd.concat(frames) if frames else pd.DataFrame()
     return scores, labels
-
-
-def _unit_codings(store: Store) -> pd.DataFrame:
-    """Return (unit_id, code_id, stance) from the most trusted coder of each unit."""
-    kinds = dict(store.conn.execute("SELECT coder, kind FROM coders").fetchall())
-    rank = {c: (0 if c == "consensus" else 1 if kinds.get(c) == "human" else 2) for c in kinds}
-    looked = pd.read_sql_query("SELECT unit_id, coder FROM coded_units", store.conn)
-    if looked.empty:
-        return pd.DataFrame(columns=["unit_id", "code_id", "stance"])
-    looked["rank"] = looked["coder"].map(rank).fillna(3)
-    best = looked.sort_values(["unit_id", "rank", "coder"]).drop_duplicates("unit_id")
-    codings = pd.read_sql_query("SELECT unit_id, coder, code_id, stance FROM codings", store.conn)
-    chosen = codings.merge(best[["unit_id", "coder"]], on=["unit_id", "coder"])
-    return chosen[["unit_id", "code_id", "stance"]]
 
 
 def belief_table(store: Store, codebook: Codebook) -> tuple[pd.DataFrame, dict[str, str]]:
     """Return one row per respondent: attributes, construct scores, and code beliefs."""
     scores, labels = _survey_scores(store)
     respondents = store.respondents()
-    role_codes = {k: v for schema in _schemas(store) for k, v in schema.role_codes.items()}
+    role_codes = {k: v for schema in stored_schemas(store) for k, v in schema.role_codes.items()}
     people: dict[str, dict] = {}
     for row in respondents.itertuples():
         people[row.respondent_id] = {
@@ -154,7 +123,7 @@ def belief_table(store: Store, codebook: Codebook) -> tuple[pd.DataFrame, dict[s
     units = store.units()[["unit_id", "doc_id", "is_interviewer"]]
     units = units[~units["is_interviewer"]]
     units["respondent_id"] = units["doc_id"].map(doc_person)
-    codings = _unit_codings(store).merge(units[["unit_id", "respondent_id"]], on="unit_id")
+    codings = trusted_codings(store).merge(units[["unit_id", "respondent_id"]], on="unit_id")
     codings["value"] = codings["stance"].map(STANCE_VALUE)
     grouped = codings.groupby(["respondent_id", "code_id"])
     count = grouped["unit_id"].nunique().unstack(fill_value=0)

@@ -622,6 +622,14 @@ class Store:
         )
         return [(*r[:7], json.loads(r[7]) if r[7] else []) for r in rows]
 
+    def coded_unit_coders(self) -> pd.DataFrame:
+        """Return ``unit_id, coder`` for every unit each coder has looked at."""
+        return pd.read_sql_query("SELECT unit_id, coder FROM coded_units", self.conn)
+
+    def coding_stances(self) -> pd.DataFrame:
+        """Return ``unit_id, coder, code_id, stance`` of every coding."""
+        return pd.read_sql_query("SELECT unit_id, coder, code_id, stance FROM codings", self.conn)
+
     def codings(self, coder: str | None = None) -> pd.DataFrame:
         """Return codings (of one coder, or all) with their unit's document and cluster."""
         where, params = ("WHERE c.coder = ?", (coder,)) if coder else ("", ())
@@ -715,6 +723,10 @@ class Store:
                 ((rid, survey, cluster, role, attrs) for rid, cluster, role, attrs in respondents),
             )
             self.conn.executemany("INSERT INTO answers VALUES (?,?,?,?)", answers)
+
+    def survey_schemas(self) -> list[str]:
+        """Return the schema (JSON) of every stored survey."""
+        return [raw for (raw,) in self.conn.execute("SELECT schema FROM surveys ORDER BY survey")]
 
     def respondents(self) -> pd.DataFrame:
         """Return every survey respondent with their attributes."""

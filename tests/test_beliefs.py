@@ -7,9 +7,10 @@ import pandas as pd
 import pytest
 from scipy import stats
 
-from coding.beliefs import _unit_codings, analyse, kruskal, presence_test
+from coding.beliefs import analyse, kruskal, presence_test
 from coding.codebook import load_codebook
 from coding.project import open_project
+from coding.trust import trusted_codings
 
 AIRQUALITY = Path(__file__).resolve().parents[2] / "shared" / "data" / "airquality.csv"
 
@@ -82,9 +83,52 @@ def test_consensus_then_people_then_rules(store):
     store.register_coder("li", "human", None, None)
     store.register_coder("consensus", "human", None, None)
     row = lambda code: [(unit, code, "neutral", None, None, None, None, None)]  # noqa: E731
+    store.register_coder("model@y", "model", None, None)
+    store.register_coder("hybrid@y", "hybrid", None, None)
     store.save_codings("rules@x", [unit], row("CA.BH"))
-    assert _unit_codings(store)["code_id"].tolist() == ["CA.BH"]
+    assert trusted_codings(store)["code_id"].tolist() == ["CA.BH"]
+    store.save_codings("model@y", [unit], row("FORM.ORG"))
+    assert trusted_codings(store)["code_id"].tolist() == ["FORM.ORG"]
+    store.save_codings("hybrid@y", [unit], row("FORM.INTL"))
+    assert trusted_codings(store)["code_id"].tolist() == ["FORM.INTL"]
     store.save_codings("li", [unit], row("CA.MH"))
-    assert _unit_codings(store)["code_id"].tolist() == ["CA.MH"]
+    assert trusted_codings(store)["code_id"].tolist() == ["CA.MH"]
     store.save_codings("consensus", [unit], row("CA.MV"))
-    assert _unit_codings(store)["code_id"].tolist() == ["CA.MV"]
+    assert trusted_codings(store)["code_id"].tolist() == ["CA.MV"]
+
+
+def test_beliefs_score_constructs_with_reverse_items_turned(store, tmp_path):
+    from coding.survey.check import read_survey
+    from coding.survey.ingest import ingest_survey
+    from coding.survey.schema import load_schema
+
+    schema = tmp_path / "schema.yaml"
+    schema.write_text(
+        "name: s\nid_column: id\nattributes: {cluster: cluster, role: role}\n"
+        "scale: {min: 1, max: 5}\n"
+        "constructs:\n  trust: {label: 信任, items: [q1, q2, q3], reverse: [q3]}\n",
+        encoding="utf-8",
+    )
+    data = tmp_path / "survey.csv"
+    data.write_text(
+        "id,cluster,role,q1,q2,q3\nr1,甲,企业,5,4,1\nr2,甲,企业,1,2,5\nr3,甲,协会,3,3,2\n",
+        encoding="utf-8",
+    )
+    checked = read_survey(data, load_schema(schema))
+    ingest_survey(store, checked)
+    table = analyse(store, load_codebook()).table.set_index("respondent_id")
+    # reverse-keyed q3 counts as 1 + 5 - q3
+    assert table.loc["r1", "trust"] == pytest.approx((5 + 4 + 5) / 3)
+    assert table.loc["r2", "trust"] == pytest.approx((1 + 2 + 1) / 3)
+    assert table.loc["r3", "trust"] == pytest.approx((3 + 3 + 4) / 3)
+
+
+def test_mixed_stance_from_rules_and_sheets():
+    from coding.autocode import RuleCoder
+    from coding.beliefs import STANCE_VALUE
+    from coding.sheets import STANCE_LABELS
+
+    coder = RuleCoder(load_codebook())
+    hits = coder.code_text("商会帮了我们很多，但是有些人不交会费，很头疼。")
+    assert {h.stance for h in hits} == {"mixed"}
+    assert STANCE_LABELS["混合"] == "mixed" and STANCE_VALUE["mixed"] == 0.0

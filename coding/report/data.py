@@ -7,9 +7,10 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from coding.beliefs import Beliefs, _unit_codings
+from coding.beliefs import Beliefs
 from coding.codebook import Codebook
 from coding.store import Store
+from coding.trust import trusted_codings
 
 QUOTES_PER_CODE = 3
 MAIN_CODES = ("CA", "FORM", "COND", "EVAL")
@@ -92,7 +93,7 @@ def build_report(
     units = store.units()
     units = units[units["doc_id"].isin(docs["doc_id"]) & ~units["is_interviewer"]].copy()
     units["actor"] = units["doc_id"].map(lambda d: meta[d].get("role") or "未指定")
-    codings = _unit_codings(store).merge(units[["unit_id", "doc_id", "actor"]], on="unit_id")
+    codings = trusted_codings(store).merge(units[["unit_id", "doc_id", "actor"]], on="unit_id")
     evidence = (
         store.codings()
         .drop_duplicates(["unit_id", "code_id"])
@@ -202,18 +203,14 @@ def build_report(
 
 def _reliability(store: Store, cluster: str) -> pd.DataFrame:
     """Cronbach's alpha of each construct among this cluster's survey respondents."""
-    from coding.beliefs import _schemas
     from coding.survey.reliability import reliability
+    from coding.survey.scoring import item_values, stored_schemas
 
     respondents = store.respondents()
-    ids = respondents.loc[respondents["cluster"] == cluster, "respondent_id"]
-    answers = store.answers()
+    ids = list(respondents.loc[respondents["cluster"] == cluster, "respondent_id"])
     tables = []
-    for schema in _schemas(store):
-        wide = answers.pivot(index="respondent_id", columns="item", values="value")
-        wide = wide.reindex(index=[i for i in ids if i in wide.index], columns=schema.items)
-        for item in schema.reverse_items:
-            wide[item] = schema.scale_min + schema.scale_max - wide[item]
+    for schema in stored_schemas(store):
+        wide = item_values(store, schema, ids)
         if len(wide) >= 3:
             tables.append(reliability(wide, schema)[0])
     return pd.concat(tables, ignore_index=True) if tables else pd.DataFrame()

@@ -30,11 +30,9 @@ class SurveyData:
 
     def scored(self) -> pd.DataFrame:
         """Return item values with reverse items turned (min + max - x), indexed by id."""
-        scored = self.values.copy()
-        low, high = self.schema.scale_min, self.schema.scale_max
-        for item in self.schema.reverse_items:
-            if item in scored:
-                scored[item] = low + high - scored[item]
+        from coding.survey.scoring import reverse_scored
+
+        scored = reverse_scored(self.values, self.schema)
         scored.index = self.ids.to_numpy()
         return scored
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from coding.codebook import Codebook
-from coding.errors import ClusterQDAError
+from coding.errors import OptionError
 from coding.excel import write_workbook
 from coding.files import atomic_write
 
@@ -49,7 +49,7 @@ def export_codebook(codebook: Codebook, fmt: str, out: str | Path) -> None:
         ]
         write_workbook(out, [("编码本 codebook", XLSX_HEADER, rows, XLSX_WIDTHS)])
     else:
-        raise ClusterQDAError(f"unknown codebook format '{fmt}'; use md or xlsx")
+        raise OptionError(f"unknown codebook format '{fmt}'; use md or xlsx")
 
 
 def codebook_markdown(codebook: Codebook) -> str:

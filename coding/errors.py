@@ -100,3 +100,11 @@ class SheetError(ClusterQDAError):
 
 class ModelError(ClusterQDAError):
     """There is nothing to learn from, or no trained model to use."""
+
+
+class OptionError(ClusterQDAError):
+    """An option's value is not one the command can take (a format, a coder, a code list)."""
+
+
+class NothingToDoError(ProjectError):
+    """The project holds nothing this command can work on yet; the message says what to run."""

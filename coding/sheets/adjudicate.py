@@ -13,7 +13,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from coding.codebook import Codebook
-from coding.errors import ClusterQDAError, SheetError
+from coding.errors import NothingToDoError, OptionError, SheetError
 from coding.excel import cell
 from coding.files import atomic_write
 from coding.sheets.layout import (
@@ -46,7 +46,7 @@ def disagreements(
     seen_a, seen_b = store.coded_units(first), store.coded_units(second)
     both = sorted(set(seen_a) & set(seen_b))
     if not both:
-        raise ClusterQDAError(f"coders {first} and {second} have no unit in common")
+        raise NothingToDoError(f"coders {first} and {second} have no unit in common")
     a, b = coder_values(store, first), coder_values(store, second)
     order = {u: i for i, u in enumerate(both)}
     rows = []
@@ -66,7 +66,7 @@ def export_adjudication(
 ) -> SheetExport:
     """Write the disagreements of two coders side by side for a senior coder to settle."""
     if len(coders) != 2:
-        raise ClusterQDAError("adjudication takes exactly two coders: --coders A,B")
+        raise OptionError("adjudication takes exactly two coders: --coders A,B")
     first, second = coders
     both, rows = disagreements(store, codebook, first, second)
     units = store.units_for_sheet().set_index("unit_id")

@@ -13,7 +13,7 @@ from openpyxl.worksheet.dimensions import ColumnDimension
 
 from coding.autocode import RuleCoder
 from coding.codebook import Codebook
-from coding.errors import ClusterQDAError, InputError
+from coding.errors import InputError, NothingToDoError, OptionError
 from coding.excel import cell
 from coding.files import atomic_write
 from coding.sheets.layout import (
@@ -63,9 +63,9 @@ def export_coding_sheet(
     """
     codes = codebook.select(dimensions)
     if not codes:
-        raise ClusterQDAError(f"no codes in the dimensions {', '.join(dimensions or [])}")
+        raise OptionError(f"no codes in the dimensions {', '.join(dimensions or [])}")
     if reserved_coder(store, coder):
-        raise ClusterQDAError(
+        raise OptionError(
             f"'{coder}' is kept for a machine coder or the adjudicated consensus; "
             "name the person who will code this sheet"
         )
@@ -181,7 +181,7 @@ def _sheet_rows(
     if units_file is None:
         count = sum(1 for _ in store.sheet_rows(cluster))
         if count == 0:
-            raise ClusterQDAError("no interviewee units to export; ingest transcripts first")
+            raise NothingToDoError("no interviewee units to export; ingest transcripts first")
         return count, rows
     wanted = _read_unit_list(units_file)
     picked = {row.unit_id: row for row in rows if row.unit_id in set(wanted)}

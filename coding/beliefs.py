@@ -268,6 +268,7 @@ def _types(
         score = silhouette_score(features, model.labels_)
         if best is None or score > best[0]:
             best = (score, k, model)
+    assert best is not None  # at least 10 complete rows, so k = 2 was tried
     score, k, model = best
     centres = pd.DataFrame(model.cluster_centers_, columns=constructs)
     names = []

@@ -71,7 +71,8 @@ def evaluate_gold(codebook: Codebook, gold: pd.DataFrame) -> Evaluation:
     ]
     truth = [set(t) for t in gold["gold"]]
     labels = sorted({c for s in truth + predicted for c in s})
-    counts = prf(code_counts(truth, [set(p) for p in predicted], labels))
+    predicted_sets = [set(p) for p in predicted]
+    counts = prf(code_counts(truth, predicted_sets, labels))
     per_code = pd.DataFrame(
         {
             "code_id": labels,
@@ -83,7 +84,7 @@ def evaluate_gold(codebook: Codebook, gold: pd.DataFrame) -> Evaluation:
         }
     )
     per_code.insert(1, "dimension", per_code["code_id"].str.split(".").str[0])
-    pooled = by_dimension(code_counts(truth, predicted, labels).assign(coder="rules"))
+    pooled = by_dimension(code_counts(truth, predicted_sets, labels).assign(coder="rules"))
     per_dimension = pd.DataFrame(
         {
             "dimension": pooled["dimension"],

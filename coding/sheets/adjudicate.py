@@ -89,8 +89,8 @@ def export_adjudication(
                 cell(sheet, unit_id),
                 cell(sheet, units.loc[unit_id, "text"], wrap=True),
                 cell(sheet, f"{code_id} {code.label}"),
-                cell(sheet, label.get(va, NO_CODE)),
-                cell(sheet, label.get(vb, NO_CODE)),
+                cell(sheet, label.get(va or "", NO_CODE)),
+                cell(sheet, label.get(vb or "", NO_CODE)),
                 editable_cell(sheet),
                 editable_cell(sheet, wrap=True),
             ]

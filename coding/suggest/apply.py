@@ -48,7 +48,7 @@ def suggest(store: Store, codebook: Codebook, batch: int = 5000) -> SuggestRepor
         for row in store.coding_rows(codebook.coder):
             ruled.setdefault(row[0], []).append(row)
     stored = stored_hybrid = 0
-    empty = (None, None, None, None, None, [])
+    empty: tuple = (None, None, None, None, None, [])
     for start in range(0, len(ids_all), batch):
         ids = ids_all[start : start + batch]
         proba = model.predict_proba([tokens.get(u) or text_of[u] for u in ids])

@@ -66,7 +66,7 @@ def training_data(store: Store, codebook: Codebook, coders: list[str]) -> Traini
     texts = [tokens.get(u) or units.at[u, "text"] for u in ids]
     digest = hashlib.sha256(
         json.dumps(
-            [(u, sorted(given[u]), sorted(done[u]) if done[u] else None) for u in ids],
+            [(u, sorted(given[u]), sorted(done[u] or ()) if done[u] else None) for u in ids],
             ensure_ascii=False,
         ).encode()
     ).hexdigest()

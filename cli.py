@@ -12,6 +12,7 @@ from typing import Annotated
 import pandas as pd
 import typer
 from rich.console import Console
+from rich.measure import Measurement
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
@@ -31,7 +32,7 @@ from coding.project import init_project, open_project, project_codebook, project
 from coding.report.build import write_reports
 from coding.segment import ENGINES, segment_project
 from coding.sheets import export_adjudication, export_coding_sheet, import_coding_sheets
-from coding.status import cluster_status, code_frequencies, document_status
+from coding.status import code_frequencies, project_status
 from coding.suggest import (
     MIN_EXAMPLES,
     learning_curve,
@@ -121,10 +122,19 @@ def print_frame(frame: pd.DataFrame, title: str | None = None) -> None:
     table = Table(title=title, show_lines=False)
     for column in frame.columns:
         numeric = pd.api.types.is_numeric_dtype(frame[column])
-        table.add_column(str(column), justify="right" if numeric else "left")
+        # fold, never cut: a cut id ("cluster…") cannot be looked up
+        table.add_column(str(column), justify="right" if numeric else "left", overflow="fold")
     for row in frame.itertuples(index=False):
         table.add_row(*("" if pd.isna(v) else str(v) for v in row))
-    out.print(table)
+    width = out.width
+    if not out.is_terminal:  # piped: print the table at its natural width, unfolded
+        out.width = max(
+            width, Measurement.get(out, out.options.update(max_width=10**5), table).maximum
+        )
+    try:
+        out.print(table)
+    finally:
+        out.width = width
 
 
 def rounded(frame: pd.DataFrame, digits: int = 3) -> pd.DataFrame:
@@ -217,9 +227,9 @@ def segment(
 def status(project: ProjectOpt = Path(".")) -> None:
     """Print counts per cluster and per document."""
     with open_project(project) as store:
-        documents = document_status(store, project_dictionary(project))
-    print_frame(cluster_status(documents), "Clusters")
-    print_frame(documents, "Documents")
+        clusters, documents = project_status(store, project_dictionary(project))
+    print_frame(clusters, "Clusters")
+    print_frame(documents, "Documents (surveys: one row each)")
 
 
 @export_app.command("units")

@@ -8,6 +8,7 @@ import sqlite3
 import stat
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 import coding.database as database_module
@@ -277,3 +278,57 @@ def test_status_prints_long_document_ids_whole_when_piped(project, runner, tmp_p
     assert result.exit_code == 0, result.output
     assert LONG_ID in result.stdout
     assert "…" not in result.stdout
+
+
+# 5. agreement without variation is undefined ----------------------------------------
+
+
+def test_alpha_and_kappas_are_undefined_without_variation():
+    from coding.agree import bootstrap_alpha, cohen_kappa, fleiss_kappa, krippendorff_alpha
+
+    never = np.zeros((2, 12))
+    never[1, 3] = np.nan
+    assert np.isnan(krippendorff_alpha(never))
+    krippendorff = pytest.importorskip("krippendorff")
+    with pytest.raises(ValueError, match="more than one value"):  # the reference refuses too
+        krippendorff.alpha(reliability_data=never, level_of_measurement="nominal")
+    assert np.isnan(cohen_kappa([0] * 12, [0] * 12))
+    assert np.isnan(fleiss_kappa([[2, 0]] * 12))
+    once = np.zeros((2, 12))
+    once[:, 0] = 1  # both coders agree on the one unit with the code
+    assert krippendorff_alpha(once) == 1.0
+    low, high = bootstrap_alpha(once, samples=200)  # resamples without unit 0 are left out
+    assert low == high == 1.0
+
+
+def test_agree_reports_no_variation_instead_of_perfect_agreement(sample_project, runner):
+    from coding.agree import project_agreement
+    from coding.codebook import load_codebook
+    from coding.project import project_codebook
+
+    book = load_codebook(project_codebook(sample_project))
+    with open_project(sample_project) as store:
+        coders = store.coders()[:2]
+        used = set().union(*(set(store.codings(c)["code_id"]) for c in coders))
+        per_code, _, _ = project_agreement(store, book, coders, bootstrap=50)
+        unused = [c for c in book.codes.values() if c.id not in used]
+        assert unused, "the demo should leave a code unused by both coders"
+
+        class OnlyUnused:
+            def select(self, dimensions):
+                return unused[:1]
+
+        _, per_dimension, _ = project_agreement(store, OnlyUnused(), coders, bootstrap=50)
+    rows = per_code.set_index("code_id").loc[[c.id for c in unused]]
+    for column in ("alpha", "alpha_low", "alpha_high", "cohen_kappa", "fleiss_kappa"):
+        assert rows[column].isna().all(), column
+    assert (rows["note"] == "no variation: neither coder used this code; agreement undefined").all()
+    varied = per_code[~per_code["code_id"].isin(rows.index)]
+    assert (varied["note"] == "").all() and varied["alpha"].notna().all()
+    assert per_dimension["alpha"].isna().all()
+    assert per_dimension["note"].str.startswith("no variation").all()
+    result = runner.invoke(
+        app, ["agree", "--project", str(sample_project), "--coders", ",".join(coders)]
+    )
+    assert result.exit_code == 0, result.output
+    assert "agreement undefined" in result.stdout

@@ -8,6 +8,7 @@ the database, so that a busy or full disk is never called "not a project".
 from __future__ import annotations
 
 import os
+import shutil
 import sqlite3
 from pathlib import Path
 
@@ -17,6 +18,10 @@ from coding.errors import ProjectError
 # project before giving up (seconds): long enough for an ingest or a coding
 # run to finish its transaction, short enough not to look hung.
 BUSY_TIMEOUT = 30.0
+
+# Below this many free bytes an I/O error is taken for a full disk (SQLite
+# needs room for its -wal and 32 KB -shm files besides the pages it writes).
+FULL_BELOW = 1 << 20
 
 # SQLite's primary result codes (https://sqlite.org/rescode.html), the low byte
 # of an extended code.
@@ -62,14 +67,16 @@ def database_error(path: Path, exc: sqlite3.Error) -> ProjectError:
             "the project database is read-only: make it and its folder writable to change "
             "the project (status, export, report and agree work on it as it is)"
         )
-    elif code == _FULL:
+    elif code == _FULL or (code == _IOERR and _disk_full(path)):
+        # a full disk often shows as an I/O error: the -shm file cannot grow
         message = (
             "the disk is full: the project database was not changed; "
             "free some space and run the command again"
         )
     elif code == _IOERR:
+        name = getattr(exc, "sqlite_errorname", "") or "SQLITE_IOERR"
         message = (
-            f"disk I/O error ({exc}): the project database was not changed; "
+            f"disk I/O error ({name}): the project database was not changed; "
             "check the disk and run the command again"
         )
     elif code == _CANTOPEN:
@@ -81,3 +88,11 @@ def database_error(path: Path, exc: sqlite3.Error) -> ProjectError:
     else:
         message = f"the project database failed ({exc})"
     return ProjectError(f"{path}: {message}")
+
+
+def _disk_full(path: Path) -> bool:
+    """Return whether the disk holding the database has (almost) no space left."""
+    try:
+        return shutil.disk_usage(path.parent).free < FULL_BELOW
+    except OSError:
+        return False

@@ -82,3 +82,7 @@ class RuleSyntaxError(ClusterQDAError):
 
 class CodebookError(InputError):
     """A codebook file is malformed or inconsistent."""
+
+
+class OutputError(ClusterQDAError):
+    """An output file cannot be written: a read-only folder, a full disk."""

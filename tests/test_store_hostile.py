@@ -332,3 +332,29 @@ def test_agree_reports_no_variation_instead_of_perfect_agreement(sample_project,
     )
     assert result.exit_code == 0, result.output
     assert "agreement undefined" in result.stdout
+
+
+def _io_error() -> sqlite3.OperationalError:
+    error = sqlite3.OperationalError("disk I/O error")
+    error.sqlite_errorcode, error.sqlite_errorname = 10 | (3 << 8), "SQLITE_IOERR_WRITE"
+    return error
+
+
+def test_an_io_error_on_a_full_disk_is_called_a_full_disk(tmp_path, monkeypatch):
+    db = tmp_path / DB_NAME
+    monkeypatch.setattr(database_module, "FULL_BELOW", 0)  # plenty of room: a real I/O error
+    message = str(database_error(db, _io_error()))
+    assert "disk I/O error (SQLITE_IOERR_WRITE)" in message
+    assert "not a clusterqda project database" not in message
+    monkeypatch.setattr(database_module, "FULL_BELOW", 1 << 62)  # no room left
+    assert "the disk is full" in str(database_error(db, _io_error()))
+
+
+def test_an_output_that_cannot_be_written_is_one_line(sample_project, runner, tmp_path):
+    blocker = tmp_path / "not_a_folder"
+    blocker.write_text("a file where a folder is wanted", encoding="utf-8")
+    result = runner.invoke(
+        app,
+        ["export", "units", "--project", str(sample_project), "--out", str(blocker / "u.csv")],
+    )
+    _one_error_line(result, str(blocker / "u.csv"), "cannot write here", "--out")

@@ -128,15 +128,25 @@ def progress_bar() -> Iterator[Callable[[str, int, int], None]]:
 def print_frame(frame: pd.DataFrame, title: str | None = None) -> None:
     """Print a DataFrame as a rich table."""
     import pandas as pd
+    from rich.measure import Measurement
     from rich.table import Table
 
     table = Table(title=title, show_lines=False)
     for column in frame.columns:
         numeric = pd.api.types.is_numeric_dtype(frame[column])
-        table.add_column(str(column), justify="right" if numeric else "left")
+        # fold, never cut: a cut id ("cluster…") cannot be looked up
+        table.add_column(str(column), justify="right" if numeric else "left", overflow="fold")
     for row in frame.itertuples(index=False):
         table.add_row(*("" if pd.isna(v) else printable(str(v)) for v in row))
-    out.print(table)
+    width = out.width
+    if not out.is_terminal:  # piped: print the table at its natural width, unfolded
+        out.width = max(
+            width, Measurement.get(out, out.options.update(max_width=10**5), table).maximum
+        )
+    try:
+        out.print(table)
+    finally:
+        out.width = width
 
 
 def printable(text: str) -> str:
@@ -256,12 +266,12 @@ def segment(
 def status(project: ProjectOpt = Path(".")) -> None:
     """Print counts per cluster and per document."""
     from coding.project import open_project, project_dictionary
-    from coding.status import cluster_status, document_status
+    from coding.status import project_status
 
     with open_project(project) as store:
-        documents = document_status(store, project_dictionary(project))
-    print_frame(cluster_status(documents), "Clusters")
-    print_frame(documents, "Documents")
+        clusters, documents = project_status(store, project_dictionary(project))
+    print_frame(clusters, "Clusters")
+    print_frame(documents, "Documents (surveys: one row each)")
 
 
 @export_app.command("units")

@@ -9,6 +9,7 @@ coded unit (a turn or an answer), never characters.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from contextlib import suppress
 
 import numpy as np
 import pandas as pd
@@ -84,20 +85,26 @@ def krippendorff_alpha(data: np.ndarray, level: str = "nominal") -> float:
     the coincidence matrix o (Krippendorff 2011, "Computing Krippendorff's
     Alpha-Reliability"). Example: that paper's 4 coders x 12 units data give
     0.743 (nominal), 0.815 (ordinal), 0.849 (interval), 0.797 (ratio).
+
+    Without variation (every pairable judgement the same value, so the expected
+    disagreement sum(n_c * n_k * d_ck) is 0) alpha is 0/0: undefined, and NaN is
+    returned, not 1. Coders who never use a code have not shown that they
+    agree on it. The ``krippendorff`` package refuses such data ("There has to
+    be more than one value in the domain").
     """
     data = _pairable(np.asarray(data, dtype=float))
     if data.shape[1] == 0:
         raise AgreementError("no unit was judged by two coders or more")
     values = np.unique(data[~np.isnan(data)])
     if len(values) == 1:
-        return 1.0  # perfect agreement on a single value: no variation to disagree about
+        return float("nan")  # no variation: agreement is undefined
     coincidence = coincidences(data, values)
     n_c = coincidence.sum(axis=1)
     n = n_c.sum()
     delta = _delta(values, n_c, level)
     expected = (np.outer(n_c, n_c) * delta).sum()
     if expected == 0:
-        return 1.0
+        return float("nan")
     return float(1 - (n - 1) * (coincidence * delta).sum() / expected)
 
 
@@ -123,6 +130,8 @@ def cohen_kappa(first: Sequence, second: Sequence) -> float:
 
     kappa = (p_o - p_e) / (1 - p_e) (Cohen 1960). Example (Wikipedia, "Cohen's
     kappa"): 50 proposals, 20 yes/yes, 5 yes/no, 10 no/yes, 15 no/no give 0.4.
+    With one label only (p_e = 1) kappa is 0/0 and NaN is returned, as
+    scikit-learn's ``cohen_kappa_score`` does.
     """
     a, b = np.asarray(first), np.asarray(second)
     if len(a) != len(b) or len(a) == 0:
@@ -131,7 +140,7 @@ def cohen_kappa(first: Sequence, second: Sequence) -> float:
     p_o = float(np.mean(a == b))
     p_e = float(sum(np.mean(a == v) * np.mean(b == v) for v in labels))
     if p_e == 1:
-        return 1.0
+        return float("nan")  # no variation: agreement is undefined
     return (p_o - p_e) / (1 - p_e)
 
 
@@ -140,7 +149,8 @@ def fleiss_kappa(counts: np.ndarray) -> float:
 
     Every unit must have the same number of ratings (Fleiss 1971). Example
     (Wikipedia, "Fleiss' kappa"): 10 subjects rated by 14 raters into 5
-    categories give 0.210.
+    categories give 0.210. With one category only (P_e = 1) kappa is 0/0 and
+    NaN is returned.
     """
     counts = np.asarray(counts, dtype=float)
     raters = counts.sum(axis=1)
@@ -153,7 +163,7 @@ def fleiss_kappa(counts: np.ndarray) -> float:
     p_i = ((counts * (counts - 1)).sum(axis=1)) / (n * (n - 1))
     p_bar, p_e = p_i.mean(), (p_j**2).sum()
     if p_e == 1:
-        return 1.0
+        return float("nan")  # no variation: agreement is undefined
     return float((p_bar - p_e) / (1 - p_e))
 
 
@@ -164,7 +174,11 @@ def bootstrap_alpha(
     seed: int = 0,
     confidence: float = 0.95,
 ) -> tuple[float, float]:
-    """Return a percentile bootstrap confidence interval for alpha, resampling units."""
+    """Return a percentile bootstrap confidence interval for alpha, resampling units.
+
+    Samples without variation (alpha undefined) are left out rather than counted
+    as perfect agreement.
+    """
     data = _pairable(np.asarray(data, dtype=float))
     rng = np.random.default_rng(seed)
     n = data.shape[1]
@@ -172,9 +186,11 @@ def bootstrap_alpha(
     for _ in range(samples):
         sample = data[:, rng.integers(0, n, n)]
         try:
-            estimates.append(krippendorff_alpha(sample, level))
+            estimate = krippendorff_alpha(sample, level)
         except AgreementError:
             continue
+        if not np.isnan(estimate):
+            estimates.append(estimate)
     if not estimates:
         raise AgreementError("no bootstrap sample could be scored")
     tail = (1 - confidence) / 2
@@ -226,10 +242,12 @@ def project_agreement(
     at the unit without giving it; units it never looked at are missing.
     Returns (per_code, per_dimension, disagreements). ``per_code`` columns:
     ``dimension, code_id, n_units, percent_agreement, cohen_kappa,
-    fleiss_kappa, alpha, alpha_low, alpha_high``. ``per_dimension`` pools the
-    (unit, code) judgements of a dimension: ``dimension, n_judgements,
-    percent_agreement, alpha``. ``disagreements``: ``unit_id, code_id`` and
-    one column per coder.
+    fleiss_kappa, alpha, alpha_low, alpha_high, note``. ``per_dimension`` pools
+    the (unit, code) judgements of a dimension: ``dimension, n_judgements,
+    percent_agreement, alpha, note``. ``disagreements``: ``unit_id, code_id``
+    and one column per coder. Where the judgements do not vary (no coder used
+    the code, or every coder gave it to every unit) alpha and the kappas are
+    undefined: NaN, and ``note`` says why; otherwise ``note`` is empty.
     """
     coders = coders or store.coders()
     if len(coders) < 2:
@@ -272,7 +290,11 @@ def project_agreement(
             continue  # no two coders judged this code on the same unit
         all_judged = ~np.isnan(data).any(axis=0)
         alpha = krippendorff_alpha(data)
-        low, high = bootstrap_alpha(data, samples=bootstrap) if bootstrap else (np.nan, np.nan)
+        note = _no_variation(data, len(coders))
+        low, high = np.nan, np.nan
+        if bootstrap and not note:
+            with suppress(AgreementError):  # every resample lacked variation: no interval
+                low, high = bootstrap_alpha(data, samples=bootstrap)
         kappa = np.nan
         if len(coders) == 2:
             both = all_judged
@@ -293,6 +315,7 @@ def project_agreement(
                 alpha,
                 low,
                 high,
+                note,
             )
         )
         for j in np.flatnonzero(np.nanmax(data, axis=0) != np.nanmin(data, axis=0)):
@@ -309,6 +332,7 @@ def project_agreement(
             "alpha",
             "alpha_low",
             "alpha_high",
+            "note",
         ],
     )
     summary = []
@@ -318,15 +342,32 @@ def project_agreement(
             [given[c.id] for c in codes if c.dimension == dimension and c.id in scored]
         )
         summary.append(
-            (dimension, pooled.shape[1], percent_agreement(pooled), krippendorff_alpha(pooled))
+            (
+                dimension,
+                pooled.shape[1],
+                percent_agreement(pooled),
+                krippendorff_alpha(pooled),
+                _no_variation(pooled, len(coders)),
+            )
         )
     per_dimension = pd.DataFrame(
-        summary, columns=["dimension", "n_judgements", "percent_agreement", "alpha"]
+        summary, columns=["dimension", "n_judgements", "percent_agreement", "alpha", "note"]
     )
     frame = pd.DataFrame(disagreements, columns=["unit_id", "code_id", *coders])
     for coder in coders:
         frame[coder] = frame[coder].map({1.0: "coded", 0.0: "not coded"}).fillna("not seen")
     return per_code, per_dimension, frame
+
+
+def _no_variation(data: np.ndarray, coders: int) -> str:
+    """Say why agreement is undefined when every pairable judgement is the same, else ''."""
+    values = np.unique(_pairable(data)[~np.isnan(_pairable(data))])
+    if len(values) != 1:
+        return ""
+    who = "neither coder" if coders == 2 else "no coder"
+    if values[0] == 0:
+        return f"no variation: {who} used this code; agreement undefined"
+    return "no variation: every coder gave this code to every unit; agreement undefined"
 
 
 def read_values(path) -> pd.DataFrame:

@@ -34,7 +34,7 @@ from coding.sheets import (
     export_coding_sheet,
     import_coding_sheets,
 )
-from coding.status import cluster_status, code_frequencies, document_status
+from coding.status import code_frequencies, project_status
 from coding.store import Store
 from coding.suggest import TrainResult, learning_curve, train, training_data
 from coding.survey.check import read_survey
@@ -131,7 +131,7 @@ def run_demo(root: str | Path, progress: Progress | None = None) -> DemoResult:
         segmented.units += more.units
         codebook = load_codebook(project_codebook(root))
         coded = code_project(store, codebook, progress=_stage(progress, "code"))
-        documents = document_status(store, project_dictionary(root))
+        clusters, documents = project_status(store, project_dictionary(root))
         frequencies = code_frequencies(store, codebook.coder)
         sheet = export_coding_sheet(
             store, codebook, DEMO_ASSISTANT, root / "reports" / f"{DEMO_ASSISTANT}.xlsx"
@@ -154,7 +154,7 @@ def run_demo(root: str | Path, progress: Progress | None = None) -> DemoResult:
         ingested,
         segmented,
         coded,
-        cluster_status(documents),
+        clusters,
         documents,
         frequencies,
         sheet,

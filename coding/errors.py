@@ -108,3 +108,7 @@ class OptionError(ClusterQDAError):
 
 class NothingToDoError(ProjectError):
     """The project holds nothing this command can work on yet; the message says what to run."""
+
+
+class OutputError(ClusterQDAError):
+    """An output file cannot be written: a read-only folder, a full disk."""

@@ -8,7 +8,7 @@ import secrets
 import sqlite3
 from array import array
 from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from itertools import accumulate
 from pathlib import Path
@@ -16,6 +16,7 @@ from typing import NamedTuple
 
 import pandas as pd
 
+from coding.database import connect, database_error, writable
 from coding.errors import ProjectError
 from coding.model import ParsedDocument
 
@@ -202,23 +203,32 @@ def _now() -> str:
 
 
 class Store:
-    """A project database connection; use as a context manager."""
+    """A project database connection; use as a context manager.
+
+    A database its user may not write (or in a folder they may not write, where
+    WAL mode cannot make its -wal and -shm files) is opened read-only, so that
+    reading commands work and writing ones say plainly that it is read-only.
+    """
 
     def __init__(self, path: str | Path) -> None:
         self.path = Path(path)
-        try:
-            self.conn = sqlite3.connect(self.path, isolation_level=None)
-        except sqlite3.Error as exc:
-            raise ProjectError(f"{self.path}: cannot open the project database ({exc})") from None
+        self.read_only = not writable(self.path)
         self._depth = 0
         try:
-            self.conn.execute("PRAGMA journal_mode=WAL")
+            self.conn = connect(self.path, self.read_only)
+        except sqlite3.Error as exc:
+            raise database_error(self.path, exc) from None
+        try:
+            if not self.read_only:
+                self.conn.execute("PRAGMA journal_mode=WAL")
             self.conn.execute("PRAGMA foreign_keys=ON")
             self.conn.execute("PRAGMA synchronous=NORMAL")
             self._migrate()
-        except sqlite3.DatabaseError as exc:
+        except (sqlite3.Error, ProjectError) as exc:
             self.conn.close()
-            raise ProjectError(f"{self.path}: not a clusterqda project database ({exc})") from None
+            if isinstance(exc, ProjectError):
+                raise
+            raise database_error(self.path, exc) from None
 
     def __enter__(self) -> Store:
         return self
@@ -254,7 +264,13 @@ class Store:
 
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
-        """Run a block as one transaction; nested blocks join the outer one."""
+        """Run a block as one transaction; nested blocks join the outer one.
+
+        A database error (busy, read-only, full disk, I/O) rolls back what is
+        left of the transaction and becomes one ProjectError; SQLite may already
+        have rolled back on its own (a full disk does), so ROLLBACK is only
+        sent while a transaction is open and can never raise a second error.
+        """
         if self._depth:
             self._depth += 1
             try:
@@ -262,17 +278,28 @@ class Store:
             finally:
                 self._depth -= 1
             return
-        self.conn.execute("BEGIN IMMEDIATE")
+        try:
+            self.conn.execute("BEGIN IMMEDIATE")
+        except sqlite3.Error as exc:
+            raise database_error(self.path, exc) from None
         self._depth = 1
         try:
             yield self.conn
-        except BaseException:
-            self.conn.execute("ROLLBACK")
-            raise
-        else:
             self.conn.execute("COMMIT")
+        except sqlite3.Error as exc:
+            self._rollback()
+            raise database_error(self.path, exc) from None
+        except BaseException:
+            self._rollback()
+            raise
         finally:
             self._depth = 0
+
+    def _rollback(self) -> None:
+        if self.conn.in_transaction:
+            # SQLite may have rolled back itself; the first error is the one to report
+            with suppress(sqlite3.Error):
+                self.conn.execute("ROLLBACK")
 
     # documents and units -------------------------------------------------
 
@@ -748,10 +775,15 @@ class Store:
     # summaries ------------------------------------------------------------
 
     def status(self, dict_version: str | None = None) -> pd.DataFrame:
-        """Return per-document counts: units, interviewee units, characters, segmented units."""
+        """Return per-document counts: units, interviewee units, characters, segmented units.
+
+        ``survey`` names the survey of a respondent's open answers (None for an interview).
+        """
         return pd.read_sql_query(
             "SELECT d.cluster, d.doc_id, d.encoding,"
             " json_extract(d.metadata, '$.role') AS role,"
+            " CASE WHEN d.encoding = 'survey' THEN json_extract(d.metadata, '$.survey') END"
+            " AS survey,"
             " COUNT(u.unit_id) AS units,"
             " COALESCE(SUM(1 - u.is_interviewer), 0) AS interviewee_units,"
             " COALESCE(SUM(LENGTH(u.text)), 0) AS chars,"
@@ -761,6 +793,14 @@ class Store:
             " GROUP BY d.doc_id ORDER BY d.cluster, d.doc_id",
             self.conn,
             params=(dict_version or "",),
+        )
+
+    def respondents_per_cluster(self) -> pd.DataFrame:
+        """Return how many respondents each (survey, cluster) has: survey, cluster, respondents."""
+        return pd.read_sql_query(
+            "SELECT survey, cluster, COUNT(*) AS respondents FROM respondents"
+            " GROUP BY survey, cluster ORDER BY survey, cluster",
+            self.conn,
         )
 
 

@@ -128,6 +128,16 @@ def test_report_files_stay_in_the_out_folder_and_are_distinct(hostile):
     assert all(name in shown for name in ("../../x", "a/b", "a_b", "CON", *PAYLOADS))
 
 
+def test_one_cluster_alone_gets_the_file_name_it_gets_among_all(hostile, tmp_path):
+    from coding.report.build import write_reports
+
+    root, out, _ = hostile
+    with open_project(root / "proj") as store:
+        paths = write_reports(store, load_codebook(), tmp_path, ["a_b"], ["md"])
+    assert paths[0].name == f"{unique_stems(CLUSTERS)['a_b']}.md"
+    assert (out / paths[0].name).exists()
+
+
 def test_stems_are_stable_and_keep_safe_names():
     stems = unique_stems(NAMES)
     assert unique_stems(reversed([*NAMES, "古镇灯饰"])) == stems | {"古镇灯饰": "古镇灯饰"}

@@ -33,6 +33,10 @@ def write_reports(
 ) -> list[Path]:
     """Write each cluster's report in each format, plus index.html; return the paths.
 
+    Files are named by ``coding.report.safe.unique_stems`` over all the project's
+    clusters, so a cluster's files keep their names whichever clusters are chosen
+    and no cluster name can place a file outside ``out_dir``.
+
     With ``anonymize``, people and firms named in the metadata or found in the
     quoted text are replaced by stable pseudonyms; the mapping goes to
     ``pseudonyms.csv`` beside the reports, which the reports never include.
@@ -78,7 +82,7 @@ def write_reports(
             pd.DataFrame(sorted(names.mapping.items()), columns=["name", "pseudonym"]), mapping
         )
         written.append(mapping)
-    stems = unique_stems(clusters)
+    stems = unique_stems(known)  # over all clusters: one file name whatever the selection
     entries = []
     for cluster, report in zip(clusters, reports, strict=True):
         if agreement is not None:

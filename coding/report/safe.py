@@ -8,7 +8,8 @@ that anyone may have written, so none of them is trusted on its way out:
   ``-`` only, at most ``MAX_STEM_BYTES`` long, never a Windows device name
   (``CON``, ``NUL``…) nor ``index``; a stem that had to change, or that would
   collide with another, gets a short hash of the name, so ``a/b`` and ``a_b``
-  write different files, and the same name gets the same file on every run.
+  write different files; stems are made over all of a project's clusters, so
+  a cluster keeps its file name from run to run.
 - **Control characters** (ANSI escapes, NUL and the others that XML 1.0
   forbids) become U+FFFD in ``printable``: Word and Excel refuse them, and a
   terminal showing a Markdown report would obey them. One character for one

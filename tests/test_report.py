@@ -8,7 +8,8 @@ from coding.codebook import load_codebook
 from coding.project import open_project
 from coding.report.build import write_reports
 from coding.report.data import build_report, years_mentioned
-from coding.report.render import render_html, render_markdown
+from coding.report.markdown import render_markdown
+from coding.report.render import render_html
 
 
 @pytest.fixture(scope="module")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from html import escape
 from pathlib import Path
 
 import pandas as pd
@@ -15,7 +14,8 @@ from coding.export import write_csv
 from coding.files import atomic_write
 from coding.report.anonymize import Pseudonyms, pseudonyms
 from coding.report.data import ReportData, build_report
-from coding.report.render import write_report
+from coding.report.render import template_env, write_report
+from coding.report.safe import printable, unique_stems
 from coding.report.text import LANGUAGES, TEXT
 from coding.store import Store
 
@@ -32,6 +32,10 @@ def write_reports(
     lang: str = "zh",
 ) -> list[Path]:
     """Write each cluster's report in each format, plus index.html; return the paths.
+
+    Files are named by ``coding.report.safe.unique_stems`` over all the project's
+    clusters, so a cluster's files keep their names whichever clusters are chosen
+    and no cluster name can place a file outside ``out_dir``.
 
     With ``anonymize``, people and firms named in the metadata or found in the
     quoted text are replaced by stable pseudonyms; the mapping goes to
@@ -55,11 +59,15 @@ def write_reports(
         _, agreement, _ = project_agreement(store, codebook, bootstrap=0)
     except AgreementError:
         agreement = None  # one coder only: nothing to compare
-    labels = {c.id: (c.label if lang == "zh" else c.label_en) for c in codebook.codes.values()}
+    labels = {
+        c.id: printable(c.label if lang == "zh" else c.label_en) for c in codebook.codes.values()
+    }
     out_dir = Path(out_dir)
     if lang not in LANGUAGES:
         raise ClusterQDAError(f"unknown report language '{lang}'; use {', '.join(LANGUAGES)}")
     reports = [build_report(store, codebook, cluster, beliefs, lang) for cluster in clusters]
+    for report in reports:
+        _printable(report)
     written = []
     if anonymize:
         names = pseudonyms(
@@ -74,22 +82,48 @@ def write_reports(
             pd.DataFrame(sorted(names.mapping.items()), columns=["name", "pseudonym"]), mapping
         )
         written.append(mapping)
-    for report in reports:
+    stems = unique_stems(known)  # over all clusters: one file name whatever the selection
+    entries = []
+    for cluster, report in zip(clusters, reports, strict=True):
         if agreement is not None:
             report.agreement = agreement
-        written += write_report(report, labels, out_dir, formats, lang)
-    shown = [p for p in written if p.name != "pseudonyms.csv"]  # the mapping stays unlinked
-    links = "".join(
-        f'<li><a href="{escape(p.name)}">{escape(p.stem)}（{p.suffix[1:]}）</a></li>' for p in shown
-    )
+        paths = write_report(report, labels, out_dir, formats, lang, stems[cluster])
+        entries.append((report.cluster, paths))
+        written += paths
     index = out_dir / "index.html"
+    page = (
+        template_env()
+        .get_template("index.html.j2")
+        .render(entries=entries, lang=lang, t=TEXT[lang])
+    )
     with atomic_write(index, "w", encoding="utf-8") as handle:
-        handle.write(
-            '<!DOCTYPE html><html lang="zh-CN"><head><meta charset="utf-8">'
-            f"<title>{TEXT[lang]['index']}</title></head><body><h1>{TEXT[lang]['index']}</h1>"
-            f"<ul>{links}</ul></body></html>"
-        )
+        handle.write(page)
     return [*written, index]
+
+
+def _printable(report: ReportData) -> None:
+    """Replace control characters in every text of the report (Word and Excel refuse them)."""
+    for name, value in vars(report).items():
+        if isinstance(value, pd.DataFrame):
+            setattr(report, name, _printable_frame(value))
+    report.cluster = printable(report.cluster)
+    report.coders = [printable(c) for c in report.coders]
+    report.findings = [printable(f) for f in report.findings]
+    report.codebook_version = printable(report.codebook_version)
+    for q in report.quotes:  # one character for one: the evidence offsets stay valid
+        q.text, q.doc_id, q.role = printable(q.text), printable(q.doc_id), printable(q.role)
+
+
+def _printable_frame(frame: pd.DataFrame) -> pd.DataFrame:
+    def fix(value: object) -> object:
+        return printable(value) if isinstance(value, str) else value
+
+    frame = frame.rename(columns=fix, index=fix)
+    text = frame.select_dtypes(include=["object", "string"]).columns.unique()
+    if len(text):
+        frame = frame.copy()
+        frame[text] = frame[text].map(fix)
+    return frame
 
 
 def _pseudonymise(report: ReportData, names: Pseudonyms) -> None:

@@ -2,20 +2,28 @@
 
 from __future__ import annotations
 
-from html import escape
+from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from jinja2 import Environment, FileSystemLoader, select_autoescape
-from markupsafe import Markup
+from jinja2 import Environment, FileSystemLoader
+from markupsafe import Markup, escape
 
 from coding.files import atomic_write
 from coding.report.charts import bar_chart, year_chart
 from coding.report.data import Quote, ReportData
+from coding.report.safe import unique_stems
 from coding.report.text import TEXT
 
 TEMPLATES = Path(__file__).parent / "templates"
+
+
+@lru_cache(maxsize=1)
+def template_env() -> Environment:
+    """Return the report templates' environment: every value is HTML-escaped."""
+    # Always on: select_autoescape() would leave "report.html.j2" (a .j2 name) unescaped.
+    return Environment(loader=FileSystemLoader(TEMPLATES), autoescape=True)
 
 
 def fmt(value: object) -> str:
@@ -30,19 +38,16 @@ def fmt(value: object) -> str:
 def _quote_html(q: Quote) -> Markup:
     """Escape the spoken text and mark the coded evidence."""
     if q.start is None or q.end is None or not 0 <= q.start < q.end <= len(q.text):
-        return Markup(escape(q.text))
-    return Markup(
-        escape(q.text[: q.start])
-        + "<mark>"
-        + escape(q.text[q.start : q.end])
-        + "</mark>"
-        + escape(q.text[q.end :])
+        return escape(q.text)
+    # Markup.format escapes each part: the only markup is our own <mark>.
+    return Markup("{}<mark>{}</mark>{}").format(
+        q.text[: q.start], q.text[q.start : q.end], q.text[q.end :]
     )
 
 
 def render_html(report: ReportData, labels: dict[str, str], lang: str = "zh") -> str:
     """Return the report as one self-contained HTML page."""
-    env = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape())
+    env = template_env()
     quotes: dict[str, list] = {}
     for q in report.quotes:
         quotes.setdefault(q.code_id, []).append(
@@ -93,67 +98,6 @@ def render_html(report: ReportData, labels: dict[str, str], lang: str = "zh") ->
     )
 
 
-def _md_row(values) -> str:
-    return "| " + " | ".join(fmt(v).replace("|", "\\|").replace("\n", " ") for v in values) + " |"
-
-
-def _md_table(frame: pd.DataFrame | None) -> str:
-    if frame is None or frame.empty:
-        return "（无数据 no data）\n"
-    lines = [_md_row(frame.columns), "|" + "---|" * len(frame.columns)]
-    lines += [_md_row(row) for row in frame.itertuples(index=False)]
-    return "\n".join(lines) + "\n"
-
-
-def render_markdown(report: ReportData, labels: dict[str, str], lang: str = "zh") -> str:
-    """Return the report as Markdown: text and tables."""
-    t = TEXT[lang]
-    sections = t["sections"]
-    matrix = report.matrix.reset_index(names="actor") if not report.matrix.empty else None
-    parts = [
-        "# " + t["title"].format(cluster=report.cluster) + "\n",
-        t["made"].format(version=report.codebook_version, coders=", ".join(report.coders)) + "\n",
-        f"## {sections[0]}\n",
-        _md_table(report.overview),
-        f"### {t['roles']}\n",
-        _md_table(report.interviewees),
-        f"## {sections[1]}\n",
-        t["actions_note"] + "\n",
-        _md_table(report.actions),
-        f"### {t['matrix']}\n",
-        _md_table(matrix),
-        f"### {t['modes']}\n",
-        _md_table(report.modes),
-        f"## {sections[2]}\n",
-        _md_table(report.goals),
-        f"## {sections[3]}\n",
-        _md_table(report.timeline),
-        f"## {sections[4]}\n",
-        _md_table(report.conditions),
-        f"## {sections[5]}\n",
-    ]
-    for q in report.quotes:
-        text = q.text.replace("\n", " ")
-        cite = t["cite"].format(role=q.role, doc=q.doc_id, turn=q.turn)
-        parts.append(f"> **{q.code_id} {labels.get(q.code_id, '')}** {text}\n> {cite}\n")
-    parts += [
-        f"## {sections[6]}\n",
-        t["attitudes_note"] + "\n",
-        _md_table(report.attitudes),
-        _md_table(report.reliability),
-    ]
-    parts += [f"- {f}\n" for f in report.findings]
-    parts += [
-        f"\n## {sections[7]}\n",
-        _md_table(report.comparison),
-        f"## {sections[8]}\n",
-        t["methods_note"].format(version=report.codebook_version) + "\n",
-        _md_table(report.agreement),
-        _md_table(report.codebook),
-    ]
-    return "\n".join(parts)
-
-
 def report_tables(report: ReportData) -> dict[str, pd.DataFrame]:
     """Return every table of the report, by sheet name, numbers kept as numbers."""
     quotes = pd.DataFrame(
@@ -186,14 +130,20 @@ def write_report(
     out_dir: Path,
     formats: list[str],
     lang: str = "zh",
+    stem: str | None = None,
 ) -> list[Path]:
-    """Write one cluster's report in each format (html, md, xlsx, docx); return the paths."""
+    """Write one cluster's report in each format (html, md, xlsx, docx); return the paths.
+
+    Files are named ``stem`` (default: the cluster's safe stem), never the cluster
+    name itself, so that no name can put a file outside ``out_dir``.
+    """
     from coding.export import write_tables
 
+    stem = stem or unique_stems([report.cluster])[report.cluster]
     written = []
     for fmt_name in formats:
         suffix = "" if lang == "zh" else f".{lang}"
-        path = out_dir / f"{report.cluster}{suffix}.{fmt_name}"
+        path = out_dir / f"{stem}{suffix}.{fmt_name}"
         if fmt_name == "xlsx":
             write_tables(report_tables(report), path)
         elif fmt_name == "docx":
@@ -201,6 +151,8 @@ def write_report(
 
             write_docx(report, labels, path, lang)
         else:
+            from coding.report.markdown import render_markdown
+
             html = fmt_name == "html"
             text = (
                 render_html(report, labels, lang) if html else render_markdown(report, labels, lang)

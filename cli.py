@@ -128,16 +128,33 @@ def progress_bar() -> Iterator[Callable[[str, int, int], None]]:
 def print_frame(frame: pd.DataFrame, title: str | None = None) -> None:
     """Print a DataFrame as a rich table."""
     import pandas as pd
+
+    numeric = [pd.api.types.is_numeric_dtype(frame[c]) for c in frame.columns]
+    rows = [["" if pd.isna(v) else v for v in row] for row in frame.itertuples(index=False)]
+    print_rows([str(c) for c in frame.columns], rows, numeric, title)
+
+
+def print_table(table, title: str | None = None) -> None:
+    """Print a status.Table (no pandas needed): numbers right-aligned."""
+    numeric = [
+        all(isinstance(r[i], int | float) for r in table.rows) for i in range(len(table.columns))
+    ]
+    print_rows(
+        table.columns, [["" if v is None else v for v in r] for r in table.rows], numeric, title
+    )
+
+
+def print_rows(columns: list[str], rows, numeric: list[bool], title: str | None) -> None:
+    """Print rows as a rich table that folds long cells rather than cutting them."""
     from rich.measure import Measurement
     from rich.table import Table
 
     table = Table(title=title, show_lines=False)
-    for column in frame.columns:
-        numeric = pd.api.types.is_numeric_dtype(frame[column])
+    for column, is_number in zip(columns, numeric, strict=True):
         # fold, never cut: a cut id ("cluster…") cannot be looked up
-        table.add_column(str(column), justify="right" if numeric else "left", overflow="fold")
-    for row in frame.itertuples(index=False):
-        table.add_row(*("" if pd.isna(v) else printable(str(v)) for v in row))
+        table.add_column(column, justify="right" if is_number else "left", overflow="fold")
+    for row in rows:
+        table.add_row(*(printable(str(v)) for v in row))
     width = out.width
     if not out.is_terminal:  # piped: print the table at its natural width, unfolded
         out.width = max(
@@ -270,8 +287,8 @@ def status(project: ProjectOpt = Path(".")) -> None:
 
     with open_project(project) as store:
         clusters, documents = project_status(store, project_dictionary(project))
-    print_frame(clusters, "Clusters")
-    print_frame(documents, "Documents (surveys: one row each)")
+    print_table(clusters, "Clusters")
+    print_table(documents, "Documents (surveys: one row each)")
 
 
 @export_app.command("units")

@@ -131,7 +131,7 @@ def run_demo(root: str | Path, progress: Progress | None = None) -> DemoResult:
         segmented.units += more.units
         codebook = load_codebook(project_codebook(root))
         coded = code_project(store, codebook, progress=_stage(progress, "code"))
-        clusters, documents = project_status(store, project_dictionary(root))
+        clusters, documents = (t.frame() for t in project_status(store, project_dictionary(root)))
         frequencies = code_frequencies(store, codebook.coder)
         sheet = export_coding_sheet(
             store, codebook, DEMO_ASSISTANT, root / "reports" / f"{DEMO_ASSISTANT}.xlsx"

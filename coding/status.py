@@ -1,110 +1,117 @@
-"""Project status: what is stored, per cluster and per document."""
+"""Project status: what is stored, per cluster and per document.
+
+Computed without pandas, so that `clusterqda status` starts fast.
+"""
 
 from __future__ import annotations
 
-import pandas as pd
+from collections import defaultdict
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from coding.segment import UserDictionary, user_dictionary
-from coding.store import Store
+from coding.store import DocumentCount, Store
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 NO_CLUSTER = "(未指定)"
+COUNTS = ("units", "interviewee_units", "chars", "segmented")
 
 
-def document_status(store: Store, dictionary: UserDictionary | None = None) -> pd.DataFrame:
+@dataclass
+class Table:
+    """A small table of named columns and rows, for the terminal."""
+
+    columns: list[str]
+    rows: list[tuple]
+
+    def frame(self) -> pd.DataFrame:
+        """Return the table as a DataFrame."""
+        import pandas as pd
+
+        return pd.DataFrame(self.rows, columns=self.columns)
+
+
+def document_status(store: Store, dictionary: UserDictionary | None = None) -> list[DocumentCount]:
     """Return one row per stored document, interview or survey respondent's open answers.
 
-    Columns: cluster, doc_id, encoding, role, survey (None for an interview),
-    units, interviewee_units, chars, segmented. ``segmented`` counts units cut
-    with ``dictionary`` (default: the domain word list).
+    ``segmented`` counts units cut with ``dictionary`` (default: the domain word list).
     """
-    frame = store.status((dictionary or user_dictionary()).version)
-    frame["cluster"] = frame["cluster"].fillna(NO_CLUSTER)
-    return frame
+    rows = store.status((dictionary or user_dictionary()).version)
+    return [r._replace(cluster=r.cluster or NO_CLUSTER) for r in rows]
 
 
-def interview_status(documents: pd.DataFrame) -> pd.DataFrame:
+def interview_status(documents: list[DocumentCount]) -> Table:
     """Return the interviews one row each and every survey as one row summing its respondents.
 
     A survey row's doc_id reads ``<survey>:* (<n> respondents)`` and its cluster
     lists the clusters its respondents belong to.
     """
-    surveyed = documents["survey"].notna()
-    interviews = documents[~surveyed].drop(columns="survey")
-    if not surveyed.any():
-        return interviews.reset_index(drop=True)
-    surveys = (
-        documents[surveyed]
-        .groupby("survey", sort=True)
-        .agg(
-            cluster=("cluster", lambda c: ", ".join(sorted(set(c)))),
-            respondents=("doc_id", "count"),
-            units=("units", "sum"),
-            interviewee_units=("interviewee_units", "sum"),
-            chars=("chars", "sum"),
-            segmented=("segmented", "sum"),
+    columns = ["cluster", "doc_id", "encoding", "role", *COUNTS]
+    rows = [
+        (d.cluster, d.doc_id, d.encoding, d.role, *(getattr(d, c) for c in COUNTS))
+        for d in documents
+        if d.survey is None
+    ]
+    surveys: dict[str, list[DocumentCount]] = defaultdict(list)
+    for d in documents:
+        if d.survey is not None:
+            surveys[d.survey].append(d)
+    for survey, docs in sorted(surveys.items()):
+        rows.append(
+            (
+                ", ".join(sorted({d.cluster or NO_CLUSTER for d in docs})),
+                f"{survey}:* ({len(docs)} respondents)",
+                "survey",
+                None,
+                *(sum(getattr(d, c) for d in docs) for c in COUNTS),
+            )
         )
-        .reset_index()
-    )
-    surveys["doc_id"] = surveys["survey"] + ":* (" + surveys["respondents"].astype(str)
-    surveys["doc_id"] += " respondents)"
-    surveys["encoding"], surveys["role"] = "survey", None
-    return pd.concat([interviews, surveys[interviews.columns]], ignore_index=True)
+    return Table(columns, rows)
 
 
-def cluster_status(
-    documents: pd.DataFrame, respondents: pd.DataFrame | None = None
-) -> pd.DataFrame:
-    """Sum a document status table by cluster, interviews and survey respondents apart.
+def cluster_status(documents: list[DocumentCount], respondents: list[tuple] | None = None) -> Table:
+    """Sum document counts by cluster, interviews and survey respondents apart.
 
     Columns: cluster, interviews, interview_units, interviewee_units,
-    respondents, survey_units, chars, segmented. ``respondents`` counts the
-    rows of ``respondents`` (``Store.respondents_per_cluster``: everyone who
-    answered, with open answers or not) when given, else the respondents with
-    open answers.
+    respondents, survey_units, chars, segmented. ``respondents`` counts
+    ``(survey, cluster, n)`` rows (``Store.respondents_per_cluster``: everyone
+    who answered, with open answers or not) when given, else the respondents
+    with open answers.
     """
-    surveyed = documents["survey"].notna()
-    frame = documents.assign(
-        interview=~surveyed,
-        interview_units=documents["units"].where(~surveyed, 0),
-        interviewee_units=documents["interviewee_units"].where(~surveyed, 0),
-        respondent=surveyed,
-        survey_units=documents["units"].where(surveyed, 0),
-    )
-    clusters = (
-        frame.groupby("cluster", sort=True)
-        .agg(
-            interviews=("interview", "sum"),
-            interview_units=("interview_units", "sum"),
-            interviewee_units=("interviewee_units", "sum"),
-            respondents=("respondent", "sum"),
-            survey_units=("survey_units", "sum"),
-            chars=("chars", "sum"),
-            segmented=("segmented", "sum"),
-        )
-        .astype(int)
-    )
+    columns = ["cluster", "interviews", "interview_units", "interviewee_units",
+               "respondents", "survey_units", "chars", "segmented"]  # fmt: skip
+    sums: dict[str, dict[str, int]] = defaultdict(lambda: dict.fromkeys(columns[1:], 0))
+    for d in documents:
+        row = sums[d.cluster or NO_CLUSTER]
+        if d.survey is None:
+            row["interviews"] += 1
+            row["interview_units"] += d.units
+            row["interviewee_units"] += d.interviewee_units
+        else:
+            row["respondents"] += 1
+            row["survey_units"] += d.units
+        row["chars"] += d.chars
+        row["segmented"] += d.segmented
     if respondents is not None:
-        counted = respondents.assign(cluster=respondents["cluster"].fillna(NO_CLUSTER))
-        answered = counted.groupby("cluster")["respondents"].sum()
-        clusters = clusters.reindex(clusters.index.union(answered.index), fill_value=0)
-        clusters["respondents"] = answered.reindex(clusters.index, fill_value=0)
-    clusters.index.name = "cluster"
-    return clusters.reset_index()
+        for row in sums.values():
+            row["respondents"] = 0
+        for _survey, cluster, n in respondents:
+            sums[cluster or NO_CLUSTER]["respondents"] += n
+    return Table(columns, [(c, *sums[c].values()) for c in sorted(sums)])
 
 
-def project_status(
-    store: Store, dictionary: UserDictionary | None = None
-) -> tuple[pd.DataFrame, pd.DataFrame]:
+def project_status(store: Store, dictionary: UserDictionary | None = None) -> tuple[Table, Table]:
     """Return (clusters, documents): ``cluster_status`` and ``interview_status`` of a project."""
     documents = document_status(store, dictionary)
-    return (
-        cluster_status(documents, store.respondents_per_cluster()),
-        interview_status(documents),
-    )
+    return cluster_status(documents, store.respondents_per_cluster()), interview_status(documents)
 
 
 def code_frequencies(store: Store, coder: str) -> pd.DataFrame:
     """Return, per code, how many interviewee units each cluster has with it (and in all)."""
+    import pandas as pd
+
     codings = store.codings(coder)
     codings = codings[~codings["is_interviewer"].astype(bool)]
     if codings.empty:

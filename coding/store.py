@@ -12,11 +12,13 @@ from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from itertools import accumulate
 from pathlib import Path
-from typing import NamedTuple
-
-import pandas as pd
+from typing import TYPE_CHECKING, NamedTuple
 
 from coding.database import connect, database_error, writable
+
+if TYPE_CHECKING:
+    import pandas as pd
+
 from coding.errors import ProjectError
 from coding.model import ParsedDocument
 
@@ -196,6 +198,27 @@ class SheetRow(NamedTuple):
     view: str  # the matching view (Simplified, half-width)
     role: str | None  # the speaker's actor code
     suggestion: str | None  # codes of the suggesting coder, joined by ';'
+
+
+def _query_frame(sql: str, conn: sqlite3.Connection, params: tuple = ()) -> pd.DataFrame:
+    """Return a query's rows as a DataFrame (pandas is loaded only by readers of tables)."""
+    import pandas as pd
+
+    return pd.read_sql_query(sql, conn, params=params)
+
+
+class DocumentCount(NamedTuple):
+    """What one stored document holds: ``survey`` is None for an interview."""
+
+    cluster: str | None
+    doc_id: str
+    encoding: str
+    role: str | None
+    survey: str | None
+    units: int
+    interviewee_units: int
+    chars: int
+    segmented: int
 
 
 def _now() -> str:
@@ -382,7 +405,7 @@ class Store:
 
     def documents(self) -> pd.DataFrame:
         """Return one row per document (without its text)."""
-        frame = pd.read_sql_query(
+        frame = _query_frame(
             "SELECT doc_id, path, cluster, encoding, content_hash, metadata, ingested_at"
             " FROM documents ORDER BY cluster, doc_id",
             self.conn,
@@ -402,7 +425,7 @@ class Store:
 
     def units(self) -> pd.DataFrame:
         """Return every unit with its document's cluster, in document and turn order."""
-        return pd.read_sql_query(
+        return _query_frame(
             "SELECT u.unit_id, u.doc_id, d.cluster, u.turn, u.speaker, u.is_interviewer,"
             ' u.start, u."end", u.timestamp, u.text'
             " FROM units u JOIN documents d USING (doc_id) ORDER BY d.cluster, u.doc_id, u.turn",
@@ -411,7 +434,7 @@ class Store:
 
     def units_for_sheet(self) -> pd.DataFrame:
         """Return units with their matching view and speaker role, in document order."""
-        frame = pd.read_sql_query(
+        frame = _query_frame(
             "SELECT u.unit_id, u.doc_id, d.cluster, u.turn, u.speaker, u.is_interviewer, u.text,"
             " COALESCE(u.match_text, u.text) AS view,"
             " json_extract(d.metadata, '$.role') AS role"
@@ -651,16 +674,16 @@ class Store:
 
     def coded_unit_coders(self) -> pd.DataFrame:
         """Return ``unit_id, coder`` for every unit each coder has looked at."""
-        return pd.read_sql_query("SELECT unit_id, coder FROM coded_units", self.conn)
+        return _query_frame("SELECT unit_id, coder FROM coded_units", self.conn)
 
     def coding_stances(self) -> pd.DataFrame:
         """Return ``unit_id, coder, code_id, stance`` of every coding."""
-        return pd.read_sql_query("SELECT unit_id, coder, code_id, stance FROM codings", self.conn)
+        return _query_frame("SELECT unit_id, coder, code_id, stance FROM codings", self.conn)
 
     def codings(self, coder: str | None = None) -> pd.DataFrame:
         """Return codings (of one coder, or all) with their unit's document and cluster."""
         where, params = ("WHERE c.coder = ?", (coder,)) if coder else ("", ())
-        return pd.read_sql_query(
+        return _query_frame(
             "SELECT c.unit_id, u.doc_id, d.cluster, u.speaker, u.is_interviewer, c.code_id,"
             ' c.coder, c.stance, c.start, c."end", c.evidence, r.rule, c.terms, c.created_at'
             " FROM codings c JOIN units u USING (unit_id) JOIN documents d USING (doc_id)"
@@ -757,7 +780,7 @@ class Store:
 
     def respondents(self) -> pd.DataFrame:
         """Return every survey respondent with their attributes."""
-        frame = pd.read_sql_query(
+        frame = _query_frame(
             "SELECT respondent_id, survey, cluster, role, attributes FROM respondents"
             " ORDER BY survey, respondent_id",
             self.conn,
@@ -767,19 +790,16 @@ class Store:
 
     def answers(self) -> pd.DataFrame:
         """Return every answer in long form: respondent_id, item, raw, value."""
-        return pd.read_sql_query(
+        return _query_frame(
             "SELECT respondent_id, item, raw, value FROM answers ORDER BY respondent_id, item",
             self.conn,
         )
 
     # summaries ------------------------------------------------------------
 
-    def status(self, dict_version: str | None = None) -> pd.DataFrame:
-        """Return per-document counts: units, interviewee units, characters, segmented units.
-
-        ``survey`` names the survey of a respondent's open answers (None for an interview).
-        """
-        return pd.read_sql_query(
+    def status(self, dict_version: str | None = None) -> list[DocumentCount]:
+        """Return per-document counts: units, interviewee units, characters, segmented units."""
+        rows = self.conn.execute(
             "SELECT d.cluster, d.doc_id, d.encoding,"
             " json_extract(d.metadata, '$.role') AS role,"
             " CASE WHEN d.encoding = 'survey' THEN json_extract(d.metadata, '$.survey') END"
@@ -791,17 +811,16 @@ class Store:
             "   WHERE v.doc_id = d.doc_id AND t.dict_version = ?) AS segmented"
             " FROM documents d LEFT JOIN units u ON u.doc_id = d.doc_id"
             " GROUP BY d.doc_id ORDER BY d.cluster, d.doc_id",
-            self.conn,
-            params=(dict_version or "",),
+            (dict_version or "",),
         )
+        return [DocumentCount(*row) for row in rows]
 
-    def respondents_per_cluster(self) -> pd.DataFrame:
-        """Return how many respondents each (survey, cluster) has: survey, cluster, respondents."""
-        return pd.read_sql_query(
-            "SELECT survey, cluster, COUNT(*) AS respondents FROM respondents"
-            " GROUP BY survey, cluster ORDER BY survey, cluster",
-            self.conn,
-        )
+    def respondents_per_cluster(self) -> list[tuple[str, str | None, int]]:
+        """Return (survey, cluster, respondents) for every survey and cluster."""
+        return self.conn.execute(
+            "SELECT survey, cluster, COUNT(*) FROM respondents"
+            " GROUP BY survey, cluster ORDER BY survey, cluster"
+        ).fetchall()
 
 
 def _decoded(rows: Iterable[tuple[str, bytes, str]]) -> dict[str, list[str]]:

@@ -249,11 +249,11 @@ def test_status_counts_interviews_and_respondents_apart(sample_project, runner):
     from coding.status import project_status
 
     with open_project(sample_project) as store:
-        clusters, documents = project_status(store)
-        respondents = store.respondents_per_cluster()
+        clusters, documents = (t.frame() for t in project_status(store))
+        respondents = sum(n for _, _, n in store.respondents_per_cluster())
     assert {"interviews", "interview_units", "respondents", "survey_units"} <= set(clusters)
     assert clusters["interviews"].tolist() == [6, 6, 6]  # six interviews a cluster, no more
-    assert clusters["respondents"].sum() == respondents["respondents"].sum()
+    assert clusters["respondents"].sum() == respondents
     surveys = documents[documents["encoding"] == "survey"]
     assert len(surveys) == 1 and len(documents) == 18 + 1
     assert surveys["doc_id"].iloc[0].startswith("cluster_survey_2023:* (")

@@ -14,8 +14,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from itertools import accumulate
 from pathlib import Path
-
-import jieba
+from typing import TYPE_CHECKING
 
 from coding.choices import Engine
 from coding.errors import SegmenterError
@@ -23,7 +22,9 @@ from coding.model import SegmentReport
 from coding.parallel import bounded_map, default_workers
 from coding.store import Store, encode_tokens
 
-jieba.setLogLevel(logging.WARNING)
+if TYPE_CHECKING:
+    import jieba
+
 
 DOMAIN_WORDS = Path(__file__).parent / "resources" / "domain_words.txt"
 ENGINES = tuple(e.value for e in Engine)
@@ -42,7 +43,7 @@ class UserDictionary:
     def version(self) -> str:
         """Return a short hash naming this dictionary together with jieba's own."""
         payload = "\n".join(f"{w}\t{f or ''}" for w, f in self.words)
-        digest = hashlib.sha256(f"jieba-{jieba.__version__}\n{payload}".encode()).hexdigest()
+        digest = hashlib.sha256(f"jieba-{jieba_version()}\n{payload}".encode()).hexdigest()
         return digest[:12]
 
 
@@ -72,8 +73,24 @@ def user_dictionary(extra_terms: Iterable[str] = ()) -> UserDictionary:
     return UserDictionary(tuple(sorted(words.items())))
 
 
+@lru_cache(maxsize=1)
+def jieba_version() -> str:
+    """Return jieba's version without importing it (the import alone takes 0.1 s)."""
+    from importlib.metadata import version
+
+    return version("jieba")
+
+
+def _jieba():
+    """Import jieba when cutting is needed, quietly."""
+    import jieba
+
+    jieba.setLogLevel(logging.WARNING)
+    return jieba
+
+
 def _base_tokenizer() -> jieba.Tokenizer:
-    tokenizer = jieba.Tokenizer()
+    tokenizer = _jieba().Tokenizer()
     # jieba unmarshals its dictionary cache straight from the open file, in small
     # reads that take three times as long as unmarshalling the bytes; jieba makes
     # and trusts the same file, so read it whole when it is there.
@@ -100,7 +117,7 @@ def explicit_words(dictionary: UserDictionary, engine: str) -> list[tuple[str, i
 
 
 def _explicit(dictionary: UserDictionary, base) -> list[tuple[str, int]]:
-    if isinstance(base, jieba.Tokenizer):
+    if isinstance(base, _jieba().Tokenizer):
         known, suggest = base.FREQ.get, lambda w: base.suggest_freq(w, False)
     else:
         known, suggest = base.has_word, base.suggest_freq

@@ -12,6 +12,7 @@ from typing import Annotated
 import pandas as pd
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
@@ -23,7 +24,7 @@ from coding.beliefs import write_beliefs
 from coding.codebook import load_codebook
 from coding.codebook_export import export_codebook
 from coding.demo import DEMO_ASSISTANT, run_demo
-from coding.errors import ClusterQDAError
+from coding.errors import ClusterQDAError, printable
 from coding.evaluate import evaluate_gold, read_gold, self_test
 from coding.export import export_units, write_csv, write_tables
 from coding.ingest import ingest as ingest_files
@@ -89,7 +90,10 @@ def handle_errors(func: Callable) -> Callable:
         try:
             return func(*args, **kwargs)
         except ClusterQDAError as exc:
-            err.print(f"[bold red]Error:[/] {exc}", markup=True, highlight=False, soft_wrap=True)
+            message = escape(printable(str(exc)))  # a file name is neither markup nor escapes
+            err.print(
+                f"[bold red]Error:[/] {message}", markup=True, highlight=False, soft_wrap=True
+            )
             raise typer.Exit(1) from None
 
     return wrapper
@@ -123,7 +127,7 @@ def print_frame(frame: pd.DataFrame, title: str | None = None) -> None:
         numeric = pd.api.types.is_numeric_dtype(frame[column])
         table.add_column(str(column), justify="right" if numeric else "left")
     for row in frame.itertuples(index=False):
-        table.add_row(*("" if pd.isna(v) else str(v) for v in row))
+        table.add_row(*("" if pd.isna(v) else escape(printable(str(v))) for v in row))
     out.print(table)
 
 
@@ -135,7 +139,8 @@ def rounded(frame: pd.DataFrame, digits: int = 3) -> pd.DataFrame:
 def print_warnings(warnings: list[str]) -> None:
     """Print warnings, one a line, to stderr."""
     for warning in warnings:
-        err.print(f"[yellow]Warning:[/] {warning}", highlight=False, soft_wrap=True)
+        text = escape(printable(warning))
+        err.print(f"[yellow]Warning:[/] {text}", highlight=False, soft_wrap=True)
 
 
 @app.command()

@@ -232,7 +232,7 @@ def ingest(
     file. On any error nothing is stored.
     """
     files = collect_files(paths)
-    by_path = read_manifest(Path(manifest)) if manifest else {}
+    by_path = read_manifest(Path(manifest), files) if manifest else {}
     jobs = [(f, by_path.get(f.resolve()) if by_path else None, cluster, encoding) for f in files]
     workers = workers or default_workers()
     if not segment:

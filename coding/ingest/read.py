@@ -16,6 +16,11 @@ SUPPORTED_SUFFIXES = TEXT_SUFFIXES | {DOCX_SUFFIX}
 # Detection only chooses among these; anything else needs --encoding.
 CANDIDATE_ENCODINGS = ["utf_8", "gb18030", "big5"]
 
+# Memory while ingesting grows with the file (about 15 times its size, measured
+# in benchmarks/), so a file and a turn have stated limits instead.
+MAX_TRANSCRIPT_BYTES = 20 * 1024 * 1024
+MAX_TURN_CHARS = 200_000
+
 # Guards against zip bombs in .docx files.
 MAX_DOCX_UNCOMPRESSED = 200 * 1024 * 1024
 MAX_DOCX_RATIO = 200
@@ -116,6 +121,16 @@ def read_docx(path: Path) -> str:
     return "\n".join(lines)
 
 
+def check_size(path: Path, size: int) -> None:
+    """Refuse a transcript larger than MAX_TRANSCRIPT_BYTES before it is read."""
+    if size > MAX_TRANSCRIPT_BYTES:
+        raise DocumentError(
+            f"the file is {size / 2**20:.1f} MB; a transcript may be at most "
+            f"{MAX_TRANSCRIPT_BYTES // 2**20} MB: split it into several files",
+            path,
+        )
+
+
 def read_file(path: Path, encoding: str | None = None) -> tuple[bytes, str, str]:
     """Read a transcript; return its raw bytes, decoded text and the encoding name."""
     suffix = path.suffix.lower()
@@ -124,6 +139,7 @@ def read_file(path: Path, encoding: str | None = None) -> tuple[bytes, str, str]
     if suffix not in SUPPORTED_SUFFIXES:
         raise DocumentError("unsupported file type; use .txt, .md or .docx", path)
     try:
+        check_size(path, path.stat().st_size)
         data = path.read_bytes()
     except OSError as exc:
         raise DocumentError(f"cannot read the file ({exc.strerror})", path) from None

@@ -302,3 +302,16 @@ def test_units_cut_in_batches_give_the_same_tokens(monkeypatch):
     monkeypatch.setattr(ingest_module, "CUT_BATCH_CHARS", 10)
     expected = [encode_tokens(t) for t in segmenter.cut_many(views)]
     assert ingest_module._cut_encoded(segmenter, views) == expected
+
+
+@pytest.mark.parametrize(
+    ("limit", "value", "message"),
+    [("MAX_DOCX_BODY_BYTES", 100, "MB of XML"), ("MAX_DOCX_CHARS", 10, "characters")],
+)
+def test_a_docx_over_its_limits_is_refused(monkeypatch, limit, value, message):
+    import coding.ingest.read as read_module
+    from tests.conftest import GOOD
+
+    monkeypatch.setattr(read_module, limit, value)  # the real limits need a 20 MB file
+    with pytest.raises(DocumentError, match=f"word.docx: .*{message}.*split it"):
+        read_file(GOOD / "word.docx")

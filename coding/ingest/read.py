@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import codecs
+import zipfile
 from pathlib import Path
 
 from charset_normalizer import from_bytes
@@ -20,6 +21,10 @@ CANDIDATE_ENCODINGS = ["utf_8", "gb18030", "big5"]
 # in benchmarks/), so a file and a turn have stated limits instead.
 MAX_TRANSCRIPT_BYTES = 20 * 1024 * 1024
 MAX_TURN_CHARS = 200_000
+# A .docx holds text as XML: its body may unpack to this much, and its text may
+# be as long as a 20 MB UTF-8 Chinese transcript (three bytes a character).
+MAX_DOCX_BODY_BYTES = 100 * 1024 * 1024
+MAX_DOCX_CHARS = MAX_TRANSCRIPT_BYTES // 3
 
 # Guards against zip bombs in .docx files.
 MAX_DOCX_UNCOMPRESSED = 200 * 1024 * 1024
@@ -94,6 +99,14 @@ def _check_zip(path: Path) -> None:
         max_uncompressed=MAX_DOCX_UNCOMPRESSED,
         max_ratio=MAX_DOCX_RATIO,
     )
+    with zipfile.ZipFile(path) as archive:  # sizes checked against the contents above
+        size = archive.getinfo("word/document.xml").file_size
+    if size > MAX_DOCX_BODY_BYTES:
+        raise DocumentError(
+            f"the document's text unpacks to {size / 2**20:.0f} MB of XML; a .docx transcript "
+            f"may have at most {MAX_DOCX_BODY_BYTES // 2**20} MB: split it into several files",
+            path,
+        )
 
 
 def read_docx(path: Path) -> str:
@@ -147,6 +160,12 @@ def read_file(path: Path, encoding: str | None = None) -> tuple[bytes, str, str]
         text = read_docx(path)
         if not text.strip():
             raise DocumentError("the document is empty", path)
+        if len(text) > MAX_DOCX_CHARS:
+            raise DocumentError(
+                f"the document has {len(text):,} characters; a transcript may have at most "
+                f"{MAX_DOCX_CHARS:,}: split it into several files",
+                path,
+            )
         return data, text, "docx"
     text, used = decode_bytes(data, path, encoding)
     return data, text, used

@@ -315,3 +315,16 @@ def test_a_docx_over_its_limits_is_refused(monkeypatch, limit, value, message):
     monkeypatch.setattr(read_module, limit, value)  # the real limits need a 20 MB file
     with pytest.raises(DocumentError, match=f"word.docx: .*{message}.*split it"):
         read_file(GOOD / "word.docx")
+
+
+def test_a_broken_first_file_is_refused_before_a_dictionary_is_loaded(store, tmp_path, monkeypatch):
+    import coding.ingest as ingest_module
+
+    def no_segmenter(*args, **kwargs):
+        raise AssertionError("a segmenter was built for an ingest that must fail")
+
+    monkeypatch.setattr(ingest_module, "choose_engine", no_segmenter)
+    monkeypatch.setattr(ingest_module, "get_segmenter", no_segmenter)
+    (tmp_path / "a.txt").write_text("---\nid: a\ndate: 2023-13-45\n---\n" + TURNS, "utf-8")
+    with pytest.raises(InputError, match="a.txt, line 3"):
+        ingest_module.ingest(store, [tmp_path / "a.txt"])

@@ -273,9 +273,10 @@ def ingest(
         # Cut with rjieba at once while another process checks a sample against
         # jieba (loading jieba is a tenth of the whole job); if they differ,
         # nothing is kept and the ingest runs again with jieba.
+        sample = _sample(jobs)
         get_segmenter(dictionary, "rjieba")  # built before the fork, so the checker has it
         with ProcessPoolExecutor(1) as checker:
-            differs = checker.submit(_sample_differs, dictionary, _sample(jobs))
+            differs = checker.submit(_sample_differs, dictionary, sample)
             try:
                 return _ingest(store, jobs, workers, progress, dictionary, "rjieba", differs)
             except _EnginesDiffer:

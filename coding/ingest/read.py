@@ -17,8 +17,8 @@ SUPPORTED_SUFFIXES = TEXT_SUFFIXES | {DOCX_SUFFIX}
 # Detection only chooses among these; anything else needs --encoding.
 CANDIDATE_ENCODINGS = ["utf_8", "gb18030", "big5"]
 
-# Memory while ingesting grows with the file (about 15 times its size, measured
-# in benchmarks/), so a file and a turn have stated limits instead.
+# Memory while ingesting grows with the file (some 20 times its size beyond the
+# CLI's own, benchmarks/large_transcript.py), so a file and a turn have limits.
 MAX_TRANSCRIPT_BYTES = 20 * 1024 * 1024
 MAX_TURN_CHARS = 200_000
 # A .docx holds text as XML: its body may unpack to this much, and its text may

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import functools
 import tempfile
-import unicodedata
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -16,7 +15,7 @@ from rich.markup import escape
 
 from coding import __version__
 from coding.choices import CodebookFormat, Engine, Lang, Level, SheetOrder
-from coding.errors import ClusterQDAError
+from coding.errors import ClusterQDAError, printable
 
 if TYPE_CHECKING:  # pandas is imported by the commands that print tables, when they run
     import pandas as pd
@@ -85,11 +84,9 @@ def handle_errors(func: Callable) -> Callable:
         try:
             return func(*args, **kwargs)
         except ClusterQDAError as exc:
+            message = escape(printable(str(exc)))  # a file name is neither markup nor escapes
             err.print(
-                f"[bold red]Error:[/] {escape(str(exc))}",
-                markup=True,
-                highlight=False,
-                soft_wrap=True,
+                f"[bold red]Error:[/] {message}", markup=True, highlight=False, soft_wrap=True
             )
             raise typer.Exit(1) from None
 
@@ -166,19 +163,6 @@ def print_rows(columns: list[str], rows, numeric: list[bool], title: str | None)
         out.width = width
 
 
-def printable(text: str) -> str:
-    """Return text with control characters (terminal escapes, bidi overrides) shown as codes."""
-    return "".join(
-        f"\\x{ord(c):02x}" if c not in "\n\t" and unicodedata.category(c) == "Cc"
-        else f"\\u{ord(c):04x}" if c in BIDI_CONTROLS
-        else c
-        for c in text
-    )  # fmt: skip
-
-
-BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
-
-
 def rounded(frame: pd.DataFrame, digits: int = 3) -> pd.DataFrame:
     """Round float columns for display (statistics stay exact in the library)."""
     return frame.round(digits)
@@ -187,9 +171,8 @@ def rounded(frame: pd.DataFrame, digits: int = 3) -> pd.DataFrame:
 def print_warnings(warnings: list[str]) -> None:
     """Print warnings, one a line, to stderr."""
     for warning in warnings:
-        err.print(
-            f"[yellow]Warning:[/] {escape(warning)}", markup=True, highlight=False, soft_wrap=True
-        )
+        text = escape(printable(warning))
+        err.print(f"[yellow]Warning:[/] {text}", markup=True, highlight=False, soft_wrap=True)
 
 
 @app.command()

@@ -201,8 +201,15 @@ def load_codebook(path: str | Path | None = None) -> Codebook:
             problems.append("every item under 'codes:' must be a mapping")
             continue
         line = entry.get("__line__", 0)
+        nested = [f for f in REQUIRED_FIELDS if isinstance(entry.get(f), list | dict)]
+        code_id = "?" if "id" in nested else _text(entry.get("id")) or "?"
+        if nested:
+            kind = "a list" if isinstance(entry[nested[0]], list) else "a mapping"
+            problems.append(
+                f"line {line}: code '{code_id}': '{nested[0]}' must be a single value, not {kind}"
+            )
+            continue
         missing = [f for f in REQUIRED_FIELDS if not _text(entry.get(f))]
-        code_id = _text(entry.get("id")) or "?"
         if missing:
             what = "an empty rule" if missing == ["rule"] else "no " + ", ".join(missing)
             problems.append(f"line {line}: code '{code_id}' has {what}")

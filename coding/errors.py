@@ -4,6 +4,22 @@ from __future__ import annotations
 
 from pathlib import Path
 
+# Longest part of a rule quoted in an error.
+MAX_RULE_SHOWN = 80
+
+# C0 and C1 controls, DEL and the bidirectional overrides: in a file name or
+# id printed to a terminal they could recolour, rewrite or reorder the output.
+_UNPRINTABLE = {
+    c: f"\\x{c:02x}" if c < 0x100 else f"\\u{c:04x}"
+    for c in (*range(0x20), *range(0x7F, 0xA0), 0x200E, 0x200F, *range(0x202A, 0x202F))
+    + tuple(range(0x2066, 0x206A))
+}
+
+
+def printable(text: str) -> str:
+    """Return text with control characters written as \\xNN, safe to print on one line."""
+    return text.translate(_UNPRINTABLE)
+
 
 class ClusterQDAError(Exception):
     """Base class: a problem the user can fix, reported as one plain sentence."""
@@ -29,14 +45,15 @@ class InputError(ClusterQDAError):
         super().__init__(str(self))
 
     def __str__(self) -> str:
-        where = [p for p in (self.path,) if p]
+        where = [printable(p) for p in (self.path,) if p]
         if self.line is not None:
             where.append(f"line {self.line}")
         if self.row is not None:
             where.append(f"row {self.row}")
         if self.cell is not None:
             where.append(f"cell {self.cell}")
-        return f"{', '.join(where)}: {self.message}" if where else self.message
+        message = printable(self.message)
+        return f"{', '.join(where)}: {message}" if where else message
 
 
 class DecodingError(InputError):
@@ -77,7 +94,14 @@ class RuleSyntaxError(ClusterQDAError):
         super().__init__(str(self))
 
     def __str__(self) -> str:
-        return f"{self.message} (at character {self.position + 1} of rule '{self.rule}')"
+        rule = self.rule
+        if len(rule) > MAX_RULE_SHOWN:  # a rule of 20,000 NOTs is not worth a screenful
+            start = max(0, self.position - MAX_RULE_SHOWN // 2)
+            rule = rule[start : start + MAX_RULE_SHOWN]
+            rule = (
+                ("…" if start else "") + rule + ("…" if start + len(rule) < len(self.rule) else "")
+            )
+        return f"{self.message} (at character {self.position + 1} of rule '{rule}')"
 
 
 class CodebookError(InputError):

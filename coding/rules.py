@@ -45,6 +45,9 @@ _FUNCTIONS: dict[str, tuple[int, int, bool]] = {
     "except": (2, 2, False),
     "role": (1, 9, False),
 }
+# Deeper nesting is no rule a person writes, and would exhaust Python's
+# recursion in the parser and in every function that walks the tree.
+MAX_DEPTH = 50
 _KEYWORDS = {"AND": "&", "OR": "|", "NOT": "!"}
 _PUNCT = "()|&!,"
 _TOKEN = re.compile(
@@ -125,6 +128,12 @@ class _Parser:
         self.rule = rule
         self.tokens = _lex(rule)
         self.i = 0
+        self.depth = 0
+
+    def nest(self, pos: int) -> None:
+        self.depth += 1
+        if self.depth > MAX_DEPTH:
+            raise self.error(f"the rule nests more than {MAX_DEPTH} levels deep", pos)
 
     def error(self, message: str, pos: int | None = None) -> RuleSyntaxError:
         if pos is None:
@@ -152,9 +161,11 @@ class _Parser:
 
     def expr(self) -> Node:
         pos = self.peek()[2] if self.peek() else len(self.rule)
+        self.nest(pos)
         parts = [self.conj()]
         while self.take("|"):
             parts.append(self.conj())
+        self.depth -= 1
         return parts[0] if len(parts) == 1 else Op("|", tuple(parts), pos)
 
     def conj(self) -> Node:
@@ -168,7 +179,10 @@ class _Parser:
         tok = self.peek()
         if tok and tok[0] == "punct" and tok[1] == "!":
             self.i += 1
-            return Op("!", (self.unary(),), tok[2])
+            self.nest(tok[2])
+            node = Op("!", (self.unary(),), tok[2])
+            self.depth -= 1
+            return node
         return self.primary()
 
     def primary(self) -> Node:

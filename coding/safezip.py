@@ -1,13 +1,79 @@
-"""Guards for the zip containers of Office files (.docx, .xlsx) before any XML is parsed."""
+"""Guards for the zip containers of Office files (.docx, .xlsx) before any XML is parsed.
+
+The sizes a zip's headers declare are not trusted: every member is inflated
+here in small chunks, counting bytes, and a member that inflates to more (or
+less) than its header says is refused. Only then may python-docx or openpyxl,
+which trust the headers and inflate a member in one call, read the file.
+"""
 
 from __future__ import annotations
 
+import struct
 import zipfile
+import zlib
 from pathlib import Path
 
 from coding.errors import DocumentError
 
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # encrypted OOXML and old .doc/.xls
+CHUNK = 64 * 1024
+_LOCAL_HEADER = struct.Struct("<4s2B4HL2L2H")  # zipfile.structFileHeader
+_LOCAL_MAGIC = b"PK\x03\x04"
+
+
+def _inflated_size(handle, start: int, cap: int) -> int | None:
+    """Return what a raw deflate stream at ``start`` inflates to, stopping once past ``cap``.
+
+    None when the stream is broken or ends early.
+    """
+    handle.seek(start)
+    inflater = zlib.decompressobj(-zlib.MAX_WBITS)
+    total = 0
+    try:
+        while not inflater.eof:
+            data = inflater.unconsumed_tail or handle.read(CHUNK)
+            if not data:
+                return None
+            total += len(inflater.decompress(data, CHUNK))
+            if total > cap:
+                return total
+    except zlib.error:
+        return None
+    return total
+
+
+def _data_start(handle, info: zipfile.ZipInfo) -> int | None:
+    handle.seek(info.header_offset)
+    header = handle.read(_LOCAL_HEADER.size)
+    if len(header) != _LOCAL_HEADER.size or header[:4] != _LOCAL_MAGIC:
+        return None
+    fields = _LOCAL_HEADER.unpack(header)
+    return info.header_offset + _LOCAL_HEADER.size + fields[10] + fields[11]
+
+
+def _check_member(handle, info: zipfile.ZipInfo, kind: str, path: Path) -> None:
+    """Refuse a member that is encrypted, oddly compressed, or not the size it declares."""
+    if info.flag_bits & 0x1:
+        raise DocumentError(f"this {kind} is password-protected; remove the password", path)
+    start = _data_start(handle, info)
+    if start is None:
+        raise DocumentError(f"this {kind} is corrupt", path)
+    if info.compress_type == zipfile.ZIP_STORED:
+        actual = info.compress_size
+    elif info.compress_type == zipfile.ZIP_DEFLATED:
+        actual = _inflated_size(handle, start, info.file_size)
+        if actual is None:
+            raise DocumentError(f"this {kind} is corrupt", path)
+    else:
+        raise DocumentError(f"this {kind} uses a compression Office does not write", path)
+    if actual != info.file_size:
+        raise DocumentError(
+            f"this {kind} unpacks to more than its zip headers declare "
+            "(a zip bomb or a damaged file)"
+            if actual > info.file_size
+            else f"this {kind} is corrupt (a part is shorter than its header says)",
+            path,
+        )
 
 
 def check_office_zip(
@@ -42,5 +108,8 @@ def check_office_zip(
                     raise DocumentError(f"this {kind} looks like a zip bomb", path)
             if body not in {i.filename for i in infos}:
                 raise DocumentError(f"this {kind} is incomplete (it has no {body})", path)
+        with open(path, "rb") as handle:
+            for info in infos:
+                _check_member(handle, info, kind, path)
     except zipfile.BadZipFile:
         raise DocumentError(f"this {kind} is corrupt", path) from None

@@ -10,6 +10,7 @@ import pandas as pd
 
 from coding.errors import InputError
 from coding.ingest.read import decode_bytes
+from coding.safezip import check_office_zip
 
 
 def read_table(
@@ -56,6 +57,7 @@ def _read_xlsx(path: Path, sheet: str | None) -> pd.DataFrame:
         head = path.read_bytes()[:200]
         hint = " (it looks like a CSV file; rename it to .csv)" if b"," in head else ""
         raise InputError(f"this .xlsx file is not an Excel workbook{hint}", path)
+    check_office_zip(path, "Excel workbook", "xl/workbook.xml")
     import openpyxl
 
     try:

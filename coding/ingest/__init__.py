@@ -7,11 +7,11 @@ from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
-from coding.errors import ClusterQDAError, DuplicateDocumentError, InputError
+from coding.errors import ClusterQDAError, DocumentError, DuplicateDocumentError, InputError
 from coding.ingest.frontmatter import split_front_matter
 from coding.ingest.manifest import read_manifest
 from coding.ingest.normalize import match_view, normalise, traditional_share
-from coding.ingest.read import SUPPORTED_SUFFIXES, read_file
+from coding.ingest.read import MAX_TURN_CHARS, SUPPORTED_SUFFIXES, check_size, read_file
 from coding.ingest.turns import find_turns
 from coding.model import IngestReport, ParsedDocument, Turn
 from coding.parallel import bounded_map, default_workers
@@ -33,6 +33,8 @@ PARALLEL_MIN_FILES = 16
 SAMPLE_FILES = 5
 CHUNK_FILES = 16
 TRADITIONAL_THRESHOLD = 0.05
+# Units are cut this many characters at a time, so tokens in memory stay few.
+CUT_BATCH_CHARS = 200_000
 
 
 def collect_files(paths: Iterable[str | Path]) -> list[Path]:
@@ -58,6 +60,7 @@ def collect_files(paths: Iterable[str | Path]) -> list[Path]:
     unique = []
     for f in files:
         stat = f.stat()  # the same file reached twice (a link, an overlapping folder)
+        check_size(f, stat.st_size)  # before any file is read or a dictionary loaded
         key = (stat.st_dev, stat.st_ino)
         if key not in seen:
             seen.add(key)
@@ -102,6 +105,7 @@ def parse_document(
         start = body_start + (len(body) - len(body.lstrip()))
         turns = [Turn(1, None, False, start, start + len(stripped))]
         warnings.append(f"{path}: no speaker turns recognised; stored as one unit")
+    _check_turn_sizes(turns, text, path, lines=used != "docx")
     view = match_view(text)
     if traditional_share(text, view) > TRADITIONAL_THRESHOLD:
         metadata.setdefault("script", "traditional")
@@ -124,6 +128,19 @@ def parse_document(
     )
 
 
+def _check_turn_sizes(turns: list[Turn], text: str, path: Path, lines: bool) -> None:
+    """Refuse a turn too long to code: it would take memory by the gigabyte to cut."""
+    for turn in turns:
+        if turn.end - turn.start > MAX_TURN_CHARS:
+            line = text.count("\n", 0, turn.start) + 1 if lines else None
+            raise DocumentError(
+                f"this turn has {turn.end - turn.start:,} characters; a turn may have at most "
+                f"{MAX_TURN_CHARS:,}: add speaker labels (问：/答：) where the speaker changes",
+                path,
+                line=line,
+            )
+
+
 # Set in each worker (and in the parent for serial runs) by _init_worker:
 # the (dictionary, engine) to cut with, and content hashes already stored.
 _WORKER: dict = {"spec": None, "skip": frozenset()}
@@ -139,9 +156,24 @@ def _parse_job(job: tuple) -> ParsedDocument | ClusterQDAError:
     except ClusterQDAError as exc:  # returned, so the parent raises it in file order
         return exc
     if _WORKER["spec"] is not None and doc.content_hash not in _WORKER["skip"]:
-        cut = get_segmenter(*_WORKER["spec"]).cut_many(doc.unit_views())
-        doc.tokens = [encode_tokens(tokens) for tokens in cut]
+        doc.tokens = _cut_encoded(get_segmenter(*_WORKER["spec"]), doc.unit_views())
     return doc
+
+
+def _cut_encoded(segmenter, views: list[str]) -> list[bytes]:
+    """Cut units a batch at a time and keep only the encoded tokens.
+
+    A token is a Python string of some 60 bytes: cutting a whole large file at
+    once would hold dozens of bytes per character.
+    """
+    encoded: list[bytes] = []
+    start = size = 0
+    for i, view in enumerate(views, 1):
+        size += len(view)
+        if size >= CUT_BATCH_CHARS or i == len(views):
+            encoded += map(encode_tokens, segmenter.cut_many(views[start:i]))
+            start, size = i, 0
+    return encoded
 
 
 def _parse_chunk(jobs: list[tuple]) -> list[ParsedDocument | ClusterQDAError]:
@@ -173,11 +205,9 @@ def _sample(jobs: list[tuple]) -> list[str]:
     """Return the unit views of the first files, to check rjieba against jieba on."""
     sample: list[str] = []
     for job in jobs[:SAMPLE_FILES]:
-        try:
-            doc = parse_document(*job)
-        except ClusterQDAError:
-            break  # reported in file order by the ingest loop itself
-        sample += doc.unit_views()
+        # A broken file among the first is the first error in file order: raised
+        # here, before a dictionary is loaded, the refusal takes no time.
+        sample += parse_document(*job).unit_views()
     return sample
 
 
@@ -232,7 +262,7 @@ def ingest(
     file. On any error nothing is stored.
     """
     files = collect_files(paths)
-    by_path = read_manifest(Path(manifest)) if manifest else {}
+    by_path = read_manifest(Path(manifest), files) if manifest else {}
     jobs = [(f, by_path.get(f.resolve()) if by_path else None, cluster, encoding) for f in files]
     workers = workers or default_workers()
     if not segment:
@@ -243,9 +273,10 @@ def ingest(
         # Cut with rjieba at once while another process checks a sample against
         # jieba (loading jieba is a tenth of the whole job); if they differ,
         # nothing is kept and the ingest runs again with jieba.
+        sample = _sample(jobs)
         get_segmenter(dictionary, "rjieba")  # built before the fork, so the checker has it
         with ProcessPoolExecutor(1) as checker:
-            differs = checker.submit(_sample_differs, dictionary, _sample(jobs))
+            differs = checker.submit(_sample_differs, dictionary, sample)
             try:
                 return _ingest(store, jobs, workers, progress, dictionary, "rjieba", differs)
             except _EnginesDiffer:

@@ -8,9 +8,7 @@ from pathlib import Path
 import yaml
 
 from coding.errors import FrontMatterError
-
-# libyaml's loader when PyYAML was built with it: the same results, much faster.
-_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+from coding.yamlfile import safe_load
 
 # Fields a researcher is expected to fill; others are kept as they are.
 KNOWN_FIELDS = (
@@ -53,7 +51,7 @@ def split_front_matter(text: str, path: str | Path) -> tuple[dict, int]:
         raise FrontMatterError("the front matter opened with '---' is never closed", path, line=1)
     block = "\n".join(lines[1:end_line])
     try:
-        data = yaml.load(block, Loader=_LOADER) if block.strip() else {}
+        data = safe_load(block) if block.strip() else {}
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
         line = mark.line + 2 if mark is not None else 1

@@ -12,8 +12,36 @@ from coding.ingest.read import decode_bytes
 FILE_COLUMNS = ("file", "path", "文件")
 
 
-def read_manifest(path: Path) -> dict[Path, dict]:
-    """Read a manifest; return metadata by resolved file path."""
+def _target(name: str, path: Path, ingested: dict[str, list[Path]], line: int) -> Path:
+    """Return the file a manifest row names: relative to the manifest, else an ingested file."""
+    target = (path.parent / name).resolve()
+    wanted = Path(name.replace("\\", "/")).parts
+    # A bare name (DS01.txt) or a partial path names the one ingested file it ends.
+    same_name = ingested.get(wanted[-1], []) if wanted else []
+    found = [f for f in same_name if f.parts[-len(wanted) :] == wanted]
+    if target in ingested.get(target.name, ()) or (target.is_file() and not found):
+        return target
+    if len(found) == 1:
+        return found[0]
+    if found:
+        raise ManifestError(
+            f"the manifest names '{name}', which matches {len(found)} of the files being "
+            "ingested; write its path relative to the manifest",
+            path,
+            line=line,
+        )
+    raise ManifestError(f"the manifest names '{name}', which does not exist", path, line=line)
+
+
+def read_manifest(path: Path, files: list[Path] | None = None) -> dict[Path, dict]:
+    """Read a manifest; return metadata by resolved file path.
+
+    A row's file is found relative to the manifest; failing that, a name that
+    ends exactly one of ``files`` (those being ingested) names that file.
+    """
+    ingested: dict[str, list[Path]] = {}
+    for resolved in (f.resolve() for f in files or ()):
+        ingested.setdefault(resolved.name, []).append(resolved)
     if not path.is_file():
         raise ManifestError("the manifest file does not exist", path)
     text, _ = decode_bytes(path.read_bytes(), path)
@@ -32,11 +60,7 @@ def read_manifest(path: Path) -> dict[Path, dict]:
         name = (record.get(file_col) or "").strip()
         if not name:
             raise ManifestError("this row names no file", path, line=line)
-        target = (path.parent / name).resolve()
-        if not target.is_file():
-            raise ManifestError(
-                f"the manifest names '{name}', which does not exist", path, line=line
-            )
+        target = _target(name, path, ingested, line)
         if target in out:
             raise ManifestError(f"'{name}' is listed twice", path, line=line)
         fields = {

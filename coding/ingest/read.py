@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import codecs
+import zipfile
 from pathlib import Path
 
 from charset_normalizer import from_bytes
@@ -15,6 +16,15 @@ DOCX_SUFFIX = ".docx"
 SUPPORTED_SUFFIXES = TEXT_SUFFIXES | {DOCX_SUFFIX}
 # Detection only chooses among these; anything else needs --encoding.
 CANDIDATE_ENCODINGS = ["utf_8", "gb18030", "big5"]
+
+# Memory while ingesting grows with the file (some 20 times its size beyond the
+# CLI's own, benchmarks/large_transcript.py), so a file and a turn have limits.
+MAX_TRANSCRIPT_BYTES = 20 * 1024 * 1024
+MAX_TURN_CHARS = 200_000
+# A .docx holds text as XML: its body may unpack to this much, and its text may
+# be as long as a 20 MB UTF-8 Chinese transcript (three bytes a character).
+MAX_DOCX_BODY_BYTES = 100 * 1024 * 1024
+MAX_DOCX_CHARS = MAX_TRANSCRIPT_BYTES // 3
 
 # Guards against zip bombs in .docx files.
 MAX_DOCX_UNCOMPRESSED = 200 * 1024 * 1024
@@ -89,6 +99,14 @@ def _check_zip(path: Path) -> None:
         max_uncompressed=MAX_DOCX_UNCOMPRESSED,
         max_ratio=MAX_DOCX_RATIO,
     )
+    with zipfile.ZipFile(path) as archive:  # sizes checked against the contents above
+        size = archive.getinfo("word/document.xml").file_size
+    if size > MAX_DOCX_BODY_BYTES:
+        raise DocumentError(
+            f"the document's text unpacks to {size / 2**20:.0f} MB of XML; a .docx transcript "
+            f"may have at most {MAX_DOCX_BODY_BYTES // 2**20} MB: split it into several files",
+            path,
+        )
 
 
 def read_docx(path: Path) -> str:
@@ -116,6 +134,16 @@ def read_docx(path: Path) -> str:
     return "\n".join(lines)
 
 
+def check_size(path: Path, size: int) -> None:
+    """Refuse a transcript larger than MAX_TRANSCRIPT_BYTES before it is read."""
+    if size > MAX_TRANSCRIPT_BYTES:
+        raise DocumentError(
+            f"the file is {size / 2**20:.1f} MB; a transcript may be at most "
+            f"{MAX_TRANSCRIPT_BYTES // 2**20} MB: split it into several files",
+            path,
+        )
+
+
 def read_file(path: Path, encoding: str | None = None) -> tuple[bytes, str, str]:
     """Read a transcript; return its raw bytes, decoded text and the encoding name."""
     suffix = path.suffix.lower()
@@ -124,6 +152,7 @@ def read_file(path: Path, encoding: str | None = None) -> tuple[bytes, str, str]
     if suffix not in SUPPORTED_SUFFIXES:
         raise DocumentError("unsupported file type; use .txt, .md or .docx", path)
     try:
+        check_size(path, path.stat().st_size)
         data = path.read_bytes()
     except OSError as exc:
         raise DocumentError(f"cannot read the file ({exc.strerror})", path) from None
@@ -131,6 +160,12 @@ def read_file(path: Path, encoding: str | None = None) -> tuple[bytes, str, str]
         text = read_docx(path)
         if not text.strip():
             raise DocumentError("the document is empty", path)
+        if len(text) > MAX_DOCX_CHARS:
+            raise DocumentError(
+                f"the document has {len(text):,} characters; a transcript may have at most "
+                f"{MAX_DOCX_CHARS:,}: split it into several files",
+                path,
+            )
         return data, text, "docx"
     text, used = decode_bytes(data, path, encoding)
     return data, text, used

@@ -15,7 +15,7 @@ from coding.files import atomic_write
 from coding.report.anonymize import Pseudonyms, pseudonyms
 from coding.report.data import ReportData, build_report
 from coding.report.render import template_env, write_report
-from coding.report.safe import printable, unique_stems
+from coding.report.safe import unique_stems, without_controls
 from coding.report.text import LANGUAGES, TEXT
 from coding.store import Store
 
@@ -60,14 +60,15 @@ def write_reports(
     except AgreementError:
         agreement = None  # one coder only: nothing to compare
     labels = {
-        c.id: printable(c.label if lang == "zh" else c.label_en) for c in codebook.codes.values()
+        c.id: without_controls(c.label if lang == "zh" else c.label_en)
+        for c in codebook.codes.values()
     }
     out_dir = Path(out_dir)
     if lang not in LANGUAGES:
         raise ClusterQDAError(f"unknown report language '{lang}'; use {', '.join(LANGUAGES)}")
     reports = [build_report(store, codebook, cluster, beliefs, lang) for cluster in clusters]
     for report in reports:
-        _printable(report)
+        _without_controls(report)
     written = []
     if anonymize:
         names = pseudonyms(
@@ -101,22 +102,26 @@ def write_reports(
     return [*written, index]
 
 
-def _printable(report: ReportData) -> None:
+def _without_controls(report: ReportData) -> None:
     """Replace control characters in every text of the report (Word and Excel refuse them)."""
     for name, value in vars(report).items():
         if isinstance(value, pd.DataFrame):
-            setattr(report, name, _printable_frame(value))
-    report.cluster = printable(report.cluster)
-    report.coders = [printable(c) for c in report.coders]
-    report.findings = [printable(f) for f in report.findings]
-    report.codebook_version = printable(report.codebook_version)
+            setattr(report, name, _frame_without_controls(value))
+    report.cluster = without_controls(report.cluster)
+    report.coders = [without_controls(c) for c in report.coders]
+    report.findings = [without_controls(f) for f in report.findings]
+    report.codebook_version = without_controls(report.codebook_version)
     for q in report.quotes:  # one character for one: the evidence offsets stay valid
-        q.text, q.doc_id, q.role = printable(q.text), printable(q.doc_id), printable(q.role)
+        q.text, q.doc_id, q.role = (
+            without_controls(q.text),
+            without_controls(q.doc_id),
+            without_controls(q.role),
+        )
 
 
-def _printable_frame(frame: pd.DataFrame) -> pd.DataFrame:
+def _frame_without_controls(frame: pd.DataFrame) -> pd.DataFrame:
     def fix(value: object) -> object:
-        return printable(value) if isinstance(value, str) else value
+        return without_controls(value) if isinstance(value, str) else value
 
     frame = frame.rename(columns=fix, index=fix)
     text = frame.select_dtypes(include=["object", "string"]).columns.unique()

@@ -11,7 +11,7 @@ that anyone may have written, so none of them is trusted on its way out:
   write different files; stems are made over all of a project's clusters, so
   a cluster keeps its file name from run to run.
 - **Control characters** (ANSI escapes, NUL and the others that XML 1.0
-  forbids) become U+FFFD in ``printable``: Word and Excel refuse them, and a
+  forbids) become U+FFFD in ``without_controls``: Word and Excel refuse them, and a
   terminal showing a Markdown report would obey them. One character for one
   keeps the evidence offsets of quotations valid.
 - **Markdown** text goes through ``md_escape``: every character that Markdown
@@ -86,12 +86,12 @@ def unique_stems(names: Iterable[str]) -> dict[str, str]:
     return stems
 
 
-def printable(text: str) -> str:
+def without_controls(text: str) -> str:
     """Replace control characters (ANSI escapes, NUL…) by U+FFFD, one for one."""
     return _CONTROL.sub("\ufffd", text)
 
 
 def md_escape(value: object) -> str:
     """Return ``value`` as Markdown that renders as exactly this text, on one line."""
-    text = " ".join(printable(str(value)).splitlines())
+    text = " ".join(without_controls(str(value)).splitlines())
     return html.escape(_MARKDOWN.sub(lambda m: "\\" + m.group(0), text), quote=False)

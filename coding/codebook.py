@@ -167,7 +167,7 @@ def _strings(value: object) -> tuple[str, ...]:
         return ()
     if isinstance(value, str):
         return (value.strip(),)
-    return tuple(str(v).strip() for v in value)
+    return tuple(str(v).strip() for v in value)  # type: ignore[attr-defined]  # a YAML list
 
 
 def load_codebook(path: str | Path | None = None) -> Codebook:

@@ -107,7 +107,7 @@ def _lex(rule: str) -> list[tuple[str, str, int]]:
         m = _TOKEN.match(rule, pos)
         if m is None or m.end() == pos:
             raise RuleSyntaxError(f"unexpected character {rule[pos]!r}", rule, pos)
-        start = m.start(m.lastgroup)
+        start = m.start(m.lastgroup or 0)
         if m.group("punct"):
             tokens.append(("punct", m.group("punct"), start))
         elif m.group("word") is not None:
@@ -150,17 +150,21 @@ class _Parser:
             return True
         return False
 
+    def _pos(self) -> int:
+        tok = self.peek()
+        return tok[2] if tok else len(self.rule)
+
     def parse(self) -> Node:
         if not self.tokens:
             raise self.error("the rule is empty", 0)
         node = self.expr()
-        if self.peek() is not None:
-            tok = self.peek()
+        tok = self.peek()
+        if tok is not None:
             raise self.error(f"unexpected {tok[1]!r}; expected AND, OR or the end")
         return node
 
     def expr(self) -> Node:
-        pos = self.peek()[2] if self.peek() else len(self.rule)
+        pos = self._pos()
         self.nest(pos)
         parts = [self.conj()]
         while self.take("|"):
@@ -169,7 +173,7 @@ class _Parser:
         return parts[0] if len(parts) == 1 else Op("|", tuple(parts), pos)
 
     def conj(self) -> Node:
-        pos = self.peek()[2] if self.peek() else len(self.rule)
+        pos = self._pos()
         parts = [self.unary()]
         while self.take("&"):
             parts.append(self.unary())
@@ -311,6 +315,7 @@ def _expand(node: Node, synonyms: dict[str, list[str]], rule: str) -> Node:
         return terms[0] if len(terms) == 1 else Op("|", terms, node.pos)
     if isinstance(node, Op):
         return Op(node.kind, tuple(_expand(p, synonyms, rule) for p in node.parts), node.pos)
+    assert isinstance(node, Call)  # TermSets are made after expansion
     return Call(
         node.name, tuple(_expand(a, synonyms, rule) for a in node.args), node.number, node.pos
     )
@@ -353,6 +358,7 @@ def _has_positive(node: Node) -> bool:
             return False
         check = all if node.kind == "|" else any
         return check(_has_positive(p) for p in node.parts)
+    assert isinstance(node, Call)
     if node.name == "except":
         return _has_positive(node.args[0])
     if node.name == "role":
@@ -488,6 +494,7 @@ def _compile_call(node: Call) -> Evaluator:
 
         return filtered
     if name in ("near", "tnear", "before"):
+        n = n or 0  # the parser requires a distance for these three
 
         def close(view: TextView) -> list[Hit] | None:
             found = arguments(view)

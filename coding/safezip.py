@@ -61,9 +61,10 @@ def _check_member(handle, info: zipfile.ZipInfo, kind: str, path: Path) -> None:
     if info.compress_type == zipfile.ZIP_STORED:
         actual = info.compress_size
     elif info.compress_type == zipfile.ZIP_DEFLATED:
-        actual = _inflated_size(handle, start, info.file_size)
-        if actual is None:
+        inflated = _inflated_size(handle, start, info.file_size)
+        if inflated is None:
             raise DocumentError(f"this {kind} is corrupt", path)
+        actual = inflated
     else:
         raise DocumentError(f"this {kind} uses a compression Office does not write", path)
     if actual != info.file_size:

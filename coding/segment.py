@@ -279,7 +279,9 @@ def segment_project(
     workers = workers or default_workers()
     _init_worker(dictionary, chosen)
     if workers > 1 and chars >= PARALLEL_MIN_CHARS:
-        with ProcessPoolExecutor(workers, initializer=_init_worker, initargs=_WORKER) as pool:
+        # _WORKER holds the (dictionary, engine) just given to _init_worker above
+        pool = ProcessPoolExecutor(workers, initializer=_init_worker, initargs=_WORKER)  # type: ignore[arg-type]
+        with pool:
             for result in bounded_map(pool, _cut_batch, _batches(store, version), workers * 3):
                 _save(store, report, result, chars, progress)
     else:
@@ -306,5 +308,5 @@ def spacy_pipeline(dictionary: UserDictionary | None = None):
     tokenizer = _jieba_with(dictionary or user_dictionary())
     # spaCy calls jieba_seg.cut(text, cut_all=False); a jieba.Tokenizer has that method,
     # so the pipeline uses our dictionary instead of jieba's global one.
-    nlp.tokenizer.jieba_seg = tokenizer
+    nlp.tokenizer.jieba_seg = tokenizer  # type: ignore[union-attr]
     return nlp

@@ -53,7 +53,7 @@ def safe_load(text: str, loader: type = SafeLoader) -> object:
                     None,
                     None,
                     f"lists and mappings nest more than {MAX_DEPTH} deep",
-                    event.start_mark,
+                    event.start_mark,  # type: ignore[arg-type]  # libyaml's Mark
                 )
         elif isinstance(event, yaml.CollectionEndEvent):
             depth -= 1
@@ -62,7 +62,7 @@ def safe_load(text: str, loader: type = SafeLoader) -> object:
                 None,
                 None,
                 f"YAML aliases (*{event.anchor}) are not allowed; write the value out",
-                event.start_mark,
+                event.start_mark,  # type: ignore[arg-type]  # libyaml's Mark
             )
     try:
         return yaml.load(text, Loader=loader)

@@ -136,7 +136,7 @@ def build_report(
     action_table = action_table.merge(by_actor, left_on="code_id", right_index=True, how="left")
 
     per_unit = codings.groupby("unit_id")["code_id"].apply(set)
-    matrix = {}
+    matrix: dict[tuple[str, str], int] = {}
     for codes in per_unit:
         for act in (c for c in codes if c.startswith("ACT.")):
             for ca in (c for c in codes if c.startswith("CA.")):

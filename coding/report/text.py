@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-TEXT = {
+from typing import Any
+
+TEXT: dict[str, dict[str, Any]] = {
     "zh": {
         "title": "{cluster}：产业集群合作行动案例报告",
         "made": "由 clusterqda 生成 · 编码本版本 {version} · 编码者：{coders}",

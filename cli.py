@@ -40,7 +40,7 @@ from coding.suggest import (
     train,
     training_data,
 )
-from coding.survey.check import read_survey
+from coding.survey.check import check_survey, read_survey
 from coding.survey.ingest import SurveyCheckError, ingest_survey
 from coding.survey.reliability import reliability
 from coding.survey.schema import load_schema
@@ -509,13 +509,15 @@ def survey_check(
     encoding: Annotated[str | None, typer.Option(help="Encoding of a CSV file.")] = None,
 ) -> None:
     """List every problem of a survey file; exit 1 if there is any."""
-    checked = read_survey(data, load_schema(schema), encoding=encoding)
+    checked = check_survey(data, load_schema(schema), encoding=encoding)
     for problem in checked.problems:
         out.print(problem, highlight=False, soft_wrap=True)
-    if checked.problems:
-        err.print(f"[bold red]Error:[/] {data}: {len(checked.problems)} problems", highlight=False)
+    if checked.problems_not_kept:
+        out.print(f"... and {checked.problems_not_kept} more problems", highlight=False)
+    if checked.problem_count:
+        err.print(f"[bold red]Error:[/] {data}: {checked.problem_count} problems", highlight=False)
         raise typer.Exit(1)
-    out.print(f"{data}: {len(checked.raw)} respondents, no problems.")
+    out.print(f"{data}: {checked.rows} respondents, no problems.")
 
 
 @survey_app.command("ingest")
@@ -530,12 +532,12 @@ def survey_ingest(
     encoding: Annotated[str | None, typer.Option(help="Encoding of a CSV file.")] = None,
 ) -> None:
     """Store respondents, answers and open answers (as units to code)."""
-    checked = read_survey(data, load_schema(schema), encoding=encoding)
+    checked = check_survey(data, load_schema(schema), encoding=encoding)
     with open_project(project) as store:
         report = ingest_survey(store, checked, skip_invalid=skip_invalid)
     if report.skipped:
         print_warnings(
-            [f"skipped {len(report.skipped)} invalid rows: " + ", ".join(report.skipped[:20])]
+            [f"skipped {report.skipped_count} invalid rows: " + ", ".join(report.skipped[:20])]
         )
     out.print(
         f"Survey {report.survey}: {report.respondents} respondents, {report.answers} answers, "
@@ -554,7 +556,7 @@ def survey_reliability(
     """Cronbach's alpha per construct, with alpha if item deleted and item-total r."""
     checked = read_survey(data, load_schema(schema), encoding=encoding)
     if checked.problems:
-        raise SurveyCheckError(str(data), checked.problems)
+        raise SurveyCheckError(str(data), checked.problems, count=checked.problem_count)
     table, items = reliability(checked.scored(), checked.schema)
     print_frame(rounded(table), "Cronbach's alpha (complete cases, reverse items turned)")
     print_frame(rounded(items), "Items")

@@ -666,29 +666,47 @@ class Store:
         ``answers``: (respondent_id, item, raw, value).
         """
         with self.transaction():
+            self.begin_survey(survey, path, schema_json)
+            self.add_respondents(survey, respondents, answers)
+
+    def begin_survey(self, survey: str, path: str, schema_json: str) -> None:
+        """Record a survey afresh: an earlier ingest's respondents and answers go."""
+        with self.transaction():
             self.conn.execute("DELETE FROM surveys WHERE survey = ?", (survey,))
-            taken = (
-                self.conn.execute(
-                    "SELECT respondent_id, survey FROM respondents WHERE respondent_id IN"
-                    f" ({','.join('?' * len(respondents))})",
-                    [r[0] for r in respondents],
-                ).fetchone()
-                if respondents
-                else None
+            self.conn.execute(
+                "INSERT INTO surveys VALUES (?,?,?,?)", (survey, path, schema_json, _now())
             )
+
+    def add_respondents(self, survey: str, respondents: list[tuple], answers: list[tuple]) -> None:
+        """Store one batch of a survey's respondents and answers (see ``replace_survey``)."""
+        if not respondents:
+            return
+        with self.transaction():
+            # one JSON parameter, however many ids (SQLite limits bound parameters)
+            taken = self.conn.execute(
+                "SELECT respondent_id, survey FROM respondents WHERE respondent_id IN"
+                " (SELECT value FROM json_each(?)) LIMIT 1",
+                (json.dumps([r[0] for r in respondents], ensure_ascii=False),),
+            ).fetchone()
             if taken:
                 raise ProjectError(
                     f"respondent id '{taken[0]}' is already used by the survey "
                     f"'{taken[1]}'; give each survey its own ids"
                 )
-            self.conn.execute(
-                "INSERT INTO surveys VALUES (?,?,?,?)", (survey, path, schema_json, _now())
-            )
             self.conn.executemany(
                 "INSERT INTO respondents VALUES (?,?,?,?,?)",
                 ((rid, survey, cluster, role, attrs) for rid, cluster, role, attrs in respondents),
             )
             self.conn.executemany("INSERT INTO answers VALUES (?,?,?,?)", answers)
+
+    def documents_by_id(self, doc_ids: list[str]) -> dict[str, StoredDocument]:
+        """Return the stored documents among ``doc_ids`` (id, path, hash and metadata)."""
+        rows = self.conn.execute(
+            "SELECT doc_id, path, content_hash, metadata FROM documents"
+            " WHERE doc_id IN (SELECT value FROM json_each(?))",
+            (json.dumps(doc_ids, ensure_ascii=False),),
+        )
+        return {r[0]: StoredDocument(r[0], r[1], r[2], json.loads(r[3])) for r in rows}
 
     def respondents(self) -> pd.DataFrame:
         """Return every survey respondent with their attributes."""

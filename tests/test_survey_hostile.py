@@ -92,9 +92,7 @@ def test_cr_in_a_scale_cell_is_a_problem_of_that_cell(tmp_path, schema):
     text = "\n".join([HEADER, "R1,古镇灯饰,政府官员,3\r4,4,好", "R2,古镇灯饰,,5,1,好"]) + "\n"
     data = check_survey(write(tmp_path, "cr.csv", text.encode("utf-8")), schema)
     assert data.rows == 2
-    assert data.problems == [
-        "row R1, column T1: neither a number nor a scale label (同意, 不同意)"
-    ]
+    assert data.problems == ["row R1, column T1: neither a number nor a scale label (同意, 不同意)"]
 
 
 # -- UTF-16 without a byte-order mark -----------------------------------------

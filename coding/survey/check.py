@@ -110,32 +110,33 @@ def file_signature(path: str | Path) -> tuple[int, int]:
 def item_values(chunk: pd.DataFrame, schema: SurveySchema) -> tuple[pd.DataFrame, dict]:
     """Return a chunk's item values (NaN = blank or invalid) and, per item, its bad cells.
 
-    The bad cells of an item are (unknown, outside): boolean Series of answers
+    The bad cells of an item are (unknown, outside): boolean arrays of answers
     that are neither a number nor a label, and numbers outside the scale.
     """
-    values = pd.DataFrame(index=chunk.index)
-    bad = {}
+    columns, bad = {}, {}
     whole = float(schema.scale_min).is_integer() and float(schema.scale_max).is_integer()
     for item in schema.items:
         if item not in chunk.columns:
             continue
-        text = chunk[item]
-        number = text.map(schema.labels).astype(float)
-        number = number.fillna(pd.to_numeric(text, errors="coerce"))
-        answered = text != ""
-        unknown = answered & number.isna()
+        # an item has few distinct answers: turn each into a number once
+        codes, uniques = pd.factorize(chunk[item].to_numpy())
+        distinct = pd.Series(uniques, dtype=object)
+        numbers = distinct.map(schema.labels).astype(float)
+        numbers = numbers.fillna(pd.to_numeric(distinct, errors="coerce")).to_numpy()
+        answered = (distinct != "").to_numpy()
+        unknown = answered & np.isnan(numbers)
         outside = (
             answered
-            & number.notna()
+            & ~np.isnan(numbers)
             & (
-                (number < schema.scale_min)
-                | (number > schema.scale_max)
-                | (whole & (number % 1 != 0))
+                (numbers < schema.scale_min)
+                | (numbers > schema.scale_max)
+                | (whole & (numbers % 1 != 0))
             )
         )
-        bad[item] = (unknown, outside)
-        values[item] = number.where(~(unknown | outside))
-    return values, bad
+        bad[item] = (unknown[codes], outside[codes])
+        columns[item] = np.where(unknown | outside, np.nan, numbers)[codes]
+    return pd.DataFrame(columns, index=chunk.index, dtype=float), bad
 
 
 def row_label(position: int, rid: str) -> str:
@@ -170,7 +171,7 @@ def _scan(result: SurveyCheck, keep) -> None:
                 (position, -1, f"row #{position + 1}, column {id_col}: the respondent id is empty")
             )
         for order, (item, (unknown, outside)) in enumerate(bad.items()):
-            for position in chunk.index[unknown.to_numpy()]:
+            for position in chunk.index[unknown]:
                 where = row_label(position, ids[position - chunk.index[0]])
                 found.append(
                     (
@@ -179,7 +180,7 @@ def _scan(result: SurveyCheck, keep) -> None:
                         f"{where}, column {item}: neither a number nor a scale label ({allowed})",
                     )
                 )
-            for position in chunk.index[outside.to_numpy()]:
+            for position in chunk.index[outside]:
                 where = row_label(position, ids[position - chunk.index[0]])
                 value = values_text(chunk.at[position, item])
                 found.append(

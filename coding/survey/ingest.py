@@ -11,7 +11,6 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import asdict, dataclass, field
-from itertools import repeat
 from pathlib import Path
 
 import numpy as np
@@ -109,17 +108,25 @@ def _store_chunk(
     rows = chunk[keep]
     values, _ = item_values(rows, schema)
     rids = rows[schema.id_column].to_numpy()
-    answers = []
-    for item in values.columns:
-        text = rows[item].to_numpy()
-        answered = text != ""
-        numbers = values[item].to_numpy()[answered]
-        if np.isnan(numbers).any():  # a cell the check passed is now invalid
-            raise SurveyChangedError(
-                "the file changed after it was checked; check it again", data.path
-            )
-        answers.extend(zip(rids[answered], repeat(item), text[answered], numbers.tolist()))
+    # respondent by respondent, so that the (respondent_id, item) index grows at its end
+    items = sorted(values.columns)
+    texts = rows[items].to_numpy(dtype=object)
+    numbers = values[items].to_numpy()
+    answered = texts != ""
+    if np.isnan(numbers[answered]).any():  # a cell the check passed is now invalid
+        raise SurveyChangedError("the file changed after it was checked; check it again", data.path)
+    answers = list(
+        zip(
+            np.repeat(rids, len(items)).reshape(answered.shape)[answered],
+            np.tile(np.array(items, dtype=object), (len(rids), 1))[answered],
+            texts[answered],
+            numbers[answered].tolist(),
+            strict=True,
+        )
+    )
     respondents, documents = [], []
+    encoded: dict[tuple, str] = {}
+    doc_path = str(Path(data.path))
     attributes_of = [(k, rows[c].to_numpy()) for k, c in schema.attributes.items() if c in rows]
     open_columns = [(c, rows[c].to_numpy()) for c in schema.open_ended if c in rows]
     for i, rid in enumerate(rids):
@@ -129,18 +136,15 @@ def _store_chunk(
             views[name] = match_view(name) or None
         cluster = views[name]
         role_label = attributes.get("role", "")
-        respondents.append(
-            (
-                rid,
-                cluster,
-                role_label or None,
-                json.dumps(attributes, ensure_ascii=False, sort_keys=True),
-            )
-        )
-        texts = [(col, normalise(column[i])) for col, column in open_columns if column[i]]
-        if texts:
+        # few respondents differ in all attributes: encode each combination once
+        key = tuple(attributes.values())
+        if key not in encoded:
+            encoded[key] = json.dumps(attributes, ensure_ascii=False, sort_keys=True)
+        respondents.append((rid, cluster, role_label or None, encoded[key]))
+        opened = [(col, normalise(column[i])) for col, column in open_columns if column[i]]
+        if opened:
             role = schema.role_codes.get(role_label) or None
-            documents.append(_document(schema, data.path, rid, cluster, role, attributes, texts))
+            documents.append(_document(schema, doc_path, rid, cluster, role, attributes, opened))
     store.add_respondents(schema.name, respondents, answers)
     existing = store.documents_by_id([d.doc_id for d in documents])
     for doc in documents:
@@ -150,7 +154,9 @@ def _store_chunk(
     report.open_answers += sum(len(d.turns) for d in documents)
 
 
-def _document(schema: SurveySchema, path, rid, cluster, role, attributes, texts) -> ParsedDocument:
+def _document(
+    schema: SurveySchema, path: str, rid, cluster, role, attributes, texts
+) -> ParsedDocument:
     """Make one respondent's open answers a document, one unit per question."""
     text, turns = "", []
     for number, (column, answer) in enumerate(texts, 1):
@@ -171,7 +177,7 @@ def _document(schema: SurveySchema, path, rid, cluster, role, attributes, texts)
     }
     return ParsedDocument(
         doc_id=f"{survey}:{rid}",
-        path=str(Path(path)),
+        path=path,
         content_hash=hashlib.sha256(text.encode("utf-8")).hexdigest(),
         encoding="survey",
         cluster=cluster,

@@ -24,6 +24,7 @@ import zipfile
 from collections.abc import Iterator
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 from charset_normalizer import from_bytes
 
@@ -60,13 +61,24 @@ def read_chunks(
         raise InputError("unsupported table type; use .csv or .xlsx", path)
     position = 0
     for chunk in chunks:
-        chunk.columns = [str(c).strip() for c in chunk.columns]
-        chunk = chunk.apply(lambda col: col.fillna("").astype(str).str.strip())
+        columns = [str(c).strip() for c in chunk.columns]
+        chunk = pd.DataFrame(
+            {i: _stripped(chunk.iloc[:, i].to_numpy()) for i in range(len(columns))}
+        )
+        chunk.columns = columns
         if len(chunk):
             chunk = chunk[(chunk != "").any(axis=1)]
         chunk.index = pd.RangeIndex(position, position + len(chunk))
         position += len(chunk)
         yield chunk
+
+
+def _stripped(cells: np.ndarray) -> np.ndarray:
+    """Return the cells as stripped text ("" for missing), stripping each distinct value once."""
+    # scale columns hold a handful of distinct answers; strip those, not every cell
+    codes, uniques = pd.factorize(cells)
+    texts = np.array([str(u).strip() for u in uniques] + [""], dtype=object)
+    return texts[codes]  # code -1 (missing) picks the trailing ""
 
 
 def detect_encoding(path: Path, encoding: str | None = None) -> str:

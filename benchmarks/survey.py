@@ -7,8 +7,9 @@ project, coding the open answers (shown, not part of the target) and building
 the attitude and belief data. Target: check + ingest + beliefs in 30 s.
 
 With --scale N [N ...] it times only check + ingest, each size in a fresh
-child process, and prints rows, seconds, rows/s and the child's peak RSS
-(and its RSS after imports, before reading the survey). --baseline DIR runs
+child process, and prints rows, seconds (and the CPU seconds of the child,
+steadier on a busy machine), rows/s and the child's peak RSS (and its RSS
+after imports, before reading the survey). --baseline DIR runs
 the same measurement against another source tree (e.g. an old commit
 unpacked with `git archive <commit> | tar -x -C DIR`), stopped after
 --timeout seconds.
@@ -105,15 +106,16 @@ def _child(source: str, csv: str, schema_path: str, project: str) -> None:
 
     init_project(Path(project))
     before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), time.process_time()
     # the streaming check where the code has one, else the old in-memory reader
     reader = getattr(check, "check_survey", None) or check.read_survey
     data = reader(csv, load_schema(schema_path))
     with open_project(Path(project)) as store:
         report = ingest_survey(store, data)
-    seconds = time.perf_counter() - started
+    seconds, cpu = time.perf_counter() - started, time.process_time() - cpu
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    figures = {"rows": report.respondents, "seconds": seconds, "rss0": before, "peak": peak}
+    figures = {"rows": report.respondents, "seconds": seconds, "cpu": cpu}
+    figures |= {"rss0": before, "peak": peak}
     print(json.dumps(figures))
 
 
@@ -137,7 +139,8 @@ def _measure(source: Path, n: int, timeout: float) -> str:
             return f"{n:>9,} rows: failed ({exc.stderr.strip().splitlines()[-1]})"
     result = json.loads(done.stdout.strip().splitlines()[-1])
     return (
-        f"{result['rows']:>9,} rows: {result['seconds']:7.1f} s, "
+        f"{result['rows']:>9,} rows: {result['seconds']:7.1f} s "
+        f"(CPU {result['cpu']:.1f} s), "
         f"{result['rows'] / result['seconds']:9,.0f} rows/s, peak RSS "
         f"{result['peak'] / 1024:6.0f} MB ({result['rss0'] / 1024:.0f} MB after imports)"
     )

@@ -71,7 +71,7 @@ def test_ingest_stores_respondents_answers_and_open_answers(store, schema):
         "ACT.CENTER",
     }
     again = ingest_survey(store, data)
-    assert again.documents.added == [] and len(again.documents.unchanged) == len(open_answers)
+    assert again.documents_added == 0 and again.documents_unchanged == len(open_answers)
 
 
 def test_ingest_refuses_problems_unless_skipping(store, schema, tmp_path):

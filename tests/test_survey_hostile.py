@@ -5,6 +5,7 @@ Every file is written here, byte for byte, into tmp_path.
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -242,3 +243,15 @@ def test_a_file_changed_after_its_check_is_refused(tmp_path, schema, store):
 def test_header_without_rows_is_refused(tmp_path, schema):
     with pytest.raises(InputError, match="no rows"):
         check_survey(write(tmp_path, "h.csv", (HEADER + "\n").encode("utf-8")), schema)
+
+
+def test_equal_hashes_are_not_taken_for_duplicate_ids(tmp_path, schema, monkeypatch):
+    from coding.survey import check
+
+    # every id hashes alike: only the ids themselves may decide what repeats
+    monkeypatch.setattr(check, "_hash_ids", lambda ids: np.full(len(ids), 7, dtype=np.uint64))
+    lines = [HEADER, *rows_text(4), "R3,古镇灯饰,政府官员,1,1,好"]
+    path = write(tmp_path, "s.csv", ("\n".join(lines) + "\n").encode("utf-8"))
+    data = check_survey(path, schema)
+    assert data.problems == ["row R3, column 编号: duplicate id (also data row #3)"]
+    assert data.invalid_rows == {4}

@@ -6,8 +6,9 @@ count of all of them, and the positions of the rows that have any. Messages
 name the row (``row <id>``, or ``row #n`` when the id is empty or unfit to
 print) and the column, never the text of an answer. Problems come in row
 order, with duplicate ids last: duplicates are found after the whole file
-has been read, from a 128-bit hash of every id (16 bytes a row, where a set
-of the ids themselves would grow with their length).
+has been read, from a 64-bit hash of every id (8 bytes a row, where a set
+of the ids themselves would grow with their length); rows whose hashes
+match are read again and their ids compared, so a collision is no repeat.
 
 ``read_survey`` does the same and also keeps every row in memory, for the
 statistics that need the whole table (reliability); ingest streams instead.
@@ -27,7 +28,7 @@ from coding.survey.schema import SurveySchema
 
 MAX_PROBLEMS_KEPT = 1000
 MAX_ID_SHOWN = 40  # longer ids are shown as row numbers, to keep messages one short line
-_HASH_KEYS = ("clusterqda-ids-1", "clusterqda-ids-2")
+_HASH_KEY = "clusterqda-ids-1"  # 16 characters, as pandas' hash needs
 
 
 @dataclass
@@ -207,33 +208,34 @@ def values_text(text: str) -> str:
 
 
 def _hash_ids(ids: pd.Series) -> np.ndarray:
-    """Return one 128-bit hash per id (two 64-bit columns); empty ids get (0, 0)."""
+    """Return a 64-bit hash per id; 0 for an empty id."""
     array = ids.to_numpy(dtype=object)
-    pair = np.column_stack([pd.util.hash_array(array, hash_key=key) for key in _HASH_KEYS])
-    pair[array == ""] = 0
-    return pair
+    hashes = pd.util.hash_array(array, hash_key=_HASH_KEY)
+    hashes[array == ""] = 0
+    return hashes
 
 
-def _duplicates(result: SurveyCheck, pairs: np.ndarray) -> None:
+def _duplicates(result: SurveyCheck, hashes: np.ndarray) -> None:
     """Add a problem for each repeat of an id, naming the data row of its first use."""
-    positions = np.arange(len(pairs))
-    order = np.lexsort((positions, pairs[:, 1], pairs[:, 0]))
-    keys = pairs[order]
-    repeat = np.zeros(len(keys), dtype=bool)
-    repeat[1:] = (keys[1:] == keys[:-1]).all(axis=1)
-    repeat &= keys.any(axis=1)  # empty ids were reported already
-    if not repeat.any():
+    order = np.argsort(hashes, kind="stable")
+    ordered = hashes[order]
+    same = (ordered[1:] == ordered[:-1]) & (ordered[1:] != 0)
+    if not same.any():
         return
-    group_start = np.maximum.accumulate(np.where(repeat, 0, np.arange(len(keys))))
-    first = positions[order][group_start]
-    again = positions[order]
-    found = sorted(zip(again[repeat].tolist(), first[repeat].tolist(), strict=True))
-    names = _ids_at(result, {p for p, _ in found})
+    # equal hashes are only candidates: the ids themselves decide (a collision is not a repeat)
+    where = np.flatnonzero(same)
+    candidates = set(order[where].tolist()) | set(order[where + 1].tolist())
+    names = _ids_at(result, candidates)
+    first_seen: dict[str, int] = {}
     id_col = result.schema.id_column
-    for position, first_position in found:
+    for position in sorted(candidates):
+        rid = names[position]
+        if rid not in first_seen:
+            first_seen[rid] = position
+            continue
         result.add(
-            f"{row_label(position, names[position])}, column {id_col}: duplicate id "
-            f"(also data row #{first_position + 1})"
+            f"{row_label(position, rid)}, column {id_col}: duplicate id "
+            f"(also data row #{first_seen[rid] + 1})"
         )
         result.invalid_rows.add(position)
 

@@ -64,7 +64,11 @@ class SurveyIngest:
     open_answers: int = 0
     skipped: list[str] = field(default_factory=list)  # the first MAX_SKIPPED_KEPT
     skipped_count: int = 0
-    documents: IngestReport = field(default_factory=IngestReport)
+    # open-answer documents by what happened to them (counts: ids would grow with the survey)
+    documents_added: int = 0
+    documents_replaced: int = 0
+    documents_updated: int = 0
+    documents_unchanged: int = 0
 
 
 def ingest_survey(store: Store, data: SurveyCheck, skip_invalid: bool = False) -> SurveyIngest:
@@ -147,8 +151,13 @@ def _store_chunk(
             documents.append(_document(schema, doc_path, rid, cluster, role, attributes, opened))
     store.add_respondents(schema.name, respondents, answers)
     existing = store.documents_by_id([d.doc_id for d in documents])
+    stored = IngestReport()
     for doc in documents:
-        store_document(store, doc, existing.get(doc.doc_id), report.documents)
+        store_document(store, doc, existing.get(doc.doc_id), stored)
+    report.documents_added += len(stored.added)
+    report.documents_replaced += len(stored.replaced)
+    report.documents_updated += len(stored.updated)
+    report.documents_unchanged += len(stored.unchanged)
     report.respondents += len(respondents)
     report.answers += len(answers)
     report.open_answers += sum(len(d.turns) for d in documents)

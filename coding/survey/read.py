@@ -30,7 +30,7 @@ from charset_normalizer import from_bytes
 
 from coding.errors import DecodingError, InputError
 
-CHUNK_ROWS = 20_000
+CHUNK_ROWS = 5_000  # a chunk's answers as tuples stay a few tens of MB
 SAMPLE_BYTES = 1 << 16  # enough to see the header's line end and NUL patterns
 DETECT_BYTES = 1 << 20  # what charset-normalizer sees when the file is not UTF-8
 BLOCK_BYTES = 1 << 20

@@ -183,7 +183,7 @@ def _scan(result: SurveyCheck, keep) -> None:
                 )
             for position in chunk.index[outside]:
                 where = row_label(position, ids[position - chunk.index[0]])
-                value = values_text(chunk.at[position, item])
+                value = _number_text(chunk.at[position, item])
                 found.append(
                     (
                         position,
@@ -202,9 +202,12 @@ def _scan(result: SurveyCheck, keep) -> None:
         _duplicates(result, np.concatenate(hashes))
 
 
-def values_text(text: str) -> str:
-    """Return a number as messages show it (the parsed number, never other text)."""
-    return f"{float(text):g}"
+def _number_text(text: str) -> str:
+    """Return an answer outside the scale as messages show it: the number, never other text."""
+    try:
+        return f"{float(text):g}"
+    except ValueError:  # pandas read a number that Python does not: say only that it is one
+        return "the number"
 
 
 def _hash_ids(ids: pd.Series) -> np.ndarray:

@@ -268,53 +268,43 @@ class Store:
 
     def insert_document(self, doc: ParsedDocument, dict_version: str | None = None) -> None:
         """Store a parsed document, its units and (if cut already) their tokens."""
+        self.insert_documents([doc], dict_version)
+
+    def insert_documents(self, docs: list[ParsedDocument], dict_version: str | None = None) -> None:
+        """Store new documents, their units and tokens, with one statement per table."""
+        now = _now()
         with self.transaction():
-            self.conn.execute(
+            self.conn.executemany(
                 "INSERT INTO documents (doc_id, path, content_hash, encoding, cluster, metadata,"
                 " original_text, text, ingested_at) VALUES (?,?,?,?,?,?,?,?,?)",
                 (
-                    doc.doc_id,
-                    doc.path,
-                    doc.content_hash,
-                    doc.encoding,
-                    doc.cluster,
-                    json.dumps(doc.metadata, ensure_ascii=False, sort_keys=True),
-                    # the decoded text is kept only where normalising changed it
-                    doc.original_text,
-                    doc.text,
-                    _now(),
+                    (
+                        doc.doc_id,
+                        doc.path,
+                        doc.content_hash,
+                        doc.encoding,
+                        doc.cluster,
+                        json.dumps(doc.metadata, ensure_ascii=False, sort_keys=True),
+                        # the decoded text is kept only where normalising changed it
+                        doc.original_text,
+                        doc.text,
+                        now,
+                    )
+                    for doc in docs
                 ),
             )
-            text, view = doc.text, doc.match_text
-            rows = []
-            for t in doc.turns:
-                own = text[t.start : t.end]
-                # the matching view is kept only where it differs from the text
-                match = None if view is None or (m := view[t.start : t.end]) == own else m
-                rows.append(
-                    (
-                        f"{doc.doc_id}#{t.turn}",
-                        doc.doc_id,
-                        t.turn,
-                        t.speaker,
-                        int(t.is_interviewer),
-                        t.start,
-                        t.end,
-                        t.timestamp,
-                        own,
-                        match,
-                    )
-                )
             self.conn.executemany(
                 'INSERT INTO units (unit_id, doc_id, turn, speaker, is_interviewer, start, "end",'
                 " timestamp, text, match_text) VALUES (?,?,?,?,?,?,?,?,?,?)",
-                rows,
+                (row for doc in docs for row in _unit_rows(doc)),
             )
-            if doc.tokens is not None and dict_version:
+            if dict_version:
                 self.conn.executemany(
                     "INSERT INTO tokens (unit_id, dict_version, tokens) VALUES (?,?,?)",
                     (
                         (f"{doc.doc_id}#{t.turn}", dict_version, tokens)
+                        for doc in docs
+                        if doc.tokens is not None
                         for t, tokens in zip(doc.turns, doc.tokens, strict=True)
                     ),
                 )
@@ -741,6 +731,27 @@ class Store:
             " GROUP BY d.doc_id ORDER BY d.cluster, d.doc_id",
             self.conn,
             params=(dict_version or "",),
+        )
+
+
+def _unit_rows(doc: ParsedDocument) -> Iterator[tuple]:
+    """Yield the units table's rows of one document."""
+    text, view = doc.text, doc.match_text
+    for t in doc.turns:
+        own = text[t.start : t.end]
+        # the matching view is kept only where it differs from the text
+        match = None if view is None or (m := view[t.start : t.end]) == own else m
+        yield (
+            f"{doc.doc_id}#{t.turn}",
+            doc.doc_id,
+            t.turn,
+            t.speaker,
+            int(t.is_interviewer),
+            t.start,
+            t.end,
+            t.timestamp,
+            own,
+            match,
         )
 
 

@@ -114,30 +114,31 @@ def item_values(chunk: pd.DataFrame, schema: SurveySchema) -> tuple[pd.DataFrame
     The bad cells of an item are (unknown, outside): boolean arrays of answers
     that are neither a number nor a label, and numbers outside the scale.
     """
-    columns, bad = {}, {}
+    items = [item for item in schema.items if item in chunk.columns]
+    cells = chunk[items].to_numpy(dtype=object)
+    # the items share a handful of distinct answers: turn each into a number once
+    codes, uniques = pd.factorize(cells.ravel())
+    codes = codes.reshape(cells.shape)
+    distinct = pd.Series(uniques, dtype=object)
+    numbers = distinct.map(schema.labels).astype(float)
+    numbers = numbers.fillna(pd.to_numeric(distinct, errors="coerce")).to_numpy()
+    answered = (distinct != "").to_numpy()
     whole = float(schema.scale_min).is_integer() and float(schema.scale_max).is_integer()
-    for item in schema.items:
-        if item not in chunk.columns:
-            continue
-        # an item has few distinct answers: turn each into a number once
-        codes, uniques = pd.factorize(chunk[item].to_numpy())
-        distinct = pd.Series(uniques, dtype=object)
-        numbers = distinct.map(schema.labels).astype(float)
-        numbers = numbers.fillna(pd.to_numeric(distinct, errors="coerce")).to_numpy()
-        answered = (distinct != "").to_numpy()
-        unknown = answered & np.isnan(numbers)
-        outside = (
-            answered
-            & ~np.isnan(numbers)
-            & (
-                (numbers < schema.scale_min)
-                | (numbers > schema.scale_max)
-                | (whole & (numbers % 1 != 0))
-            )
+    unknown = answered & np.isnan(numbers)
+    outside = (
+        answered
+        & ~np.isnan(numbers)
+        & (
+            (numbers < schema.scale_min)
+            | (numbers > schema.scale_max)
+            | (whole & (numbers % 1 != 0))
         )
-        bad[item] = (unknown[codes], outside[codes])
-        columns[item] = np.where(unknown | outside, np.nan, numbers)[codes]
-    return pd.DataFrame(columns, index=chunk.index, dtype=float), bad
+    )
+    valid = np.where(unknown | outside, np.nan, numbers)
+    values = pd.DataFrame(valid[codes], index=chunk.index, columns=items, dtype=float)
+    unknown, outside = unknown[codes], outside[codes]
+    bad = {item: (unknown[:, j], outside[:, j]) for j, item in enumerate(items)}
+    return values, bad
 
 
 def row_label(position: int, rid: str) -> str:

@@ -151,10 +151,13 @@ def _store_chunk(
             documents.append(_document(schema, doc_path, rid, cluster, role, attributes, opened))
     store.add_respondents(schema.name, respondents, answers)
     existing = store.documents_by_id([d.doc_id for d in documents])
+    # new documents (every one, the first time) go in with one statement per table
+    store.insert_documents([d for d in documents if d.doc_id not in existing])
     stored = IngestReport()
     for doc in documents:
-        store_document(store, doc, existing.get(doc.doc_id), stored)
-    report.documents_added += len(stored.added)
+        if doc.doc_id in existing:
+            store_document(store, doc, existing[doc.doc_id], stored)
+    report.documents_added += len(documents) - len(existing)
     report.documents_replaced += len(stored.replaced)
     report.documents_updated += len(stored.updated)
     report.documents_unchanged += len(stored.unchanged)

@@ -62,23 +62,21 @@ def read_chunks(
     position = 0
     for chunk in chunks:
         columns = [str(c).strip() for c in chunk.columns]
-        chunk = pd.DataFrame(
-            {i: _stripped(chunk.iloc[:, i].to_numpy()) for i in range(len(columns))}
+        cells = _stripped(chunk.to_numpy(dtype=object))
+        if len(cells):
+            cells = cells[(cells != "").any(axis=1)]
+        yield pd.DataFrame(
+            cells, columns=columns, index=pd.RangeIndex(position, position + len(cells))
         )
-        chunk.columns = columns
-        if len(chunk):
-            chunk = chunk[(chunk != "").any(axis=1)]
-        chunk.index = pd.RangeIndex(position, position + len(chunk))
-        position += len(chunk)
-        yield chunk
+        position += len(cells)
 
 
 def _stripped(cells: np.ndarray) -> np.ndarray:
     """Return the cells as stripped text ("" for missing), stripping each distinct value once."""
     # scale columns hold a handful of distinct answers; strip those, not every cell
-    codes, uniques = pd.factorize(cells)
+    codes, uniques = pd.factorize(cells.ravel())
     texts = np.array([str(u).strip() for u in uniques] + [""], dtype=object)
-    return texts[codes]  # code -1 (missing) picks the trailing ""
+    return texts[codes].reshape(cells.shape)  # code -1 (missing) picks the trailing ""
 
 
 def detect_encoding(path: Path, encoding: str | None = None) -> str:

@@ -1,8 +1,9 @@
 """Stream a survey table (CSV or xlsx) in chunks of rows, every cell as stripped text.
 
 A survey can have a million rows, so nothing here holds the whole file: a CSV
-is decoded and parsed a chunk at a time (pandas' C parser), an xlsx sheet is
-read row by row (openpyxl's read-only mode). Rows whose cells are all empty
+is decoded and parsed a chunk at a time (the stdlib csv module: pandas'
+chunked reader grows with the file), an xlsx sheet is read row by row
+(openpyxl's read-only mode). Rows whose cells are all empty
 are dropped; each chunk's index is the row's position among the data rows
 (0-based), which messages show as ``row #n`` (n = position + 1).
 
@@ -20,9 +21,11 @@ first, so a bad byte is reported with its line before any row is used.
 from __future__ import annotations
 
 import codecs
+import csv
 import zipfile
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TextIO
 
 import numpy as np
 import pandas as pd
@@ -36,6 +39,10 @@ DETECT_BYTES = 1 << 20  # what charset-normalizer sees when the file is not UTF-
 BLOCK_BYTES = 1 << 20
 LEGACY_ENCODINGS = ["gb18030", "big5"]
 SAVE_AS = "save the survey as CSV UTF-8 or as .xlsx"
+MAX_FIELD_CHARS = 16 * 1024 * 1024  # the csv module's default limit is 128 KB a cell
+# Private-use characters stand in for a CR or LF inside a line while the csv module reads it.
+_HIDE = str.maketrans({"\r": "\ue000", "\n": "\ue001"})
+_SHOW = str.maketrans({"\ue000": "\r", "\ue001": "\n"})
 
 
 def read_chunks(
@@ -75,7 +82,7 @@ def _stripped(cells: np.ndarray) -> np.ndarray:
     """Return the cells as stripped text ("" for missing), stripping each distinct value once."""
     # scale columns hold a handful of distinct answers; strip those, not every cell
     codes, uniques = pd.factorize(cells.ravel())
-    texts = np.array([str(u).strip() for u in uniques] + [""], dtype=object)
+    texts = np.array([str(u).translate(_SHOW).strip() for u in uniques] + [""], dtype=object)
     return texts[codes].reshape(cells.shape)  # code -1 (missing) picks the trailing ""
 
 
@@ -167,29 +174,65 @@ def _line_end(path: Path, encoding: str) -> str:
     lf, cr = head.find("\n"), head.find("\r")
     if cr != -1 and (lf == -1 or cr < lf) and head[cr + 1 : cr + 2] != "\n":
         return "\r"
-    return "\n"  # in a CRLF file the CR is left at the line's end and stripped with the cell
+    return "\n"  # a CRLF file: its lines end in "\n", and the csv module takes the CR with it
+
+
+def _lines(handle: TextIO) -> Iterator[str]:
+    """Yield the file's lines with any CR or LF inside a line hidden from the csv module.
+
+    The handle splits lines at the file's own line end only; the csv module
+    would end a record at any CR or LF outside quotes, so those become
+    placeholders here and are turned back in ``_stripped``.
+    """
+    for line in handle:
+        if line.endswith("\r\n"):
+            body, end = line[:-2], "\r\n"
+        elif line.endswith(("\n", "\r")):
+            body, end = line[:-1], line[-1]
+        else:
+            body, end = line, ""
+        if "\r" in body or "\n" in body:
+            body = body.translate(_HIDE)
+        yield body + end
 
 
 def _csv_chunks(path: Path, encoding: str | None, rows: int, sep: str) -> Iterator[pd.DataFrame]:
     used = detect_encoding(path, encoding)
-    with path.open(encoding=used, newline="") as handle:
+    # the stdlib reader: pandas' chunked reader grows with the file, this one does not
+    csv.field_size_limit(max(csv.field_size_limit(), MAX_FIELD_CHARS))
+    with path.open(encoding=used, newline=_line_end(path, used)) as handle:
+        reader = csv.reader(_lines(handle), delimiter=sep)
         try:
-            reader = pd.read_csv(
-                handle,
-                sep=sep,
-                dtype=str,
-                keep_default_na=False,
-                chunksize=rows,
-                lineterminator=_line_end(path, used),
-            )
-            with reader:
-                yield from reader
-        except pd.errors.ParserError as exc:
-            # pandas' message names the line and the field counts, never the cells
-            reason = str(exc).strip().removeprefix("Error tokenizing data. C error: ")
-            raise InputError(f"not a valid CSV table ({reason})", path) from None
-        except pd.errors.EmptyDataError:
-            raise InputError("the table is empty", path) from None
+            header = next(reader, None)
+            if header is None:
+                raise InputError("the table is empty", path)
+            width = len(header)
+            batch: list[list[str]] = []
+            first = True
+            for row in reader:
+                if len(row) > width:
+                    raise InputError(
+                        f"not a valid CSV table (expected {width} fields in line "
+                        f"{reader.line_num}, saw {len(row)})",
+                        path,
+                    )
+                batch.append(row + [""] * (width - len(row)))
+                if len(batch) == rows:
+                    yield _frame(batch, header)
+                    batch, first = [], False
+            if batch or first:  # the first chunk carries the columns even without rows
+                yield _frame(batch, header)
+        except csv.Error as exc:
+            reason = str(exc).split(" - ")[0]  # the csv module's reasons never quote cells
+            raise InputError(
+                f"not a valid CSV table ({reason})", path, line=reader.line_num
+            ) from None
+
+
+def _frame(batch: list[list[str]], header: list[str]) -> pd.DataFrame:
+    cells = np.empty((len(batch), len(header)), dtype=object)
+    cells[:] = batch if batch else cells
+    return pd.DataFrame(cells, columns=header)
 
 
 def _xlsx_chunks(path: Path, sheet: str | None, rows: int) -> Iterator[pd.DataFrame]:

@@ -255,3 +255,13 @@ def test_equal_hashes_are_not_taken_for_duplicate_ids(tmp_path, schema, monkeypa
     data = check_survey(path, schema)
     assert data.problems == ["row R3, column 编号: duplicate id (also data row #3)"]
     assert data.invalid_rows == {4}
+
+
+def test_a_row_with_too_many_fields_is_refused_in_one_line(tmp_path, schema):
+    lines = [HEADER, *rows_text(2), f"R9,古镇灯饰,政府官员,1,1,{SECRET},多余"]
+    path = write(tmp_path, "wide.csv", ("\n".join(lines) + "\n").encode("utf-8"))
+    with pytest.raises(InputError) as info:
+        check_survey(path, schema)
+    message = str(info.value)
+    assert message.startswith(f"{path}: not a valid CSV table (a row has 7 fields, the header 6")
+    assert SECRET not in message and "\n" not in message

@@ -24,6 +24,7 @@ import codecs
 import csv
 import zipfile
 from collections.abc import Iterator
+from itertools import islice
 from pathlib import Path
 from typing import TextIO
 
@@ -185,15 +186,12 @@ def _lines(handle: TextIO) -> Iterator[str]:
     placeholders here and are turned back in ``_stripped``.
     """
     for line in handle:
-        if line.endswith("\r\n"):
-            body, end = line[:-2], "\r\n"
-        elif line.endswith(("\n", "\r")):
-            body, end = line[:-1], line[-1]
-        else:
-            body, end = line, ""
-        if "\r" in body or "\n" in body:
-            body = body.translate(_HIDE)
-        yield body + end
+        ends = 2 if line.endswith("\r\n") else 1 if line.endswith(("\n", "\r")) else 0
+        if line.count("\r") + line.count("\n") == ends:  # the usual line: nothing to hide
+            yield line
+            continue
+        cut = len(line) - ends
+        yield line[:cut].translate(_HIDE) + line[cut:]
 
 
 def _csv_chunks(path: Path, encoding: str | None, rows: int, sep: str) -> Iterator[pd.DataFrame]:
@@ -207,26 +205,29 @@ def _csv_chunks(path: Path, encoding: str | None, rows: int, sep: str) -> Iterat
             if header is None:
                 raise InputError("the table is empty", path)
             width = len(header)
-            batch: list[list[str]] = []
             first = True
-            for row in reader:
-                if len(row) > width:
-                    raise InputError(
-                        f"not a valid CSV table (expected {width} fields in line "
-                        f"{reader.line_num}, saw {len(row)})",
-                        path,
-                    )
-                batch.append(row + [""] * (width - len(row)))
-                if len(batch) == rows:
-                    yield _frame(batch, header)
-                    batch, first = [], False
-            if batch or first:  # the first chunk carries the columns even without rows
+            while batch := list(islice(reader, rows)):
+                if set(map(len, batch)) != {width}:  # short rows are padded, long ones refused
+                    batch = [_fitted(row, width, path, reader.line_num) for row in batch]
                 yield _frame(batch, header)
+                first = False
+            if first:  # the first chunk carries the columns even without rows
+                yield _frame([], header)
         except csv.Error as exc:
             reason = str(exc).split(" - ")[0]  # the csv module's reasons never quote cells
             raise InputError(
                 f"not a valid CSV table ({reason})", path, line=reader.line_num
             ) from None
+
+
+def _fitted(row: list[str], width: int, path: Path, line: int) -> list[str]:
+    if len(row) > width:
+        raise InputError(
+            f"not a valid CSV table (a row has {len(row)} fields, the header {width};"
+            f" at or before line {line})",
+            path,
+        )
+    return row + [""] * (width - len(row))
 
 
 def _frame(batch: list[list[str]], header: list[str]) -> pd.DataFrame:

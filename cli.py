@@ -619,20 +619,22 @@ def survey_check(
     encoding: Annotated[str | None, typer.Option(help="Encoding of a CSV file.")] = None,
 ) -> None:
     """List every problem of a survey file; exit 1 if there is any."""
-    from coding.survey.check import read_survey
+    from coding.survey.check import check_survey
     from coding.survey.schema import load_schema
 
-    checked = read_survey(data, load_schema(schema), encoding=encoding)
+    checked = check_survey(data, load_schema(schema), encoding=encoding)
     for problem in checked.problems:
         out.print(problem, highlight=False, soft_wrap=True)
-    if checked.problems:
+    if checked.problems_not_kept:
+        out.print(f"... and {checked.problems_not_kept} more problems", highlight=False)
+    if checked.problem_count:
         err.print(
-            f"[bold red]Error:[/] {escape(str(data))}: {len(checked.problems)} problems",
+            f"[bold red]Error:[/] {escape(printable(str(data)))}: {checked.problem_count} problems",
             markup=True,
             highlight=False,
         )
         raise typer.Exit(1)
-    out.print(f"{data}: {len(checked.raw)} respondents, no problems.")
+    out.print(f"{data}: {checked.rows} respondents, no problems.")
 
 
 @survey_app.command("ingest")
@@ -648,16 +650,16 @@ def survey_ingest(
 ) -> None:
     """Store respondents, answers and open answers (as units to code)."""
     from coding.project import open_project
-    from coding.survey.check import read_survey
+    from coding.survey.check import check_survey
     from coding.survey.ingest import ingest_survey
     from coding.survey.schema import load_schema
 
-    checked = read_survey(data, load_schema(schema), encoding=encoding)
+    checked = check_survey(data, load_schema(schema), encoding=encoding)
     with open_project(project) as store:
         report = ingest_survey(store, checked, skip_invalid=skip_invalid)
     if report.skipped:
         print_warnings(
-            [f"skipped {len(report.skipped)} invalid rows: " + ", ".join(report.skipped[:20])]
+            [f"skipped {report.skipped_count} invalid rows: " + ", ".join(report.skipped[:20])]
         )
     out.print(
         f"Survey {report.survey}: {report.respondents} respondents, {report.answers} answers, "
@@ -682,7 +684,7 @@ def survey_reliability(
 
     checked = read_survey(data, load_schema(schema), encoding=encoding)
     if checked.problems:
-        raise SurveyCheckError(str(data), checked.problems)
+        raise SurveyCheckError(str(data), checked.problems, count=checked.problem_count)
     table, items = reliability(checked.scored(), checked.schema)
     print_frame(rounded(table), "Cronbach's alpha (complete cases, reverse items turned)")
     print_frame(rounded(items), "Items")

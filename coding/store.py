@@ -333,53 +333,43 @@ class Store:
 
     def insert_document(self, doc: ParsedDocument, dict_version: str | None = None) -> None:
         """Store a parsed document, its units and (if cut already) their tokens."""
+        self.insert_documents([doc], dict_version)
+
+    def insert_documents(self, docs: list[ParsedDocument], dict_version: str | None = None) -> None:
+        """Store new documents, their units and tokens, with one statement per table."""
+        now = _now()
         with self.transaction():
-            self.conn.execute(
+            self.conn.executemany(
                 "INSERT INTO documents (doc_id, path, content_hash, encoding, cluster, metadata,"
                 " original_text, text, ingested_at) VALUES (?,?,?,?,?,?,?,?,?)",
                 (
-                    doc.doc_id,
-                    doc.path,
-                    doc.content_hash,
-                    doc.encoding,
-                    doc.cluster,
-                    json.dumps(doc.metadata, ensure_ascii=False, sort_keys=True),
-                    # the decoded text is kept only where normalising changed it
-                    doc.original_text,
-                    doc.text,
-                    _now(),
+                    (
+                        doc.doc_id,
+                        doc.path,
+                        doc.content_hash,
+                        doc.encoding,
+                        doc.cluster,
+                        json.dumps(doc.metadata, ensure_ascii=False, sort_keys=True),
+                        # the decoded text is kept only where normalising changed it
+                        doc.original_text,
+                        doc.text,
+                        now,
+                    )
+                    for doc in docs
                 ),
             )
-            text, view = doc.text, doc.match_text
-            rows = []
-            for t in doc.turns:
-                own = text[t.start : t.end]
-                # the matching view is kept only where it differs from the text
-                match = None if view is None or (m := view[t.start : t.end]) == own else m
-                rows.append(
-                    (
-                        f"{doc.doc_id}#{t.turn}",
-                        doc.doc_id,
-                        t.turn,
-                        t.speaker,
-                        int(t.is_interviewer),
-                        t.start,
-                        t.end,
-                        t.timestamp,
-                        own,
-                        match,
-                    )
-                )
             self.conn.executemany(
                 'INSERT INTO units (unit_id, doc_id, turn, speaker, is_interviewer, start, "end",'
                 " timestamp, text, match_text) VALUES (?,?,?,?,?,?,?,?,?,?)",
-                rows,
+                (row for doc in docs for row in _unit_rows(doc)),
             )
-            if doc.tokens is not None and dict_version:
+            if dict_version:
                 self.conn.executemany(
                     "INSERT INTO tokens (unit_id, dict_version, tokens) VALUES (?,?,?)",
                     (
                         (f"{doc.doc_id}#{t.turn}", dict_version, tokens)
+                        for doc in docs
+                        if doc.tokens is not None
                         for t, tokens in zip(doc.turns, doc.tokens, strict=True)
                     ),
                 )
@@ -750,24 +740,33 @@ class Store:
         ``answers``: (respondent_id, item, raw, value).
         """
         with self.transaction():
+            self.begin_survey(survey, path, schema_json)
+            self.add_respondents(survey, respondents, answers)
+
+    def begin_survey(self, survey: str, path: str, schema_json: str) -> None:
+        """Record a survey afresh: an earlier ingest's respondents and answers go."""
+        with self.transaction():
             self.conn.execute("DELETE FROM surveys WHERE survey = ?", (survey,))
-            taken = (
-                self.conn.execute(
-                    "SELECT respondent_id, survey FROM respondents WHERE respondent_id IN"
-                    f" ({','.join('?' * len(respondents))})",
-                    [r[0] for r in respondents],
-                ).fetchone()
-                if respondents
-                else None
+            self.conn.execute(
+                "INSERT INTO surveys VALUES (?,?,?,?)", (survey, path, schema_json, _now())
             )
+
+    def add_respondents(self, survey: str, respondents: list[tuple], answers: list[tuple]) -> None:
+        """Store one batch of a survey's respondents and answers (see ``replace_survey``)."""
+        if not respondents:
+            return
+        with self.transaction():
+            # one JSON parameter, however many ids (SQLite limits bound parameters)
+            taken = self.conn.execute(
+                "SELECT respondent_id, survey FROM respondents WHERE respondent_id IN"
+                " (SELECT value FROM json_each(?)) LIMIT 1",
+                (json.dumps([r[0] for r in respondents], ensure_ascii=False),),
+            ).fetchone()
             if taken:
                 raise ProjectError(
                     f"respondent id '{taken[0]}' is already used by the survey "
                     f"'{taken[1]}'; give each survey its own ids"
                 )
-            self.conn.execute(
-                "INSERT INTO surveys VALUES (?,?,?,?)", (survey, path, schema_json, _now())
-            )
             self.conn.executemany(
                 "INSERT INTO respondents VALUES (?,?,?,?,?)",
                 ((rid, survey, cluster, role, attrs) for rid, cluster, role, attrs in respondents),
@@ -777,6 +776,15 @@ class Store:
     def survey_schemas(self) -> list[str]:
         """Return the schema (JSON) of every stored survey."""
         return [raw for (raw,) in self.conn.execute("SELECT schema FROM surveys ORDER BY survey")]
+
+    def documents_by_id(self, doc_ids: list[str]) -> dict[str, StoredDocument]:
+        """Return the stored documents among ``doc_ids`` (id, path, hash and metadata)."""
+        rows = self.conn.execute(
+            "SELECT doc_id, path, content_hash, metadata FROM documents"
+            " WHERE doc_id IN (SELECT value FROM json_each(?))",
+            (json.dumps(doc_ids, ensure_ascii=False),),
+        )
+        return {r[0]: StoredDocument(r[0], r[1], r[2], json.loads(r[3])) for r in rows}
 
     def respondents(self) -> pd.DataFrame:
         """Return every survey respondent with their attributes."""
@@ -821,6 +829,27 @@ class Store:
             "SELECT survey, cluster, COUNT(*) FROM respondents"
             " GROUP BY survey, cluster ORDER BY survey, cluster"
         ).fetchall()
+
+
+def _unit_rows(doc: ParsedDocument) -> Iterator[tuple]:
+    """Yield the units table's rows of one document."""
+    text, view = doc.text, doc.match_text
+    for t in doc.turns:
+        own = text[t.start : t.end]
+        # the matching view is kept only where it differs from the text
+        match = None if view is None or (m := view[t.start : t.end]) == own else m
+        yield (
+            f"{doc.doc_id}#{t.turn}",
+            doc.doc_id,
+            t.turn,
+            t.speaker,
+            int(t.is_interviewer),
+            t.start,
+            t.end,
+            t.timestamp,
+            own,
+            match,
+        )
 
 
 def _decoded(rows: Iterable[tuple[str, bytes, str]]) -> dict[str, list[str]]:

@@ -1,4 +1,10 @@
-"""Store a checked survey: respondents, attributes, answers, and open answers as units."""
+"""Store a checked survey: respondents, attributes, answers, and open answers as units.
+
+The file is read a second time, a chunk at a time (the check kept only its
+problems), and each chunk is stored with a few ``executemany`` calls; the whole
+survey is one transaction, so a failure stores nothing. A file that changed
+since it was checked is refused.
+"""
 
 from __future__ import annotations
 
@@ -7,32 +13,45 @@ import json
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+import numpy as np
+import pandas as pd
+
 from coding.errors import InputError
 from coding.ingest import store_document
 from coding.ingest.normalize import match_view, normalise
 from coding.model import IngestReport, ParsedDocument, Turn
 from coding.store import Store
-from coding.survey.check import SurveyData
+from coding.survey.check import SurveyCheck, file_signature, item_values
+from coding.survey.read import read_chunks
+from coding.survey.schema import SurveySchema
 
 MAX_PROBLEMS_SHOWN = 20
+MAX_SKIPPED_KEPT = 1000
 
 
 class SurveyCheckError(InputError):
-    """Survey data failed its check; every problem is listed."""
+    """Survey data failed its check; the first problems are listed and all are counted."""
 
-    def __init__(self, path: str, problems: list[str], skippable: bool = True) -> None:
+    def __init__(
+        self, path: str, problems: list[str], skippable: bool = True, count: int | None = None
+    ) -> None:
         self.problems = problems
+        count = max(count or 0, len(problems))
         shown = "; ".join(problems[:MAX_PROBLEMS_SHOWN])
-        more = len(problems) - MAX_PROBLEMS_SHOWN
-        count = f"{len(problems)} problems" if len(problems) > 1 else "1 problem"
+        more = count - min(len(problems), MAX_PROBLEMS_SHOWN)
+        total = f"{count} problems" if count > 1 else "1 problem"
         hint = (
             " (fix them, or pass --skip-invalid to leave those rows out)"
             if skippable
             else " (the data and the schema must name the same columns)"
         )
         super().__init__(
-            f"{count}: {shown}" + (f"; and {more} more" if more > 0 else "") + hint, path
+            f"{total}: {shown}" + (f"; and {more} more" if more > 0 else "") + hint, path
         )
+
+
+class SurveyChangedError(InputError):
+    """A survey file changed between its check and its ingest."""
 
 
 @dataclass
@@ -43,65 +62,113 @@ class SurveyIngest:
     respondents: int = 0
     answers: int = 0
     open_answers: int = 0
-    skipped: list[str] = field(default_factory=list)
-    documents: IngestReport = field(default_factory=IngestReport)
+    skipped: list[str] = field(default_factory=list)  # the first MAX_SKIPPED_KEPT
+    skipped_count: int = 0
+    # open-answer documents by what happened to them (counts: ids would grow with the survey)
+    documents_added: int = 0
+    documents_replaced: int = 0
+    documents_updated: int = 0
+    documents_unchanged: int = 0
 
 
-def ingest_survey(store: Store, data: SurveyData, skip_invalid: bool = False) -> SurveyIngest:
+def ingest_survey(store: Store, data: SurveyCheck, skip_invalid: bool = False) -> SurveyIngest:
     """Store a survey (one transaction); refuse data with problems unless told to skip rows."""
     schema = data.schema
     structural = [p for p in data.problems if p.startswith("column ")]
-    if structural or (data.problems and not skip_invalid):
-        raise SurveyCheckError(data.path, structural or data.problems, skippable=not structural)
-    report = SurveyIngest(schema.name)
-    keep = [i for i in range(len(data.raw)) if i not in data.invalid_rows]
-    report.skipped = [
-        data.raw.iat[i, data.raw.columns.get_loc(schema.id_column)] or f"#{i + 1}"
-        for i in sorted(data.invalid_rows)
-    ]
-    respondents, answers, documents = [], [], []
-    existing = store.document_index()
-    for i in keep:
-        row = data.raw.iloc[i]
-        rid = row[schema.id_column]
-        attributes = {key: row[col] for key, col in schema.attributes.items() if col in row}
-        cluster = match_view(attributes.get("cluster", "")) or None
-        role_label = attributes.get("role", "")
-        role = schema.role_codes.get(role_label) or None
-        respondents.append(
-            (
-                rid,
-                cluster,
-                role_label or None,
-                json.dumps(attributes, ensure_ascii=False, sort_keys=True),
-            )
-        )
-        for item in schema.items:
-            raw = row.get(item, "")
-            if raw:
-                answers.append((rid, item, raw, float(data.values.at[data.raw.index[i], item])))
-        texts = [(col, normalise(row[col])) for col in schema.open_ended if row.get(col)]
-        if texts:
-            documents.append(
-                _document(schema.name, data.path, rid, cluster, role, attributes, texts)
-            )
-    with store.transaction():
-        store.replace_survey(
-            schema.name,
+    if data.structural or (data.problem_count and not skip_invalid):
+        raise SurveyCheckError(
             data.path,
-            json.dumps(asdict(schema), ensure_ascii=False, default=list),
-            respondents,
-            answers,
+            structural or data.problems,
+            skippable=not data.structural,
+            count=len(structural) if structural else data.problem_count,
         )
-        for doc in documents:
-            store_document(store, doc, existing.get(doc.doc_id), report.documents)
-    report.respondents = len(respondents)
-    report.answers = len(answers)
-    report.open_answers = sum(len(d.turns) for d in documents)
+    if file_signature(data.path) != data.signature:
+        raise SurveyChangedError("the file changed after it was checked; check it again", data.path)
+    report = SurveyIngest(schema.name)
+    views: dict[str, str | None] = {}  # cluster names repeat: match each once
+    with store.transaction():
+        store.begin_survey(
+            schema.name, data.path, json.dumps(asdict(schema), ensure_ascii=False, default=list)
+        )
+        for chunk in read_chunks(data.path, data.encoding, data.sheet):
+            _store_chunk(store, data, chunk, report, views)
     return report
 
 
-def _document(survey, path, rid, cluster, role, attributes, texts) -> ParsedDocument:
+def _store_chunk(
+    store: Store,
+    data: SurveyCheck,
+    chunk: pd.DataFrame,
+    report: SurveyIngest,
+    views: dict[str, str | None],
+) -> None:
+    """Store one chunk's valid rows: respondents and answers, then open answers as documents."""
+    schema = data.schema
+    keep = np.fromiter((p not in data.invalid_rows for p in chunk.index), bool, len(chunk))
+    skipped = chunk.index[~keep]
+    report.skipped_count += len(skipped)
+    for position in skipped[: max(0, MAX_SKIPPED_KEPT - len(report.skipped))]:
+        report.skipped.append(chunk.at[position, schema.id_column] or f"#{position + 1}")
+    rows = chunk[keep]
+    values, _ = item_values(rows, schema)
+    rids = rows[schema.id_column].to_numpy()
+    # respondent by respondent, so that the (respondent_id, item) index grows at its end
+    items = sorted(values.columns)
+    texts = rows[items].to_numpy(dtype=object)
+    numbers = values[items].to_numpy()
+    answered = texts != ""
+    if np.isnan(numbers[answered]).any():  # a cell the check passed is now invalid
+        raise SurveyChangedError("the file changed after it was checked; check it again", data.path)
+    answers = list(
+        zip(
+            np.repeat(rids, len(items)).reshape(answered.shape)[answered],
+            np.tile(np.array(items, dtype=object), (len(rids), 1))[answered],
+            texts[answered],
+            numbers[answered].tolist(),
+            strict=True,
+        )
+    )
+    respondents, documents = [], []
+    encoded: dict[tuple, str] = {}
+    doc_path = str(Path(data.path))
+    attributes_of = [(k, rows[c].to_numpy()) for k, c in schema.attributes.items() if c in rows]
+    open_columns = [(c, rows[c].to_numpy()) for c in schema.open_ended if c in rows]
+    for i, rid in enumerate(rids):
+        attributes = {key: column[i] for key, column in attributes_of}
+        name = attributes.get("cluster", "")
+        if name not in views:
+            views[name] = match_view(name) or None
+        cluster = views[name]
+        role_label = attributes.get("role", "")
+        # few respondents differ in all attributes: encode each combination once
+        key = tuple(attributes.values())
+        if key not in encoded:
+            encoded[key] = json.dumps(attributes, ensure_ascii=False, sort_keys=True)
+        respondents.append((rid, cluster, role_label or None, encoded[key]))
+        opened = [(col, normalise(column[i])) for col, column in open_columns if column[i]]
+        if opened:
+            role = schema.role_codes.get(role_label) or None
+            documents.append(_document(schema, doc_path, rid, cluster, role, attributes, opened))
+    store.add_respondents(schema.name, respondents, answers)
+    existing = store.documents_by_id([d.doc_id for d in documents])
+    # new documents (every one, the first time) go in with one statement per table
+    store.insert_documents([d for d in documents if d.doc_id not in existing])
+    stored = IngestReport()
+    for doc in documents:
+        if doc.doc_id in existing:
+            store_document(store, doc, existing[doc.doc_id], stored)
+    report.documents_added += len(documents) - len(existing)
+    report.documents_replaced += len(stored.replaced)
+    report.documents_updated += len(stored.updated)
+    report.documents_unchanged += len(stored.unchanged)
+    report.respondents += len(respondents)
+    report.answers += len(answers)
+    report.open_answers += sum(len(d.turns) for d in documents)
+
+
+def _document(
+    schema: SurveySchema, path: str, rid, cluster, role, attributes, texts
+) -> ParsedDocument:
     """Make one respondent's open answers a document, one unit per question."""
     text, turns = "", []
     for number, (column, answer) in enumerate(texts, 1):
@@ -110,6 +177,7 @@ def _document(survey, path, rid, cluster, role, attributes, texts) -> ParsedDocu
         turns.append(Turn(number, column, False, len(text), len(text) + len(answer)))
         text += answer
     view = match_view(text)
+    survey = schema.name
     metadata = {
         "id": f"{survey}:{rid}",
         "survey": survey,
@@ -121,7 +189,7 @@ def _document(survey, path, rid, cluster, role, attributes, texts) -> ParsedDocu
     }
     return ParsedDocument(
         doc_id=f"{survey}:{rid}",
-        path=str(Path(path)),
+        path=path,
         content_hash=hashlib.sha256(text.encode("utf-8")).hexdigest(),
         encoding="survey",
         cluster=cluster,

@@ -143,6 +143,7 @@ def print_table(table, title: str | None = None) -> None:
 
 def print_rows(columns: list[str], rows, numeric: list[bool], title: str | None) -> None:
     """Print rows as a rich table that folds long cells rather than cutting them."""
+    from rich.cells import cell_len
     from rich.measure import Measurement
     from rich.table import Table
 
@@ -154,9 +155,8 @@ def print_rows(columns: list[str], rows, numeric: list[bool], title: str | None)
         table.add_row(*(printable(str(v)) for v in row))
     width = out.width
     if not out.is_terminal:  # piped: print the table at its natural width, unfolded
-        out.width = max(
-            width, Measurement.get(out, out.options.update(max_width=10**5), table).maximum
-        )
+        natural = Measurement.get(out, out.options.update(max_width=10**5), table).maximum
+        out.width = max(width, natural, cell_len(title or ""))
     try:
         out.print(table)
     finally:

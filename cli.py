@@ -678,7 +678,7 @@ def survey_reliability(
     """Cronbach's alpha per construct, with alpha if item deleted and item-total r."""
     from coding.export import write_tables
     from coding.survey.check import read_survey
-    from coding.survey.ingest import SurveyCheckError
+    from coding.errors import SurveyCheckError
     from coding.survey.reliability import reliability
     from coding.survey.schema import load_schema
 

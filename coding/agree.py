@@ -14,13 +14,9 @@ from contextlib import suppress
 import numpy as np
 import pandas as pd
 
-from coding.errors import ClusterQDAError
+from coding.errors import AgreementError
 
 LEVELS = ("nominal", "ordinal", "interval", "ratio")
-
-
-class AgreementError(ClusterQDAError):
-    """Reliability data that no statistic can be computed from."""
 
 
 def reliability_matrix(long: pd.DataFrame) -> tuple[np.ndarray, list, list]:

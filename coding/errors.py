@@ -136,3 +136,44 @@ class NothingToDoError(ProjectError):
 
 class OutputError(ClusterQDAError):
     """An output file cannot be written: a read-only folder, a full disk."""
+
+
+class SchemaError(InputError):
+    """A survey schema file is malformed."""
+
+
+# The problems a survey error lists in full; the rest are counted.
+SURVEY_PROBLEMS_SHOWN = 20
+
+
+class SurveyCheckError(InputError):
+    """Survey data failed its check; the first problems are listed and all are counted."""
+
+    def __init__(
+        self, path: str, problems: list[str], skippable: bool = True, count: int | None = None
+    ) -> None:
+        self.problems = problems
+        count = max(count or 0, len(problems))
+        shown = "; ".join(problems[:SURVEY_PROBLEMS_SHOWN])
+        more = count - min(len(problems), SURVEY_PROBLEMS_SHOWN)
+        total = f"{count} problems" if count > 1 else "1 problem"
+        hint = (
+            " (fix them, or pass --skip-invalid to leave those rows out)"
+            if skippable
+            else " (the data and the schema must name the same columns)"
+        )
+        super().__init__(
+            f"{total}: {shown}" + (f"; and {more} more" if more > 0 else "") + hint, path
+        )
+
+
+class SurveyChangedError(InputError):
+    """A survey file changed between its check and its ingest."""
+
+
+class AgreementError(ClusterQDAError):
+    """Reliability data that no statistic can be computed from."""
+
+
+class ReportError(ClusterQDAError):
+    """A report cannot be made as asked (no such cluster, no font for the charts)."""

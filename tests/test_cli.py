@@ -8,22 +8,30 @@ import pytest
 from cli import app
 from tests.conftest import BAD, GOOD
 
-COMMANDS = [
-    ["init"],
-    ["ingest"],
-    ["segment"],
-    ["status"],
-    ["export", "units"],
-    ["demo"],
-    ["code"],
-    ["code-table"],
-    ["evaluate"],
-    ["codebook", "check"],
-    ["codebook", "export"],
-]
+
+def _all_commands(group=None, prefix=()) -> list[list[str]]:
+    """Every command path of the CLI, groups included, e.g. ['sheets', 'export']."""
+    import typer.main
+
+    group = group or typer.main.get_command(app)
+    paths = []
+    for name, command in group.commands.items():
+        paths.append([*prefix, name])
+        if getattr(command, "commands", None):
+            paths += _all_commands(command, (*prefix, name))
+    return paths
 
 
-@pytest.mark.parametrize("command", COMMANDS)
+COMMANDS = _all_commands()
+
+
+def test_the_help_test_sees_every_command():
+    assert (
+        len(COMMANDS) >= 30 and ["sheets", "export"] in COMMANDS and ["agree", "values"] in COMMANDS
+    )
+
+
+@pytest.mark.parametrize("command", COMMANDS, ids=" ".join)
 def test_every_command_has_help(runner, command):
     result = runner.invoke(app, [*command, "--help"])
     assert result.exit_code == 0

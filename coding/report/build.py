@@ -6,10 +6,10 @@ from pathlib import Path
 
 import pandas as pd
 
-from coding.agree import AgreementError, project_agreement
+from coding.agree import project_agreement
 from coding.beliefs import analyse
 from coding.codebook import Codebook
-from coding.errors import ClusterQDAError
+from coding.errors import AgreementError, NothingToDoError, OptionError
 from coding.export import write_csv
 from coding.files import atomic_write
 from coding.report.anonymize import Pseudonyms, pseudonyms
@@ -44,16 +44,14 @@ def write_reports(
     formats = formats or list(FORMATS)
     unknown = [f for f in formats if f not in FORMATS]
     if unknown:
-        raise ClusterQDAError(f"unknown report format '{unknown[0]}'; use {', '.join(FORMATS)}")
+        raise OptionError(f"unknown report format '{unknown[0]}'; use {', '.join(FORMATS)}")
     known = sorted(c for c in store.documents()["cluster"].dropna().unique())
     if not known:
-        raise ClusterQDAError("the project has no clusters to report on; ingest transcripts first")
+        raise NothingToDoError("the project has no clusters to report on; ingest transcripts first")
     clusters = clusters or known
     missing = [c for c in clusters if c not in known]
     if missing:
-        raise ClusterQDAError(
-            f"no cluster '{missing[0]}' in this project; it has {', '.join(known)}"
-        )
+        raise OptionError(f"no cluster '{missing[0]}' in this project; it has {', '.join(known)}")
     beliefs = analyse(store, codebook)
     try:
         _, agreement, _ = project_agreement(store, codebook, bootstrap=0)
@@ -65,7 +63,7 @@ def write_reports(
     }
     out_dir = Path(out_dir)
     if lang not in LANGUAGES:
-        raise ClusterQDAError(f"unknown report language '{lang}'; use {', '.join(LANGUAGES)}")
+        raise OptionError(f"unknown report language '{lang}'; use {', '.join(LANGUAGES)}")
     reports = [build_report(store, codebook, cluster, beliefs, lang) for cluster in clusters]
     for report in reports:
         _without_controls(report)

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from coding.errors import ClusterQDAError
+from coding.errors import ReportError
 from coding.files import atomic_write
 from coding.report.data import ReportData
 
@@ -32,7 +32,7 @@ def chart_font() -> Path:
     for entry in font_manager.fontManager.ttflist:
         if any(key in entry.name for key in ("CJK", "Han Sans", "SimHei", "WenQuanYi")):
             return Path(entry.fname)
-    raise ClusterQDAError(
+    raise ReportError(
         "no font with Chinese characters for the charts; pip install mplfonts, or install "
         "a CJK font such as fonts-noto-cjk"
     )

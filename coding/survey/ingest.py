@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from coding.errors import InputError
+from coding.errors import SurveyChangedError, SurveyCheckError
 from coding.ingest import store_document
 from coding.ingest.normalize import match_view, normalise
 from coding.model import IngestReport, ParsedDocument, Turn
@@ -25,33 +25,7 @@ from coding.survey.check import SurveyCheck, file_signature, item_values
 from coding.survey.read import read_chunks
 from coding.survey.schema import SurveySchema
 
-MAX_PROBLEMS_SHOWN = 20
 MAX_SKIPPED_KEPT = 1000
-
-
-class SurveyCheckError(InputError):
-    """Survey data failed its check; the first problems are listed and all are counted."""
-
-    def __init__(
-        self, path: str, problems: list[str], skippable: bool = True, count: int | None = None
-    ) -> None:
-        self.problems = problems
-        count = max(count or 0, len(problems))
-        shown = "; ".join(problems[:MAX_PROBLEMS_SHOWN])
-        more = count - min(len(problems), MAX_PROBLEMS_SHOWN)
-        total = f"{count} problems" if count > 1 else "1 problem"
-        hint = (
-            " (fix them, or pass --skip-invalid to leave those rows out)"
-            if skippable
-            else " (the data and the schema must name the same columns)"
-        )
-        super().__init__(
-            f"{total}: {shown}" + (f"; and {more} more" if more > 0 else "") + hint, path
-        )
-
-
-class SurveyChangedError(InputError):
-    """A survey file changed between its check and its ingest."""
 
 
 @dataclass

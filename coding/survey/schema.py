@@ -5,12 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from coding.errors import InputError
+from coding.errors import SchemaError
 from coding.yamlfile import load_yaml_file
-
-
-class SchemaError(InputError):
-    """A survey schema file is malformed."""
 
 
 @dataclass(frozen=True)

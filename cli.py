@@ -676,9 +676,9 @@ def survey_reliability(
     encoding: Annotated[str | None, typer.Option(help="Encoding of a CSV file.")] = None,
 ) -> None:
     """Cronbach's alpha per construct, with alpha if item deleted and item-total r."""
+    from coding.errors import SurveyCheckError
     from coding.export import write_tables
     from coding.survey.check import read_survey
-    from coding.errors import SurveyCheckError
     from coding.survey.reliability import reliability
     from coding.survey.schema import load_schema
 

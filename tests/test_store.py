@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-import coding.store as store_module
+import coding.store.connection as store_module  # where the schema version is read
 from coding.errors import ProjectError
 from coding.project import DB_NAME, init_project, open_project
 from coding.store import SCHEMA_VERSION, Store, decode_tokens, encode_tokens

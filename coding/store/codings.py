@@ -1,0 +1,168 @@
+"""Coders, their codings, the units each looked at, and the rules behind rule codings."""
+
+from __future__ import annotations
+
+import json
+from typing import TYPE_CHECKING
+
+from coding.store.connection import Connection, query_frame, timestamp
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+
+# json.dumps with options builds a new encoder per call; codings are written by
+# the hundred thousand, so one encoder is kept.
+_json_text = json.JSONEncoder(ensure_ascii=False).encode
+
+
+class CodingsTable(Connection):
+    """The ``coders``, ``codings``, ``coder_rules`` and ``coded_units`` tables."""
+
+    def coders(self) -> list[str]:
+        """Return every coder that has looked at units, in the order they were registered."""
+        rows = self.conn.execute(
+            "SELECT c.coder FROM coders c WHERE EXISTS (SELECT 1 FROM coded_units u"
+            " WHERE u.coder = c.coder) ORDER BY c.rowid"
+        )
+        return [r[0] for r in rows]
+
+    def coded_units(self, coder: str) -> dict[str, frozenset[str] | None]:
+        """Return the units a coder has looked at, each with the codes it judged (None: all)."""
+        rows = self.conn.execute("SELECT unit_id, scope FROM coded_units WHERE coder = ?", (coder,))
+        return {u: frozenset(json.loads(s)) if s else None for u, s in rows}
+
+    def register_coder(
+        self, coder: str, kind: str, codebook_hash: str | None, version: str | None
+    ) -> None:
+        """Record a coder (rules@hash, a person, a model)."""
+        with self.transaction():
+            self.conn.execute(
+                "INSERT OR IGNORE INTO coders VALUES (?,?,?,?,?)",
+                (coder, kind, codebook_hash, version, timestamp()),
+            )
+
+    def register_rules(self, coder: str, rules: dict[str, str]) -> None:
+        """Record the rule text behind each rule id a coder uses (once, not per coding)."""
+        with self.transaction():
+            self.conn.executemany(
+                "INSERT OR REPLACE INTO coder_rules VALUES (?,?,?)",
+                ((coder, rule_id, rule) for rule_id, rule in rules.items()),
+            )
+
+    def count_uncoded(self, coder: str) -> int:
+        """Return how many units this coder has not looked at yet."""
+        return self.conn.execute(
+            "SELECT COUNT(*) FROM units u WHERE NOT EXISTS (SELECT 1 FROM coded_units c"
+            " WHERE c.unit_id = u.unit_id AND c.coder = ?)",
+            (coder,),
+        ).fetchone()[0]
+
+    def units_to_code(
+        self, coder: str, after_rowid: int = 0, limit: int = 2000
+    ) -> list[tuple[int, str, int, str, str | None, bytes | None, str | None]]:
+        """Return (rowid, unit_id, start, text, match_text, stored tokens, speaker role).
+
+        ``match_text`` is None where the matching view equals the text, and the
+        tokens are as stored (``decode_tokens`` with the view gives them back), so
+        that a batch sent to a worker process carries each text once. The speaker
+        role is the document's ``role`` for interviewee turns, None for the
+        interviewer's.
+        """
+        return self.conn.execute(
+            "SELECT u.rowid, u.unit_id, u.start, u.text, u.match_text,"
+            " (SELECT t.tokens FROM tokens t WHERE t.unit_id = u.unit_id LIMIT 1),"
+            " CASE WHEN u.is_interviewer THEN NULL"
+            " ELSE json_extract(d.metadata, '$.role') END"
+            " FROM units u JOIN documents d USING (doc_id)"
+            " WHERE u.rowid > ? AND NOT EXISTS (SELECT 1 FROM coded_units c"
+            " WHERE c.unit_id = u.unit_id AND c.coder = ?) ORDER BY u.rowid LIMIT ?",
+            (after_rowid, coder, limit),
+        ).fetchall()
+
+    def save_codings(
+        self,
+        coder: str,
+        unit_ids: list[str],
+        codings: list[tuple],
+        scope: list[str] | None = None,
+    ) -> None:
+        """Replace a coder's codings of these units; mark the units as coded by it.
+
+        ``codings`` rows: (unit_id, code_id, stance, start, end, evidence, rule_id, terms)
+        and, for a model's suggestions, the probability as a ninth field.
+        ``scope`` lists the codes the coder judged (a sheet of some dimensions);
+        None means every code of the codebook.
+        """
+        now = timestamp()
+        with self.transaction():
+            self.conn.executemany(
+                "DELETE FROM codings WHERE unit_id = ? AND coder = ?",
+                ((u, coder) for u in unit_ids),
+            )
+            self.conn.executemany(
+                'INSERT INTO codings (unit_id, code_id, coder, stance, start, "end", evidence,'
+                " rule_id, terms, created_at, probability) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+                (
+                    (
+                        u,
+                        code,
+                        coder,
+                        stance,
+                        s,
+                        e,
+                        ev,
+                        rule,
+                        _json_text(terms),
+                        now,
+                        probability[0] if probability else None,
+                    )
+                    for u, code, stance, s, e, ev, rule, terms, *probability in codings
+                ),
+            )
+            scope_json = json.dumps(scope) if scope is not None else None
+            self.conn.executemany(
+                "INSERT OR REPLACE INTO coded_units VALUES (?,?,?,?)",
+                ((u, coder, now, scope_json) for u in unit_ids),
+            )
+
+    def coded_pairs(self, coder: str) -> list[tuple[str, str]]:
+        """Return the (unit_id, code_id) pairs a coder gave."""
+        return self.conn.execute(
+            "SELECT unit_id, code_id FROM codings WHERE coder = ?", (coder,)
+        ).fetchall()
+
+    def coder_kinds(self) -> dict[str, str]:
+        """Return every registered coder with its kind (rules, human, consensus, model …)."""
+        return dict(self.conn.execute("SELECT coder, kind FROM coders ORDER BY rowid"))
+
+    def coding_rows(self, coder: str) -> list[tuple]:
+        """Return a coder's codings as save_codings rows (terms decoded)."""
+        rows = self.conn.execute(
+            'SELECT unit_id, code_id, stance, start, "end", evidence, rule_id, terms'
+            " FROM codings WHERE coder = ?",
+            (coder,),
+        )
+        return [(*r[:7], json.loads(r[7]) if r[7] else []) for r in rows]
+
+    def coded_unit_coders(self) -> pd.DataFrame:
+        """Return ``unit_id, coder`` for every unit each coder has looked at."""
+        return query_frame("SELECT unit_id, coder FROM coded_units", self.conn)
+
+    def coding_stances(self) -> pd.DataFrame:
+        """Return ``unit_id, coder, code_id, stance`` of every coding."""
+        return query_frame("SELECT unit_id, coder, code_id, stance FROM codings", self.conn)
+
+    def codings(self, coder: str | None = None) -> pd.DataFrame:
+        """Return codings (of one coder, or all) with their unit's document and cluster."""
+        where, params = ("WHERE c.coder = ?", (coder,)) if coder else ("", ())
+        return query_frame(
+            "SELECT c.unit_id, u.doc_id, d.cluster, u.speaker, u.is_interviewer, c.code_id,"
+            ' c.coder, c.stance, c.start, c."end", c.evidence, r.rule, c.terms, c.created_at'
+            " FROM codings c JOIN units u USING (unit_id) JOIN documents d USING (doc_id)"
+            " LEFT JOIN coder_rules r ON r.coder = c.coder AND r.rule_id = c.rule_id "
+            + where
+            + " ORDER BY d.cluster, u.doc_id, u.turn, c.code_id",
+            self.conn,
+            params=params,
+        )

@@ -1,0 +1,143 @@
+"""The connection every table family shares: opening, migrating, transactions, secrets."""
+
+from __future__ import annotations
+
+import datetime as dt
+import secrets
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
+from pathlib import Path
+from typing import TYPE_CHECKING, Self
+
+from coding.database import connect, database_error, writable
+from coding.errors import ProjectError
+from coding.store.schema import MIGRATIONS, SCHEMA_VERSION, statements
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+
+def query_frame(sql: str, conn: sqlite3.Connection, params: tuple = ()) -> pd.DataFrame:
+    """Return a query's rows as a DataFrame (pandas is loaded only by readers of tables)."""
+    import pandas as pd
+
+    return pd.read_sql_query(sql, conn, params=params)
+
+
+def timestamp() -> str:
+    return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+
+
+class Connection:
+    """A project database connection; use as a context manager.
+
+    A database its user may not write (or in a folder they may not write, where
+    WAL mode cannot make its -wal and -shm files) is opened read-only, so that
+    reading commands work and writing ones say plainly that it is read-only.
+    """
+
+    def __init__(self, path: str | Path) -> None:
+        self.path = Path(path)
+        self.read_only = not writable(self.path)
+        self._depth = 0
+        try:
+            self.conn = connect(self.path, self.read_only)
+        except sqlite3.Error as exc:
+            raise database_error(self.path, exc) from None
+        try:
+            if not self.read_only:
+                self.conn.execute("PRAGMA journal_mode=WAL")
+            self.conn.execute("PRAGMA foreign_keys=ON")
+            self.conn.execute("PRAGMA synchronous=NORMAL")
+            self._migrate()
+        except (sqlite3.Error, ProjectError) as exc:
+            self.conn.close()
+            if isinstance(exc, ProjectError):
+                raise
+            raise database_error(self.path, exc) from None
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Close the connection."""
+        self.conn.close()
+
+    @property
+    def schema_version(self) -> int:
+        """Return the schema version stored in the database."""
+        return self.conn.execute("PRAGMA user_version").fetchone()[0]
+
+    def _migrate(self) -> None:
+        version = self.schema_version
+        if version > SCHEMA_VERSION:
+            raise ProjectError(
+                f"{self.path}: the project was made by a newer clusterqda "
+                f"(schema {version}, this one knows {SCHEMA_VERSION}); upgrade clusterqda"
+            )
+        for number in range(version, SCHEMA_VERSION):
+            step = MIGRATIONS[number]
+            with self.transaction():
+                if callable(step):
+                    step(self.conn)
+                else:
+                    for statement in statements(step):
+                        self.conn.execute(statement)
+                self.conn.execute(f"PRAGMA user_version = {number + 1}")
+
+    @contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        """Run a block as one transaction; nested blocks join the outer one.
+
+        A database error (busy, read-only, full disk, I/O) rolls back what is
+        left of the transaction and becomes one ProjectError; SQLite may already
+        have rolled back on its own (a full disk does), so ROLLBACK is only
+        sent while a transaction is open and can never raise a second error.
+        """
+        if self._depth:
+            self._depth += 1
+            try:
+                yield self.conn
+            finally:
+                self._depth -= 1
+            return
+        try:
+            self.conn.execute("BEGIN IMMEDIATE")
+        except sqlite3.Error as exc:
+            raise database_error(self.path, exc) from None
+        self._depth = 1
+        try:
+            yield self.conn
+            self.conn.execute("COMMIT")
+        except sqlite3.Error as exc:
+            self._rollback()
+            raise database_error(self.path, exc) from None
+        except BaseException:
+            self._rollback()
+            raise
+        finally:
+            self._depth = 0
+
+    def _rollback(self) -> None:
+        if self.conn.in_transaction:
+            # SQLite may have rolled back itself; the first error is the one to report
+            with suppress(sqlite3.Error):
+                self.conn.execute("ROLLBACK")
+
+    def secret(self, name: str) -> bytes:
+        """Return the project's random secret ``name``, made on first use; it never leaves."""
+        key = f"secret:{name}"
+        query = "SELECT value FROM meta WHERE key = ?"
+        row = self.conn.execute(query, (key,)).fetchone()
+        if row is None:
+            with self.transaction():
+                self.conn.execute(
+                    "INSERT OR IGNORE INTO meta (key, value) VALUES (?, ?)",
+                    (key, secrets.token_hex(32)),
+                )
+            row = self.conn.execute(query, (key,)).fetchone()
+        return bytes.fromhex(row[0])

@@ -1,0 +1,193 @@
+"""Documents and their units (speaker turns), and what a sheet or status reads of them."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from typing import TYPE_CHECKING
+
+from coding.errors import ProjectError
+from coding.model import ParsedDocument
+from coding.store.connection import Connection, query_frame, timestamp
+from coding.store.rows import DocumentCount, SheetRow, StoredDocument
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+
+class DocumentsTable(Connection):
+    """The ``documents`` and ``units`` tables."""
+
+    def document_index(self) -> dict[str, StoredDocument]:
+        """Return every stored document's id, path, hash and metadata."""
+        rows = self.conn.execute("SELECT doc_id, path, content_hash, metadata FROM documents")
+        return {r[0]: StoredDocument(r[0], r[1], r[2], json.loads(r[3])) for r in rows}
+
+    def insert_document(self, doc: ParsedDocument, dict_version: str | None = None) -> None:
+        """Store a parsed document, its units and (if cut already) their tokens."""
+        self.insert_documents([doc], dict_version)
+
+    def insert_documents(self, docs: list[ParsedDocument], dict_version: str | None = None) -> None:
+        """Store new documents, their units and tokens, with one statement per table."""
+        now = timestamp()
+        with self.transaction():
+            self.conn.executemany(
+                "INSERT INTO documents (doc_id, path, content_hash, encoding, cluster, metadata,"
+                " original_text, text, ingested_at) VALUES (?,?,?,?,?,?,?,?,?)",
+                (
+                    (
+                        doc.doc_id,
+                        doc.path,
+                        doc.content_hash,
+                        doc.encoding,
+                        doc.cluster,
+                        json.dumps(doc.metadata, ensure_ascii=False, sort_keys=True),
+                        # the decoded text is kept only where normalising changed it
+                        doc.original_text,
+                        doc.text,
+                        now,
+                    )
+                    for doc in docs
+                ),
+            )
+            self.conn.executemany(
+                'INSERT INTO units (unit_id, doc_id, turn, speaker, is_interviewer, start, "end",'
+                " timestamp, text, match_text) VALUES (?,?,?,?,?,?,?,?,?,?)",
+                (row for doc in docs for row in _unit_rows(doc)),
+            )
+            if dict_version:
+                self.conn.executemany(
+                    "INSERT INTO tokens (unit_id, dict_version, tokens) VALUES (?,?,?)",
+                    (
+                        (f"{doc.doc_id}#{t.turn}", dict_version, tokens)
+                        for doc in docs
+                        if doc.tokens is not None
+                        for t, tokens in zip(doc.turns, doc.tokens, strict=True)
+                    ),
+                )
+
+    def replace_document(self, doc: ParsedDocument, dict_version: str | None = None) -> None:
+        """Replace a changed document; its units, tokens (and later codings) go with it."""
+        with self.transaction():
+            self.conn.execute("DELETE FROM documents WHERE doc_id = ?", (doc.doc_id,))
+            self.insert_document(doc, dict_version)
+
+    def update_document_metadata(self, doc: ParsedDocument) -> None:
+        """Update the path, cluster and metadata of an unchanged document."""
+        with self.transaction():
+            self.conn.execute(
+                "UPDATE documents SET path = ?, cluster = ?, metadata = ? WHERE doc_id = ?",
+                (
+                    doc.path,
+                    doc.cluster,
+                    json.dumps(doc.metadata, ensure_ascii=False, sort_keys=True),
+                    doc.doc_id,
+                ),
+            )
+
+    def documents_by_id(self, doc_ids: list[str]) -> dict[str, StoredDocument]:
+        """Return the stored documents among ``doc_ids`` (id, path, hash and metadata)."""
+        rows = self.conn.execute(
+            "SELECT doc_id, path, content_hash, metadata FROM documents"
+            " WHERE doc_id IN (SELECT value FROM json_each(?))",
+            (json.dumps(doc_ids, ensure_ascii=False),),
+        )
+        return {r[0]: StoredDocument(r[0], r[1], r[2], json.loads(r[3])) for r in rows}
+
+    def documents(self) -> pd.DataFrame:
+        """Return one row per document (without its text)."""
+        frame = query_frame(
+            "SELECT doc_id, path, cluster, encoding, content_hash, metadata, ingested_at"
+            " FROM documents ORDER BY cluster, doc_id",
+            self.conn,
+        )
+        frame["metadata"] = frame["metadata"].map(json.loads)
+        return frame
+
+    def document_text(self, doc_id: str) -> tuple[str, str]:
+        """Return a document's original and normalised text."""
+        row = self.conn.execute(
+            "SELECT COALESCE(original_text, text), text FROM documents WHERE doc_id = ?",
+            (doc_id,),
+        ).fetchone()
+        if row is None:
+            raise ProjectError(f"no document with id '{doc_id}' in this project")
+        return row[0], row[1]
+
+    def units(self) -> pd.DataFrame:
+        """Return every unit with its document's cluster, in document and turn order."""
+        return query_frame(
+            "SELECT u.unit_id, u.doc_id, d.cluster, u.turn, u.speaker, u.is_interviewer,"
+            ' u.start, u."end", u.timestamp, u.text'
+            " FROM units u JOIN documents d USING (doc_id) ORDER BY d.cluster, u.doc_id, u.turn",
+            self.conn,
+        ).astype({"is_interviewer": bool})
+
+    def units_for_sheet(self) -> pd.DataFrame:
+        """Return units with their matching view and speaker role, in document order."""
+        frame = query_frame(
+            "SELECT u.unit_id, u.doc_id, d.cluster, u.turn, u.speaker, u.is_interviewer, u.text,"
+            " COALESCE(u.match_text, u.text) AS view,"
+            " json_extract(d.metadata, '$.role') AS role"
+            " FROM units u JOIN documents d USING (doc_id) ORDER BY u.doc_id, u.turn",
+            self.conn,
+        )
+        return frame.astype({"is_interviewer": bool})
+
+    def sheet_rows(
+        self, cluster: str | None = None, suggestions_from: str | None = None
+    ) -> Iterator[SheetRow]:
+        """Yield interviewee units for a coding sheet, in document order, one at a time;
+        ``suggestion`` holds the codes ``suggestions_from`` gave."""
+        cursor = self.conn.execute(
+            "SELECT unit_id, doc_id, speaker, context, text, view, role, suggestion FROM ("
+            " SELECT u.unit_id, u.doc_id, u.turn, u.speaker, u.is_interviewer, d.cluster,"
+            "  LAG(u.text, 1, '') OVER (PARTITION BY u.doc_id ORDER BY u.turn) AS context,"
+            "  u.text, COALESCE(u.match_text, u.text) AS view,"
+            "  json_extract(d.metadata, '$.role') AS role,"
+            "  (SELECT group_concat(c.code_id, ';') FROM codings c"
+            "   WHERE c.unit_id = u.unit_id AND c.coder = ?) AS suggestion"
+            " FROM units u JOIN documents d USING (doc_id))"
+            " WHERE NOT is_interviewer AND (? IS NULL OR cluster = ?) ORDER BY doc_id, turn",
+            (suggestions_from or "", cluster, cluster),
+        )
+        yield from (SheetRow(*row) for row in cursor)
+
+    def status(self, dict_version: str | None = None) -> list[DocumentCount]:
+        """Return per-document counts: units, interviewee units, characters, segmented units."""
+        rows = self.conn.execute(
+            "SELECT d.cluster, d.doc_id, d.encoding,"
+            " json_extract(d.metadata, '$.role') AS role,"
+            " CASE WHEN d.encoding = 'survey' THEN json_extract(d.metadata, '$.survey') END"
+            " AS survey,"
+            " COUNT(u.unit_id) AS units,"
+            " COALESCE(SUM(1 - u.is_interviewer), 0) AS interviewee_units,"
+            " COALESCE(SUM(LENGTH(u.text)), 0) AS chars,"
+            " (SELECT COUNT(*) FROM tokens t JOIN units v ON v.unit_id = t.unit_id"
+            "   WHERE v.doc_id = d.doc_id AND t.dict_version = ?) AS segmented"
+            " FROM documents d LEFT JOIN units u ON u.doc_id = d.doc_id"
+            " GROUP BY d.doc_id ORDER BY d.cluster, d.doc_id",
+            (dict_version or "",),
+        )
+        return [DocumentCount(*row) for row in rows]
+
+
+def _unit_rows(doc: ParsedDocument) -> Iterator[tuple]:
+    """Yield the units table's rows of one document."""
+    text, view = doc.text, doc.match_text
+    for t in doc.turns:
+        own = text[t.start : t.end]
+        # the matching view is kept only where it differs from the text
+        match = None if view is None or (m := view[t.start : t.end]) == own else m
+        yield (
+            f"{doc.doc_id}#{t.turn}",
+            doc.doc_id,
+            t.turn,
+            t.speaker,
+            int(t.is_interviewer),
+            t.start,
+            t.end,
+            t.timestamp,
+            own,
+            match,
+        )

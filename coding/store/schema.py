@@ -1,0 +1,139 @@
+"""The schema: one migration per version, applied in order when a database is opened."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+
+from coding.store.tokencodec import encode_tokens
+
+
+def _tokens_from_json(conn: sqlite3.Connection) -> None:
+    rows = conn.execute("SELECT rowid, tokens FROM tokens").fetchall()
+    conn.executemany(
+        "UPDATE tokens SET tokens = ? WHERE rowid = ?",
+        ((encode_tokens(json.loads(tokens)), rowid) for rowid, tokens in rows),
+    )
+
+
+# Each entry upgrades the schema by one version: SQL, or a function of the
+# connection for what SQL cannot say. Never edit a shipped entry, append.
+MIGRATIONS: list = [
+    """
+    CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+    CREATE TABLE documents (
+        doc_id        TEXT PRIMARY KEY,
+        path          TEXT NOT NULL,
+        content_hash  TEXT NOT NULL,
+        encoding      TEXT NOT NULL,
+        cluster       TEXT,
+        metadata      TEXT NOT NULL DEFAULT '{}',
+        original_text TEXT,
+        text          TEXT NOT NULL,
+        ingested_at   TEXT NOT NULL
+    );
+    CREATE TABLE units (
+        unit_id        TEXT PRIMARY KEY,
+        doc_id         TEXT NOT NULL REFERENCES documents(doc_id) ON DELETE CASCADE,
+        turn           INTEGER NOT NULL,
+        speaker        TEXT,
+        is_interviewer INTEGER NOT NULL DEFAULT 0,
+        start          INTEGER NOT NULL,
+        "end"          INTEGER NOT NULL,
+        timestamp      TEXT,
+        text           TEXT NOT NULL,
+        match_text     TEXT,
+        UNIQUE (doc_id, turn),
+        CHECK (start <= "end")
+    );
+    CREATE TABLE dictionaries (
+        dict_version TEXT PRIMARY KEY,
+        words        INTEGER NOT NULL,
+        created_at   TEXT NOT NULL
+    );
+    CREATE TABLE tokens (
+        unit_id      TEXT NOT NULL REFERENCES units(unit_id) ON DELETE CASCADE,
+        dict_version TEXT NOT NULL,
+        tokens       TEXT NOT NULL,
+        PRIMARY KEY (unit_id, dict_version)
+    );
+    """,
+    """
+    CREATE TABLE coders (
+        coder          TEXT PRIMARY KEY,
+        kind           TEXT NOT NULL,
+        codebook_hash  TEXT,
+        codebook_version TEXT,
+        created_at     TEXT NOT NULL
+    );
+    CREATE TABLE codings (
+        coding_id  INTEGER PRIMARY KEY,
+        unit_id    TEXT NOT NULL REFERENCES units(unit_id) ON DELETE CASCADE,
+        code_id    TEXT NOT NULL,
+        coder      TEXT NOT NULL REFERENCES coders(coder),
+        stance     TEXT CHECK (stance IN ('positive', 'negative', 'neutral', 'mixed')),
+        start      INTEGER,
+        "end"      INTEGER,
+        evidence   TEXT,
+        rule_id    TEXT,
+        terms      TEXT,
+        created_at TEXT NOT NULL
+    );
+    CREATE TABLE coder_rules (
+        coder   TEXT NOT NULL REFERENCES coders(coder),
+        rule_id TEXT NOT NULL,
+        rule    TEXT NOT NULL,
+        PRIMARY KEY (coder, rule_id)
+    );
+    CREATE INDEX codings_unit ON codings(unit_id, coder);
+    CREATE INDEX codings_coder ON codings(coder, code_id);
+    CREATE TABLE coded_units (
+        unit_id  TEXT NOT NULL REFERENCES units(unit_id) ON DELETE CASCADE,
+        coder    TEXT NOT NULL REFERENCES coders(coder),
+        coded_at TEXT NOT NULL,
+        scope    TEXT,
+        PRIMARY KEY (unit_id, coder)
+    );
+    """,
+    """
+    CREATE TABLE surveys (
+        survey      TEXT PRIMARY KEY,
+        path        TEXT NOT NULL,
+        schema      TEXT NOT NULL,
+        ingested_at TEXT NOT NULL
+    );
+    CREATE TABLE respondents (
+        respondent_id TEXT PRIMARY KEY,
+        survey        TEXT NOT NULL REFERENCES surveys(survey) ON DELETE CASCADE,
+        cluster       TEXT,
+        role          TEXT,
+        attributes    TEXT NOT NULL DEFAULT '{}'
+    );
+    CREATE TABLE answers (
+        respondent_id TEXT NOT NULL REFERENCES respondents(respondent_id) ON DELETE CASCADE,
+        item          TEXT NOT NULL,
+        raw           TEXT,
+        value         REAL,
+        PRIMARY KEY (respondent_id, item)
+    );
+    """,
+    """
+    ALTER TABLE codings ADD COLUMN probability REAL;
+    CREATE TABLE models (
+        version       TEXT PRIMARY KEY,
+        created_at    TEXT NOT NULL,
+        codebook_hash TEXT NOT NULL,
+        training      TEXT NOT NULL,
+        params        TEXT NOT NULL,
+        metrics       TEXT NOT NULL,
+        blob_sha256   TEXT NOT NULL,
+        blob          BLOB NOT NULL
+    );
+    """,
+    _tokens_from_json,  # v5: tokens cached as their lengths, not JSON text
+]
+SCHEMA_VERSION = len(MIGRATIONS)
+
+
+def statements(script: str) -> list[str]:
+    return [s.strip() for s in script.split(";") if s.strip()]

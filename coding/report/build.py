@@ -14,7 +14,8 @@ from coding.export import write_csv
 from coding.files import atomic_write
 from coding.report.anonymize import Pseudonyms, pseudonyms
 from coding.report.data import ReportData, build_report
-from coding.report.render import template_env, write_report
+from coding.report.markdown import render_markdown
+from coding.report.render import render_html, report_tables, template_env
 from coding.report.safe import unique_stems, without_controls
 from coding.report.text import LANGUAGES, TEXT
 from coding.store import Store
@@ -140,3 +141,40 @@ def _pseudonymise(report: ReportData, names: Pseudonyms) -> None:
         before, evidence, after = q.text[: q.start], q.text[q.start : q.end], q.text[q.end :]
         before, evidence, after = names.apply(before), names.apply(evidence), names.apply(after)
         q.text, q.start, q.end = before + evidence + after, len(before), len(before) + len(evidence)
+
+
+def write_report(
+    report: ReportData,
+    labels: dict[str, str],
+    out_dir: Path,
+    formats: list[str],
+    lang: str = "zh",
+    stem: str | None = None,
+) -> list[Path]:
+    """Write one cluster's report in each format (html, md, xlsx, docx); return the paths.
+
+    Files are named ``stem`` (default: the cluster's safe stem), never the cluster
+    name itself, so that no name can put a file outside ``out_dir``.
+    """
+    from coding.export import write_tables
+
+    stem = stem or unique_stems([report.cluster])[report.cluster]
+    written = []
+    for fmt_name in formats:
+        suffix = "" if lang == "zh" else f".{lang}"
+        path = out_dir / f"{stem}{suffix}.{fmt_name}"
+        if fmt_name == "xlsx":
+            write_tables(report_tables(report), path)
+        elif fmt_name == "docx":
+            from coding.report.docx import write_docx  # python-docx only when asked for
+
+            write_docx(report, labels, path, lang)
+        else:
+            html = fmt_name == "html"
+            text = (
+                render_html(report, labels, lang) if html else render_markdown(report, labels, lang)
+            )
+            with atomic_write(path, "w", encoding="utf-8") as handle:
+                handle.write(text)
+        written.append(path)
+    return written

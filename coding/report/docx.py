@@ -71,7 +71,7 @@ def bar_png(items: list[tuple[str, float]]) -> bytes:
 
 
 def _table(doc, frame: pd.DataFrame | None) -> None:
-    from coding.report.render import fmt
+    from coding.report.text import fmt
 
     if frame is None or frame.empty:
         doc.add_paragraph("（无数据 no data）")

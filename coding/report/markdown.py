@@ -6,9 +6,8 @@ import numpy as np
 import pandas as pd
 
 from coding.report.data import ReportData
-from coding.report.render import fmt
 from coding.report.safe import md_escape
-from coding.report.text import TEXT
+from coding.report.text import TEXT, fmt
 
 
 def _cell(value: object) -> str:

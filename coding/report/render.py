@@ -5,16 +5,13 @@ from __future__ import annotations
 from functools import lru_cache
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 from jinja2 import Environment, FileSystemLoader
 from markupsafe import Markup, escape
 
-from coding.files import atomic_write
 from coding.report.charts import bar_chart, year_chart
 from coding.report.data import Quote, ReportData
-from coding.report.safe import unique_stems
-from coding.report.text import TEXT
+from coding.report.text import TEXT, fmt
 
 TEMPLATES = Path(__file__).parent / "templates"
 
@@ -24,15 +21,6 @@ def template_env() -> Environment:
     """Return the report templates' environment: every value is HTML-escaped."""
     # Always on: select_autoescape() would leave "report.html.j2" (a .j2 name) unescaped.
     return Environment(loader=FileSystemLoader(TEMPLATES), autoescape=True)
-
-
-def fmt(value: object) -> str:
-    """Format a table cell: rounded numbers, empty for missing."""
-    if value is None or (isinstance(value, float) and np.isnan(value)):
-        return ""
-    if isinstance(value, float | np.floating):
-        return f"{value:.2f}" if not float(value).is_integer() else f"{int(value)}"
-    return str(value)
 
 
 def _quote_html(q: Quote) -> Markup:
@@ -122,42 +110,3 @@ def report_tables(report: ReportData) -> dict[str, pd.DataFrame]:
         "一致性 agreement": report.agreement,
     }
     return {name: frame for name, frame in tables.items() if frame is not None}
-
-
-def write_report(
-    report: ReportData,
-    labels: dict[str, str],
-    out_dir: Path,
-    formats: list[str],
-    lang: str = "zh",
-    stem: str | None = None,
-) -> list[Path]:
-    """Write one cluster's report in each format (html, md, xlsx, docx); return the paths.
-
-    Files are named ``stem`` (default: the cluster's safe stem), never the cluster
-    name itself, so that no name can put a file outside ``out_dir``.
-    """
-    from coding.export import write_tables
-
-    stem = stem or unique_stems([report.cluster])[report.cluster]
-    written = []
-    for fmt_name in formats:
-        suffix = "" if lang == "zh" else f".{lang}"
-        path = out_dir / f"{stem}{suffix}.{fmt_name}"
-        if fmt_name == "xlsx":
-            write_tables(report_tables(report), path)
-        elif fmt_name == "docx":
-            from coding.report.docx import write_docx
-
-            write_docx(report, labels, path, lang)
-        else:
-            from coding.report.markdown import render_markdown
-
-            html = fmt_name == "html"
-            text = (
-                render_html(report, labels, lang) if html else render_markdown(report, labels, lang)
-            )
-            with atomic_write(path, "w", encoding="utf-8") as handle:
-                handle.write(text)
-        written.append(path)
-    return written

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
+
 TEXT: dict[str, dict[str, Any]] = {
     "zh": {
         "title": "{cluster}：产业集群合作行动案例报告",
@@ -75,3 +77,12 @@ TEXT: dict[str, dict[str, Any]] = {
     },
 }
 LANGUAGES = tuple(TEXT)
+
+
+def fmt(value: object) -> str:
+    """Format a table cell: rounded numbers, empty for missing."""
+    if value is None or (isinstance(value, float) and np.isnan(value)):
+        return ""
+    if isinstance(value, float | np.floating):
+        return f"{value:.2f}" if not float(value).is_integer() else f"{int(value)}"
+    return str(value)

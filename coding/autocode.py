@@ -17,7 +17,7 @@ from coding.model import CodeReport, Coding
 from coding.parallel import bounded_map, default_workers
 from coding.rules import Call, Evaluator, compile_rule, required_clauses, walk
 from coding.stance import stance_of
-from coding.store import Store, decode_tokens
+from coding.store import CodingRow, Store, UnitToCode, decode_tokens
 from coding.textview import Hit, TextView
 
 CODE_BATCH = 2000
@@ -180,31 +180,32 @@ def _init_worker(codebook: Codebook) -> None:
 def _unit_batches(store: Store, coder: str):
     last = 0
     while rows := store.units_to_code(coder, last, CODE_BATCH):
-        last = rows[-1][0]
+        last = rows[-1].rowid
         yield rows
 
 
-def _code_batch(rows: list[tuple]) -> tuple[list[str], list[tuple]]:
+def _code_batch(rows: list[UnitToCode]) -> tuple[list[str], list[CodingRow]]:
     coder: RuleCoder = _WORKER["coder"]
     codings = []
-    for _, unit_id, unit_start, text, match, stored, role in rows:
-        view = text if match is None else match
+    for unit in rows:
+        text = unit.text
+        view = text if unit.match_text is None else unit.match_text
         # only token distances need the tokens: leave them packed otherwise
-        tokens = decode_tokens(stored, view) if stored and coder.needs_tokens else None
-        for c in coder.code(view, tokens, role):
+        tokens = decode_tokens(unit.tokens, view) if unit.tokens and coder.needs_tokens else None
+        for c in coder.code(view, tokens, unit.role):
             codings.append(
-                (
-                    unit_id,
+                CodingRow(
+                    unit.unit_id,
                     c.code_id,
                     c.stance,
-                    unit_start + c.start,
-                    unit_start + c.end,
+                    unit.start + c.start,
+                    unit.start + c.end,
                     text[c.start : c.end],
                     c.rule_id,
                     list(c.terms),
                 )
             )
-    return [r[1] for r in rows], codings
+    return [unit.unit_id for unit in rows], codings
 
 
 def _save_all(store, coder, results, report, total, progress) -> None:

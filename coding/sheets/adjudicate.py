@@ -28,7 +28,7 @@ from coding.sheets.layout import (
     editable_cell,
 )
 from coding.sheets.meta import SheetMeta, fingerprint, text_hash, write_meta
-from coding.store import Store
+from coding.store import CodingRow, Store
 
 
 def coder_values(store: Store, coder: str) -> dict[tuple[str, str], str]:
@@ -174,7 +174,7 @@ def parse_adjudication(store: Store, codebook: Codebook, path: Path, book, meta:
             decided[key] if key in decided else a.get(key) if a.get(key) == b.get(key) else None
         )
         if stance is not None:
-            codings.append((key[0], key[1], stance, None, None, None, None, None))
+            codings.append(CodingRow(key[0], key[1], stance))
     return CONSENSUS, both, codings, common_scope(store, codebook, first, second, both)
 
 

@@ -34,7 +34,7 @@ from coding.sheets.layout import (
 )
 from coding.sheets.meta import SheetMeta, fingerprint, read_meta, text_hash
 from coding.sheets.people import reserved_coder
-from coding.store import Store
+from coding.store import CodingRow, Store
 
 
 @dataclass
@@ -43,7 +43,7 @@ class ParsedSheet:
 
     coder: str
     unit_ids: list[str]  # the units marked done or given a code
-    codings: list[tuple]  # store.save_codings rows
+    codings: list[CodingRow]
     scope: list[str] | None  # the codes judged (None: all)
 
 
@@ -173,7 +173,7 @@ def _read_rows(where: str, meta: SheetMeta, rows, problems: list[str]):
     seen: set[str] = set()
     order: list[str] = []
     unit_ids: list[str] = []
-    codings: list[tuple] = []
+    codings: list[CodingRow] = []
     for r, raw_values in enumerate(rows, start=2):
         values = [cell_value(v) for v in raw_values] + [""] * len(header)
         unit_id = values[0]
@@ -211,7 +211,7 @@ def _read_rows(where: str, meta: SheetMeta, rows, problems: list[str]):
             if stance is None:
                 problems.append(f"{place}: '{raw}' is not one of {', '.join(STANCE_LABELS)}")
                 continue
-            row_codes.append((unit_id, code_id, stance, None, None, None, None, None))
+            row_codes.append(CodingRow(unit_id, code_id, stance))
         if done in DONE_VALUES or row_codes:
             unit_ids.append(unit_id)
             codings += row_codes

@@ -11,7 +11,7 @@ from coding.store.codings import CodingsTable
 from coding.store.connection import Connection
 from coding.store.documents import DocumentsTable
 from coding.store.models import ModelsTable
-from coding.store.rows import DocumentCount, SheetRow, StoredDocument
+from coding.store.rows import CodingRow, DocumentCount, SheetRow, StoredDocument, UnitToCode
 from coding.store.schema import MIGRATIONS, SCHEMA_VERSION
 from coding.store.surveys import SurveysTable
 from coding.store.tokencodec import decode_tokens, encode_tokens
@@ -25,10 +25,12 @@ class Store(DocumentsTable, TokensTable, CodingsTable, SurveysTable, ModelsTable
 __all__ = [
     "MIGRATIONS",
     "SCHEMA_VERSION",
+    "CodingRow",
     "DocumentCount",
     "SheetRow",
     "Store",
     "StoredDocument",
+    "UnitToCode",
     "decode_tokens",
     "encode_tokens",
 ]

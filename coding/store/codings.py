@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
 from coding.store.connection import Connection, query_frame, timestamp
+from coding.store.rows import CodingRow, UnitToCode
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -60,16 +62,13 @@ class CodingsTable(Connection):
 
     def units_to_code(
         self, coder: str, after_rowid: int = 0, limit: int = 2000
-    ) -> list[tuple[int, str, int, str, str | None, bytes | None, str | None]]:
-        """Return (rowid, unit_id, start, text, match_text, stored tokens, speaker role).
+    ) -> list[UnitToCode]:
+        """Return the next units this coder has not coded, after ``after_rowid``.
 
-        ``match_text`` is None where the matching view equals the text, and the
-        tokens are as stored (``decode_tokens`` with the view gives them back), so
-        that a batch sent to a worker process carries each text once. The speaker
-        role is the document's ``role`` for interviewee turns, None for the
-        interviewer's.
+        Each text travels once (the matching view only where it differs) and the
+        tokens stay packed, so that a batch sent to a worker process is small.
         """
-        return self.conn.execute(
+        rows = self.conn.execute(
             "SELECT u.rowid, u.unit_id, u.start, u.text, u.match_text,"
             " (SELECT t.tokens FROM tokens t WHERE t.unit_id = u.unit_id LIMIT 1),"
             " CASE WHEN u.is_interviewer THEN NULL"
@@ -78,21 +77,21 @@ class CodingsTable(Connection):
             " WHERE u.rowid > ? AND NOT EXISTS (SELECT 1 FROM coded_units c"
             " WHERE c.unit_id = u.unit_id AND c.coder = ?) ORDER BY u.rowid LIMIT ?",
             (after_rowid, coder, limit),
-        ).fetchall()
+        )
+        return [UnitToCode(*row) for row in rows]
 
     def save_codings(
         self,
         coder: str,
         unit_ids: list[str],
-        codings: list[tuple],
+        codings: Iterable[CodingRow | tuple],
         scope: list[str] | None = None,
     ) -> None:
         """Replace a coder's codings of these units; mark the units as coded by it.
 
-        ``codings`` rows: (unit_id, code_id, stance, start, end, evidence, rule_id, terms)
-        and, for a model's suggestions, the probability as a ninth field.
-        ``scope`` lists the codes the coder judged (a sheet of some dimensions);
-        None means every code of the codebook.
+        ``codings`` are ``CodingRow``s (or tuples in its order). ``scope`` lists
+        the codes the coder judged (a sheet of some dimensions); None means every
+        code of the codebook.
         """
         now = timestamp()
         with self.transaction():
@@ -105,20 +104,20 @@ class CodingsTable(Connection):
                 " rule_id, terms, created_at, probability) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
                 (
                     (
-                        u,
-                        code,
+                        r.unit_id,
+                        r.code_id,
                         coder,
-                        stance,
-                        s,
-                        e,
-                        ev,
-                        rule,
-                        _json_text(terms),
+                        r.stance,
+                        r.start,
+                        r.end,
+                        r.evidence,
+                        r.rule_id,
+                        _json_text(r.terms),
                         now,
-                        probability[0] if probability else None,
+                        r.probability,
                     )
-                    for u, code, stance, s, e, ev, rule, terms, *probability in codings
-                ),
+                    for r in map(CodingRow._make, codings)
+                ),  # fmt: skip
             )
             scope_json = json.dumps(scope) if scope is not None else None
             self.conn.executemany(
@@ -136,14 +135,17 @@ class CodingsTable(Connection):
         """Return every registered coder with its kind (rules, human, consensus, model …)."""
         return dict(self.conn.execute("SELECT coder, kind FROM coders ORDER BY rowid"))
 
-    def coding_rows(self, coder: str) -> list[tuple]:
-        """Return a coder's codings as save_codings rows (terms decoded)."""
+    def coding_rows(self, coder: str) -> list[CodingRow]:
+        """Return a coder's codings as ``save_codings`` takes them (terms decoded)."""
         rows = self.conn.execute(
             'SELECT unit_id, code_id, stance, start, "end", evidence, rule_id, terms'
             " FROM codings WHERE coder = ?",
             (coder,),
         )
-        return [(*r[:7], json.loads(r[7]) if r[7] else []) for r in rows]
+        return [
+            CodingRow(u, code, stance, start, end, evidence, rule, json.loads(terms or "[]"))
+            for u, code, stance, start, end, evidence, rule, terms in rows
+        ]
 
     def coded_unit_coders(self) -> pd.DataFrame:
         """Return ``unit_id, coder`` for every unit each coder has looked at."""

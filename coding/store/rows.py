@@ -41,3 +41,29 @@ class DocumentCount(NamedTuple):
     interviewee_units: int
     chars: int
     segmented: int
+
+
+class CodingRow(NamedTuple):
+    """One coding as the store takes and gives it; offsets index ``documents.text``."""
+
+    unit_id: str
+    code_id: str
+    stance: str | None
+    start: int | None = None
+    end: int | None = None
+    evidence: str | None = None
+    rule_id: str | None = None  # the code whose rule fired, or ``speaker_rule``
+    terms: list[str] | None = None  # the rule's terms that fired; None for people
+    probability: float | None = None  # a model's P(code); None for rules and people
+
+
+class UnitToCode(NamedTuple):
+    """A unit not yet coded by a coder, as a coding worker needs it."""
+
+    rowid: int
+    unit_id: str
+    start: int
+    text: str
+    match_text: str | None  # None where the matching view equals the text
+    tokens: bytes | None  # as stored: ``decode_tokens`` with the view gives them back
+    role: str | None  # the document's actor code for interviewee turns, None otherwise

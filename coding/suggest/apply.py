@@ -8,7 +8,7 @@ import numpy as np
 
 from coding.codebook import Codebook
 from coding.errors import ModelError
-from coding.store import Store
+from coding.store import CodingRow, Store
 from coding.suggest.storage import load_model
 
 
@@ -42,26 +42,26 @@ def suggest(store: Store, codebook: Codebook, batch: int = 5000) -> SuggestRepor
     text_of = dict(zip(units["unit_id"], units["text"], strict=True))
     why = _hybrid_verdict(store, codebook, stored_model.metrics)
     hybrid = None if why else f"hybrid@{version}"
-    ruled: dict[str, list[tuple]] = {}
+    ruled: dict[str, list[CodingRow]] = {}
     if hybrid:
         store.register_coder(hybrid, "hybrid", codebook.hash, codebook.version)
         for row in store.coding_rows(codebook.coder):
-            ruled.setdefault(row[0], []).append(row)
+            ruled.setdefault(row.unit_id, []).append(row)
     stored = stored_hybrid = 0
-    empty: tuple = (None, None, None, None, None, [])
     for start in range(0, len(ids_all), batch):
         ids = ids_all[start : start + batch]
         proba = model.predict_proba([tokens.get(u) or text_of[u] for u in ids])
-        rows, mixed = [], []
+        rows: list[CodingRow] = []
+        mixed: list[CodingRow] = []
         for i, unit in enumerate(ids):
-            by_rules = {r[1] for r in ruled.get(unit, [])}
+            by_rules = {r.code_id for r in ruled.get(unit, [])}
             mixed += ruled.get(unit, [])
             for j, code in enumerate(model.classes_):
                 p = float(proba[i, j])
                 if p >= 0.5:
-                    rows.append((unit, code, *empty, p))
+                    rows.append(CodingRow(unit, code, None, terms=[], probability=p))
                 if hybrid and code not in by_rules and p >= thresholds.get(code, 1.1):
-                    mixed.append((unit, code, *empty, p))
+                    mixed.append(CodingRow(unit, code, None, terms=[], probability=p))
         store.save_codings(coder, ids, rows)
         stored += len(rows)
         if hybrid:

@@ -116,7 +116,7 @@ class CodingsTable(Connection):
                         now,
                         r.probability,
                     )
-                    for r in map(CodingRow._make, codings)
+                    for r in (c if isinstance(c, CodingRow) else CodingRow(*c) for c in codings)
                 ),  # fmt: skip
             )
             scope_json = json.dumps(scope) if scope is not None else None

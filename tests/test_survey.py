@@ -62,7 +62,7 @@ def test_ingest_stores_respondents_answers_and_open_answers(store, schema):
     assert len(open_answers) == report.open_answers > 150
     assert not open_answers["is_interviewer"].any()
     # the respondent's role code travels with the open answer, for the speaker rule
-    roles = store.units_for_sheet().set_index("unit_id")["role"]
+    roles = store.units_with_views().set_index("unit_id")["role"]
     assert set(roles[open_answers["unit_id"]]) <= {
         "ACT.GOV",
         "ACT.ASSOC",

@@ -69,7 +69,7 @@ def export_adjudication(
         raise OptionError("adjudication takes exactly two coders: --coders A,B")
     first, second = coders
     both, rows = disagreements(store, codebook, first, second)
-    units = store.units_for_sheet().set_index("unit_id")
+    units = store.units_with_views().set_index("unit_id")
     label = {v: k for k, v in STANCE_LABELS.items()}
     choices = [f"{first}的", f"{second}的", *STANCE_LABELS, NO_CODE]
     header = ["unit_id", "文本 text", "代码 code", first, second, "裁定 decision", MEMO_COLUMN]

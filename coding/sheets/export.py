@@ -175,11 +175,11 @@ def _sheet_rows(
 ) -> tuple[int, Iterator[SheetRow]]:
     """Return how many units the sheet has and an iterator over them (streamed)."""
     from_rules = not blind and store.count_uncoded(codebook.coder) == 0
-    rows = store.sheet_rows(cluster, codebook.coder if from_rules else None)
+    rows = store.interviewee_turns(cluster, codebook.coder if from_rules else None)
     if not blind and not from_rules:
         rows = _with_live_suggestions(rows, RuleCoder(codebook))
     if units_file is None:
-        count = sum(1 for _ in store.sheet_rows(cluster))
+        count = sum(1 for _ in store.interviewee_turns(cluster))
         if count == 0:
             raise NothingToDoError("no interviewee units to export; ingest transcripts first")
         return count, rows

@@ -128,7 +128,7 @@ def _check_meta(store: Store, codebook: Codebook, path: Path, meta: SheetMeta) -
             f"{codebook.version} ({codebook.hash[:12]}); export a new sheet"
         )
     expected_units = [u for u, _ in meta.units]
-    known = store.units_for_sheet().set_index("unit_id")
+    known = store.units_with_views().set_index("unit_id")
     missing = [u for u in expected_units if u not in known.index]
     if missing:
         problems.append(

@@ -123,7 +123,7 @@ class DocumentsTable(Connection):
             self.conn,
         ).astype({"is_interviewer": bool})
 
-    def units_for_sheet(self) -> pd.DataFrame:
+    def units_with_views(self) -> pd.DataFrame:
         """Return units with their matching view and speaker role, in document order."""
         frame = query_frame(
             "SELECT u.unit_id, u.doc_id, d.cluster, u.turn, u.speaker, u.is_interviewer, u.text,"
@@ -134,7 +134,7 @@ class DocumentsTable(Connection):
         )
         return frame.astype({"is_interviewer": bool})
 
-    def sheet_rows(
+    def interviewee_turns(
         self, cluster: str | None = None, suggestions_from: str | None = None
     ) -> Iterator[SheetRow]:
         """Yield interviewee units for a coding sheet, in document order, one at a time;

@@ -15,25 +15,11 @@ if TYPE_CHECKING:
 class SurveysTable(Connection):
     """The ``surveys``, ``respondents`` and ``answers`` tables."""
 
-    def replace_survey(
-        self,
-        survey: str,
-        path: str,
-        schema_json: str,
-        respondents: list[tuple],
-        answers: list[tuple],
-    ) -> None:
-        """Store a survey's respondents and answers, replacing an earlier ingest of it.
-
-        ``respondents``: (respondent_id, cluster, role, attributes_json);
-        ``answers``: (respondent_id, item, raw, value).
-        """
-        with self.transaction():
-            self.begin_survey(survey, path, schema_json)
-            self.add_respondents(survey, respondents, answers)
-
     def begin_survey(self, survey: str, path: str, schema_json: str) -> None:
-        """Record a survey afresh: an earlier ingest's respondents and answers go."""
+        """Record a survey afresh: an earlier ingest's respondents and answers go.
+
+        Then ``add_respondents`` in batches, all inside one transaction.
+        """
         with self.transaction():
             self.conn.execute("DELETE FROM surveys WHERE survey = ?", (survey,))
             self.conn.execute(
@@ -41,7 +27,7 @@ class SurveysTable(Connection):
             )
 
     def add_respondents(self, survey: str, respondents: list[tuple], answers: list[tuple]) -> None:
-        """Store one batch of a survey's respondents and answers (see ``replace_survey``)."""
+        """Store one batch of a survey's respondents and answers (after ``begin_survey``)."""
         if not respondents:
             return
         with self.transaction():

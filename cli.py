@@ -18,7 +18,7 @@ from rich.console import Console
 from rich.markup import escape
 
 from coding import __version__
-from coding.choices import CodebookFormat, Engine, Lang, Level, SheetOrder
+from coding.choices import CodebookFormat, Engine, Lang, Level, SheetOrder, report_formats
 from coding.errors import ClusterQDAError, printable
 
 if TYPE_CHECKING:  # pandas is imported by the commands that print tables, when they run
@@ -728,6 +728,14 @@ def beliefs(
         )
 
 
+def _report_formats(value: str) -> str:
+    try:
+        report_formats(value)
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc)) from None
+    return value
+
+
 @app.command()
 @handle_errors
 def report(
@@ -735,7 +743,12 @@ def report(
     codebook: CodebookOpt = None,
     cluster: Annotated[str | None, typer.Option(help="Only this cluster (default: all).")] = None,
     fmt: Annotated[
-        str, typer.Option("--format", help="Comma-separated: html, md, xlsx, docx.")
+        str,
+        typer.Option(
+            "--format",
+            help="Comma-separated, any of: html, md, xlsx, docx.",
+            callback=_report_formats,
+        ),
     ] = "html,md,xlsx,docx",
     out_dir: Annotated[
         Path | None, typer.Option("--out", help="Folder (default: the project's reports/).")
@@ -760,7 +773,7 @@ def report(
             book,
             out_dir or Path(project) / "reports",
             [cluster] if cluster and not all_clusters else None,
-            _split(fmt),
+            [f.value for f in report_formats(fmt)],
             anonymize=anonymize,
             lang=lang.value,
         )

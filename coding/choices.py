@@ -39,6 +39,25 @@ class Level(StrEnum):
     ratio = "ratio"
 
 
+class ReportFormat(StrEnum):
+    """A format of case-study reports (`report --format` takes several, comma-separated)."""
+
+    html = "html"
+    md = "md"
+    xlsx = "xlsx"
+    docx = "docx"
+
+
+def report_formats(value: str) -> list[ReportFormat]:
+    """Return the formats of a comma-separated list; raise ValueError naming a wrong one."""
+    names = [v.strip() for v in value.split(",") if v.strip()]
+    wrong = [n for n in names if n not in ReportFormat.__members__]
+    if wrong or not names:
+        choices = ", ".join(ReportFormat.__members__)
+        raise ValueError(f"'{wrong[0] if wrong else value}' is not one of {choices}")
+    return [ReportFormat(n) for n in names]
+
+
 class Lang(StrEnum):
     """Language of a report."""
 

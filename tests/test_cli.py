@@ -295,3 +295,16 @@ def test_sheets_import_errors_are_one_line(runner, tmp_path, project):
     lines = [line for line in result.stderr.splitlines() if line.strip()]
     assert len(lines) == 1 and "not a valid Excel workbook" in lines[0]
     assert "Traceback" not in result.output
+
+
+def test_fixed_choices_are_checked_before_any_work(runner, project):
+    from coding.choices import ReportFormat, report_formats
+
+    assert report_formats("html, md") == [ReportFormat.html, ReportFormat.md]
+    for args in (
+        ["report", "--format", "html,pdf"],
+        ["segment", "--engine", "pkuseg"],
+        ["sheets", "export", "--coder", "li", "--out", "x.xlsx", "--order", "random"],
+    ):
+        result = runner.invoke(app, [*args, "--project", str(project)])
+        assert result.exit_code == 2 and "Invalid value" in result.output, args

@@ -8,6 +8,7 @@ import pandas as pd
 
 from coding.agree import project_agreement
 from coding.beliefs import analyse
+from coding.choices import ReportFormat
 from coding.codebook import Codebook
 from coding.errors import AgreementError, NothingToDoError, OptionError
 from coding.export import write_csv
@@ -20,7 +21,7 @@ from coding.report.safe import unique_stems, without_controls
 from coding.report.text import LANGUAGES, TEXT
 from coding.store import Store
 
-FORMATS = ("html", "md", "xlsx", "docx")
+FORMATS = tuple(f.value for f in ReportFormat)
 
 
 def write_reports(

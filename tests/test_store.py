@@ -96,3 +96,27 @@ def test_v5_migration_converts_json_token_caches(tmp_path, monkeypatch):
     with Store(db) as store:
         assert store.schema_version == SCHEMA_VERSION
         assert store.tokens("v1") == {"d#1": ["协会", "开会", "\x1f"]}
+
+
+def test_v6_migration_keeps_every_answer(tmp_path, monkeypatch):
+    db = tmp_path / DB_NAME
+    monkeypatch.setattr(store_module, "SCHEMA_VERSION", 5)
+    with Store(db) as old:
+        assert old.schema_version == 5
+        old.conn.execute("INSERT INTO surveys VALUES ('s', 's.csv', '{}', 'now')")
+        old.conn.execute("INSERT INTO respondents VALUES ('r1', 's', '甲', NULL, '{}')")
+        old.conn.execute("INSERT INTO respondents VALUES ('r2', 's', '乙', NULL, '{}')")
+        old.conn.executemany(
+            "INSERT INTO answers VALUES (?,?,?,?)",
+            [("r1", "q1", "比较同意", 4.0), ("r1", "q2", "2", 2.0), ("r2", "q1", "x", None)],
+        )
+    monkeypatch.setattr(store_module, "SCHEMA_VERSION", SCHEMA_VERSION)
+    with Store(db) as store:
+        assert store.schema_version == SCHEMA_VERSION
+        answers = store.answers()
+    assert answers[["respondent_id", "item", "raw"]].values.tolist() == [
+        ["r1", "q1", "比较同意"],
+        ["r1", "q2", "2"],
+        ["r2", "q1", "x"],
+    ]
+    assert answers["value"].tolist()[:2] == [4.0, 2.0] and answers["value"].isna().tolist()[2]

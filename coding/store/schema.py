@@ -131,6 +131,18 @@ MIGRATIONS: list = [
     );
     """,
     _tokens_from_json,  # v5: tokens cached as their lengths, not JSON text
+    # v6: a respondent's answers in one row (a JSON object item -> [raw, value]):
+    # one row per answer made survey ingest pay an index insert for every cell
+    """
+    CREATE TABLE answer_sets (
+        respondent_id TEXT PRIMARY KEY REFERENCES respondents(respondent_id) ON DELETE CASCADE,
+        answers       TEXT NOT NULL
+    );
+    INSERT INTO answer_sets
+        SELECT respondent_id, json_group_object(item, json_array(raw, value))
+        FROM answers GROUP BY respondent_id;
+    DROP TABLE answers;
+    """,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 

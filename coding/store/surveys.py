@@ -27,7 +27,11 @@ class SurveysTable(Connection):
             )
 
     def add_respondents(self, survey: str, respondents: list[tuple], answers: list[tuple]) -> None:
-        """Store one batch of a survey's respondents and answers (after ``begin_survey``)."""
+        """Store one batch of a survey's respondents and answers (after ``begin_survey``).
+
+        ``respondents``: (respondent_id, cluster, role, attributes as JSON);
+        ``answers``: (respondent_id, JSON object item -> [as typed, scale value]).
+        """
         if not respondents:
             return
         with self.transaction():
@@ -46,7 +50,7 @@ class SurveysTable(Connection):
                 "INSERT INTO respondents VALUES (?,?,?,?,?)",
                 ((rid, survey, cluster, role, attrs) for rid, cluster, role, attrs in respondents),
             )
-            self.conn.executemany("INSERT INTO answers VALUES (?,?,?,?)", answers)
+            self.conn.executemany("INSERT INTO answer_sets VALUES (?,?)", answers)
 
     def survey_schemas(self) -> list[str]:
         """Return the schema (JSON) of every stored survey."""
@@ -65,7 +69,9 @@ class SurveysTable(Connection):
     def answers(self) -> pd.DataFrame:
         """Return every answer in long form: respondent_id, item, raw, value."""
         return query_frame(
-            "SELECT respondent_id, item, raw, value FROM answers ORDER BY respondent_id, item",
+            "SELECT s.respondent_id, j.key AS item, json_extract(j.value, '$[0]') AS raw,"
+            " CAST(json_extract(j.value, '$[1]') AS REAL) AS value"
+            " FROM answer_sets s, json_each(s.answers) j ORDER BY s.respondent_id, j.key",
             self.conn,
         )
 

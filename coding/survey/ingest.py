@@ -14,6 +14,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import numpy as np
+import orjson
 import pandas as pd
 
 from coding.errors import SurveyChangedError, SurveyCheckError
@@ -86,22 +87,18 @@ def _store_chunk(
     rows = chunk[keep]
     values, _ = item_values(rows, schema)
     rids = rows[schema.id_column].to_numpy()
-    # respondent by respondent, so that the (respondent_id, item) index grows at its end
+    # one JSON object per respondent, items in a fixed order
     items = sorted(values.columns)
     texts = rows[items].to_numpy(dtype=object)
     numbers = values[items].to_numpy()
     answered = texts != ""
     if np.isnan(numbers[answered]).any():  # a cell the check passed is now invalid
         raise SurveyChangedError("the file changed after it was checked; check it again", data.path)
-    answers = list(
-        zip(
-            np.repeat(rids, len(items)).reshape(answered.shape)[answered],
-            np.tile(np.array(items, dtype=object), (len(rids), 1))[answered],
-            texts[answered],
-            numbers[answered].tolist(),
-            strict=True,
-        )
-    )
+    names = np.array(items, dtype=object)
+    answers = [
+        (rid, _answer_set(names[m], t[m], n[m].tolist()))
+        for rid, t, n, m in zip(rids, texts, numbers, answered, strict=True)
+    ]
     respondents, documents = [], []
     encoded: dict[tuple, str] = {}
     doc_path = str(Path(data.path))
@@ -136,8 +133,13 @@ def _store_chunk(
     report.documents_updated += len(stored.updated)
     report.documents_unchanged += len(stored.unchanged)
     report.respondents += len(respondents)
-    report.answers += len(answers)
+    report.answers += int(answered.sum())
     report.open_answers += sum(len(d.turns) for d in documents)
+
+
+def _answer_set(items, raws, values: list[float]) -> str:
+    """Return one respondent's answers as stored: a JSON object item -> [as typed, value]."""
+    return orjson.dumps(dict(zip(items, zip(raws, values, strict=True), strict=True))).decode()
 
 
 def _document(

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import io
 import zipfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pandas as pd
@@ -52,9 +54,12 @@ def read_table(
     return frame
 
 
-def _read_xlsx(path: Path, sheet: str | None) -> pd.DataFrame:
+@contextmanager
+def xlsx_rows(path: Path, sheet: str | None) -> Iterator[tuple[list[str], Iterator[list[str]]]]:
+    """Open a workbook safely (zip guards, read-only); yield its header and its rows as text."""
     if not zipfile.is_zipfile(path):
-        head = path.read_bytes()[:200]
+        with path.open("rb") as handle:
+            head = handle.read(200)
         hint = " (it looks like a CSV file; rename it to .csv)" if b"," in head else ""
         raise InputError(f"this .xlsx file is not an Excel workbook{hint}", path)
     check_office_zip(path, "Excel workbook", "xl/workbook.xml")
@@ -68,16 +73,26 @@ def _read_xlsx(path: Path, sheet: str | None) -> pd.DataFrame:
         names = book.sheetnames
         if sheet is not None and sheet not in names:
             raise InputError(f"has no sheet '{sheet}'; its sheets are: {', '.join(names)}", path)
-        rows = book[sheet or names[0]].iter_rows(values_only=True)
-        header = next(rows, None)
+        cells = book[sheet or names[0]].iter_rows(values_only=True)
+        header = next(cells, None)
         if header is None:
             raise InputError("the sheet is empty", path)
-        data = [["" if v is None else _cell_text(v) for v in row] for row in rows]
+        columns = ["" if h is None else str(h) for h in header]
+        width = len(columns)
+
+        def rows() -> Iterator[list[str]]:
+            for row in cells:
+                values = ["" if v is None else _cell_text(v) for v in row[:width]]
+                yield values + [""] * (width - len(values))
+
+        yield columns, rows()
     finally:
         book.close()
-    columns = ["" if h is None else str(h) for h in header]
-    data = [row[: len(columns)] + [""] * (len(columns) - len(row)) for row in data]
-    data = [row for row in data if any(v != "" for v in row)]
+
+
+def _read_xlsx(path: Path, sheet: str | None) -> pd.DataFrame:
+    with xlsx_rows(path, sheet) as (columns, rows):
+        data = [row for row in rows if any(v != "" for v in row)]
     return pd.DataFrame(data, columns=columns, dtype=str)
 
 

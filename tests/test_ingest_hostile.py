@@ -165,6 +165,11 @@ def test_xlsx_bomb_with_lying_headers_is_refused(tmp_path):
     lying_zip(plain, bomb, "xl/worksheets/sheet1.xml", 4 * 2**20)
     with pytest.raises(InputError, match="answers.xlsx: this Excel workbook unpacks to more"):
         read_table(bomb)
+    # survey workbooks are read by the same guarded opener
+    from coding.survey.read import read_chunks
+
+    with pytest.raises(InputError, match="answers.xlsx: this Excel workbook unpacks to more"):
+        next(read_chunks(bomb))
 
 
 def test_sound_office_files_still_pass(tmp_path):

@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import codecs
 import csv
-import zipfile
 from collections.abc import Iterator
 from itertools import islice
 from pathlib import Path
@@ -33,6 +32,7 @@ import pandas as pd
 from charset_normalizer import from_bytes
 
 from coding.errors import DecodingError, InputError
+from coding.tables import xlsx_rows
 
 CHUNK_ROWS = 5_000  # a chunk's answers as tuples stay a few tens of MB
 SAMPLE_BYTES = 1 << 16  # enough to see the header's line end and NUL patterns
@@ -237,42 +237,10 @@ def _frame(batch: list[list[str]], header: list[str]) -> pd.DataFrame:
 
 
 def _xlsx_chunks(path: Path, sheet: str | None, rows: int) -> Iterator[pd.DataFrame]:
-    if not zipfile.is_zipfile(path):
-        with path.open("rb") as handle:
-            head = handle.read(200)
-        hint = " (it looks like a CSV file; rename it to .csv)" if b"," in head else ""
-        raise InputError(f"this .xlsx file is not an Excel workbook{hint}", path)
-    import openpyxl
-
-    try:
-        book = openpyxl.load_workbook(path, read_only=True, data_only=True)
-    except Exception as exc:  # openpyxl raises many kinds for broken workbooks
-        raise InputError(f"cannot read this workbook ({type(exc).__name__})", path) from None
-    try:
-        names = book.sheetnames
-        if sheet is not None and sheet not in names:
-            raise InputError(f"has no sheet '{sheet}'; its sheets are: {', '.join(names)}", path)
-        cells = book[sheet or names[0]].iter_rows(values_only=True)
-        header = next(cells, None)
-        if header is None:
-            raise InputError("the sheet is empty", path)
-        columns = ["" if h is None else str(h) for h in header]
-        width = len(columns)
-        batch: list[list[str]] = []
+    with xlsx_rows(path, sheet) as (columns, cells):
         first = True
-        for row in cells:
-            values = ["" if v is None else _cell_text(v) for v in row[:width]]
-            batch.append(values + [""] * (width - len(values)))
-            if len(batch) == rows:
-                yield pd.DataFrame(batch, columns=columns, dtype=str)
-                batch, first = [], False
-        if batch or first:  # the first chunk carries the columns even without rows
+        while batch := list(islice(cells, rows)):
             yield pd.DataFrame(batch, columns=columns, dtype=str)
-    finally:
-        book.close()
-
-
-def _cell_text(value: object) -> str:
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value)
+            first = False
+        if first:  # the first chunk carries the columns even without rows
+            yield pd.DataFrame([], columns=columns, dtype=str)

@@ -18,7 +18,7 @@ from rich.console import Console
 from rich.markup import escape
 
 from coding import __version__
-from coding.choices import CodebookFormat, Engine, Lang, Level, SheetOrder, report_formats
+from coding.common.choices import CodebookFormat, Engine, Lang, Level, SheetOrder, report_formats
 from coding.errors import ClusterQDAError, printable
 
 if TYPE_CHECKING:  # pandas is imported by the commands that print tables, when they run

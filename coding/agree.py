@@ -368,7 +368,7 @@ def _no_variation(data: np.ndarray, coders: int) -> str:
 
 def read_values(path) -> pd.DataFrame:
     """Read a long reliability table (CSV or xlsx) with columns unit, coder, value."""
-    from coding.tables import read_table
+    from coding.common.tables import read_table
 
     frame = read_table(path, required=["unit", "coder", "value"])
     frame = frame[frame["value"].astype(str).str.strip() != ""]

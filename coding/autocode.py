@@ -12,9 +12,9 @@ import ahocorasick
 import pandas as pd
 
 from coding.codebook import Codebook
+from coding.common.parallel import bounded_map, default_workers
 from coding.ingest.normalize import match_view
 from coding.model import CodeReport, Coding
-from coding.parallel import bounded_map, default_workers
 from coding.rules import Call, Evaluator, compile_rule, required_clauses, walk
 from coding.stance import stance_of
 from coding.store import CodingRow, Store, UnitToCode, decode_tokens
@@ -248,7 +248,7 @@ def code_table(
     role_col: str | None = None,
 ) -> pd.DataFrame:
     """Read a CSV or xlsx table of texts and code it (no project needed)."""
-    from coding.tables import read_table
+    from coding.common.tables import read_table
 
     required = [id_col, text_col] + ([role_col] if role_col else [])
     frame = read_table(path, sheet=sheet, encoding=encoding, required=required)

@@ -7,9 +7,9 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from coding.common.yamlfile import SafeLoader, load_yaml_file
 from coding.errors import CodebookError, RuleSyntaxError
 from coding.rules import Node, parse_rule, positive_terms, terms_of
-from coding.yamlfile import SafeLoader, load_yaml_file
 
 # The code ids every shipped codebook must use (../shared/DOMAIN.md), in order.
 FIXED_IDS = [

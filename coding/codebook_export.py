@@ -5,9 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 from coding.codebook import Codebook
+from coding.common.excel import write_workbook
+from coding.common.files import atomic_write
 from coding.errors import OptionError
-from coding.excel import write_workbook
-from coding.files import atomic_write
 
 XLSX_HEADER = [
     "维度 dimension",

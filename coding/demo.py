@@ -13,7 +13,7 @@ from coding.autocode import code_project
 from coding.beliefs import Beliefs, write_beliefs
 from coding.beliefs import analyse as analyse_beliefs
 from coding.codebook import load_codebook
-from coding.files import atomic_write
+from coding.common.files import atomic_write
 from coding.ingest import ingest
 from coding.model import CodeReport, IngestReport, SegmentReport
 from coding.project import (

@@ -11,9 +11,9 @@ import pandas as pd
 
 from coding.autocode import RuleCoder
 from coding.codebook import Codebook
+from coding.common.tables import read_table
 from coding.errors import InputError
 from coding.metrics import by_dimension, code_counts, prf
-from coding.tables import read_table
 
 SPLIT_CODES = re.compile(r"[;；,，\s]+")
 

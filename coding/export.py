@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from coding.files import atomic_write
+from coding.common.files import atomic_write
 from coding.store import Store
 
 UNIT_COLUMNS = [
@@ -75,7 +75,7 @@ def write_tables(tables: dict[str, pd.DataFrame], out: str | Path) -> list[Path]
             write_csv(frame, path)
             written.append(path)
         return written
-    from coding.excel import write_workbook
+    from coding.common.excel import write_workbook
 
     write_workbook(
         out,

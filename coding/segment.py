@@ -16,10 +16,10 @@ from itertools import accumulate
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from coding.choices import Engine
+from coding.common.choices import Engine
+from coding.common.parallel import bounded_map, default_workers
 from coding.errors import SegmenterError
 from coding.model import SegmentReport
-from coding.parallel import bounded_map, default_workers
 from coding.store import Store, encode_tokens
 
 if TYPE_CHECKING:

@@ -298,7 +298,7 @@ def test_sheets_import_errors_are_one_line(runner, tmp_path, project):
 
 
 def test_fixed_choices_are_checked_before_any_work(runner, project):
-    from coding.choices import ReportFormat, report_formats
+    from coding.common.choices import ReportFormat, report_formats
 
     assert report_formats("html, md") == [ReportFormat.html, ReportFormat.md]
     for args in (

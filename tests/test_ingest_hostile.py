@@ -155,7 +155,7 @@ def test_docx_bomb_is_one_plain_error(runner, project, docx_bomb):
 def test_xlsx_bomb_with_lying_headers_is_refused(tmp_path):
     from openpyxl import Workbook
 
-    from coding.tables import read_table
+    from coding.common.tables import read_table
 
     plain, bomb = tmp_path / "plain.xlsx", tmp_path / "answers.xlsx"
     book = Workbook()

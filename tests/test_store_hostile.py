@@ -11,12 +11,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-import coding.database as database_module
+import coding.store.database as database_module
 from cli import app
-from coding.database import BUSY_TIMEOUT, database_error
 from coding.errors import ProjectError
 from coding.project import DB_NAME, open_project
 from coding.store import Store
+from coding.store.database import BUSY_TIMEOUT, database_error
 from tests.conftest import GOOD
 
 

@@ -7,6 +7,7 @@ from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
+from coding.common.parallel import bounded_map, default_workers
 from coding.errors import ClusterQDAError, DocumentError, DuplicateDocumentError, InputError
 from coding.ingest.frontmatter import split_front_matter
 from coding.ingest.manifest import read_manifest
@@ -14,7 +15,6 @@ from coding.ingest.normalize import match_view, normalise, traditional_share
 from coding.ingest.read import MAX_TURN_CHARS, SUPPORTED_SUFFIXES, check_size, read_file
 from coding.ingest.turns import find_turns
 from coding.model import IngestReport, ParsedDocument, Turn
-from coding.parallel import bounded_map, default_workers
 from coding.segment import (
     UserDictionary,
     choose_engine,

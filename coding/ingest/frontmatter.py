@@ -7,8 +7,8 @@ from pathlib import Path
 
 import yaml
 
+from coding.common.yamlfile import safe_load
 from coding.errors import FrontMatterError
-from coding.yamlfile import safe_load
 
 # Fields a researcher is expected to fill; others are kept as they are.
 KNOWN_FIELDS = (

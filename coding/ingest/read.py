@@ -8,8 +8,8 @@ from pathlib import Path
 
 from charset_normalizer import from_bytes
 
+from coding.common.safezip import check_office_zip
 from coding.errors import DecodingError, DocumentError
-from coding.safezip import check_office_zip
 
 TEXT_SUFFIXES = {".txt", ".md"}
 DOCX_SUFFIX = ".docx"

@@ -8,11 +8,11 @@ import pandas as pd
 
 from coding.agree import project_agreement
 from coding.beliefs import analyse
-from coding.choices import ReportFormat
 from coding.codebook import Codebook
+from coding.common.choices import ReportFormat
+from coding.common.files import atomic_write
 from coding.errors import AgreementError, NothingToDoError, OptionError
 from coding.export import write_csv
-from coding.files import atomic_write
 from coding.report.anonymize import Pseudonyms, pseudonyms
 from coding.report.data import ReportData, build_report
 from coding.report.markdown import render_markdown

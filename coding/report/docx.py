@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pandas as pd
 
+from coding.common.files import atomic_write
 from coding.errors import ReportError
-from coding.files import atomic_write
 from coding.report.data import ReportData
 
 EAST_ASIAN_FONT = "Noto Sans CJK SC"

@@ -13,9 +13,9 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from coding.codebook import Codebook
+from coding.common.excel import cell
+from coding.common.files import atomic_write
 from coding.errors import NothingToDoError, OptionError, SheetError
-from coding.excel import cell
-from coding.files import atomic_write
 from coding.sheets.layout import (
     ADJUDICATION,
     CONSENSUS,

@@ -13,9 +13,9 @@ from openpyxl.worksheet.dimensions import ColumnDimension
 
 from coding.autocode import RuleCoder
 from coding.codebook import Codebook
+from coding.common.excel import cell
+from coding.common.files import atomic_write
 from coding.errors import InputError, NothingToDoError, OptionError
-from coding.excel import cell
-from coding.files import atomic_write
 from coding.sheets.layout import (
     DONE_COLUMN,
     DONE_LABEL,
@@ -160,7 +160,7 @@ def _lay_out(sheet, header: list[str], n: int, n_codes: int, blind: bool) -> Non
 
 
 def _read_unit_list(path: Path) -> list[str]:
-    from coding.tables import read_table
+    from coding.common.tables import read_table
 
     if path.suffix.lower() == ".txt":
         return [

@@ -16,8 +16,8 @@ from openpyxl import load_workbook
 from openpyxl.utils import get_column_letter
 
 from coding.codebook import Codebook
+from coding.common.safezip import check_office_zip
 from coding.errors import DocumentError, SheetError
-from coding.safezip import check_office_zip
 from coding.sheets.adjudicate import parse_adjudication
 from coding.sheets.layout import (
     ADJUDICATION,

@@ -9,7 +9,7 @@ from pathlib import Path
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Alignment, Font, PatternFill, Protection
 
-from coding.excel import cell
+from coding.common.excel import cell
 
 FORMAT = "clusterqda-coding-sheet/1"
 ADJUDICATION = "clusterqda-adjudication/1"

@@ -18,8 +18,8 @@ from pathlib import Path
 
 import pandas as pd
 
+from coding.common.excel import cell
 from coding.errors import SheetError
-from coding.excel import cell
 from coding.sheets.layout import ADJUDICATION, FORMAT, SHEET_META, cell_value
 from coding.store import Store
 

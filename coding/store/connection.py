@@ -10,8 +10,8 @@ from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import TYPE_CHECKING, Self
 
-from coding.database import connect, database_error, writable
 from coding.errors import ProjectError
+from coding.store.database import connect, database_error, writable
 from coding.store.schema import MIGRATIONS, SCHEMA_VERSION, statements
 
 if TYPE_CHECKING:

@@ -31,8 +31,8 @@ import numpy as np
 import pandas as pd
 from charset_normalizer import from_bytes
 
+from coding.common.tables import xlsx_rows
 from coding.errors import DecodingError, InputError
-from coding.tables import xlsx_rows
 
 CHUNK_ROWS = 5_000  # a chunk's answers as tuples stay a few tens of MB
 SAMPLE_BYTES = 1 << 16  # enough to see the header's line end and NUL patterns

@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from coding.common.yamlfile import load_yaml_file
 from coding.errors import SchemaError
-from coding.yamlfile import load_yaml_file
 
 
 @dataclass(frozen=True)

@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pandas as pd
 
+from coding.common.safezip import check_office_zip
 from coding.errors import InputError
 from coding.ingest.read import decode_bytes
-from coding.safezip import check_office_zip
 
 
 def read_table(

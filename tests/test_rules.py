@@ -149,3 +149,19 @@ def test_role_predicate_needs_the_speaker_role():
     assert evaluate(node, view) == [Hit(0, 2, "我们")]
     with pytest.raises(RuleSyntaxError, match="needs a term outside NOT"):
         parse_rule("role(ACT.ASSOC)")
+
+
+@pytest.mark.parametrize(
+    ("text", "code"),
+    [
+        ("小厂自己搞不起。", "AGENCY.CAPACITY"),  # a lack of capacity, not a strength
+        ("没什么合作，各扫门前雪。", "EVAL.TOOLITTLE"),  # too little cooperation, judged badly
+        ("那个展会后来再没开过。", "EVAL.FAILURE"),
+    ],
+)
+def test_plain_negative_judgements_get_a_negative_stance(text, code):
+    from coding.autocode import RuleCoder
+    from coding.codebook import load_codebook
+
+    stances = {h.code_id: h.stance for h in RuleCoder(load_codebook()).code_text(text)}
+    assert stances[code] == "negative"

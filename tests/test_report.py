@@ -125,15 +125,19 @@ def test_excel_report_keeps_numbers_as_numbers(sample_project, tmp_path):
 
 def test_anonymize_replaces_names_everywhere_and_keeps_the_mapping_apart(sample_project, tmp_path):
     import csv
+    import shutil
 
-    with open_project(sample_project) as store:
+    project = tmp_path / "proj"
+    shutil.copytree(sample_project, project)  # the key goes into the project: use a copy
+    with open_project(project) as store:
         paths = write_reports(
             store, load_codebook(), tmp_path, ["陈村花卉"], ["html", "md"], anonymize=True
         )
         plain = write_reports(store, load_codebook(), tmp_path / "plain", ["陈村花卉"], ["html"])
-    mapping = dict(
-        csv.reader((tmp_path / "pseudonyms.csv").read_text(encoding="utf-8-sig").splitlines()[1:])
-    )
+    key = project / "private" / "pseudonyms.csv"
+    mapping = dict(csv.reader(key.read_text(encoding="utf-8-sig").splitlines()[1:]))
+    assert key.stat().st_mode & 0o077 == 0 and (project / "private").stat().st_mode & 0o077 == 0
+    assert not list(tmp_path.glob("*.csv"))  # nothing of the key beside the reports
     assert mapping and set(mapping.values()) <= {
         v for v in mapping.values() if v.startswith(("受访者", "企业"))
     }
@@ -145,7 +149,7 @@ def test_anonymize_replaces_names_everywhere_and_keeps_the_mapping_apart(sample_
         assert name not in html
     assert "pseudonyms.csv" not in html
     assert "pseudonyms.csv" not in (tmp_path / "index.html").read_text(encoding="utf-8")
-    assert tmp_path / "pseudonyms.csv" in paths
+    assert key in paths
 
 
 def test_word_report_has_headings_tables_and_cjk_charts(sample_project, tmp_path):

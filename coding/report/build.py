@@ -40,8 +40,9 @@ def write_reports(
     and no cluster name can place a file outside ``out_dir``.
 
     With ``anonymize``, people and firms named in the metadata or found in the
-    quoted text are replaced by stable pseudonyms; the mapping goes to
-    ``pseudonyms.csv`` beside the reports, which the reports never include.
+    quoted text are replaced by stable pseudonyms; the key (name -> pseudonym)
+    goes to the project's private folder, never beside the reports, so that
+    sharing the reports' folder never shares the key.
     """
     formats = formats or list(FORMATS)
     unknown = [f for f in formats if f not in FORMATS]
@@ -78,11 +79,7 @@ def write_reports(
         )
         for report in reports:
             _pseudonymise(report, names)
-        mapping = out_dir / "pseudonyms.csv"
-        write_csv(
-            pd.DataFrame(sorted(names.mapping.items()), columns=["name", "pseudonym"]), mapping
-        )
-        written.append(mapping)
+        written.append(_write_key(names, Path(store.path).parent / PRIVATE))
     stems = unique_stems(known)  # over all clusters: one file name whatever the selection
     entries = []
     for cluster, report in zip(clusters, reports, strict=True):
@@ -142,6 +139,20 @@ def _pseudonymise(report: ReportData, names: Pseudonyms) -> None:
         before, evidence, after = q.text[: q.start], q.text[q.start : q.end], q.text[q.end :]
         before, evidence, after = names.apply(before), names.apply(evidence), names.apply(after)
         q.text, q.start, q.end = before + evidence + after, len(before), len(before) + len(evidence)
+
+
+# The project's folder for what must never be shared, readable by its owner only.
+PRIVATE = "private"
+
+
+def _write_key(names: Pseudonyms, folder: Path) -> Path:
+    """Write the pseudonym key (name, pseudonym) where only the project's owner can read it."""
+    folder.mkdir(mode=0o700, exist_ok=True)
+    folder.chmod(0o700)
+    key = folder / "pseudonyms.csv"
+    write_csv(pd.DataFrame(sorted(names.mapping.items()), columns=["name", "pseudonym"]), key)
+    key.chmod(0o600)
+    return key
 
 
 def write_report(

@@ -283,13 +283,16 @@ def status(project: ProjectOpt = Path(".")) -> None:
 def export_units_command(
     out_file: Annotated[Path, typer.Option("--out", help="CSV file to write.")],
     project: ProjectOpt = Path("."),
+    anonymize: Annotated[
+        bool, typer.Option(help="Pseudonyms for people and organisations, as in reports.")
+    ] = False,
 ) -> None:
     """Write every unit as CSV (UTF-8 with BOM, opens in Excel)."""
     from coding.export import export_units
     from coding.project import open_project
 
     with open_project(project) as store:
-        rows = export_units(store, out_file)
+        rows = export_units(store, out_file, anonymize=anonymize)
     out.print(f"Wrote {rows} units to {out_file}")
 
 
@@ -754,7 +757,7 @@ def report(
         Path | None, typer.Option("--out", help="Folder (default: the project's reports/).")
     ] = None,
     anonymize: Annotated[
-        bool, typer.Option(help="Replace people and firms by pseudonyms (mapping kept apart).")
+        bool, typer.Option(help="Pseudonyms for people and organisations (key kept private).")
     ] = False,
     lang: Annotated[Lang, typer.Option(help="Language of the reports.")] = Lang.zh,
     all_clusters: Annotated[

@@ -1,9 +1,6 @@
-"""Exports users take away: the units table as CSV (UTF-8 with BOM, so Excel opens it).
+"""Exports users take away: the units table, and named tables as CSV or xlsx.
 
-Every CSV clusterqda writes goes through ``write_csv``, which neutralises cells that a
-spreadsheet would run as a formula (OWASP's advice on CSV injection): a text cell that
-starts with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return (or their full-width
-forms) gets a leading apostrophe, so Excel, WPS and LibreOffice show it as text.
+Every CSV goes through ``common/csvfile.write_csv`` (formula cells neutralised).
 """
 
 from __future__ import annotations
@@ -12,7 +9,12 @@ from pathlib import Path
 
 import pandas as pd
 
-from coding.common.files import atomic_write
+from coding.common.csvfile import (  # noqa: F401  (the CSV writer's home before)
+    FORMULA_STARTS,
+    neutralise,
+    safe_frame,
+    write_csv,
+)
 from coding.store import Store
 
 UNIT_COLUMNS = [
@@ -29,37 +31,22 @@ UNIT_COLUMNS = [
 ]
 
 
-# What makes a spreadsheet read a cell as a formula (OWASP: CSV injection).
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "＝", "＋", "－", "＠")
+def export_units(store: Store, out: str | Path, anonymize: bool = False) -> int:
+    """Write every unit to a CSV file; return the number of rows.
 
-
-def neutralise(value: object) -> object:
-    """Return a text cell that a spreadsheet cannot run as a formula; other values as given."""
-    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
-        return "'" + value
-    return value
-
-
-def safe_frame(frame: pd.DataFrame) -> pd.DataFrame:
-    """Return a copy of ``frame`` with every text cell and header neutralised."""
-    safe = frame.copy()
-    for column in safe.columns:
-        if safe[column].dtype == object or pd.api.types.is_string_dtype(safe[column]):
-            safe[column] = safe[column].map(neutralise)
-    safe.columns = [neutralise(str(c)) for c in safe.columns]
-    return safe
-
-
-def write_csv(frame: pd.DataFrame, out: str | Path) -> None:
-    """Write a DataFrame as formula-safe CSV in UTF-8 with BOM (Excel opens it), atomically."""
-    with atomic_write(out, "w", encoding="utf-8-sig", newline="") as handle:
-        # CRLF as RFC 4180 asks; it also makes the csv module quote a bare CR inside a cell
-        safe_frame(frame).to_csv(handle, index=False, lineterminator="\r\n")
-
-
-def export_units(store: Store, out: str | Path) -> int:
-    """Write every unit to a CSV file; return the number of rows."""
+    With ``anonymize`` the text and speaker carry the same pseudonyms as the
+    reports (the key goes to the project's private folder, not beside ``out``).
+    """
     frame = store.units()[UNIT_COLUMNS]
+    if anonymize:
+        from coding.anonymize import project_pseudonyms, write_key
+
+        names = project_pseudonyms(store)
+        frame = frame.assign(
+            text=frame["text"].map(names.apply),
+            speaker=frame["speaker"].map(lambda s: names.apply(s) if isinstance(s, str) else s),
+        )
+        write_key(names, store)
     write_csv(frame, out)
     return len(frame)
 

@@ -7,13 +7,12 @@ from pathlib import Path
 import pandas as pd
 
 from coding.agree import project_agreement
+from coding.anonymize import Pseudonyms, pseudonyms, write_key
 from coding.beliefs import analyse
 from coding.codebook import Codebook
 from coding.common.choices import ReportFormat
 from coding.common.files import atomic_write
 from coding.errors import AgreementError, NothingToDoError, OptionError
-from coding.export import write_csv
-from coding.report.anonymize import Pseudonyms, pseudonyms
 from coding.report.data import ReportData, build_report
 from coding.report.markdown import render_markdown
 from coding.report.render import render_html, report_tables, template_env
@@ -76,10 +75,11 @@ def write_reports(
             [q.text for r in reports for q in r.quotes]
             + [t for r in reports if "quote" in r.timeline for t in r.timeline["quote"]],
             list(store.documents()["metadata"]),
+            list(store.units()["speaker"].dropna().unique()),
         )
         for report in reports:
             _pseudonymise(report, names)
-        written.append(_write_key(names, Path(store.path).parent / PRIVATE))
+        written.append(write_key(names, store))
     stems = unique_stems(known)  # over all clusters: one file name whatever the selection
     entries = []
     for cluster, report in zip(clusters, reports, strict=True):
@@ -139,20 +139,6 @@ def _pseudonymise(report: ReportData, names: Pseudonyms) -> None:
         before, evidence, after = q.text[: q.start], q.text[q.start : q.end], q.text[q.end :]
         before, evidence, after = names.apply(before), names.apply(evidence), names.apply(after)
         q.text, q.start, q.end = before + evidence + after, len(before), len(before) + len(evidence)
-
-
-# The project's folder for what must never be shared, readable by its owner only.
-PRIVATE = "private"
-
-
-def _write_key(names: Pseudonyms, folder: Path) -> Path:
-    """Write the pseudonym key (name, pseudonym) where only the project's owner can read it."""
-    folder.mkdir(mode=0o700, exist_ok=True)
-    folder.chmod(0o700)
-    key = folder / "pseudonyms.csv"
-    write_csv(pd.DataFrame(sorted(names.mapping.items()), columns=["name", "pseudonym"]), key)
-    key.chmod(0o600)
-    return key
 
 
 def write_report(

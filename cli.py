@@ -24,6 +24,8 @@ from coding.errors import ClusterQDAError, printable
 if TYPE_CHECKING:  # pandas is imported by the commands that print tables, when they run
     import pandas as pd
 
+    from coding.status import Table
+
 # Each command imports the library it needs when it runs, so that `--help` and
 # light commands start fast (benchmarks/startup.py measures it).
 
@@ -35,31 +37,27 @@ app = typer.Typer(
     # plain help: rich's help formatter alone would double the start-up time
     rich_markup_mode=None,
 )
-export_app = typer.Typer(
-    rich_markup_mode=None, help="Export project data for use elsewhere.", no_args_is_help=True
-)
+
+
+def _group(**settings) -> typer.Typer:
+    """Return a command group with plain help, like the app's."""
+    return typer.Typer(rich_markup_mode=None, **settings)
+
+
+export_app = _group(help="Export project data for use elsewhere.", no_args_is_help=True)
 app.add_typer(export_app, name="export")
-codebook_app = typer.Typer(
-    rich_markup_mode=None, help="Check and export codebooks.", no_args_is_help=True
-)
+codebook_app = _group(help="Check and export codebooks.", no_args_is_help=True)
 app.add_typer(codebook_app, name="codebook")
-sheets_app = typer.Typer(
-    rich_markup_mode=None, help="Excel coding sheets for research assistants.", no_args_is_help=True
-)
+sheets_app = _group(help="Excel coding sheets for research assistants.", no_args_is_help=True)
 app.add_typer(sheets_app, name="sheets")
-agree_app = typer.Typer(
-    rich_markup_mode=None, help="Inter-coder agreement.", invoke_without_command=True
-)
+agree_app = _group(help="Inter-coder agreement.", invoke_without_command=True)
 app.add_typer(agree_app, name="agree")
-model_app = typer.Typer(
-    rich_markup_mode=None,
+model_app = _group(
     help="Model-assisted coding learned from people's codings.",
     no_args_is_help=True,
 )
 app.add_typer(model_app, name="model")
-survey_app = typer.Typer(
-    rich_markup_mode=None, help="Questionnaires: check, ingest, reliability.", no_args_is_help=True
-)
+survey_app = _group(help="Questionnaires: check, ingest, reliability.", no_args_is_help=True)
 app.add_typer(survey_app, name="survey")
 
 SchemaOpt = Annotated[Path, typer.Option("--schema", help="The survey schema (YAML).")]
@@ -135,7 +133,7 @@ def print_frame(frame: pd.DataFrame, title: str | None = None) -> None:
     print_rows([str(c) for c in frame.columns], rows, numeric, title)
 
 
-def print_table(table, title: str | None = None) -> None:
+def print_table(table: Table, title: str | None = None) -> None:
     """Print a status.Table (no pandas needed): numbers right-aligned."""
     numeric = [
         all(isinstance(r[i], int | float) for r in table.rows) for i in range(len(table.columns))
@@ -372,7 +370,7 @@ def code_table_command(
     """Code any table of texts without a project; one output row per (id, code)."""
     from coding.autocode import code_table
     from coding.codebook import load_codebook
-    from coding.export import write_csv
+    from coding.common.csvfile import write_csv
 
     book = load_codebook(codebook)
     table = code_table(
@@ -547,7 +545,7 @@ def agree_values(
 ) -> None:
     """Reliability of any long table of judgements (Krippendorff's alpha and more)."""
     from coding.agree import read_values, values_reliability
-    from coding.export import write_csv
+    from coding.common.csvfile import write_csv
 
     table = values_reliability(read_values(input_file), level.value)
     print_frame(rounded(table, 4), f"Reliability ({level.value})")
@@ -776,7 +774,7 @@ def report(
             book,
             out_dir or Path(project) / "reports",
             [cluster] if cluster and not all_clusters else None,
-            [f.value for f in report_formats(fmt)],
+            _split(fmt),  # checked by _report_formats
             anonymize=anonymize,
             lang=lang.value,
         )

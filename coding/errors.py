@@ -108,14 +108,17 @@ class CodebookError(InputError):
     """A codebook file is malformed or inconsistent."""
 
 
+# The problems an error about a whole file (a sheet, a survey) lists in full; the rest
+# are counted.
+PROBLEMS_SHOWN = 20
+
+
 class SheetError(ClusterQDAError):
     """A coding workbook failed validation; every problem is listed."""
 
-    MAX_SHOWN = 20
-
     def __init__(self, problems: list[str]) -> None:
         self.problems = problems
-        shown = problems[: self.MAX_SHOWN]
+        shown = problems[:PROBLEMS_SHOWN]
         more = len(problems) - len(shown)
         text = "; ".join(shown) + (f"; and {more} more" if more else "")
         count = f"{len(problems)} problems" if len(problems) > 1 else "1 problem"
@@ -142,10 +145,6 @@ class SchemaError(InputError):
     """A survey schema file is malformed."""
 
 
-# The problems a survey error lists in full; the rest are counted.
-SURVEY_PROBLEMS_SHOWN = 20
-
-
 class SurveyCheckError(InputError):
     """Survey data failed its check; the first problems are listed and all are counted."""
 
@@ -154,8 +153,8 @@ class SurveyCheckError(InputError):
     ) -> None:
         self.problems = problems
         count = max(count or 0, len(problems))
-        shown = "; ".join(problems[:SURVEY_PROBLEMS_SHOWN])
-        more = count - min(len(problems), SURVEY_PROBLEMS_SHOWN)
+        shown = "; ".join(problems[:PROBLEMS_SHOWN])
+        more = count - min(len(problems), PROBLEMS_SHOWN)
         total = f"{count} problems" if count > 1 else "1 problem"
         hint = (
             " (fix them, or pass --skip-invalid to leave those rows out)"

@@ -9,12 +9,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from coding.common.csvfile import (  # noqa: F401  (the CSV writer's home before)
-    FORMULA_STARTS,
-    neutralise,
-    safe_frame,
-    write_csv,
-)
+from coding.common.csvfile import write_csv
 from coding.store import Store
 
 UNIT_COLUMNS = [

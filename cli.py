@@ -385,16 +385,27 @@ def code_table_command(
 def evaluate(
     gold: Annotated[Path, typer.Argument(help="CSV or xlsx with columns id, text, codes.")],
     codebook: CodebookOpt = None,
+    validation: Annotated[
+        Path | None,
+        typer.Option(
+            help="Record the rules' agreement with this gold (alpha per dimension) in this CSV "
+            "(codebooks/validation.csv is what reports read)."
+        ),
+    ] = None,
 ) -> None:
-    """Compare the rule coder with hand coding: precision, recall, F1."""
+    """Compare the rule coder with hand coding: precision, recall, F1 and alpha."""
     from coding.codebook import load_codebook
-    from coding.evaluate import evaluate_gold, read_gold
+    from coding.evaluate import evaluate_gold, read_gold, save_validation
 
     book = load_codebook(codebook)
     result = evaluate_gold(book, read_gold(gold, book))
     print_frame(rounded(result.per_code), f"Per code ({result.units} units)")
     print_frame(rounded(result.per_dimension), "Per dimension (micro and macro)")
+    print_frame(rounded(result.agreement), "Agreement with the gold (Krippendorff's alpha)")
     print_frame(result.confusions.head(15), "Confusions worth a look (gold -> coded)")
+    if validation:
+        save_validation(result, book, gold, validation)
+        out.print(f"Recorded the rules' agreement with {gold.name} in {validation}")
 
 
 def _split(value: str | None) -> list[str] | None:
@@ -761,8 +772,15 @@ def report(
     all_clusters: Annotated[
         bool, typer.Option("--all", help="Every cluster (the default without --cluster).")
     ] = False,
+    include_unreliable: Annotated[
+        bool,
+        typer.Option(
+            help="Show the codes of dimensions whose agreement with people is below alpha 0.5 "
+            "(marked unreliable) instead of leaving them out."
+        ),
+    ] = False,
 ) -> None:
-    """Write a Chinese case-study report per cluster (HTML, Word, Excel, Markdown)."""
+    """Write a Chinese case-study report per cluster and a comparison (HTML, Word, Excel, Markdown)."""
     from coding.codebook import load_codebook
     from coding.project import open_project, project_codebook
     from coding.report.build import write_reports
@@ -777,6 +795,7 @@ def report(
             _split(fmt),  # checked by _report_formats
             anonymize=anonymize,
             lang=lang.value,
+            include_unreliable=include_unreliable,
         )
     for path in paths:
         out.print(f"Wrote {path}")
@@ -790,7 +809,7 @@ def demo(
     ] = None,
 ) -> None:
     """Build a project from the bundled sample corpora, code it and print what it found."""
-    from coding.demo import DEMO_ASSISTANT, run_demo
+    from coding.demo import DEMO_ASSISTANT, SECOND_ASSISTANT, run_demo
 
     root = project or Path(tempfile.mkdtemp(prefix="clusterqda-demo-"))
     with progress_bar() as update:
@@ -822,6 +841,15 @@ def demo(
     print_frame(
         rounded(result.agreement),
         f"Agreement of the rules with {DEMO_ASSISTANT} (Krippendorff's alpha, unit = turn)",
+    )
+    out.print(
+        f"{SECOND_ASSISTANT} recoded {result.second.units_done} of those turns blind (a simulated "
+        f"second coder); a senior settled their disagreements: {result.settled.codings} "
+        "consensus codings."
+    )
+    print_frame(
+        rounded(result.people_agreement),
+        f"Agreement of {DEMO_ASSISTANT} with {SECOND_ASSISTANT} (Krippendorff's alpha)",
     )
     model = result.model
     out.print(

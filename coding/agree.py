@@ -8,8 +8,9 @@ coded unit (a turn or an answer), never characters.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from contextlib import suppress
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -379,3 +380,112 @@ def read_values(path) -> pd.DataFrame:
         labels = {v: i for i, v in enumerate(sorted(frame["value"].unique()))}
         frame["value"] = frame["value"].map(labels)
     return frame[["unit", "coder", "value"]]
+
+
+# one coder against another on a set of units, pooled per dimension ---------------------
+
+
+@dataclass(frozen=True)
+class Judged:
+    """What one coder did with one unit: the codes it gave, and the codes it judged (None: all)."""
+
+    given: frozenset[str]
+    scope: frozenset[str] | None = None
+
+
+def judgements(store, coder: str, units: Collection[str] | None = None) -> dict[str, Judged]:
+    """Return a coder's judgements of the units it looked at (of ``units`` only, when given)."""
+    looked = store.coded_units(coder)
+    if units is not None:
+        keep = set(units)
+        looked = {u: s for u, s in looked.items() if u in keep}
+    given: dict[str, set[str]] = {u: set() for u in looked}
+    frame = store.codings(coder)
+    for unit_id, code_id in zip(frame["unit_id"], frame["code_id"], strict=True):
+        if unit_id in given:
+            given[unit_id].add(code_id)
+    return {u: Judged(frozenset(given[u]), looked[u]) for u in looked}
+
+
+def dimension_agreement(
+    first: dict[str, Judged],
+    second: dict[str, Judged],
+    codebook,
+    bootstrap: int = 500,
+    seed: int = 0,
+) -> pd.DataFrame:
+    """Krippendorff's alpha of two coders per dimension, over the units both judged.
+
+    Each (unit, code) pair both coders judged is one presence judgement (1 given,
+    0 not); a dimension pools its codes. The interval resamples *units* (all of a
+    unit's judgements together), since judgements of one unit are not independent.
+    Columns: ``dimension, n_units, n_judgements, alpha, alpha_low, alpha_high, note``.
+    """
+    units = sorted(set(first) & set(second))
+    rows = []
+    for dimension in codebook.dimensions:
+        codes = [c.id for c in codebook.codes.values() if c.dimension == dimension]
+        if not units or not codes:
+            rows.append((dimension, 0, 0, np.nan, np.nan, np.nan, "no unit coded by both"))
+            continue
+        data = np.full((2, len(units), len(codes)), np.nan)
+        for i, judged in enumerate((first, second)):
+            for j, unit in enumerate(units):
+                mine = judged[unit]
+                for k, code in enumerate(codes):
+                    if mine.scope is None or code in mine.scope:
+                        data[i, j, k] = float(code in mine.given)
+        both = ~np.isnan(data).any(axis=0)
+        n_units = int(both.any(axis=1).sum())
+        flat = data.reshape(2, -1)
+        if n_units == 0:
+            rows.append((dimension, 0, 0, np.nan, np.nan, np.nan, "no unit coded by both"))
+            continue
+        note = _no_variation(flat, 2)
+        alpha = krippendorff_alpha(flat)
+        low = high = np.nan
+        if bootstrap and not note:
+            low, high = _binary_interval(data, bootstrap, seed)
+        rows.append((dimension, n_units, int(both.sum()), alpha, low, high, note))
+    return pd.DataFrame(
+        rows,
+        columns=[
+            "dimension",
+            "n_units",
+            "n_judgements",
+            "alpha",
+            "alpha_low",
+            "alpha_high",
+            "note",
+        ],
+    )
+
+
+def _binary_interval(data: np.ndarray, samples: int, seed: int) -> tuple[float, float]:
+    """95% percentile interval of alpha for two coders' 0/1 judgements, resampling units.
+
+    ``data`` is coders (2) x units x codes with NaN for unjudged. With two
+    coders and two values the coincidence matrix reduces to counts, so that
+    alpha = 1 - (n - 1) * D / (n_0 * n_1), where D is the number of disagreeing
+    pairs and n_c the number of judgements of value c in pairable pairs; a
+    resample's figures are weighted sums of each unit's, so every resample is
+    one matrix product instead of a loop (``test_agree_stats`` checks it
+    against ``krippendorff_alpha``).
+    """
+    both = ~np.isnan(data).any(axis=0)  # units x codes judged by both
+    first, second = np.nan_to_num(data[0]), np.nan_to_num(data[1])
+    disagree = ((first != second) & both).sum(axis=1).astype(float)
+    ones = ((first + second) * both).sum(axis=1).astype(float)
+    total = 2.0 * both.sum(axis=1)
+    rng = np.random.default_rng(seed)
+    units = data.shape[1]
+    weights = rng.multinomial(units, np.full(units, 1 / units), size=samples).astype(float)
+    d, n1, n = weights @ disagree, weights @ ones, weights @ total
+    n0 = n - n1
+    with np.errstate(invalid="ignore", divide="ignore"):
+        alphas = 1 - (n - 1) * d / (n0 * n1)
+    alphas = alphas[(n0 > 0) & (n1 > 0)]  # resamples without variation: alpha undefined
+    if len(alphas) == 0:
+        return float("nan"), float("nan")
+    low, high = np.quantile(alphas, [0.025, 0.975])
+    return float(low), float(high)

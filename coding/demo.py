@@ -26,11 +26,13 @@ from coding.project import (
 from coding.report.build import write_reports
 from coding.segment import segment_project
 from coding.sheets import (
+    SHEET_ADJUDICATE,
     DONE_COLUMN,
     DONE_LABEL,
     SHEET_CODING,
     SheetExport,
     SheetImport,
+    export_adjudication,
     export_coding_sheet,
     import_coding_sheets,
 )
@@ -45,6 +47,10 @@ Progress = Callable[[str, int, int], None]
 DEMO_ASSISTANT = "王助理"
 # What a (simulated) research assistant codes, made by corpora/coding/make_assistant_codes.py.
 ASSISTANT_CODES = SAMPLE_CORPORA / "coding" / "wang_codes.csv"
+# A second (simulated) assistant who recodes 60 of those turns blind, so that people's
+# agreement is measured and their disagreements are adjudicated into `consensus`.
+SECOND_ASSISTANT = "李助理"
+SECOND_CODES = SAMPLE_CORPORA / "coding" / "li_codes.csv"
 SAMPLE_SURVEY = SAMPLE_CORPORA / "survey" / "survey.csv"
 SAMPLE_SURVEY_SCHEMA = SAMPLE_CORPORA / "survey" / "schema.yaml"
 
@@ -64,6 +70,9 @@ class DemoResult:
     imported: SheetImport
     agreement: pd.DataFrame
     per_code: pd.DataFrame
+    second: SheetImport
+    people_agreement: pd.DataFrame  # the two assistants, per dimension
+    settled: SheetImport
     survey: SurveyIngest
     beliefs: Beliefs
     beliefs_path: Path
@@ -116,6 +125,38 @@ def fill_sheet(sheet: Path, answers: Path, out: Path) -> Path:
     return out
 
 
+def settle(sheet: Path, coder: str, out: Path) -> Path:
+    """Decide every disagreement of an adjudication workbook for one coder (a simulated senior)."""
+    from openpyxl import load_workbook
+
+    book = load_workbook(sheet)
+    decisions = book[SHEET_ADJUDICATE]
+    for r in range(2, decisions.max_row + 1):
+        if decisions.cell(r, 1).value:
+            decisions.cell(r, 6).value = f"{coder}的"
+    with atomic_write(out, "wb") as handle:
+        book.save(handle)
+    return out
+
+
+def _second_coding(store: Store, codebook, reports: Path) -> tuple[SheetImport, SheetImport]:
+    """The second assistant codes a sample blind; a senior settles the two coders' differences."""
+    sheet = export_coding_sheet(
+        store,
+        codebook,
+        SECOND_ASSISTANT,
+        reports / f"{SECOND_ASSISTANT}.xlsx",
+        units_file=SECOND_CODES,
+        blind=True,
+    )
+    filled = fill_sheet(sheet.path, SECOND_CODES, reports / f"{SECOND_ASSISTANT}_完成.xlsx")
+    second = import_coding_sheets(store, codebook, [filled])
+    pair = [DEMO_ASSISTANT, SECOND_ASSISTANT]
+    adjudication = export_adjudication(store, codebook, pair, reports / "裁定.xlsx")
+    decided = settle(adjudication.path, DEMO_ASSISTANT, reports / "裁定_完成.xlsx")
+    return second, import_coding_sheets(store, codebook, [decided])
+
+
 def _stage(progress: Progress | None, name: str) -> Callable[[int, int], None] | None:
     return (lambda done, total: progress(name, done, total)) if progress else None
 
@@ -143,6 +184,10 @@ def run_demo(root: str | Path, progress: Progress | None = None) -> DemoResult:
         per_code, per_dimension, _ = project_agreement(
             store, codebook, [codebook.coder, DEMO_ASSISTANT], bootstrap=200
         )
+        second, settled = _second_coding(store, codebook, root / "reports")
+        _, people, _ = project_agreement(
+            store, codebook, [DEMO_ASSISTANT, SECOND_ASSISTANT], bootstrap=0
+        )
         model = train(store, codebook, [DEMO_ASSISTANT])
         curve, _ = learning_curve(training_data(store, codebook, [DEMO_ASSISTANT]))
         beliefs = analyse_beliefs(store, codebook)
@@ -161,6 +206,9 @@ def run_demo(root: str | Path, progress: Progress | None = None) -> DemoResult:
         imported,
         per_dimension,
         per_code,
+        second,
+        people,
+        settled,
         surveyed,
         beliefs,
         beliefs_path,

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from coding.agree import Judged, dimension_agreement
 from coding.autocode import RuleCoder
 from coding.codebook import Codebook
 from coding.common.tables import read_table
@@ -46,6 +47,7 @@ class Evaluation:
     per_dimension: pd.DataFrame
     confusions: pd.DataFrame
     units: int
+    agreement: pd.DataFrame  # dimension, n_units, n_judgements, alpha, alpha_low, alpha_high, note
 
 
 def read_gold(path: str | Path, codebook: Codebook) -> pd.DataFrame:
@@ -95,7 +97,59 @@ def evaluate_gold(codebook: Codebook, gold: pd.DataFrame) -> Evaluation:
             "macro_f1": pooled["macro_f1"].fillna(0.0),
         }
     )
-    return Evaluation(per_code, per_dimension, _confusions(gold["id"], truth, predicted), len(gold))
+    ids = [str(i) for i in gold["id"]]
+    agreement = dimension_agreement(
+        {u: Judged(frozenset(t)) for u, t in zip(ids, truth, strict=True)},
+        {u: Judged(p) for u, p in zip(ids, predicted, strict=True)},
+        codebook,
+    )
+    return Evaluation(
+        per_code, per_dimension, _confusions(gold["id"], truth, predicted), len(gold), agreement
+    )
+
+
+VALIDATION_COLUMNS = [
+    "codebook_hash",
+    "codebook_version",
+    "coder",
+    "gold",
+    "dimension",
+    "n_units",
+    "alpha",
+    "alpha_low",
+    "alpha_high",
+]
+
+
+def save_validation(result: Evaluation, codebook: Codebook, gold: str | Path, path: Path) -> None:
+    """Record the rule coder's agreement with the gold per dimension in a validation CSV.
+
+    Rows of the same codebook (by hash) are replaced; other codebooks' rows stay.
+    Reports read this file to state how the rules did against people on units
+    they were not tuned on.
+    """
+    from coding.common.csvfile import write_csv
+
+    rows = result.agreement.assign(
+        codebook_hash=codebook.hash,
+        codebook_version=codebook.version,
+        coder=codebook.coder,
+        gold=Path(gold).name,
+    )[VALIDATION_COLUMNS]
+    if path.is_file():
+        old = read_validation(path)
+        rows = pd.concat([old[old["codebook_hash"] != codebook.hash], rows], ignore_index=True)
+    write_csv(rows, path)
+
+
+def read_validation(path: Path) -> pd.DataFrame:
+    """Read a validation CSV (columns ``VALIDATION_COLUMNS``); empty when there is none."""
+    if not path.is_file():
+        return pd.DataFrame(columns=VALIDATION_COLUMNS)
+    frame = read_table(path, required=VALIDATION_COLUMNS)
+    for column in ("n_units", "alpha", "alpha_low", "alpha_high"):
+        frame[column] = pd.to_numeric(frame[column], errors="coerce")
+    return frame
 
 
 def _confusions(ids, truth, predicted) -> pd.DataFrame:

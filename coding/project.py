@@ -15,6 +15,8 @@ SUBFOLDERS = ("corpora", "codebooks", "reports")
 REPO_ROOT = Path(__file__).resolve().parent.parent
 SHIPPED_CODEBOOKS = REPO_ROOT / "codebooks"
 SAMPLE_CORPORA = REPO_ROOT / "corpora"
+# the rule coders' agreement with held-out gold, per codebook (clusterqda evaluate --validation)
+VALIDATION = "validation.csv"
 
 
 def init_project(root: str | Path) -> Path:
@@ -24,7 +26,7 @@ def init_project(root: str | Path) -> Path:
         raise ProjectError(f"{root}: exists and is not a folder")
     for name in SUBFOLDERS:
         (root / name).mkdir(parents=True, exist_ok=True)
-    for codebook in sorted(SHIPPED_CODEBOOKS.glob("*.yaml")):
+    for codebook in [*sorted(SHIPPED_CODEBOOKS.glob("*.yaml")), SHIPPED_CODEBOOKS / VALIDATION]:
         target = root / "codebooks" / codebook.name
         if not target.exists():
             shutil.copyfile(codebook, target)

@@ -1,99 +1,219 @@
-"""Case-study reports: each section shows the data it comes from; text is always escaped."""
+"""Case-study reports: scoped to their cluster, sourced, gated, and the same in every format."""
 
-import copy
-from html import escape
+import shutil
+import sqlite3
 
+import pandas as pd
 import pytest
 
 from coding.codebook import load_codebook
-from coding.project import open_project
+from coding.gating import STATUS_LABEL, UNRELIABLE, validation_table, verdict
+from coding.project import SHIPPED_CODEBOOKS, VALIDATION, open_project
 from coding.report.build import write_reports
-from coding.report.data import build_report, years_mentioned
-from coding.report.markdown import render_markdown
-from coding.report.render import render_html
+from coding.report.data import build_report, cluster_units
+from coding.report.layout import Table, cluster_document
+from coding.report.text import TEXT
+from coding.stats import FINDING_COLUMNS
+from coding.trust import trusted_codings
 
 
 @pytest.fixture(scope="module")
-def sample(sample_project):
+def validation():
+    return validation_table(None, SHIPPED_CODEBOOKS / VALIDATION)
+
+
+@pytest.fixture(scope="module")
+def built(sample_project, validation):
+    """The three clusters' report data, built once."""
+    from coding.beliefs import analyse
+
     book = load_codebook()
     with open_project(sample_project) as store:
-        from coding.beliefs import analyse
-
         beliefs = analyse(store, book)
-        report = build_report(store, book, "古镇灯饰", beliefs)
-        units = store.units()
-    return book, report, units
+        reports = {
+            c: build_report(store, book, c, beliefs, validation=validation)
+            for c in ("古镇灯饰", "大沥铝型材", "陈村花卉")
+        }
+    return book, reports
 
 
-def test_years_are_resolved():
-    assert years_mentioned("零三年还是零四年成立的，九十年代开始，2008年危机，去年涨了", 2023) == [
-        2003,
-        2004,
-        1990,
-        2008,
-        2022,
+@pytest.fixture(scope="module")
+def written(sample_project, tmp_path_factory):
+    """Every report of the sample project in every format."""
+    out = tmp_path_factory.mktemp("reports")
+    with open_project(sample_project) as store:
+        paths = write_reports(store, load_codebook(), out)
+    return out, paths
+
+
+def _counts(store, cluster, prefix):
+    """Units per code and source, counted directly from the trusted codings."""
+    units = cluster_units(store, cluster)
+    chosen = trusted_codings(store).merge(units[["unit_id", "source"]], on="unit_id")
+    chosen = chosen[chosen["code_id"].str.startswith(prefix)]
+    return chosen.groupby(["code_id", "source"])["unit_id"].nunique()
+
+
+def test_counts_keep_interview_turns_and_open_answers_apart(sample_project, built):
+    _, reports = built
+    report = reports["古镇灯饰"]
+    with open_project(sample_project) as store:
+        expected = _counts(store, "古镇灯饰", "CA.")
+    table = report.actions.set_index("code_id")
+    assert "units" not in table  # no column sums the two sources
+    for (code, source), n in expected.items():
+        column = {"interview": "interview_turns", "open_answer": "open_answers"}[source]
+        assert table.loc[code, column] == n
+    # the reviewer's case: CA.MH is told in interviews and in open answers, shown apart
+    assert table.loc["CA.MH", "interview_turns"] > 0 and table.loc["CA.MH", "open_answers"] > 0
+
+
+def test_a_cluster_report_is_computed_on_that_cluster_alone(sample_project, built, tmp_path):
+    """Delete another cluster's codings and survey answers: this cluster's report is unchanged."""
+    book, reports = built
+    project = tmp_path / "proj"
+    shutil.copytree(sample_project, project)
+    with sqlite3.connect(project / "clusterqda.sqlite") as conn:
+        conn.execute(
+            "DELETE FROM codings WHERE unit_id IN (SELECT unit_id FROM units JOIN documents"
+            " USING (doc_id) WHERE cluster = '陈村花卉')"
+        )
+        conn.execute(
+            "DELETE FROM answer_sets WHERE respondent_id IN"
+            " (SELECT respondent_id FROM respondents WHERE cluster = '陈村花卉')"
+        )
+    from coding.beliefs import analyse
+
+    with open_project(project) as store:
+        again = build_report(
+            store,
+            book,
+            "古镇灯饰",
+            analyse(store, book),
+            validation=validation_table(None, SHIPPED_CODEBOOKS / VALIDATION),
+        )
+    before = reports["古镇灯饰"]
+    for name in ("actions", "goals", "conditions", "modes", "attitudes", "timeline"):
+        pd.testing.assert_frame_equal(getattr(before, name), getattr(again, name))
+    pd.testing.assert_frame_equal(before.findings, again.findings)
+    pd.testing.assert_frame_equal(before.provenance.double_coded, again.provenance.double_coded)
+
+
+def test_coders_and_agreement_are_stated_per_cluster(built):
+    _, reports = built
+    lighting, aluminium = reports["古镇灯饰"], reports["大沥铝型材"]
+    overview = dict(lighting.overview.to_numpy())
+    coders = lighting.provenance.coders
+    # every unit is counted for exactly one coder
+    assert coders["interview_turns"].sum() == overview["受访者发言单元 interviewee turns"]
+    assert coders["open_answers"].sum() == overview["开放题回答 open answers"]
+    assert {"consensus", "王助理"} <= set(coders["coder"])
+    pairs = set(
+        zip(lighting.provenance.double_coded["first"], lighting.provenance.double_coded["second"])
+    )
+    assert ("王助理", "李助理") in pairs or ("李助理", "王助理") in pairs
+    # the aluminium cluster was coded by the rules alone: nothing double-coded there
+    assert list(aluminium.provenance.coders["coder"]) == [load_codebook().coder]
+    assert aluminium.provenance.double_coded.empty
+    text = _html_text(cluster_document(aluminium, {}))
+    assert TEXT["zh"]["no_double"].format(cluster="大沥铝型材") in text
+
+
+def test_gating_follows_the_measured_agreement(sample_project, built, validation):
+    """The rules alone in 大沥: each dimension's status is the verdict of its held-out alpha."""
+    book, reports = built
+    report = reports["大沥铝型材"]
+    held_out = validation[validation["codebook_hash"] == book.hash].set_index("dimension")["alpha"]
+    for dimension, alpha in held_out.items():
+        assert report.provenance.status(dimension) == verdict(alpha)
+    unreliable = [d for d, a in held_out.items() if verdict(a) == UNRELIABLE]
+    assert unreliable, "the shipped rules have at least one dimension below 0.5 on held-out gold"
+    shown = pd.concat([report.actions, report.modes, report.goals, report.conditions])
+    assert not shown["code_id"].str.split(".").str[0].isin(unreliable).any()
+    assert set(unreliable) == set(report.excluded)
+    # every count shows its dimension's alpha and status beside it
+    for row in shown.itertuples():
+        dimension = row.code_id.split(".")[0]
+        assert row.alpha == pytest.approx(held_out[dimension])
+        assert row.status == STATUS_LABEL[verdict(held_out[dimension])]
+    with open_project(sample_project) as store:
+        everything = build_report(
+            store, book, "大沥铝型材", validation=validation, include_unreliable=True
+        )
+    shown = pd.concat([everything.goals, everything.modes])
+    assert "GOAL" in unreliable and (shown["status"] == STATUS_LABEL[UNRELIABLE]).any()
+
+
+def test_a_turn_is_quoted_once_and_the_timeline_has_one_row_per_turn_and_year(built):
+    _, reports = built
+    for report in reports.values():
+        units = [q.unit_id for q in report.quotes]
+        assert len(units) == len(set(units))
+        assert not report.timeline.duplicated(["unit_id", "year"]).any()
+
+
+def _html_text(doc) -> str:
+    from coding.report.render import render_html
+
+    return render_html(doc)
+
+
+def test_every_format_carries_every_section(written):
+    import docx
+
+    out, _ = written
+    for stem in ("古镇灯饰", "index"):
+        html = (out / f"{stem}.html").read_text(encoding="utf-8")
+        md = (out / f"{stem}.md").read_text(encoding="utf-8")
+        word = docx.Document(str(out / f"{stem}.docx"))
+        headings = [p.text for p in word.paragraphs if p.style.name == "Heading 1"]
+        assert len(headings) >= 5
+        for heading in headings:
+            assert f"<h2>{heading}</h2>" in html
+            assert f"\n## {heading}\n" in md
+    titles = list(TEXT["zh"]["sections"].values())
+    word = docx.Document(str(out / "古镇灯饰.docx"))
+    assert [p.text for p in word.paragraphs if p.style.name == "Heading 1"] == titles
+
+
+def test_the_excel_report_has_a_findings_sheet_that_feeds_the_text(written):
+    import openpyxl
+
+    out, _ = written
+    for stem in ("古镇灯饰", "index"):
+        book = openpyxl.load_workbook(out / f"{stem}.xlsx")
+        assert "findings" in book.sheetnames
+        rows = list(book["findings"].iter_rows(values_only=True))
+        assert list(rows[0]) == FINDING_COLUMNS
+        html = (out / f"{stem}.html").read_text(encoding="utf-8")
+        for row in rows[1:]:
+            sentence = row[FINDING_COLUMNS.index("finding")]
+            from html import escape
+
+            assert escape(sentence) in html
+    # numbers stay numbers
+    sheet = openpyxl.load_workbook(out / "大沥铝型材.xlsx")["合作行动 actions"]
+    header = [c.value for c in sheet[1]]
+    turns = [
+        r[header.index("interview_turns")] for r in sheet.iter_rows(min_row=2, values_only=True)
     ]
-    assert years_mentioned("去年", None) == []
+    assert turns and all(isinstance(t, int | float) for t in turns)
 
 
-def test_sections_match_the_data(sample):
-    book, report, units = sample
-    overview = dict(report.overview.to_numpy())
-    lighting = units[(units["cluster"] == "古镇灯饰") & ~units["is_interviewer"]]
-    transcripts = lighting[~lighting["doc_id"].str.contains(":")]
-    assert overview["受访者发言单元 interviewee turns"] == len(transcripts)
-    assert overview["访谈文档 interviews"] == 6
-    assert report.interviewees["n"].sum() == 6
-    # every quotation is a real turn of this cluster, quoted as spoken
-    texts = units.set_index("unit_id")["text"]
-    for q in report.quotes:
-        assert texts[q.unit_id] == q.text and q.doc_id.startswith(("lighting", "cluster"))
-    # the action table counts units, so no count exceeds the cluster's units
-    assert report.actions["units"].max() <= len(lighting)
-    assert set(report.goals["level"]) <= {"企业层面", "集群层面", "区域层面"}
-    assert report.findings and "信任因集群而异" in " ".join(report.findings)
-    # each timeline year quotes the opening of a turn that mentions that year
-    assert not report.timeline.empty
-    for row in report.timeline.itertuples():
-        spoken = " ".join(texts[row.example].split())
-        assert spoken.startswith(row.quote.removesuffix("…")) and len(row.quote) <= 61
-    labels = {c.id: c.label for c in book.codes.values()}
-    first = report.timeline.iloc[0]  # grouped by year, so the earliest year comes first
-    assert f"{first.year}年：" in render_html(report, labels)
-    assert escape(first.quote) in render_html(report, labels)
+def test_the_comparison_report_links_every_cluster_and_compares_shares(written):
+    import openpyxl
 
-
-def test_html_is_self_contained_and_escapes_text(sample):
-    book, shared, _ = sample
-    report = copy.deepcopy(shared)  # the module's report stays as built for the other tests
-    labels = {c.id: c.label for c in book.codes.values()}
-    report.quotes[0].text = "<script>alert(1)</script>" + report.quotes[0].text
-    report.quotes[0].start = report.quotes[0].end = None
-    html = render_html(report, labels)
-    assert "<script>alert(1)</script>" not in html
-    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
-    assert "<svg" in html and "http://" not in html.replace("http://www.w3.org/2000/svg", "")
-    assert "<link" not in html and "<script" not in html
-    for heading in (
-        "一、概况",
-        "二、合作行动",
-        "三、行动目标",
-        "四、时间线",
-        "五、条件与评价",
-        "六、引文",
-        "七、观念与态度",
-        "八、与其他集群比较",
-        "九、方法附录",
-    ):
-        assert heading in html
-
-
-def test_markdown_has_the_sections_and_tables(sample):
-    book, report, _ = sample
-    md = render_markdown(report, {c.id: c.label for c in book.codes.values()})
-    assert md.startswith("# 古镇灯饰")
-    assert "| code_id | label | units |" in md
-    assert md.count("## ") >= 9
+    out, paths = written
+    index = (out / "index.html").read_text(encoding="utf-8")
+    for cluster in ("古镇灯饰", "大沥铝型材", "陈村花卉"):
+        for suffix in ("html", "md", "xlsx", "docx"):
+            assert f'href="{cluster}.{suffix}"' in index
+    book = openpyxl.load_workbook(out / "index.xlsx")
+    shares = book["访谈 interview shares"]
+    values = [v for row in shares.iter_rows(min_row=2, values_only=True) for v in row[2:]]
+    assert values and all(v is None or 0 <= v <= 100 for v in values)
+    # a cluster's report never carries the cross-cluster comparison
+    assert "index" not in [p.stem for p in paths if p.suffix == ".html"][:-1]
 
 
 def test_write_reports_and_errors(sample_project, tmp_path):
@@ -102,30 +222,16 @@ def test_write_reports_and_errors(sample_project, tmp_path):
     book = load_codebook()
     with open_project(sample_project) as store:
         paths = write_reports(store, book, tmp_path, ["陈村花卉"], ["html", "md"])
-        assert [p.name for p in paths] == ["陈村花卉.html", "陈村花卉.md", "index.html"]
-        assert "陈村花卉.html" in (tmp_path / "index.html").read_text(encoding="utf-8")
+        assert [p.name for p in paths] == ["陈村花卉.html", "陈村花卉.md", "index.html", "index.md"]
+        assert 'href="陈村花卉.html"' in (tmp_path / "index.html").read_text(encoding="utf-8")
         with pytest.raises(ClusterQDAError, match="no cluster '火星'"):
             write_reports(store, book, tmp_path, ["火星"])
         with pytest.raises(ClusterQDAError, match="unknown report format 'pdf'"):
             write_reports(store, book, tmp_path, None, ["pdf"])
 
 
-def test_excel_report_keeps_numbers_as_numbers(sample_project, tmp_path):
-    import openpyxl
-
-    with open_project(sample_project) as store:
-        (path, _) = write_reports(store, load_codebook(), tmp_path, ["大沥铝型材"], ["xlsx"])
-    book = openpyxl.load_workbook(path)
-    assert "合作行动 actions" in book.sheetnames and "引文 quotations" in book.sheetnames
-    sheet = book["合作行动 actions"]
-    header = [c.value for c in sheet[1]]
-    units = [row[header.index("units")] for row in sheet.iter_rows(min_row=2, values_only=True)]
-    assert units and all(isinstance(u, int | float) for u in units)
-
-
 def test_anonymize_replaces_names_everywhere_and_keeps_the_mapping_apart(sample_project, tmp_path):
     import csv
-    import shutil
 
     project = tmp_path / "proj"
     shutil.copytree(sample_project, project)  # the key goes into the project: use a copy
@@ -151,34 +257,35 @@ def test_anonymize_replaces_names_everywhere_and_keeps_the_mapping_apart(sample_
     assert key in paths
 
 
-def test_word_report_has_headings_tables_and_cjk_charts(sample_project, tmp_path):
+def test_word_report_has_headings_tables_and_cjk_charts(written):
     import docx
 
-    from coding.report.docx import chart_font, font_covers
-    from coding.report.text import TEXT
+    from coding.report.charts import chart_font, font_covers
 
-    with open_project(sample_project) as store:
-        (path, _) = write_reports(store, load_codebook(), tmp_path, ["陈村花卉"], ["docx"])
+    out, _ = written
+    path = out / "陈村花卉.docx"
     document = docx.Document(str(path))
-    headings = [p.text for p in document.paragraphs if p.style.name == "Heading 1"]
-    assert headings == TEXT["zh"]["sections"]
-    assert len(document.tables) >= 8
+    assert len(document.tables) >= 10
     assert len(document.inline_shapes) >= 2  # the charts, as images
     labels = "".join(c.label for c in load_codebook().codes.values()) + "企业层面集群层面区域层面年"
     assert font_covers(chart_font(), labels)  # no empty boxes in the charts
-    assert oct(path.stat().st_mode & 0o777) != oct(0o600)
 
 
-@pytest.mark.skipif(
-    __import__("shutil").which("libreoffice") is None, reason="libreoffice is not installed"
-)
-def test_word_report_converts_to_pdf_in_libreoffice(sample_project, tmp_path):
+@pytest.mark.skipif(shutil.which("libreoffice") is None, reason="libreoffice is not installed")
+def test_word_report_converts_to_pdf_in_libreoffice(written, tmp_path):
     import subprocess
 
-    with open_project(sample_project) as store:
-        (path, _) = write_reports(store, load_codebook(), tmp_path, ["陈村花卉"], ["docx"])
+    out, _ = written
     subprocess.run(
-        ["libreoffice", "--headless", "--convert-to", "pdf", "--outdir", str(tmp_path), str(path)],
+        [
+            "libreoffice",
+            "--headless",
+            "--convert-to",
+            "pdf",
+            "--outdir",
+            str(tmp_path),
+            str(out / "陈村花卉.docx"),
+        ],
         check=True,
         capture_output=True,
         timeout=180,
@@ -191,8 +298,20 @@ def test_english_reports(sample_project, tmp_path):
         paths = write_reports(
             store, load_codebook(), tmp_path, ["古镇灯饰"], ["html", "md"], lang="en"
         )
-    assert [p.name for p in paths] == ["古镇灯饰.en.html", "古镇灯饰.en.md", "index.html"]
+    assert [p.name for p in paths] == [
+        "古镇灯饰.en.html",
+        "古镇灯饰.en.md",
+        "index.en.html",
+        "index.en.md",
+    ]
     html = paths[0].read_text(encoding="utf-8")
-    assert "1. Overview" in html and "9. Methods appendix" in html
+    assert "1. Overview" in html and "8. Methods appendix" in html
     assert "Multilateral horizontal" in html  # the codebook's English labels
-    assert "differs by" in html
+
+
+def test_tables_of_the_layout_are_the_excel_sheets(built):
+    _, reports = built
+    doc = cluster_document(reports["古镇灯饰"], {})
+    sheets = [b.sheet for s in doc.sections for b in s.blocks if isinstance(b, Table)]
+    assert len(sheets) == len(set(sheets))  # one sheet per table, none overwritten
+    assert list(doc.tables()) == [s for s in sheets if doc.tables().get(s) is not None]

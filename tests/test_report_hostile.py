@@ -114,16 +114,17 @@ def test_report_files_stay_in_the_out_folder_and_are_distinct(hostile):
     assert everything - given_ == {root / "one", root / "one" / "two", out, *files}
     assert all(p.parent == out for p in files)
     assert not any((root / "proj" / "reports").iterdir())  # --out, so nothing there
-    assert len(files) == 4 * len(CLUSTERS) + 1
+    assert len(files) == 4 * (len(CLUSTERS) + 1)  # and the comparison, index.*
     assert len({p.name.casefold() for p in files}) == len(files)
-    for path in (p for p in files if p.name != "index.html"):
+    for path in (p for p in files if p.stem != "index"):
         assert re.fullmatch(r"[\w-]+\.(html|md|xlsx|docx)", path.name), path.name
         assert path.name.split(".")[0].casefold() not in RESERVED
         assert len(path.name.encode()) <= MAX_STEM_BYTES + 20
-    # the index links each report of the last run by its file name, and names the clusters
+    # the index (written by the html run) links each report of that run by its file name,
+    # and names the clusters
     index = Elements((out / "index.html").read_text(encoding="utf-8"))
-    last_run = [p.name for p in files if p.suffix in (".xlsx", ".docx")]
-    assert sorted(index.hrefs) == sorted(last_run)
+    html_run = [p.name for p in files if p.suffix in (".html", ".md") and p.stem != "index"]
+    assert sorted(index.hrefs) == sorted(html_run)
     shown = "".join(index.text)
     assert all(name in shown for name in ("../../x", "a/b", "a_b", "CON", *PAYLOADS))
 
@@ -185,19 +186,18 @@ def test_html_reports_escape_every_metadata_field_and_the_text(hostile):
         assert "title" in page.tags and "cite" in page.tags
 
 
-def test_html_comparison_table_escapes_cluster_names(hostile):
-    import pandas as pd
-
+def test_html_comparison_report_escapes_cluster_names(hostile):
+    from coding.report.comparison import comparison_document
     from coding.report.data import build_report
     from coding.report.render import render_html
 
     root, _, _ = hostile
     with open_project(root / "proj") as store:
-        report = build_report(store, load_codebook(), PAYLOADS[1])
-    report.comparison = pd.DataFrame({"cluster": list(PAYLOADS), PAYLOADS[0]: [1.5, 2.0]})
-    page = Elements(render_html(report, {"CA.MH": PAYLOADS[0]}))
+        reports = [build_report(store, load_codebook(), name) for name in PAYLOADS]
+    page = Elements(render_html(comparison_document(reports, None, PAYLOADS[0])))
     _assert_no_markup(page)
-    assert "".join(page.text).count(PAYLOADS[0]) >= 4
+    text = "".join(page.text)
+    assert all(text.count(name) >= 2 for name in PAYLOADS)  # in the tables, as text
 
 
 def _render_markdown(text: str) -> Elements:
@@ -211,11 +211,13 @@ def test_markdown_reports_render_the_data_as_text(hostile):
     _, out, exits = hostile
     assert exits["html,md"] == 0
     reports = sorted(out.glob("*.md"))
-    assert len(reports) == len(CLUSTERS)
+    assert len(reports) == len(CLUSTERS) + 1  # and the comparison, index.md
     for path in reports:
         page = _render_markdown(path.read_text(encoding="utf-8"))
         _assert_no_markup(page)
         assert "a" not in page.tags and not page.comments
+        if path.stem == "index":
+            continue  # the comparison quotes no turn
         text = "".join(page.text)
         for snippet in (*MARKDOWN, *PAYLOADS, FORMULA, "http://example.org/p.png"):
             assert snippet in text, snippet
@@ -225,8 +227,12 @@ def test_markdown_reports_render_the_data_as_text(hostile):
 
 
 def test_markdown_escapes_code_labels_and_metadata(hostile):
+    import pandas as pd
+
     from coding.report.data import build_report
+    from coding.report.layout import cluster_document
     from coding.report.markdown import render_markdown
+    from coding.stats import FINDING_COLUMNS
 
     root, _, _ = hostile
     labels = {
@@ -235,9 +241,14 @@ def test_markdown_escapes_code_labels_and_metadata(hostile):
     }
     with open_project(root / "proj") as store:
         report = build_report(store, load_codebook(), PAYLOADS[0])
-    report.coders = ["[c](http://example.org)"]
-    report.findings = ["# not a heading <!--", "1. not a list"]
-    page = _render_markdown(render_markdown(report, labels))
+    report.provenance.coders["coder"] = "[c](http://example.org)"
+    report.findings = pd.DataFrame(
+        [
+            dict.fromkeys(FINDING_COLUMNS, "") | {"finding": f}
+            for f in ("# not a heading <!--", "1. not a list")
+        ]
+    )
+    page = _render_markdown(render_markdown(cluster_document(report, labels)))
     _assert_no_markup(page)
     assert not {"a", "b", "em", "ol"} & set(page.tags) and page.tags.count("h1") == 1
     text = "".join(page.text)

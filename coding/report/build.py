@@ -1,4 +1,4 @@
-"""Write the case-study reports of a project: one per cluster, and an index page."""
+"""Write the case-study reports of a project: one per cluster, and the comparison (index)."""
 
 from __future__ import annotations
 
@@ -6,21 +6,21 @@ from pathlib import Path
 
 import pandas as pd
 
-from coding.agree import project_agreement
 from coding.anonymize import Pseudonyms, pseudonyms, write_key
-from coding.beliefs import analyse
+from coding.beliefs import Beliefs, analyse
 from coding.codebook import Codebook
 from coding.common.choices import ReportFormat
 from coding.common.files import atomic_write
-from coding.errors import AgreementError, NothingToDoError, OptionError
+from coding.errors import NothingToDoError, OptionError
+from coding.report.comparison import comparison_document
 from coding.report.data import ReportData, build_report
-from coding.report.markdown import render_markdown
-from coding.report.render import render_html, report_tables, template_env
+from coding.report.layout import Document, cluster_document
 from coding.report.safe import unique_stems, without_controls
-from coding.report.text import LANGUAGES, TEXT
+from coding.report.text import LANGUAGES
 from coding.store import Store
 
 FORMATS = tuple(f.value for f in ReportFormat)
+INDEX_STEM = "index"  # never a cluster's stem (safe.RESERVED)
 
 
 def write_reports(
@@ -31,22 +31,26 @@ def write_reports(
     formats: list[str] | None = None,
     anonymize: bool = False,
     lang: str = "zh",
+    include_unreliable: bool = False,
+    validation: pd.DataFrame | None = None,
 ) -> list[Path]:
-    """Write each cluster's report in each format, plus index.html; return the paths.
+    """Write each cluster's report and the comparison report in each format; return the paths.
 
     Files are named by ``coding.report.safe.unique_stems`` over all the project's
     clusters, so a cluster's files keep their names whichever clusters are chosen
-    and no cluster name can place a file outside ``out_dir``.
+    and no cluster name can place a file outside ``out_dir``. The comparison
+    report is ``index.<format>``; its HTML links every cluster's files.
 
-    With ``anonymize``, people and firms named in the metadata or found in the
-    quoted text are replaced by stable pseudonyms; the key (name -> pseudonym)
-    goes to the project's private folder, never beside the reports, so that
-    sharing the reports' folder never shares the key.
+    With ``anonymize``, people and organisations named in the metadata or the
+    quoted text are replaced by stable pseudonyms; the key goes to the project's
+    private folder, never beside the reports.
     """
     formats = formats or list(FORMATS)
     unknown = [f for f in formats if f not in FORMATS]
     if unknown:
         raise OptionError(f"unknown report format '{unknown[0]}'; use {', '.join(FORMATS)}")
+    if lang not in LANGUAGES:
+        raise OptionError(f"unknown report language '{lang}'; use {', '.join(LANGUAGES)}")
     known = sorted(c for c in store.documents()["cluster"].dropna().unique())
     if not known:
         raise NothingToDoError("the project has no clusters to report on; ingest transcripts first")
@@ -55,48 +59,49 @@ def write_reports(
     if missing:
         raise OptionError(f"no cluster '{missing[0]}' in this project; it has {', '.join(known)}")
     beliefs = analyse(store, codebook)
-    try:
-        _, agreement, _ = project_agreement(store, codebook, bootstrap=0)
-    except AgreementError:
-        agreement = None  # one coder only: nothing to compare
+    if validation is None:
+        from coding.gating import validation_table
+        from coding.project import SHIPPED_CODEBOOKS, VALIDATION
+
+        own = store.path.parent / "codebooks" / VALIDATION
+        validation = validation_table(own, SHIPPED_CODEBOOKS / VALIDATION)
     labels = {
         c.id: without_controls(c.label if lang == "zh" else c.label_en)
         for c in codebook.codes.values()
     }
-    out_dir = Path(out_dir)
-    if lang not in LANGUAGES:
-        raise OptionError(f"unknown report language '{lang}'; use {', '.join(LANGUAGES)}")
-    reports = [build_report(store, codebook, cluster, beliefs, lang) for cluster in clusters]
+    reports = [
+        build_report(store, codebook, c, beliefs, lang, validation, include_unreliable)
+        for c in clusters
+    ]
     for report in reports:
         _without_controls(report)
-    written = []
+    written: list[Path] = []
     if anonymize:
         names = pseudonyms(
             [q.text for r in reports for q in r.quotes]
-            + [t for r in reports if "quote" in r.timeline for t in r.timeline["quote"]],
+            + [t for r in reports for t in r.timeline["quote"]],
             list(store.documents()["metadata"]),
             list(store.units()["speaker"].dropna().unique()),
         )
         for report in reports:
             _pseudonymise(report, names)
         written.append(write_key(names, store))
+    out_dir = Path(out_dir)
     stems = unique_stems(known)  # over all clusters: one file name whatever the selection
-    entries = []
-    for cluster, report in zip(clusters, reports, strict=True):
-        if agreement is not None:
-            report.agreement = agreement
-        paths = write_report(report, labels, out_dir, formats, lang, stems[cluster])
-        entries.append((report.cluster, paths))
+    links = []
+    for cluster, report in zip(clusters, reports, strict=True):  # stems of the names as given
+        paths = write_document(cluster_document(report, labels), out_dir, formats, stems[cluster])
+        links.append((report.cluster, paths))
         written += paths
-    index = out_dir / "index.html"
-    page = (
-        template_env()
-        .get_template("index.html.j2")
-        .render(entries=entries, lang=lang, t=TEXT[lang])
-    )
-    with atomic_write(index, "w", encoding="utf-8") as handle:
-        handle.write(page)
-    return [*written, index]
+    comparison = comparison_document(reports, _clean(beliefs), codebook.version, lang)
+    written += write_document(comparison, out_dir, formats, INDEX_STEM, links)
+    return written
+
+
+def _clean(beliefs: Beliefs) -> Beliefs:
+    """Return the beliefs with control characters out of their text (cluster names, labels)."""
+    beliefs.table = _frame_without_controls(beliefs.table)
+    return beliefs
 
 
 def _without_controls(report: ReportData) -> None:
@@ -104,9 +109,10 @@ def _without_controls(report: ReportData) -> None:
     for name, value in vars(report).items():
         if isinstance(value, pd.DataFrame):
             setattr(report, name, _frame_without_controls(value))
+    prov = report.provenance
+    for name in ("coders", "agreement", "dimensions", "double_coded"):
+        setattr(prov, name, _frame_without_controls(getattr(prov, name)))
     report.cluster = without_controls(report.cluster)
-    report.coders = [without_controls(c) for c in report.coders]
-    report.findings = [without_controls(f) for f in report.findings]
     report.codebook_version = without_controls(report.codebook_version)
     for q in report.quotes:  # one character for one: the evidence offsets stay valid
         q.text, q.doc_id, q.role = (
@@ -130,7 +136,7 @@ def _frame_without_controls(frame: pd.DataFrame) -> pd.DataFrame:
 
 def _pseudonymise(report: ReportData, names: Pseudonyms) -> None:
     """Replace names in the quotations, keeping the highlighted evidence in place."""
-    if "quote" in report.timeline:
+    if len(report.timeline):
         report.timeline["quote"] = report.timeline["quote"].map(names.apply)
     for q in report.quotes:
         if q.start is None or q.end is None:
@@ -141,37 +147,33 @@ def _pseudonymise(report: ReportData, names: Pseudonyms) -> None:
         q.text, q.start, q.end = before + evidence + after, len(before), len(before) + len(evidence)
 
 
-def write_report(
-    report: ReportData,
-    labels: dict[str, str],
+def write_document(
+    doc: Document,
     out_dir: Path,
     formats: list[str],
-    lang: str = "zh",
-    stem: str | None = None,
+    stem: str,
+    links: list[tuple[str, list[Path]]] | None = None,
 ) -> list[Path]:
-    """Write one cluster's report in each format (html, md, xlsx, docx); return the paths.
+    """Write one report document in each format (html, md, xlsx, docx); return the paths.
 
-    Files are named ``stem`` (default: the cluster's safe stem), never the cluster
-    name itself, so that no name can put a file outside ``out_dir``.
+    ``stem`` is a safe file stem (``unique_stems``), never a name from the data.
     """
     from coding.export import write_tables
+    from coding.report.markdown import render_markdown
+    from coding.report.render import render_html
 
-    stem = stem or unique_stems([report.cluster])[report.cluster]
     written = []
+    suffix = "" if doc.lang == "zh" else f".{doc.lang}"
     for fmt_name in formats:
-        suffix = "" if lang == "zh" else f".{lang}"
         path = out_dir / f"{stem}{suffix}.{fmt_name}"
         if fmt_name == "xlsx":
-            write_tables(report_tables(report), path)
+            write_tables(doc.tables(), path)
         elif fmt_name == "docx":
             from coding.report.docx import write_docx  # python-docx only when asked for
 
-            write_docx(report, labels, path, lang)
+            write_docx(doc, path)
         else:
-            html = fmt_name == "html"
-            text = (
-                render_html(report, labels, lang) if html else render_markdown(report, labels, lang)
-            )
+            text = render_html(doc, links) if fmt_name == "html" else render_markdown(doc)
             with atomic_write(path, "w", encoding="utf-8") as handle:
                 handle.write(text)
         written.append(path)

@@ -160,14 +160,14 @@ def _lay_out(sheet, header: list[str], n: int, n_codes: int, blind: bool) -> Non
 
 
 def _read_unit_list(path: Path) -> list[str]:
+    """Return the unit ids a file lists, each once (a CSV of codings lists a unit per code)."""
     from coding.common.tables import read_table
 
     if path.suffix.lower() == ".txt":
-        return [
-            line.strip() for line in path.read_text(encoding="utf-8").splitlines() if line.strip()
-        ]
-    frame = read_table(path, required=["unit_id"])
-    return [u for u in frame["unit_id"] if u]
+        ids = [line.strip() for line in path.read_text(encoding="utf-8").splitlines()]
+    else:
+        ids = list(read_table(path, required=["unit_id"])["unit_id"])
+    return list(dict.fromkeys(u for u in ids if u))
 
 
 def _sheet_rows(

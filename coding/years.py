@@ -187,9 +187,9 @@ def _read(
         is_last = index == len(members) - 1
         # the last member's surface takes the 年 with it
         span_end = end if is_last else member.end()
-        year = _member_year(member, view, end, len(members) > 1, last)
-        if year is not None:
-            years.append((year, member.start(), span_end, "year"))
+        named = _member_year(member, view, end, len(members) > 1, last)
+        if named is not None:
+            years.append((named, member.start(), span_end, "year"))
     return years
 
 

@@ -92,9 +92,12 @@ _RELATIVE = {"大前年": -3, "前年": -2, "去年": -1, "今年": 0}
 # Beside an ambiguous 七八年: words that make it a point in time, or a length of time.
 _POINT_AFTER = re.compile(
     r"的时候|时候|时(?!间)|那(?!么)|底|初|年中|中期|末|前后|以后|之后|以前|之前|开始|起(?!码)|成立|"
-    r"的(?!时间|功夫|工夫|经验|光景|样子)"
+    r"的(?!时间|功夫|工夫|经验|光景|样子)|"
+    # 一二年、一三年: the first of a list of years
+    r"(?:、|还是|或者|或|和|到|至)[零〇一二三四五六七八九0-9]"
 )
 _POINT_BEFORE = re.compile(r"(?:在|是|从|到|于|自)$")
+_LENGTH_BEFORE = re.compile(r"(?:了|要|需|花|用|近|快|有|这|那|整整|足足|差不多)$")
 # 两千年前 is two thousand years ago, 两千年来 two thousand years long.
 _LIANG_DURATION = re.compile(r"前(?!后)|来|之久|多|了")
 
@@ -215,7 +218,7 @@ def _member_year(
     else:
         ambiguous = not digits.startswith("0")  # 20年 is a length as often as 2020
     point = _POINT_AFTER.match(after) or _POINT_BEFORE.search(before)
-    if ambiguous and not enumerated and not point:
+    if ambiguous and not enumerated and (not point or _LENGTH_BEFORE.search(before)):
         return None
     return _century(number, last)
 

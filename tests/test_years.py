@@ -18,8 +18,8 @@ from coding.years import FIRST_YEAR, YearMention, years_mentioned
 
 DATA = Path(__file__).parent / "data" / "years"
 # Scored once on tests/data/years/heldout.csv, written after the method was fixed.
-HELDOUT_PRECISION = 0.93
-HELDOUT_RECALL = 0.93
+HELDOUT_PRECISION = 0.90
+HELDOUT_RECALL = 0.97
 MARGIN = 0.03
 
 

@@ -15,7 +15,8 @@ import html
 import io
 import re
 import warnings
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -48,6 +49,7 @@ LABEL_WRAP = 28  # display columns (a CJK character is two) before a bar label w
 _SPACE = re.compile(r"\s+")
 _TAG = re.compile(r"<[^<>]*>")
 _ID_REF = re.compile(r'(\bid="|url\(#|\bhref="#)')
+_FAMILY = re.compile(r"font-family: [^;\"]*")
 _ROOT = re.compile(
     r'<svg\b[^>]*?\bwidth="(?P<width>[\d.]+)pt"[^>]*?\bviewBox="(?P<viewbox>[^"]*)"[^>]*>'
 )
@@ -116,20 +118,31 @@ def font_covers(font: Path, text: str) -> bool:
 
 
 @lru_cache(maxsize=1)
-def _font_family() -> str:
-    """Register the chart font with matplotlib once; return its family name."""
+def _families() -> tuple[str, ...]:
+    """Register the chart font with matplotlib once; return it and the CJK families installed
+    here (matplotlib logs a warning for every text in a family it cannot find)."""
     from matplotlib import font_manager
 
     path = chart_font()
     font_manager.fontManager.addfont(str(path))
-    return font_manager.FontProperties(fname=str(path)).get_name()
+    installed = {entry.name for entry in font_manager.fontManager.ttflist}
+    ours = font_manager.FontProperties(fname=str(path)).get_name()
+    return tuple(dict.fromkeys([ours, *(f for f in CJK_FAMILIES if f in installed)]))
+
+
+def css_font_family() -> str:
+    """Return the CSS font-family of chart text: the CJK fonts readers have, then sans-serif."""
+    names = dict.fromkeys([*_families(), *CJK_FAMILIES])
+    return ", ".join([*(f"'{name}'" for name in names), "sans-serif"])
 
 
 def _rc() -> dict[Any, Any]:
     """Settings for one drawing: data text is never TeX or mathtext, fonts are CJK first."""
-    families = list(dict.fromkeys([_font_family(), *CJK_FAMILIES]))
+    families = list(_families())
     return {
-        "font.family": ["sans-serif"],
+        # Named on each text when it is made (a generic family would be looked up again
+        # at drawing time, in whatever settings are current then).
+        "font.family": [*families, "sans-serif"],
         "font.sans-serif": families,
         "font.size": FONT_SIZE,
         "text.usetex": False,
@@ -138,6 +151,17 @@ def _rc() -> dict[Any, Any]:
         "svg.fonttype": "none",
         "figure.dpi": 100,
     }
+
+
+@contextmanager
+def _settings(extra: dict[Any, Any] | None = None) -> Iterator[None]:
+    """Our matplotlib settings for one drawing or saving, restored afterwards."""
+    import matplotlib
+
+    with matplotlib.rc_context({**_rc(), **(extra or {})}), warnings.catch_warnings():
+        # A character no font here has (an emoji in a label) is drawn as a box, not an error.
+        warnings.filterwarnings("ignore", message="Glyph .* missing")
+        yield
 
 
 def clean(text: object) -> str:
@@ -164,10 +188,11 @@ def wrap(text: str, width: int = LABEL_WRAP) -> str:
 
 
 def draw(chart: Chart) -> Figure:
-    """Draw the chart on a new matplotlib Figure (no pyplot: nothing is shared between calls)."""
-    import matplotlib
+    """Draw the chart on a new matplotlib Figure (no pyplot: nothing is shared between calls).
 
-    with matplotlib.rc_context(_rc()):
+    Save it with ``to_svg``/``to_png``, which also set how text is written."""
+
+    with _settings():
         return _draw(chart)
 
 
@@ -337,12 +362,11 @@ def _tips(chart: Chart) -> dict[str, str]:
 def to_svg(chart: Chart) -> str:
     """Return the chart as an ``<svg>`` element to inline in HTML: text kept as text, CJK
     font names listed, width following its container, titled for screen readers."""
-    import matplotlib
 
     fig = draw(chart)
     key = hashlib.sha256(repr(chart).encode("utf-8", "surrogatepass")).hexdigest()[:8]
     buffer = io.StringIO()
-    with matplotlib.rc_context({**_rc(), "svg.hashsalt": key}):
+    with _settings({"svg.hashsalt": key}):
         fig.savefig(
             buffer, format="svg", metadata=dict.fromkeys(("Creator", "Date", "Format", "Type"))
         )
@@ -351,10 +375,14 @@ def to_svg(chart: Chart) -> str:
     # Ids are page-wide in HTML: prefix ours so two charts on one page never share one.
     prefix = f"c{key}-"
     # SVG 2's plain href needs no xlink namespace (a link to w3.org in every report).
-    svg = _TAG.sub(
-        lambda tag: _ID_REF.sub(rf"\g<1>{prefix}", tag.group(0).replace(" xlink:href=", " href=")),
-        svg,
-    )
+    family = f"font-family: {css_font_family()}"
+
+    def fix_tag(tag: re.Match[str]) -> str:
+        text = tag.group(0).replace(" xlink:href=", " href=")
+        # matplotlib names only the fonts installed here; readers have others.
+        return _FAMILY.sub(family, _ID_REF.sub(rf"\g<1>{prefix}", text))
+
+    svg = _TAG.sub(fix_tag, svg)
     for gid, tip in _tips(chart).items():
         svg = svg.replace(
             f'<g id="{prefix}{gid}">', f'<g id="{prefix}{gid}"><title>{html.escape(tip)}</title>', 1
@@ -374,13 +402,10 @@ def to_svg(chart: Chart) -> str:
 
 def to_png(chart: Chart, dpi: int = 150) -> bytes:
     """Return the chart as PNG bytes, the CJK font drawn as glyphs (for Word)."""
-    import matplotlib
 
     fig = draw(chart)
     buffer = io.BytesIO()
-    with matplotlib.rc_context(_rc()), warnings.catch_warnings():
-        # A character the font lacks (an emoji in a label) is drawn as a box, not an error.
-        warnings.filterwarnings("ignore", message="Glyph .* missing")
+    with _settings():
         fig.savefig(buffer, format="png", dpi=dpi, metadata={"Software": None})
     return buffer.getvalue()
 

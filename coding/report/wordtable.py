@@ -78,7 +78,8 @@ def fit_widths(
     (else shared in proportion and the later stages get nothing): 1. every column its
     unbreakable ``minimum``; 2. short columns up to ``readable`` (a few CJK characters a
     line); 3. wide columns up to ``WIDE_SHARE`` of the page; 4. short columns their
-    ``natural`` width; 5. the rest to the wide columns (to all when none is wide)."""
+    ``natural`` width; 5. wide columns theirs; 6. the rest to the wide columns (to all
+    when none is wide), in proportion to their natural widths."""
     n = len(natural)
     if n == 0:
         return []
@@ -90,6 +91,7 @@ def fit_widths(
         [0.0 if wide[i] else min(natural[i], readable) for i in range(n)],
         [min(natural[i], wide_share) if wide[i] else 0.0 for i in range(n)],
         [0.0 if wide[i] else natural[i] for i in range(n)],
+        [natural[i] if wide[i] else 0.0 for i in range(n)],
     ]
     for target in stages:
         wants = [max(t - w, 0.0) for t, w in zip(target, widths, strict=True)]

@@ -127,7 +127,7 @@ def test_long_labels_and_values_are_inside_the_figure():
     renderer = fig.canvas.get_renderer()
     figure_box = fig.bbox
     ax = fig.axes[0]
-    texts = [*ax.get_yticklabels(), *ax.texts, *[t for c in ax.containers for t in ax.texts]]
+    texts = [*ax.get_yticklabels(), *ax.texts]  # the labels and the values at the bars' ends
     assert len(ax.get_yticklabels()) == 3
     for text in texts:
         box = text.get_window_extent(renderer)
@@ -200,6 +200,8 @@ def test_hover_text_is_kept_as_svg_titles():
     root = _parse(svg)
     titles = [t.text for t in root.iter(f"{SVG}title")]
     assert "2003年：成立协会 <b>" in titles and "2009年：博览会" in titles
+    same_year = year_chart([(2003, 2, "成立协会\n“引文”"), (2003, 1, "办展会")])
+    assert "成立协会\n“引文”\n办展会" in [t.text for t in _parse(same_year).iter(f"{SVG}title")]
     bar_titles = [t.text for t in _parse(bar_chart([("协会", 3)], "单元")).iter(f"{SVG}title")]
     assert "协会: 3 单元" in bar_titles
 

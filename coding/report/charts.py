@@ -45,6 +45,7 @@ FONT_SIZE = 9
 BAR_ROW_IN = 0.3
 SVG_SLACK_IN = 0.12
 MIN_YEARS_SHOWN = 8  # one or two years are drawn on a short stretch of time, not as a wall
+GAP_PX = 4.0  # least space between two year labels
 LABEL_WRAP = 28  # display columns (a CJK character is two) before a bar label wraps
 _SPACE = re.compile(r"\s+")
 _TAG = re.compile(r"<[^<>]*>")
@@ -169,6 +170,11 @@ def clean(text: object) -> str:
     return _SPACE.sub(" ", without_controls(str(text)).replace("\ufffd", " ")).strip()
 
 
+def _lines(text: str) -> str:
+    """Hover text keeps its line breaks; each line cleaned."""
+    return "\n".join(filter(None, (clean(line) for line in str(text).splitlines())))
+
+
 def wrap(text: str, width: int = LABEL_WRAP) -> str:
     """Break a label into lines of at most ``width`` display columns, at '·', '/' or spaces
     when one is near, so that a long Chinese label grows down instead of off the chart."""
@@ -191,7 +197,6 @@ def draw(chart: Chart) -> Figure:
     """Draw the chart on a new matplotlib Figure (no pyplot: nothing is shared between calls).
 
     Save it with ``to_svg``/``to_png``, which also set how text is written."""
-
     with _settings():
         return _draw(chart)
 
@@ -272,31 +277,26 @@ def _years(fig: Figure, ax: Axes, chart: Chart) -> None:
     categories = list(dict.fromkeys(clean(p.category) for p in points if p.category))
     shapes = list(dict.fromkeys(clean(p.shape) for p in points if p.shape))
     if not categories and not shapes:
-        per_year: dict[int, float] = {}
-        for p in points:
-            per_year[int(p.year)] = per_year.get(int(p.year), 0.0) + float(p.count)
-        container = ax.bar(list(per_year), list(per_year.values()), width=0.8, color=BAR)
+        per_year = _by_year(points)
+        totals = [sum(float(p.count) for p in group) for group in per_year.values()]
+        container = ax.bar(list(per_year), totals, width=0.8, color=BAR)
         for i, patch in enumerate(container.patches):
             patch.set_gid(f"point{i}")
     else:
         colour = {c: PALETTE[i % len(PALETTE)] for i, c in enumerate(categories)}
         marker = {s: MARKERS[i % len(MARKERS)] for i, s in enumerate(shapes)}
-        same_year: dict[int, int] = {}
-        for p in points:
-            same_year[int(p.year)] = same_year.get(int(p.year), 0) + 1
-        seen: dict[int, int] = {}
-        for i, p in enumerate(points):
-            year = int(p.year)
-            k, n = seen.get(year, 0), same_year[year]
-            seen[year] = k + 1
-            # Episodes of one year side by side within the year's width, never on top.
-            x = year + (0.0 if n == 1 else 0.7 * (k / (n - 1) - 0.5))
-            c = colour.get(clean(p.category), BAR)
-            ax.vlines(x, 0, p.count, color=c, linewidth=1)
-            (line,) = ax.plot(
-                [x], [p.count], marker=marker.get(clean(p.shape), "o"), color=c, markersize=6
-            )
-            line.set_gid(f"point{i}")
+        i = 0
+        for year, group in _by_year(points).items():
+            for k, p in enumerate(group):
+                # Episodes of one year side by side within the year's width, never on top.
+                x = year + (0.0 if len(group) == 1 else 0.7 * (k / (len(group) - 1) - 0.5))
+                c = colour.get(clean(p.category), BAR)
+                ax.vlines(x, 0, p.count, color=c, linewidth=1)
+                (line,) = ax.plot(
+                    [x], [p.count], marker=marker.get(clean(p.shape), "o"), color=c, markersize=6
+                )
+                line.set_gid(f"point{i}")
+                i += 1
         handles = [Line2D([], [], color=colour[c], marker="o", ls="", label=c) for c in categories]
         handles += [Line2D([], [], color="#555", marker=marker[s], ls="", label=s) for s in shapes]
         fig.legend(
@@ -313,8 +313,16 @@ def _years(fig: Figure, ax: Axes, chart: Chart) -> None:
     _year_ticks(fig, ax)
 
 
+def _by_year(points: Sequence[Point]) -> dict[int, list[Point]]:
+    """Points grouped by year, years in order (the order artists and their tips share)."""
+    groups: dict[int, list[Point]] = {}
+    for p in sorted(points, key=lambda p: p.year):
+        groups.setdefault(int(p.year), []).append(p)
+    return groups
+
+
 def _year_ticks(fig: Figure, ax: Axes) -> None:
-    """Integer year ticks, fewer until no two labels touch in the drawn figure."""
+    """Integer year ticks, fewer until no two labels come within GAP_PX in the drawn figure."""
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.ticker import MaxNLocator
 
@@ -324,24 +332,17 @@ def _year_ticks(fig: Figure, ax: Axes) -> None:
             MaxNLocator(nbins=nbins, steps=[1, 2, 5, 10], integer=True, min_n_ticks=1)
         )
         fig.draw_without_rendering()
-        if not overlapping(tick_label_boxes(ax, renderer)):
+        low, high = sorted(ax.get_xlim())
+        boxes = sorted(
+            (
+                label.get_window_extent(renderer)
+                for tick, label in zip(ax.get_xticks(), ax.get_xticklabels(), strict=True)
+                if low <= tick <= high and label.get_text()
+            ),
+            key=lambda box: box.x0,
+        )
+        if all(b.x0 - a.x1 >= GAP_PX for a, b in zip(boxes, boxes[1:], strict=False)):
             return
-
-
-def tick_label_boxes(ax: Axes, renderer: Any) -> list[Any]:
-    """Return the display boxes of the x tick labels that are shown, left to right."""
-    low, high = sorted(ax.get_xlim())
-    boxes = [
-        label.get_window_extent(renderer)
-        for tick, label in zip(ax.get_xticks(), ax.get_xticklabels(), strict=True)
-        if low <= tick <= high and label.get_visible() and label.get_text()
-    ]
-    return sorted(boxes, key=lambda box: box.x0)
-
-
-def overlapping(boxes: Sequence[Any], gap: float = 4.0) -> bool:
-    """Return whether any two neighbouring boxes are closer than ``gap`` pixels."""
-    return any(b.x0 - a.x1 < gap for a, b in zip(boxes, boxes[1:], strict=False))
 
 
 def _tips(chart: Chart) -> dict[str, str]:
@@ -349,20 +350,22 @@ def _tips(chart: Chart) -> dict[str, str]:
     unit = clean(chart.unit)
     if chart.kind == "bars":
         return {
-            f"bar{i}": clean(b.tip) or f"{clean(b.label)}: {fmt(b.value)} {unit}".rstrip()
+            f"bar{i}": _lines(b.tip) or f"{clean(b.label)}: {fmt(b.value)} {unit}".rstrip()
             for i, b in enumerate(chart.bars)
         }
-    points = sorted(chart.points, key=lambda p: p.year)
+    groups = list(_by_year(chart.points).items())
+    if any(p.category or p.shape for p in chart.points):  # one mark per point
+        groups = [(year, [p]) for year, group in groups for p in group]
     return {
-        f"point{i}": clean(p.tip) or f"{p.year}: {fmt(p.count)} {unit}".rstrip()
-        for i, p in enumerate(points)
+        f"point{i}": "\n".join(_lines(p.tip) for p in group if p.tip)
+        or f"{year}: {fmt(sum(float(p.count) for p in group))} {unit}".rstrip()
+        for i, (year, group) in enumerate(groups)
     }
 
 
 def to_svg(chart: Chart) -> str:
     """Return the chart as an ``<svg>`` element to inline in HTML: text kept as text, CJK
     font names listed, width following its container, titled for screen readers."""
-
     fig = draw(chart)
     key = hashlib.sha256(repr(chart).encode("utf-8", "surrogatepass")).hexdigest()[:8]
     buffer = io.StringIO()
@@ -402,7 +405,6 @@ def to_svg(chart: Chart) -> str:
 
 def to_png(chart: Chart, dpi: int = 150) -> bytes:
     """Return the chart as PNG bytes, the CJK font drawn as glyphs (for Word)."""
-
     fig = draw(chart)
     buffer = io.BytesIO()
     with _settings():

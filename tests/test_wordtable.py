@@ -90,6 +90,10 @@ def test_columns_fill_the_usable_width_on_columns_and_every_cell():
     for row in table._tbl.tr_lst:
         for tc in row.tc_lst:
             assert tc.tcPr.find(qn("w:tcW")).get(qn("w:type")) == "dxa"
+    total = table._tbl.tblPr.find(qn("w:tblW"))
+    assert total.get(qn("w:type")) == "dxa"
+    assert abs(int(total.get(qn("w:w"))) - usable_twips) <= 1
+    assert len(table._tbl.tblPr.findall(qn("w:tblLayout"))) == 1
     layout = table._tbl.tblPr.find(qn("w:tblLayout"))
     assert layout is not None and layout.get(qn("w:type")) == "fixed"
     assert table.autofit is False

@@ -26,6 +26,7 @@ if TYPE_CHECKING:
 
 EMU_PER_INCH = 914400
 EMU_PER_PT = 12700
+EMU_PER_TWIP = 635
 NO_DATA = "（无数据 no data）"
 EAST_ASIAN_FONT = "Noto Sans CJK SC"
 TABLE_PT = 9.0
@@ -133,7 +134,9 @@ def _is_number(value: object) -> bool:
     return isinstance(value, numbers.Number) and not isinstance(value, bool)
 
 
-def add_table(doc: Document, frame: pd.DataFrame | None, *, wide: Sequence[str] = ()) -> Table:
+def add_table(
+    doc: Document, frame: pd.DataFrame | None, *, wide: Sequence[str] = ()
+) -> Table | Paragraph:
     """Add ``frame`` as a Word table fitted to the page; a paragraph "（无数据 no data）" if empty.
 
     Header row bold, shaded and repeated on each page; numbers right-aligned and formatted
@@ -148,7 +151,7 @@ def add_table(doc: Document, frame: pd.DataFrame | None, *, wide: Sequence[str] 
     from coding.report.text import fmt
 
     if frame is None or frame.empty or len(frame.columns) == 0:
-        return doc.add_paragraph(NO_DATA)  # type: ignore[return-value]
+        return doc.add_paragraph(NO_DATA)
     headers = [without_controls(str(c)) for c in frame.columns]
     rows = [
         [(without_controls(fmt(v)), _is_number(v)) for v in row]
@@ -183,10 +186,11 @@ def add_table(doc: Document, frame: pd.DataFrame | None, *, wide: Sequence[str] 
     if "Table Grid" in [s.name for s in doc.styles]:
         table.style = doc.styles["Table Grid"]
     table.alignment = WD_TABLE_ALIGNMENT.LEFT
-    table.autofit = False
-    layout = OxmlElement("w:tblLayout")
-    layout.set(qn("w:type"), "fixed")
-    table._tbl.tblPr.append(layout)
+    table.autofit = False  # also <w:tblLayout w:type="fixed">: the widths below are kept
+    total = table._tbl.tblPr.find(qn("w:tblW"))
+    if total is not None:  # the whole table as wide as the text, in twips (not "auto")
+        total.set(qn("w:type"), "dxa")
+        total.set(qn("w:w"), str(round(usable_emu / EMU_PER_TWIP)))
     for column, width in zip(table.columns, widths, strict=True):
         column.width = width
     header_row = table.rows[0]

@@ -26,9 +26,9 @@ from coding.project import (
 from coding.report.build import write_reports
 from coding.segment import segment_project
 from coding.sheets import (
-    SHEET_ADJUDICATE,
     DONE_COLUMN,
     DONE_LABEL,
+    SHEET_ADJUDICATE,
     SHEET_CODING,
     SheetExport,
     SheetImport,

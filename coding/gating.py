@@ -179,7 +179,7 @@ def _measure(store, codebook, coder, kinds, people, scope, validation, bootstrap
 
 
 def _against(store, codebook, coder, reference, scope, validation, bootstrap, shown) -> list[tuple]:
-    """Alpha of ``coder`` against ``reference`` people: this scope, else validation, else project."""
+    """Alpha of ``coder`` against ``reference``: this scope, else validation, else the project."""
     if not reference:
         if validation is not None and len(validation):
             return _from_validation(codebook, shown, validation)

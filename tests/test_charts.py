@@ -20,13 +20,11 @@ from coding.report.charts import (
     Bar,
     Chart,
     Point,
-    bar_chart,
     chart_font,
     draw,
     font_covers,
     to_png,
     to_svg,
-    year_chart,
 )
 
 SVG = "{http://www.w3.org/2000/svg}"
@@ -195,14 +193,19 @@ def test_years_coloured_by_category_and_shaped_by_mode_with_a_legend():
     assert legend_texts == {"CA.MH", "CA.BV", "惯例型 routine", "突变型 abrupt"}
 
 
+def _years(points: list[tuple[int, int, str]]) -> str:
+    return to_svg(Chart("years", points=[Point(y, c, tip=tip) for y, c, tip in points]))
+
+
 def test_hover_text_is_kept_as_svg_titles():
-    svg = year_chart([(2003, 2, "2003年：成立协会 <b>"), (2009, 1, "2009年：博览会")])
+    svg = _years([(2003, 2, "2003年：成立协会 <b>"), (2009, 1, "2009年：博览会")])
     root = _parse(svg)
     titles = [t.text for t in root.iter(f"{SVG}title")]
     assert "2003年：成立协会 <b>" in titles and "2009年：博览会" in titles
-    same_year = year_chart([(2003, 2, "成立协会\n“引文”"), (2003, 1, "办展会")])
+    same_year = _years([(2003, 2, "成立协会\n“引文”"), (2003, 1, "办展会")])
     assert "成立协会\n“引文”\n办展会" in [t.text for t in _parse(same_year).iter(f"{SVG}title")]
-    bar_titles = [t.text for t in _parse(bar_chart([("协会", 3)], "单元")).iter(f"{SVG}title")]
+    one_bar = to_svg(Chart("bars", bars=[Bar("协会", 3)], unit="单元"))
+    bar_titles = [t.text for t in _parse(one_bar).iter(f"{SVG}title")]
     assert "协会: 3 单元" in bar_titles
 
 
@@ -213,10 +216,9 @@ def test_two_charts_on_one_page_share_no_id():
     assert ids[0] and ids[1] and not ids[0] & ids[1]
 
 
-def test_no_data_is_said_and_legacy_helpers_give_nothing_for_nothing():
+def test_no_data_is_said():
     for kind in ("bars", "years"):
         assert NO_DATA in _texts(_parse(to_svg(Chart(kind, "空"))))
-    assert bar_chart([]) == "" and year_chart([]) == ""
 
 
 def test_settings_do_not_leak_and_no_pyplot(tmp_path: Path):

@@ -109,7 +109,11 @@ def test_coders_and_agreement_are_stated_per_cluster(built):
     assert coders["open_answers"].sum() == overview["开放题回答 open answers"]
     assert {"consensus", "王助理"} <= set(coders["coder"])
     pairs = set(
-        zip(lighting.provenance.double_coded["first"], lighting.provenance.double_coded["second"])
+        zip(
+            lighting.provenance.double_coded["first"],
+            lighting.provenance.double_coded["second"],
+            strict=True,
+        )
     )
     assert ("王助理", "李助理") in pairs or ("李助理", "王助理") in pairs
     # the aluminium cluster was coded by the rules alone: nothing double-coded there

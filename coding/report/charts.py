@@ -410,17 +410,3 @@ def to_png(chart: Chart, dpi: int = 150) -> bytes:
     with _settings():
         fig.savefig(buffer, format="png", dpi=dpi, metadata={"Software": None})
     return buffer.getvalue()
-
-
-def bar_chart(items: Sequence[tuple[str, float]], unit: str = "") -> str:
-    """Return an inline SVG bar chart of (label, value) pairs; "" for none (render.py's form)."""
-    if not items:
-        return ""
-    return to_svg(Chart("bars", bars=[Bar(str(label), value) for label, value in items], unit=unit))
-
-
-def year_chart(points: Sequence[tuple[int, int, str]]) -> str:
-    """Return an inline SVG of (year, count, hover text) columns; "" for none (render.py's form)."""
-    if not points:
-        return ""
-    return to_svg(Chart("years", points=[Point(int(y), c, tip=tip) for y, c, tip in points]))

@@ -45,7 +45,8 @@ TEXT = {
         "attitudes_note": "各集群问卷受访者的构念得分均值（n 为有得分的受访者数）。",
         "tests": "集群间差异检验",
         "tests_note": "按集群比较：量表得分用 Kruskal–Wallis 检验（ε²），代码出现与否用 χ² 检验"
-        "（Cramér's V）或 Fisher 精确检验；各来源分别检验；p 值按 Holm 法在本报告的全部检验中校正。",
+        "（Cramér's V）或 Fisher 精确检验；各来源"
+        "分别检验；p 值按 Holm 法在本报告的全部检验中校正。",
         "types": "观念类型（全部受访者）",
         "types_verdict": "k-means 聚类的轮廓系数为 {s:.2f}：{verdict}",
         "methods": "本报告只做集群之间的比较；每个集群自己的数字、引文与方法附录在其报告中。",
@@ -158,11 +159,14 @@ def _gates(reports: list[ReportData]) -> pd.DataFrame:
     table = reports[0].gates[["dimension", "label"]].copy()
     for r in reports:
         by_dim = r.gates.set_index("dimension")
-        table[r.cluster] = [
-            f"{STATUS_LABEL[by_dim.loc[d, 'status']]} {fmt_alpha(by_dim.loc[d, 'alpha'], float('nan'), float('nan'))}".strip()
-            for d in table["dimension"]
-        ]
+        table[r.cluster] = [_gate_cell(by_dim.loc[d]) for d in table["dimension"]]
     return table
+
+
+def _gate_cell(row: pd.Series) -> str:
+    """Say a dimension's status with its alpha: '待定 tentative 0.60'."""
+    nan = float("nan")
+    return f"{STATUS_LABEL[row['status']]} {fmt_alpha(row['alpha'], nan, nan)}".strip()
 
 
 def _shares(reports: list[ReportData], column: str, position: int) -> pd.DataFrame:

@@ -42,7 +42,7 @@ def write_docx(doc: Document, path: Path) -> None:
                 frame = display(block.frame, doc.lang)
                 wide = [display_name for display_name in _wide(block, doc.lang)]
                 add_table(word, frame if frame is not None else _empty(), wide=wide)
-            elif kind == "ChartBlock" and block.chart.has_data():
+            elif kind == "ChartBlock" and (block.chart.bars or block.chart.points):
                 word.add_picture(io.BytesIO(to_png(block.chart)), width=Cm(16))
             elif kind == "Bullets":
                 for item in block.items:

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from coding.report.charts import Bar, Chart, YearPoint
+from coding.report.charts import Bar, Chart, Point
 from coding.report.data import Quote, ReportData
 from coding.report.text import TEXT, fmt_alpha, header
 
@@ -198,7 +198,7 @@ def cluster_document(report: ReportData, labels: dict[str, str]) -> Document:
                     Chart(
                         "years",
                         t["chart_years"],
-                        points=[YearPoint(int(y), int(n)) for y, n in per_year.items()]
+                        points=[Point(int(y), int(n)) for y, n in per_year.items()]
                         if per_year is not None
                         else [],
                         unit=t["turns_unit"],

@@ -39,7 +39,7 @@ def chart_svg(chart) -> Markup:
     """Return a chart as inline SVG; its texts were escaped when the SVG was written."""
     from coding.report.charts import to_svg
 
-    return Markup(to_svg(chart)) if chart.has_data() else Markup("")
+    return Markup(to_svg(chart)) if chart.bars or chart.points else Markup("")
 
 
 def render_html(doc: Document, links: list[tuple[str, list[Path]]] | None = None) -> str:

@@ -41,30 +41,35 @@ TEXT: dict[str, dict[str, Any]] = {
         "分开计数，从不相加；与其他集群的比较见比较报告（index）。",
         "roles": "受访者的行动者身份",
         "coders": "编码来源",
-        "coders_note": "每个单元只计一位编码者的编码，按可信度优先：共识（consensus，裁定后）> 人工编码者"
+        "coders_note": "每个单元只计一位编码者的编码，按可信度优先：共"
+        "识（consensus，裁定后）> 人工编码者"
         " > 混合/模型 > 规则。下表为本集群各编码者被采用的单元数（rank 越小越可信）。",
         "gates": "编码可靠性",
         "gates_note": GATE_RULE_ZH,
         "excluded": "以下维度在本集群不可靠（α < 0.5），其编码未列入结果：{dims}。",
         "dimension_out": "维度 {dim} 在本集群不可靠（α < 0.5），未列入结果。",
-        "actions_note": "各类合作行动与具体举措被提及的单元数：访谈发言与开放题回答分列；按发言者身份"
+        "actions_note": "各类合作行动与具体举措被提及的单元数："
+        "访谈发言与开放题回答分列；按发言者身份"
         "分列的列只计访谈发言。α 与可靠性为该代码所属维度的判定。",
         "chart_actions": "合作行动与具体举措（访谈发言单元数）",
         "matrix": "行动者 × 合作行动类型",
         "matrix_note": "同一访谈发言中同时出现的行动者代码与合作行动类型代码的单元数。",
         "modes": "惯例型与突变型",
         "chart_goals": "行动目标（访谈发言单元数）",
-        "timeline_note": "受访者把合作行动放在哪一年：每行是一个发言单元与其中一个年份，列出该单元的"
+        "timeline_note": "受访者把合作行动放在哪一年：每行是一"
+        "个发言单元与其中一个年份，列出该单元的"
         "全部代码。时长（“七八年”）、年龄和否定或假设句中的年份不计。",
         "chart_years": "各年份被提及的合作行动（发言单元数）",
         "turns_unit": "单元",
         "stance_note": "条件与评价：各代码的单元数及其立场（正面、负面、中性、混合，按单元计）。",
         "quotes_note": "每个代码最多三段引文，来自不同受访者；同一发言在报告中只引用一次。"
         "标记部分为编码依据。",
-        "attitudes_note": "{cluster}问卷受访者的构念得分（各题均值，反向题已转换），按行动者身份分列；"
+        "attitudes_note": "{cluster}问卷受访者的构念得分（各"
+        "题均值，反向题已转换），按行动者身份分列；"
         "信度为本集群受访者的 Cronbach's α（完整个案）。",
         "tests": "差异检验",
-        "tests_note": "本集群内按行动者身份比较：量表得分用 Kruskal–Wallis 检验（效应量 ε²），代码出现"
+        "tests_note": "本集群内按行动者身份比较：量表得分用 Krusk"
+        "al–Wallis 检验（效应量 ε²），代码出现"
         "与否用 χ² 检验（Cramér's V），期望频数不足时 2×2 表用 Fisher 精确检验，其他表不检验。"
         "访谈发言、开放题回答与量表分别检验，从不合并。p 值按 Holm 法在本报告的全部检验中校正。",
         "types": "观念类型",
@@ -99,7 +104,8 @@ TEXT: dict[str, dict[str, Any]] = {
         },
         "scope": "Every figure in this report comes from {cluster} alone: {t} interviewee turns "
         "of {i} interviews; ",
-        "scope_survey": "and the scale scores of {r} survey respondents with their {a} open answers. "
+        "scope_survey": "and the scale scores of {r} survey res"
+        "pondents with their {a} open answers. "
         "Interview turns and open answers are counted separately, never summed; comparisons with "
         "other clusters are in the comparison report (index).",
         "roles": "Interviewees by actor role",
@@ -111,7 +117,8 @@ TEXT: dict[str, dict[str, Any]] = {
         "gates_note": GATE_RULE_EN,
         "excluded": "These dimensions are unreliable in this cluster (alpha < 0.5) and left out "
         "of the findings: {dims}.",
-        "dimension_out": "Dimension {dim} is unreliable in this cluster (alpha < 0.5) and left out.",
+        "dimension_out": "Dimension {dim} is unreliable in thi"
+        "s cluster (alpha < 0.5) and left out.",
         "actions_note": "Units mentioning each type of collective action and measure, interview "
         "turns and open answers apart; the columns by the speaker's role count interview turns. "
         "alpha and status are those of the code's dimension.",

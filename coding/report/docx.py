@@ -21,6 +21,9 @@ def write_docx(doc: Document, path: Path) -> None:
 
     t = TEXT[doc.lang]
     word = docx.Document()
+    page = word.sections[0]  # A4 with 2 cm margins: room for a quotation column
+    page.page_width, page.page_height = Cm(21), Cm(29.7)
+    page.left_margin = page.right_margin = page.top_margin = page.bottom_margin = Cm(2)
     set_east_asian_font(word)
     word.add_heading(doc.title, level=0)
     word.add_paragraph(doc.byline)

@@ -204,7 +204,7 @@ def cluster_document(report: ReportData, labels: dict[str, str]) -> Document:
                         unit=t["turns_unit"],
                     )
                 ),
-                Table("时间线 timeline", r.timeline, wide=("codes", "quote")),
+                Table("时间线 timeline", r.timeline.drop(columns="doc_id"), wide=("quote",)),
             ],
         )
     )

@@ -37,6 +37,7 @@ WIDE_EM = 0.72
 NARROW_EM = 0.6
 BOLD_WIDER = 1.15  # the header row is bold
 READABLE_CJK = 6  # a short text column keeps this many CJK characters a line if it can
+HEADER_LINE_CJK = 3  # a header line holds at least this many CJK characters
 CELL_PADDING_PT = 12.0  # Table Grid's left and right cell margins (0.08 in each) and a little
 HEADER_FILL = "D9E2F3"
 EVIDENCE_FILL = "FFF2A8"
@@ -56,7 +57,11 @@ def display_width(text: str) -> int:
 def text_width_pt(text: str, size_pt: float = TABLE_PT) -> float:
     """Estimate the printed width of one line of text, in points, on the wide side."""
     ems = sum(
-        1.0 if unicodedata.east_asian_width(ch) in "WF" else WIDE_EM if ch.isupper() else NARROW_EM
+        1.0
+        if unicodedata.east_asian_width(ch) in "WF"
+        else WIDE_EM
+        if ch.isupper() or ch.isdigit()  # digits are wide in the serif fallbacks
+        else NARROW_EM
         for ch in text
     )
     return ems * size_pt
@@ -167,7 +172,11 @@ def add_table(
         longest_line = max(
             (text_width_pt(line) for c in cells for line in c.splitlines()), default=0.0
         )
-        header = _unbreakable_pt(name, TABLE_PT) * BOLD_WIDER
+        # a header may take two lines, never one character a line (访/谈/发/言)
+        header = max(
+            _unbreakable_pt(name, TABLE_PT),
+            min(text_width_pt(name), HEADER_LINE_CJK * TABLE_PT),
+        ) * BOLD_WIDER
         natural.append(max(longest_line, header) + CELL_PADDING_PT)
         unbreakable = max([header, *(_unbreakable_pt(c, TABLE_PT) for c in cells)])
         minimum.append(unbreakable + CELL_PADDING_PT)

@@ -88,7 +88,14 @@ _SOURCE = {
     "zh": {INTERVIEW_TURNS: "访谈发言中", OPEN_ANSWERS: "开放题回答中"},
     "en": {INTERVIEW_TURNS: "in interview turns", OPEN_ANSWERS: "in open answers"},
 }
-_TEST = {"zh": {KRUSKAL: "Kruskal–Wallis 检验", CHI2: "χ² 独立性检验", FISHER: "Fisher 精确检验"}}
+_TEST = {
+    "zh": {KRUSKAL: "Kruskal–Wallis 检验", CHI2: "χ² 独立性检验", FISHER: "Fisher 精确检验"},
+    "en": {
+        KRUSKAL: "Kruskal–Wallis test",
+        CHI2: "χ² test of independence",
+        FISHER: "Fisher's exact test",
+    },
+}
 _EFFECT = {KRUSKAL: "ε²", CHI2: "Cramér's V", FISHER: "φ"}
 
 
@@ -228,11 +235,11 @@ def finding_sentence(row: Mapping[str, Any], lang: str = "zh") -> str:
     if test == NOT_TESTED_GROUPS:
         if lang == "zh":
             return f"{subject}：未检验，人数不少于 {MIN_GROUP} 的{by}组不足两个。"
-        return f"{_cap(subject)}: not tested, fewer than two {by} groups of {MIN_GROUP} or more."
+        return f"{subject}: not tested, fewer than two {by} groups of {MIN_GROUP} or more."
     if test == NOT_TESTED_CONSTANT:
         if lang == "zh":
             return f"{subject}：未检验，各组取值全部相同，没有可比较的差异。"
-        return f"{_cap(subject)}: not tested, every value is the same."
+        return f"{subject}: not tested, every value is the same."
     if test == NOT_TESTED_SPARSE:
         if lang == "zh":
             return (
@@ -240,7 +247,7 @@ def finding_sentence(row: Mapping[str, Any], lang: str = "zh") -> str:
                 "且表格大于 2×2，不能用 Fisher 精确检验。"
             )
         return (
-            f"{_cap(subject)}: not tested, expected counts are below 5 (too few for χ²) "
+            f"{subject}: not tested, expected counts are below 5 (too few for χ²) "
             "and the table is larger than 2×2 (no Fisher's exact test)."
         )
     stats_text = _stats_text(row, lang)
@@ -253,15 +260,11 @@ def finding_sentence(row: Mapping[str, Any], lang: str = "zh") -> str:
                 f"{row['lowest']}最低（{low}）。"
             )
         return (
-            f"{_cap(subject)} differs by {by} ({stats_text}): highest {row['highest']} "
+            f"{subject} differs by {by} ({stats_text}): highest {row['highest']} "
             f"({high}), lowest {row['lowest']} ({low})."
         )
     if lang == "zh":
         after = "（多重检验校正后）" if row["p"] < ALPHA else ""
         return f"{subject}：未发现{by}之间的差异{after}（{stats_text}）。"
     after = " after adjustment for multiple testing" if row["p"] < ALPHA else ""
-    return f"{_cap(subject)}: no difference by {by} was shown{after} ({stats_text})."
-
-
-def _cap(text: str) -> str:
-    return text[:1].upper() + text[1:]
+    return f"{subject}: no difference by {by} was shown{after} ({stats_text})."

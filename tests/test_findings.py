@@ -130,7 +130,7 @@ def test_english_sentences_and_bh_are_named():
     )
     assert (found["adjustment"] == "Benjamini–Hochberg").all()
     first = found.iloc[0]["finding"]
-    assert first.startswith("政府主导 differs by actor role (Kruskal–Wallis H")
+    assert first.startswith("政府主导 differs by actor role (Kruskal–Wallis test, H = ")
     assert "Benjamini–Hochberg-adjusted p" in first
     assert "highest local government (mean 4." in first and "lowest firms" in first
     assert "no difference by actor role was shown" in found.iloc[1]["finding"]

@@ -790,6 +790,7 @@ def demo(
     ] = None,
 ) -> None:
     """Build a project from the bundled sample corpora, code it and print what it found."""
+    from coding.beliefs import significant_findings
     from coding.demo import DEMO_ASSISTANT, run_demo
 
     root = project or Path(tempfile.mkdtemp(prefix="clusterqda-demo-"))
@@ -836,9 +837,8 @@ def demo(
     out.print(f"Attitude and belief data: {result.beliefs_path}")
     for path in result.reports:
         out.print(f"Report: {path}")
-    for finding in result.beliefs.tests["finding"]:
-        if finding:
-            out.print(f"- {finding}", highlight=False, soft_wrap=True)
+    for finding in significant_findings(result.beliefs):
+        out.print(f"- {finding}", highlight=False, soft_wrap=True)
 
 
 def version_callback(value: bool) -> None:

@@ -298,3 +298,10 @@ def test_mixed_stance_from_rules_and_sheets():
     hits = coder.code_text("商会帮了我们很多，但是有些人不交会费，很头疼。")
     assert {h.stance for h in hits} == {"mixed"}
     assert STANCE_LABELS["混合"] == "mixed" and STANCE_VALUE["mixed"] == 0.0
+
+
+def test_the_demo_prints_the_findings_significant_after_adjustment(demo_run, sample_beliefs):
+    _, result = demo_run
+    printed = [line[2:] for line in result.stdout.splitlines() if line.startswith("- ")]
+    assert printed == significant_findings(sample_beliefs) and printed
+    assert not any("未发现" in line or "未检验" in line for line in printed)

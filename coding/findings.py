@@ -268,3 +268,23 @@ def finding_sentence(row: Mapping[str, Any], lang: str = "zh") -> str:
         return f"{subject}：未发现{by}之间的差异{after}（{stats_text}）。"
     after = " after adjustment for multiple testing" if row["p"] < ALPHA else ""
     return f"{subject}: no difference by {by} was shown{after} ({stats_text})."
+
+
+def family_counts(findings: pd.DataFrame) -> pd.DataFrame:
+    """Return per scope and source: ``rows``, ``tested``, ``p_below_05`` (raw), ``significant``
+    (adjusted p < ALPHA) and ``not_tested``."""
+    if findings.empty:
+        return pd.DataFrame(
+            columns=["scope", "source", "rows", "tested", "p_below_05", "significant", "not_tested"]
+        )
+    frame = findings.assign(
+        tested=findings["p"].notna(), raw=findings["p"] < ALPHA, adjusted=findings["significant"]
+    )
+    counts = frame.groupby(["scope", "source"], sort=False).agg(
+        rows=("test", "size"),
+        tested=("tested", "sum"),
+        p_below_05=("raw", "sum"),
+        significant=("adjusted", "sum"),
+    )
+    counts["not_tested"] = counts["rows"] - counts["tested"]
+    return counts.reset_index()

@@ -305,3 +305,16 @@ def test_the_demo_prints_the_findings_significant_after_adjustment(demo_run, sam
     printed = [line[2:] for line in result.stdout.splitlines() if line.startswith("- ")]
     assert printed == significant_findings(sample_beliefs) and printed
     assert not any("未发现" in line or "未检验" in line for line in printed)
+
+
+def test_the_beliefs_command_prints_counts_and_only_adjusted_findings(
+    runner, sample_project, sample_beliefs, tmp_path
+):
+    from cli import app
+
+    out = tmp_path / "b.xlsx"
+    result = runner.invoke(app, ["beliefs", "--project", str(sample_project), "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    assert "Tests per family" in result.stdout and out.is_file()
+    printed = [line[2:] for line in result.stdout.splitlines() if line.startswith("- ")]
+    assert printed == significant_findings(sample_beliefs)

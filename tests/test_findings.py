@@ -134,3 +134,13 @@ def test_english_sentences_and_bh_are_named():
     assert "Benjamini–Hochberg-adjusted p" in first
     assert "highest local government (mean 4." in first and "lowest firms" in first
     assert "no difference by actor role was shown" in found.iloc[1]["finding"]
+
+
+def test_family_counts_add_up():
+    from coding.findings import family_counts
+
+    found = family_findings(_table(), "actor", "古镇灯饰", VARIABLES, NAMES)
+    counts = family_counts(found).set_index("source")
+    assert counts.loc[SURVEY_SCALES, "rows"] == 2 and counts.loc[SURVEY_SCALES, "tested"] == 2
+    assert counts.loc[SURVEY_SCALES, "significant"] == found["significant"].sum() == 1
+    assert counts.loc[INTERVIEW_TURNS, "tested"] + counts.loc[INTERVIEW_TURNS, "not_tested"] == 1

@@ -720,8 +720,9 @@ def beliefs(
 ) -> None:
     """Attitude and belief table per respondent, group tests and belief types (观念数据)."""
     from coding.beliefs import analyse as analyse_beliefs
-    from coding.beliefs import write_beliefs
+    from coding.beliefs import significant_findings, write_beliefs
     from coding.codebook import load_codebook
+    from coding.findings import family_counts
     from coding.project import open_project, project_codebook
 
     book = load_codebook(project_codebook(project, codebook))
@@ -730,12 +731,12 @@ def beliefs(
     target = out_file or Path(project) / "reports" / "beliefs.xlsx"
     write_beliefs(result, target)
     out.print(f"{len(result.table)} respondents; wrote {target}")
-    findings = result.tests[result.tests["finding"] != ""]
-    for finding in findings["finding"]:
+    print_frame(family_counts(result.tests), "Tests per family (Holm-adjusted within each scope)")
+    for finding in significant_findings(result):
         out.print(f"- {finding}", highlight=False, soft_wrap=True)
     if not result.types.empty:
         print_frame(
-            rounded(result.types[["belief_type", "description", "n", "silhouette"]]),
+            rounded(result.types[["scope", "belief_type", "description", "n", "silhouette"]]),
             "Belief types (k-means on standardised construct scores, k by silhouette)",
         )
 
@@ -809,6 +810,7 @@ def demo(
     ] = None,
 ) -> None:
     """Build a project from the bundled sample corpora, code it and print what it found."""
+    from coding.beliefs import significant_findings
     from coding.demo import DEMO_ASSISTANT, SECOND_ASSISTANT, run_demo
 
     root = project or Path(tempfile.mkdtemp(prefix="clusterqda-demo-"))
@@ -864,9 +866,8 @@ def demo(
     out.print(f"Attitude and belief data: {result.beliefs_path}")
     for path in result.reports:
         out.print(f"Report: {path}")
-    for finding in result.beliefs.tests["finding"]:
-        if finding:
-            out.print(f"- {finding}", highlight=False, soft_wrap=True)
+    for finding in significant_findings(result.beliefs):
+        out.print(f"- {finding}", highlight=False, soft_wrap=True)
 
 
 def version_callback(value: bool) -> None:

@@ -2,70 +2,73 @@
 
 A respondent is a survey respondent, an interviewee (one per transcript), or
 both when the transcript's metadata names the survey id in ``respondent``.
-Their beliefs are their construct scores and, from the codings of their own
-words, per code: presence, count of units and mean stance (+1 positive,
--1 negative, 0 neutral or mixed). Codings come from the most trusted coder
-that looked at each unit (``coding/trust.py``): ``consensus``, then people, then machines.
+Codings come from the most trusted coder that looked at each unit
+(``coding/trust.py``): ``consensus``, then people, then machines. Interviewer
+turns never count.
+
+The belief table (``Beliefs.table``) has one row per respondent:
+
+- ``respondent_id``; ``source``: ``survey``, ``interview`` or ``both``
+- ``cluster``; ``role`` (as given); ``actor`` (its ACT code); ``attr_<name>``
+  (survey attributes); ``interviewee`` (the transcript's name for them)
+- ``<construct>``: the construct's score (item mean, reverse items turned)
+- per code and per source, never pooled: ``<code>_<src>_count`` (units with
+  the code), ``<code>_<src>_present`` (1.0 or 0.0) and ``<code>_<src>_stance``
+  (mean stance: +1 positive, −1 negative, 0 neutral or mixed), where ``<src>``
+  is ``interview`` (interview turns) or ``open`` (survey open answers: units
+  of a document whose ``doc_id`` contains ":"). A person with no unit from a
+  source is missing (NaN) on that source's columns, not "absent".
+- ``belief_type``: the type among all respondents, ``cluster_belief_type``
+  the type within their cluster (missing where there are no clear types).
+
+Group comparisons come in families (``coding/findings.py``): one per cluster
+(across actor roles within it) and one across clusters; ``findings_for``
+computes one family, ``analyse`` all of them.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from pathlib import Path
 
-import numpy as np
 import pandas as pd
-from scipy import stats
-from sklearn.cluster import KMeans
-from sklearn.metrics import silhouette_score
-from sklearn.preprocessing import StandardScaler
 
+from coding.belieftypes import belief_types
 from coding.codebook import Codebook
+from coding.errors import OptionError, printable
+from coding.findings import (
+    ALL_CLUSTERS,
+    INTERVIEW_TURNS,
+    OPEN_ANSWERS,
+    SURVEY_SCALES,
+    Variable,
+    family_findings,
+)
 from coding.store import Store
 from coding.survey.reliability import construct_scores
 from coding.survey.scoring import item_values, stored_schemas
 from coding.trust import trusted_codings
 
 STANCE_VALUE = {"positive": 1.0, "negative": -1.0, "neutral": 0.0, "mixed": 0.0}
-MIN_GROUP = 3  # groups smaller than this are left out of the tests
-MAX_TYPES = 6
+SOURCES = {"interview": INTERVIEW_TURNS, "open": OPEN_ANSWERS}  # column key -> findings source
 
 
 @dataclass
 class Beliefs:
-    """The belief table and what was found in it."""
+    """The belief table and what was found in it.
+
+    ``summary`` holds group means per scope (``scope, by, group, label, n`` and
+    the mean of each construct and presence column); ``tests`` every family's
+    findings (``coding.findings.FINDING_COLUMNS`` first); ``types`` the belief
+    types of all respondents and of each cluster (``coding.belieftypes``).
+    """
 
     table: pd.DataFrame
     summary: pd.DataFrame
     tests: pd.DataFrame
     types: pd.DataFrame
     constructs: dict[str, str]  # construct -> label
-
-
-def kruskal(groups: dict[str, np.ndarray]) -> tuple[float, float, float, float]:
-    """Return Kruskal-Wallis H, degrees of freedom, p and epsilon squared (H / (n - 1)).
-
-    Example (R, ``kruskal.test(Ozone ~ Month, data = airquality)``):
-    chi-squared = 29.267, df = 4, p-value = 6.901e-06.
-    """
-    samples = [np.asarray(g, dtype=float) for g in groups.values()]
-    h, p = stats.kruskal(*samples)
-    n = sum(len(s) for s in samples)
-    return float(h), float(len(samples) - 1), float(p), float(h / (n - 1))
-
-
-def presence_test(table: pd.DataFrame) -> tuple[str, float, float, float]:
-    """Test a groups x (absent, present) table: Fisher's exact test for 2x2, else chi-square.
-
-    Returns (test, statistic, p, Cramer's V).
-    """
-    counts = table.to_numpy()
-    n = counts.sum()
-    chi2, p, _, expected = stats.chi2_contingency(counts, correction=False)
-    v = float(np.sqrt(chi2 / (n * (min(counts.shape) - 1)))) if n else float("nan")
-    if counts.shape == (2, 2):
-        odds, p = stats.fisher_exact(counts)
-        return "fisher", float(odds), float(p), v
-    return "chi2", float(chi2), float(p), v
+    code_labels: dict[str, dict[str, str]] = field(default_factory=dict)  # lang -> code -> label
 
 
 def _survey_scores(store: Store) -> tuple[pd.DataFrame, dict[str, str]]:
@@ -78,13 +81,11 @@ def _survey_scores(store: Store) -> tuple[pd.DataFrame, dict[str, str]]:
     return scores, labels
 
 
-def belief_table(store: Store, codebook: Codebook) -> tuple[pd.DataFrame, dict[str, str]]:
-    """Return one row per respondent: attributes, construct scores, and code beliefs."""
-    scores, labels = _survey_scores(store)
-    respondents = store.respondents()
+def _people(store: Store) -> tuple[dict[str, dict], dict[str, str]]:
+    """Return each respondent's attributes and the person behind each document."""
     role_codes = {k: v for schema in stored_schemas(store) for k, v in schema.role_codes.items()}
     people: dict[str, dict] = {}
-    for row in respondents.itertuples():
+    for row in store.respondents().itertuples():
         people[row.respondent_id] = {
             "respondent_id": row.respondent_id,
             "source": "survey",
@@ -93,9 +94,8 @@ def belief_table(store: Store, codebook: Codebook) -> tuple[pd.DataFrame, dict[s
             "actor": role_codes.get(row.role or ""),
             **{f"attr_{k}": v for k, v in row.attributes.items() if k not in ("cluster", "role")},
         }
-    documents = store.documents()
     doc_person: dict[str, str] = {}
-    for doc in documents.itertuples():
+    for doc in store.documents().itertuples():
         meta = doc.metadata
         if "survey" in meta:
             doc_person[doc.doc_id] = meta["respondent"]
@@ -115,191 +115,174 @@ def belief_table(store: Store, codebook: Codebook) -> tuple[pd.DataFrame, dict[s
         if entry["source"] == "survey":
             entry["source"] = "both"
         entry.setdefault("interviewee", meta.get("interviewee"))
+    return people, doc_person
+
+
+def belief_table(store: Store, codebook: Codebook) -> tuple[pd.DataFrame, dict[str, str]]:
+    """Return one row per respondent (columns in the module docstring) and construct labels."""
+    scores, labels = _survey_scores(store)
+    people, doc_person = _people(store)
     table = pd.DataFrame(list(people.values()))
     if table.empty:
         return table, labels
-    table = table.set_index("respondent_id")
-    table = table.join(scores, how="left")
+    table = table.set_index("respondent_id").join(scores, how="left")
     units = store.units()[["unit_id", "doc_id", "is_interviewer"]]
-    units = units[~units["is_interviewer"]]
+    units = units[~units["is_interviewer"].astype(bool)].copy()
     units["respondent_id"] = units["doc_id"].map(doc_person)
-    codings = trusted_codings(store).merge(units[["unit_id", "respondent_id"]], on="unit_id")
+    # survey open answers live in documents "<survey>:<respondent>"; transcripts never have ":"
+    units["src"] = (
+        units["doc_id"].str.contains(":", regex=False).map({True: "open", False: "interview"})
+    )
+    codings = trusted_codings(store).merge(units[["unit_id", "respondent_id", "src"]], on="unit_id")
     codings["value"] = codings["stance"].map(STANCE_VALUE)
-    grouped = codings.groupby(["respondent_id", "code_id"])
-    count = grouped["unit_id"].nunique().unstack(fill_value=0)
-    stance = grouped["value"].mean().unstack()
-    ordered = [c for c in codebook.codes if c in count.columns]
-    silent = ~table.index.isin(set(units["respondent_id"].dropna()))
     columns = {}
-    for code_id in ordered:
-        n = count[code_id].reindex(table.index).fillna(0)
-        # someone who never said anything is unknown on every code, not "absent"
-        columns[f"{code_id}_count"] = n.mask(silent)
-        columns[f"{code_id}_present"] = (n > 0).astype(float).mask(silent)
-        columns[f"{code_id}_stance"] = stance[code_id].reindex(table.index)
+    for src in SOURCES:
+        spoke = set(units.loc[units["src"] == src, "respondent_id"].dropna())
+        # someone with no unit from this source is unknown on it, not "absent"
+        silent = ~table.index.isin(spoke)
+        grouped = codings[codings["src"] == src].groupby(["respondent_id", "code_id"])
+        count = grouped["unit_id"].nunique().unstack(fill_value=0)
+        stance = grouped["value"].mean().unstack()
+        for code_id in codebook.codes:
+            if code_id not in count.columns:
+                continue
+            n = count[code_id].reindex(table.index).fillna(0)
+            columns[f"{code_id}_{src}_count"] = n.mask(silent)
+            columns[f"{code_id}_{src}_present"] = (n > 0).astype(float).mask(silent)
+            columns[f"{code_id}_{src}_stance"] = stance[code_id].reindex(table.index)
     table = pd.concat([table, pd.DataFrame(columns, index=table.index)], axis=1)
     return table.reset_index(), labels
 
 
-def analyse(store: Store, codebook: Codebook, seed: int = 0) -> Beliefs:
-    """Build the belief table, group summaries, tests of difference and belief types."""
-    table, labels = belief_table(store, codebook)
-    constructs = [c for c in labels if c in table.columns]
-    present = [c for c in table.columns if c.endswith("_present")]
-    summary = _summary(table, constructs, present)
-    tests = _tests(table, constructs, present, labels, codebook)
-    types = _types(table, constructs, labels, seed)
-    if not types.empty:
-        table = table.merge(types[["respondent_id", "belief_type"]], on="respondent_id", how="left")
-        types = types.drop(columns=["respondent_id"]).drop_duplicates("belief_type")
-        types = types.sort_values("belief_type").reset_index(drop=True)
-    return Beliefs(table, summary, tests, types, {c: labels[c] for c in constructs})
+def scopes(beliefs: Beliefs) -> list[str]:
+    """Return the families' scopes: each cluster, then ``ALL_CLUSTERS``."""
+    clusters = sorted(beliefs.table["cluster"].dropna().unique()) if len(beliefs.table) else []
+    return [*map(str, clusters), ALL_CLUSTERS]
 
 
-def _summary(table: pd.DataFrame, constructs: list[str], present: list[str]) -> pd.DataFrame:
-    grouped = table.groupby(["cluster", "actor"], dropna=False)
-    summary = grouped[constructs + present].mean()
-    summary.insert(0, "n", grouped.size())
-    return summary.reset_index()
+def _scope_table(beliefs: Beliefs, scope: str | None) -> tuple[pd.DataFrame, str]:
+    """Return the rows of one scope and the column its groups are in."""
+    if scope is None or scope == ALL_CLUSTERS:
+        return beliefs.table, "cluster"
+    if scope not in set(beliefs.table.get("cluster", pd.Series(dtype=str)).dropna()):
+        raise OptionError(f"no cluster named '{printable(scope)}' in the belief table")
+    return beliefs.table[beliefs.table["cluster"] == scope], "actor"
 
 
-def _tests(table, constructs, present, labels, codebook) -> pd.DataFrame:
-    rows = []
-    for factor in ("actor", "cluster"):
-        for construct in constructs:
-            groups = {
-                str(k): g[construct].dropna().to_numpy()
-                for k, g in table.groupby(factor)
-                if g[construct].notna().sum() >= MIN_GROUP
-            }
-            if len(groups) < 2:
-                continue
-            h, df, p, eps = kruskal(groups)
-            rows.append(
-                (
-                    "kruskal",
-                    construct,
-                    labels.get(construct, construct),
-                    factor,
-                    h,
-                    df,
-                    p,
-                    "epsilon²",
-                    eps,
-                    _phrase_kruskal(
-                        table,
-                        factor,
-                        construct,
-                        labels,
-                        p,
-                        {c.id: c.label for c in codebook.codes.values()},
-                    ),
-                )
-            )
-    for column in present:
-        code_id = column.removesuffix("_present")
-        sub = table.dropna(subset=[column, "actor"])
-        counts = pd.crosstab(sub["actor"], sub[column]).reindex(columns=[0.0, 1.0], fill_value=0)
-        counts = counts[counts.sum(axis=1) >= MIN_GROUP]
-        if len(counts) < 2 or (counts.sum(axis=0) == 0).any():
-            continue
-        test, statistic, p, v = presence_test(counts)
-        label = codebook.codes[code_id].label if code_id in codebook.codes else code_id
-        rows.append(
-            (
-                test,
-                code_id,
-                label,
-                "role",
-                statistic,
-                float(len(counts) - 1),
-                p,
-                "Cramér's V",
-                v,
-                "",
-            )
-        )
-    return pd.DataFrame(
-        rows,
-        columns=[
-            "test",
-            "variable",
-            "label",
-            "by",
-            "statistic",
-            "df",
-            "p",
-            "effect",
-            "effect_size",
-            "finding",
-        ],
-    )
-
-
-def _phrase_kruskal(table, factor, construct, labels, p, names=None) -> str:
-    """Say a significant difference in words: which group is highest and lowest."""
-    if p >= 0.05:
-        return ""
-    means = table.groupby(factor)[construct].mean().dropna().sort_values()
-    names = names or {}
-    high, low = (
-        names.get(means.index[-1], means.index[-1]),
-        names.get(means.index[0], means.index[0]),
-    )
-    return (
-        f"{labels.get(construct, construct)}因{'身份' if factor == 'actor' else '集群'}而异"
-        f"（p = {p:.3g}）：{high}最高（{means.iloc[-1]:.2f}），{low}最低（{means.iloc[0]:.2f}）"
-    )
-
-
-def _types(
-    table: pd.DataFrame, constructs: list[str], labels: dict[str, str], seed: int
-) -> pd.DataFrame:
-    """Cluster respondents with complete construct scores into belief types."""
-    if not constructs:
-        return pd.DataFrame()
-    complete = table.dropna(subset=constructs)
-    if len(complete) < 10:
-        return pd.DataFrame()
-    features = StandardScaler().fit_transform(complete[constructs])
-    best = None
-    for k in range(2, min(MAX_TYPES, len(complete) - 1) + 1):
-        model = KMeans(n_clusters=k, n_init=10, random_state=seed).fit(features)
-        score = silhouette_score(features, model.labels_)
-        if best is None or score > best[0]:
-            best = (score, k, model)
-    assert best is not None  # at least 10 complete rows, so k = 2 was tried
-    score, k, model = best
-    centres = pd.DataFrame(model.cluster_centers_, columns=constructs)
-    names = []
-    for _, centre in centres.iterrows():
-        top = centre.abs().sort_values(ascending=False).index[:2]
-        words = [
-            ("高" if centre[c] > 0 else "低") + labels.get(c, c)
-            for c in top
-            if abs(centre[c]) >= 0.3
-        ]
-        names.append("、".join(words) or "居中")
-    out = pd.DataFrame(
-        {"respondent_id": complete["respondent_id"].to_numpy(), "belief_type": model.labels_ + 1}
-    )
-    out["description"] = out["belief_type"].map(lambda t: names[t - 1])
-    sizes = out["belief_type"].value_counts()
-    out["n"] = out["belief_type"].map(sizes)
-    out["silhouette"] = score
-    for c in constructs:
-        out[f"{c}_z"] = out["belief_type"].map(lambda t, c=c: centres.loc[t - 1, c])
+def _variables(beliefs: Beliefs, lang: str) -> list[Variable]:
+    labels = beliefs.code_labels.get(lang, {})
+    out = [
+        Variable(c, label if lang == "zh" else c, SURVEY_SCALES, "score")
+        for c, label in beliefs.constructs.items()
+    ]
+    for src, source in SOURCES.items():
+        for code_id in beliefs.code_labels.get("zh", {}) or _codes_in(beliefs.table):
+            column = f"{code_id}_{src}_present"
+            if column in beliefs.table.columns:
+                out.append(Variable(column, labels.get(code_id, code_id), source, "presence"))
     return out
 
 
-def write_beliefs(beliefs: Beliefs, out) -> None:
-    """Write the belief workbook: the table, group summaries, tests and belief types."""
+def _codes_in(table: pd.DataFrame) -> list[str]:
+    codes = [c.rsplit("_", 2)[0] for c in table.columns if c.endswith("_present")]
+    return list(dict.fromkeys(codes))
+
+
+def _group_labels(beliefs: Beliefs, by: str, lang: str) -> dict[str, str]:
+    return beliefs.code_labels.get(lang, {}) if by == "actor" else {}
+
+
+def findings_for(
+    beliefs: Beliefs, scope: str | None, lang: str = "zh", method: str = "holm"
+) -> pd.DataFrame:
+    """Return one family's findings: across actor roles in a cluster, or across clusters (None).
+
+    Each source (survey scales, interview turns, open answers) is tested
+    separately, and p-values are adjusted within the family (Holm, or
+    ``method="fdr_bh"``). Columns: ``coding.findings.FINDING_COLUMNS`` then
+    ``DETAIL_COLUMNS``.
+    """
+    table, by = _scope_table(beliefs, scope)
+    return family_findings(
+        table,
+        by,
+        scope or ALL_CLUSTERS,
+        _variables(beliefs, lang),
+        _group_labels(beliefs, by, lang),
+        lang,
+        method,
+    )
+
+
+def group_summary(beliefs: Beliefs, scope: str | None, lang: str = "zh") -> pd.DataFrame:
+    """Return the group means of one scope: ``scope, by, group, label, n`` and each mean."""
+    table, by = _scope_table(beliefs, scope)
+    values = [c for c in beliefs.constructs] + [c for c in table.columns if c.endswith("_present")]
+    grouped = table.dropna(subset=[by]).groupby(by)
+    summary = grouped[values].mean()
+    names = _group_labels(beliefs, by, lang)
+    summary.insert(0, "n", grouped.size())
+    summary.insert(0, "label", [names.get(g, g) for g in summary.index])
+    summary.insert(0, "by", by)
+    summary.insert(0, "scope", scope or ALL_CLUSTERS)
+    return summary.rename_axis("group").reset_index()[
+        ["scope", "by", "group", "label", "n", *values]
+    ]
+
+
+def significant_findings(beliefs: Beliefs) -> list[str]:
+    """Return the sentences of the findings significant after adjustment, in table order."""
+    tests = beliefs.tests
+    if tests.empty:
+        return []
+    return [str(f) for f in tests.loc[tests["significant"].astype(bool), "finding"]]
+
+
+def analyse(
+    store: Store, codebook: Codebook, seed: int = 0, lang: str = "zh", method: str = "holm"
+) -> Beliefs:
+    """Build the belief table, group summaries, every family's findings and belief types."""
+    table, labels = belief_table(store, codebook)
+    constructs = {c: labels[c] for c in labels if c in table.columns}
+    code_labels = {
+        "zh": {c.id: c.label for c in codebook.codes.values()},
+        "en": {c.id: c.label_en or c.label for c in codebook.codes.values()},
+    }
+    beliefs = Beliefs(
+        table, pd.DataFrame(), pd.DataFrame(), pd.DataFrame(), constructs, code_labels
+    )
+    if table.empty:
+        return beliefs
+    families = scopes(beliefs)
+    beliefs.tests = pd.concat(
+        [findings_for(beliefs, s, lang, method) for s in families], ignore_index=True
+    )
+    beliefs.summary = pd.concat(
+        [group_summary(beliefs, s, lang) for s in families], ignore_index=True
+    )
+    results = [belief_types(table, list(constructs), labels, ALL_CLUSTERS, seed)]
+    cluster_types = pd.Series(index=table["respondent_id"], dtype=float)
+    for cluster in families[:-1]:
+        rows = table[table["cluster"] == cluster]
+        result = belief_types(rows, list(constructs), labels, cluster, seed)
+        results.append(result)
+        if result.clear:
+            cluster_types.loc[result.assignment.index] = result.assignment.to_numpy()
+    overall = results[0].assignment
+    table["belief_type"] = table["respondent_id"].map(overall) if len(overall) else float("nan")
+    table["cluster_belief_type"] = cluster_types.to_numpy()
+    beliefs.types = pd.concat([r.types for r in results], ignore_index=True)
+    return beliefs
+
+
+def write_beliefs(beliefs: Beliefs, out: str | Path) -> None:
+    """Write the belief workbook: the table, group means, every family's tests, belief types."""
     from coding.export import write_tables
 
     write_tables(
         {
             "观念表 beliefs": beliefs.table,
-            "分组 by cluster & actor": beliefs.summary,
+            "分组均值 group means": beliefs.summary,
             "差异检验 tests": beliefs.tests,
             "观念类型 types": beliefs.types,
         },

@@ -176,3 +176,7 @@ class AgreementError(ClusterQDAError):
 
 class ReportError(ClusterQDAError):
     """A report cannot be made as asked (no such cluster, no font for the charts)."""
+
+
+class StatisticsError(ClusterQDAError):
+    """Data that a test of difference cannot be computed from (fewer than two groups)."""

@@ -5,15 +5,17 @@ import sqlite3
 
 import pandas as pd
 import pytest
+from markupsafe import escape
 
 from coding.codebook import load_codebook
+from coding.findings import FINDING_COLUMNS
 from coding.gating import STATUS_LABEL, UNRELIABLE, validation_table, verdict
 from coding.project import SHIPPED_CODEBOOKS, VALIDATION, open_project
 from coding.report.build import write_reports
 from coding.report.data import build_report, cluster_units
 from coding.report.layout import Table, cluster_document
 from coding.report.text import TEXT
-from coding.stats import FINDING_COLUMNS
+from coding.stats import NOT_TESTED
 from coding.trust import trusted_codings
 
 
@@ -190,11 +192,15 @@ def test_the_excel_report_has_a_findings_sheet_that_feeds_the_text(written):
         rows = list(book["findings"].iter_rows(values_only=True))
         assert list(rows[0]) == FINDING_COLUMNS
         html = (out / f"{stem}.html").read_text(encoding="utf-8")
+        column = {name: i for i, name in enumerate(FINDING_COLUMNS)}
+        untested = [r for r in rows[1:] if r[column["test"]] in NOT_TESTED]
         for row in rows[1:]:
-            sentence = row[FINDING_COLUMNS.index("finding")]
-            from html import escape
-
-            assert escape(sentence) in html
+            if row[column["test"]] not in NOT_TESTED:  # every tested row's sentence is shown
+                assert escape(row[column["finding"]]) in html
+                assert row[column["effect_size"]] is not None and row[column["p_adjusted"]] <= 1
+                assert row[column["p_adjusted"]] >= row[column["p"]]
+        if untested:
+            assert TEXT["zh"]["untested"].format(n=len(untested)) in html
     # numbers stay numbers
     sheet = openpyxl.load_workbook(out / "大沥铝型材.xlsx")["合作行动 actions"]
     header = [c.value for c in sheet[1]]
@@ -318,4 +324,6 @@ def test_tables_of_the_layout_are_the_excel_sheets(built):
     doc = cluster_document(reports["古镇灯饰"], {})
     sheets = [b.sheet for s in doc.sections for b in s.blocks if isinstance(b, Table)]
     assert len(sheets) == len(set(sheets))  # one sheet per table, none overwritten
-    assert list(doc.tables()) == [s for s in sheets if doc.tables().get(s) is not None]
+    tables = [s for s in doc.tables() if s != "引文 quotations"]  # quotations become a sheet too
+    assert tables == [s for s in sheets if doc.tables().get(s) is not None]
+    assert "引文 quotations" in doc.tables() and "findings" in doc.tables()

@@ -229,10 +229,10 @@ def test_markdown_reports_render_the_data_as_text(hostile):
 def test_markdown_escapes_code_labels_and_metadata(hostile):
     import pandas as pd
 
+    from coding.findings import FINDING_COLUMNS
     from coding.report.data import build_report
     from coding.report.layout import cluster_document
     from coding.report.markdown import render_markdown
-    from coding.stats import FINDING_COLUMNS
 
     root, _, _ = hostile
     labels = {

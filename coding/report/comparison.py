@@ -9,23 +9,24 @@ unreliable in that cluster.
 
 from __future__ import annotations
 
+from typing import Any
+
 import pandas as pd
 
 from coding.beliefs import Beliefs
 from coding.gating import STATUS_LABEL, UNRELIABLE
 from coding.report.data import ReportData
 from coding.report.layout import (
-    Bullets,
     Document,
     Heading,
     Para,
     Section,
     Table,
-    findings_table,
+    findings_blocks,
 )
 from coding.report.text import fmt_alpha
 
-TEXT = {
+TEXT: dict[str, dict[str, Any]] = {
     "zh": {
         "byline": "由 clusterqda 生成 · 编码本版本 {version} · 各集群的报告见下方链接",
         "sections": [
@@ -114,18 +115,25 @@ def comparison_document(
     )
     blocks: list = [Para(t["attitudes_note"], "note")]
     if beliefs is not None:
-        from coding.beliefs import all_types, comparison_findings
+        from coding.beliefs import findings_for
+        from coding.findings import ALL_CLUSTERS
 
         blocks.append(Table("观念 attitudes", _attitudes(beliefs)))
-        findings = comparison_findings(beliefs, lang)
+        findings = findings_for(beliefs, None, lang)
+        # a code compared across clusters must be reliable in each of them
+        excluded = {d for r in reports for d in r.excluded}
+        dims = findings["variable"].astype(str).str.split(".").str[0]
+        findings = findings[~dims.isin(excluded)].reset_index(drop=True)
         blocks += [Heading(t["tests"]), Para(t["tests_note"], "note")]
-        if len(findings):
-            blocks.append(Bullets(list(findings["finding"])))
-        blocks.append(Table("findings", findings_table(findings), wide=("finding",)))
-        types = all_types(beliefs)
+        blocks += findings_blocks(findings, lang)
+        types = beliefs.types[beliefs.types["scope"] == ALL_CLUSTERS]
         blocks.append(Heading(t["types"]))
-        blocks.append(Para(t["types_verdict"].format(s=types.silhouette, verdict=types.verdict)))
-        blocks.append(Table("观念类型 types", types.table))
+        if len(types):
+            first = types.iloc[0]
+            blocks.append(
+                Para(t["types_verdict"].format(s=first["silhouette"], verdict=first["verdict"]))
+            )
+            blocks.append(Table("观念类型 types", types[types["belief_type"].notna()]))
     doc.sections.append(Section(s[3], blocks))
     doc.sections.append(Section(s[4], [Para(t["methods"])]))
     return doc

@@ -330,7 +330,7 @@ def _attitudes(
     excluded: list[str],
 ) -> None:
     """This cluster's survey: construct means by role, reliability, belief types and tests."""
-    from coding.beliefs import cluster_findings, cluster_types
+    from coding.beliefs import findings_for
 
     table = beliefs.table[beliefs.table["cluster"] == cluster]
     constructs = list(beliefs.constructs)
@@ -342,17 +342,14 @@ def _attitudes(
         means.insert(0, "n", scored.groupby("actor").size().to_numpy())
         report.attitudes = means.reset_index(names="actor")
     report.reliability = _reliability(store, cluster)
-    types = cluster_types(beliefs, cluster)
-    report.types, report.types_silhouette, report.types_verdict = (
-        types.table,
-        types.silhouette,
-        types.verdict,
-    )
-    findings = cluster_findings(beliefs, cluster, report.lang)
-    if "variable" in findings:
-        dims = findings["variable"].astype(str).str.split(".").str[0]
-        findings = findings[~dims.isin(excluded)].reset_index(drop=True)
-    report.findings = findings
+    types = beliefs.types[beliefs.types["scope"] == cluster] if len(beliefs.types) else None
+    if types is not None and len(types):
+        report.types_silhouette = float(types["silhouette"].iloc[0])
+        report.types_verdict = str(types["verdict"].iloc[0])
+        report.types = types[types["belief_type"].notna()].drop(columns=["scope"])
+    findings = findings_for(beliefs, cluster, report.lang)
+    dims = findings["variable"].astype(str).str.split(".").str[0]
+    report.findings = findings[~dims.isin(excluded)].reset_index(drop=True)
 
 
 def _reliability(store: Store, cluster: str) -> pd.DataFrame:

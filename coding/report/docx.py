@@ -42,7 +42,7 @@ def write_docx(doc: Document, path: Path) -> None:
             elif kind == "Heading":
                 word.add_heading(block.text, level=2)
             elif kind == "Table":
-                frame = display(block.frame, doc.lang)
+                frame = display(block.shown(), doc.lang)
                 wide = [display_name for display_name in _wide(block, doc.lang)]
                 add_table(word, frame if frame is not None else _empty(), wide=wide)
             elif kind == "ChartBlock" and (block.chart.bars or block.chart.points):

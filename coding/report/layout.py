@@ -17,7 +17,7 @@ import pandas as pd
 
 from coding.report.charts import Bar, Chart, Point
 from coding.report.data import Quote, ReportData
-from coding.report.text import TEXT, fmt_alpha, header
+from coding.report.text import TEXT, fmt_alpha, fmt_p, header
 
 
 @dataclass
@@ -40,13 +40,19 @@ class Table:
     """A table: ``frame`` with data columns; ``sheet`` names it in Excel.
 
     ``heat`` shades the numbers (the actor x action matrix); ``wide`` names the
-    columns that hold running text (quotations, definitions, sentences).
+    columns that hold running text (quotations, definitions, sentences);
+    ``brief`` is a shorter view for the text formats when the sheet holds more.
     """
 
     sheet: str
     frame: pd.DataFrame | None
     heat: bool = False
     wide: tuple[str, ...] = ()
+    brief: pd.DataFrame | None = None  # what the text formats show (None: the whole frame)
+
+    def shown(self) -> pd.DataFrame | None:
+        """Return the rows and columns the text formats show."""
+        return self.brief if self.brief is not None else self.frame
 
 
 @dataclass
@@ -237,9 +243,7 @@ def _attitude_blocks(r: ReportData, t: dict) -> list:
     blocks.append(Table("信度 reliability", r.reliability))
     blocks.append(Heading(t["tests"]))
     blocks.append(Para(t["tests_note"], "note"))
-    if r.findings is not None and len(r.findings):
-        blocks.append(Bullets(list(r.findings["finding"])))
-    blocks.append(Table("findings", findings_table(r.findings), wide=("finding",)))
+    blocks += findings_blocks(r.findings, r.lang)
     blocks.append(Heading(t["types"]))
     if np.isnan(r.types_silhouette):
         blocks.append(Para(t["types_none"], "note"))
@@ -292,13 +296,37 @@ def _gates(gates: pd.DataFrame, lang: str) -> pd.DataFrame:
     return frame
 
 
-def findings_table(findings: pd.DataFrame | None) -> pd.DataFrame:
-    """Return the findings with the columns of the ``findings`` sheet, in order."""
-    from coding.stats import FINDING_COLUMNS
+def findings_blocks(findings: pd.DataFrame | None, lang: str) -> list:
+    """The sentences of the differences found, and the table of every comparison.
 
+    The Excel sheet ``findings`` holds every row of the family (with those not
+    tested and why); the text formats show the rows that were tested, and say
+    how many were not.
+    """
+    from coding.findings import FINDING_COLUMNS
+    from coding.stats import NOT_TESTED
+
+    t = TEXT[lang]
     if findings is None or findings.empty:
-        return pd.DataFrame(columns=FINDING_COLUMNS)
-    return findings[FINDING_COLUMNS]
+        return [Table("findings", pd.DataFrame(columns=FINDING_COLUMNS))]
+    tested = findings[~findings["test"].isin(NOT_TESTED)]
+    blocks: list = []
+    significant = findings[findings["significant"].astype(bool)]
+    if len(significant):
+        blocks.append(Bullets(list(significant["finding"])))
+    else:
+        blocks.append(Para(t["no_difference"]))
+    brief = tested[_BRIEF].copy()
+    for column in ("p", "p_adjusted"):  # '< .001', not a rounded 0.00
+        brief[column] = brief[column].map(fmt_p)
+    blocks.append(Table("findings", findings[FINDING_COLUMNS], wide=("finding",), brief=brief))
+    untested = len(findings) - len(tested)
+    if untested:
+        blocks.append(Para(t["untested"].format(n=untested), "note"))
+    return blocks
+
+
+_BRIEF = ["source", "test", "statistic", "df", "n", "effect_size", "p", "p_adjusted", "finding"]
 
 
 def _matrix(matrix: pd.DataFrame, lang: str) -> pd.DataFrame | None:

@@ -48,7 +48,7 @@ def render_markdown(doc: Document) -> str:
             elif kind == "Heading":
                 parts.append(f"### {md_escape(block.text)}\n")
             elif kind == "Table":
-                parts.append(_md_table(block.frame, doc.lang))
+                parts.append(_md_table(block.shown(), doc.lang))
             elif kind == "Bullets":
                 parts.append("\n".join(f"- {md_escape(item)}" for item in block.items) + "\n")
             elif kind == "Quotes":

@@ -72,6 +72,9 @@ TEXT: dict[str, dict[str, Any]] = {
         "al–Wallis 检验（效应量 ε²），代码出现"
         "与否用 χ² 检验（Cramér's V），期望频数不足时 2×2 表用 Fisher 精确检验，其他表不检验。"
         "访谈发言、开放题回答与量表分别检验，从不合并。p 值按 Holm 法在本报告的全部检验中校正。",
+        "no_difference": "经校正后，没有发现显著差异。",
+        "untested": "另有 {n} 项比较未检验（各组人数或期望频数不足，或没有变化）；"
+        "每一项及其原因见 Excel 报告的 findings 表。",
         "types": "观念类型",
         "types_none": "受访者太少，无法划分观念类型。",
         "types_verdict": "k-means 聚类的轮廓系数为 {s:.2f}：{verdict}",
@@ -146,6 +149,10 @@ TEXT: dict[str, dict[str, Any]] = {
         "expected counts are too small, Fisher's exact test for 2×2 tables, otherwise not tested. "
         "Interview turns, open answers and scales are tested apart, never pooled. p is adjusted "
         "with Holm's method over all the tests of this report.",
+        "no_difference": "After adjustment, no difference was found.",
+        "untested": "{n} further comparisons were not tested (groups or expected counts too "
+        "small, or no variation); each, with its reason, is in the findings sheet of the Excel "
+        "report.",
         "types": "Belief types",
         "types_none": "Too few respondents to look for belief types.",
         "types_verdict": "Silhouette of the k-means grouping: {s:.2f}: {verdict}",
@@ -206,6 +213,20 @@ HEADERS: dict[str, dict[str, str]] = {
         "note": "说明",
         "definition": "定义",
         "label_en": "英文名称",
+        "scope": "范围",
+        "source": "来源",
+        "test": "检验",
+        "statistic": "统计量",
+        "df": "自由度",
+        "effect_size": "效应量",
+        "effect_measure": "效应量指标",
+        "p_adjusted": "校正后 p",
+        "finding": "结论",
+        "cluster": "集群",
+        "belief_type": "类型",
+        "description": "描述",
+        "silhouette": "轮廓系数",
+        "verdict": "判定",
     },
     "en": {},
 }
@@ -232,7 +253,7 @@ def fmt(value: object) -> str:
 
 
 def fmt_p(p: float) -> str:
-    """Format a p-value: three significant digits, '< .001' below that."""
+    """Format a p-value to three decimals, '< .001' below that; empty when not tested."""
     if p is None or (isinstance(p, float) and math.isnan(p)):
         return ""
     return "< .001" if p < 0.001 else f"{p:.3f}"

@@ -173,10 +173,13 @@ def add_table(
             (text_width_pt(line) for c in cells for line in c.splitlines()), default=0.0
         )
         # a header may take two lines, never one character a line (访/谈/发/言)
-        header = max(
-            _unbreakable_pt(name, TABLE_PT),
-            min(text_width_pt(name), HEADER_LINE_CJK * TABLE_PT),
-        ) * BOLD_WIDER
+        header = (
+            max(
+                _unbreakable_pt(name, TABLE_PT),
+                min(text_width_pt(name), HEADER_LINE_CJK * TABLE_PT),
+            )
+            * BOLD_WIDER
+        )
         natural.append(max(longest_line, header) + CELL_PADDING_PT)
         unbreakable = max([header, *(_unbreakable_pt(c, TABLE_PT) for c in cells)])
         minimum.append(unbreakable + CELL_PADDING_PT)

@@ -781,7 +781,7 @@ def report(
         ),
     ] = False,
 ) -> None:
-    """Write a Chinese case-study report per cluster and a comparison (HTML, Word, Excel, Markdown)."""
+    """Write a Chinese case-study report per cluster and a comparison (HTML, Word, Excel, MD)."""
     from coding.codebook import load_codebook
     from coding.project import open_project, project_codebook
     from coding.report.build import write_reports

@@ -244,7 +244,8 @@ def test_markdown_escapes_code_labels_and_metadata(hostile):
     report.provenance.coders["coder"] = "[c](http://example.org)"
     report.findings = pd.DataFrame(
         [
-            dict.fromkeys(FINDING_COLUMNS, "") | {"finding": f}
+            dict.fromkeys(FINDING_COLUMNS, "")
+            | {"finding": f, "p": 0.01, "p_adjusted": 0.02, "significant": True}
             for f in ("# not a heading <!--", "1. not a list")
         ]
     )

@@ -252,7 +252,9 @@ def _timeline(
     codes = codings.groupby("unit_id")["code_id"].apply(lambda c: sorted(set(c)))
     rows = []
     for unit in interviews[interviews["unit_id"].isin(acting)].itertuples():
-        years = sorted({m.year for m in years_mentioned(unit.text, unit.date or None)})
+        # a date that is not one (metadata is free text) leaves relative years unresolved
+        known = unit.date[:4] if unit.date[:4].isdigit() else None
+        years = sorted({m.year for m in years_mentioned(unit.text, known)})
         for year in years:
             names = "、".join(label.get(c, c) for c in codes[unit.unit_id])
             rows.append(

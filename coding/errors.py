@@ -180,3 +180,7 @@ class ReportError(ClusterQDAError):
 
 class StatisticsError(ClusterQDAError):
     """Data that a test of difference cannot be computed from (fewer than two groups)."""
+
+
+class ExchangeError(InputError):
+    """A REFI-QDA file (.qdpx, .qde, .qdc) cannot be read or written as asked."""

@@ -10,6 +10,7 @@ same methods. ``Store`` is all of them on one connection.
 from coding.store.codings import CodingsTable
 from coding.store.connection import Connection
 from coding.store.documents import DocumentsTable
+from coding.store.exchange import ExchangeTable
 from coding.store.models import ModelsTable
 from coding.store.rows import CodingRow, DocumentCount, SheetRow, StoredDocument, UnitToCode
 from coding.store.schema import MIGRATIONS, SCHEMA_VERSION
@@ -18,7 +19,9 @@ from coding.store.tokencodec import decode_tokens, encode_tokens
 from coding.store.tokens import TokensTable
 
 
-class Store(DocumentsTable, TokensTable, CodingsTable, SurveysTable, ModelsTable, Connection):
+class Store(
+    DocumentsTable, TokensTable, CodingsTable, SurveysTable, ModelsTable, ExchangeTable, Connection
+):
     """A project database connection with every table family; use as a context manager."""
 
 

@@ -1,0 +1,106 @@
+"""What REFI-QDA exchange reads of a project, streamed a document at a time."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from typing import NamedTuple
+
+from coding.store.connection import Connection
+
+
+class ExportDocument(NamedTuple):
+    """A document as an export needs it: the normalised text and its metadata."""
+
+    doc_id: str
+    path: str
+    cluster: str | None
+    encoding: str
+    metadata: dict
+    text: str
+
+
+class ExportCoding(NamedTuple):
+    """One stored coding with its unit's document and span (the unit's when it has none)."""
+
+    coding_id: int
+    unit_id: str
+    doc_id: str
+    cluster: str | None
+    code_id: str
+    coder: str
+    stance: str | None
+    start: int | None
+    end: int | None
+    evidence: str | None
+    unit_start: int
+    unit_end: int
+
+
+class UnitSpan(NamedTuple):
+    """A unit's place in its document."""
+
+    unit_id: str
+    start: int
+    end: int
+
+
+_CODINGS = (
+    "SELECT c.coding_id, c.unit_id, u.doc_id, d.cluster, c.code_id, c.coder, c.stance,"
+    ' c.start, c."end", c.evidence, u.start, u."end"'
+    " FROM codings c JOIN units u USING (unit_id) JOIN documents d USING (doc_id)"
+)
+
+
+class ExchangeTable(Connection):
+    """Documents, units and codings read for export and import, without pandas."""
+
+    def document_ids(self) -> list[str]:
+        """Return every document id, in id order."""
+        return [r[0] for r in self.conn.execute("SELECT doc_id FROM documents ORDER BY doc_id")]
+
+    def export_document(self, doc_id: str) -> ExportDocument:
+        """Return one document with its text (one at a time keeps memory to one text)."""
+        row = self.conn.execute(
+            "SELECT doc_id, path, cluster, encoding, metadata, text FROM documents"
+            " WHERE doc_id = ?",
+            (doc_id,),
+        ).fetchone()
+        return ExportDocument(*row[:4], json.loads(row[4]), row[5])
+
+    def document_metadata(self) -> dict[str, tuple[str | None, str, dict]]:
+        """Return every document's (cluster, encoding, metadata) by id."""
+        rows = self.conn.execute("SELECT doc_id, cluster, encoding, metadata FROM documents")
+        return {d: (c, e, json.loads(m)) for d, c, e, m in rows}
+
+    def document_codings(self, doc_id: str) -> list[ExportCoding]:
+        """Return a document's codings in unit and coder order."""
+        rows = self.conn.execute(
+            _CODINGS + " WHERE u.doc_id = ? ORDER BY u.turn, c.coder, c.coding_id", (doc_id,)
+        )
+        return [ExportCoding(*r) for r in rows]
+
+    def iter_codings(self) -> Iterator[ExportCoding]:
+        """Yield every coding, by document, unit and coder (a cursor, never a list)."""
+        rows = self.conn.execute(_CODINGS + " ORDER BY u.doc_id, u.turn, c.coder, c.coding_id")
+        for row in rows:
+            yield ExportCoding(*row)
+
+    def unit_spans(self, doc_id: str) -> list[UnitSpan]:
+        """Return a document's units in text order."""
+        rows = self.conn.execute(
+            'SELECT unit_id, start, "end" FROM units WHERE doc_id = ? ORDER BY start', (doc_id,)
+        )
+        return [UnitSpan(*r) for r in rows]
+
+    def survey_respondents(self) -> list[tuple[str, str, str | None, str | None, dict]]:
+        """Return (respondent_id, survey, cluster, role, attributes) of every respondent."""
+        rows = self.conn.execute(
+            "SELECT respondent_id, survey, cluster, role, attributes FROM respondents"
+            " ORDER BY survey, respondent_id"
+        )
+        return [(r, s, c, role, json.loads(a or "{}")) for r, s, c, role, a in rows]
+
+    def coded_code_ids(self) -> list[str]:
+        """Return every code id some coding uses."""
+        return [r[0] for r in self.conn.execute("SELECT DISTINCT code_id FROM codings")]

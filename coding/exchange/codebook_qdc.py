@@ -223,12 +223,11 @@ def imported_id(code: ImportedCode, parent_id: str | None, known: dict[str, str]
     return f"{parent_id}.Q{digest}" if parent_id else f"Q{digest}"
 
 
-def codebook_yaml(tree: CodeTree, name: str, origin: str) -> dict:
-    """Return a codebook (as the YAML's mapping) holding an imported code tree."""
+def tree_ids(tree: CodeTree) -> list[tuple[ImportedCode, str, str | None]]:
+    """Return every code of a tree with the id it gets and its parent's id, parents first."""
     known = known_ids()
-    dimensions: dict[str, dict] = {}
-    codes: list[dict] = []
     used: set[str] = set()
+    out: list[tuple[ImportedCode, str, str | None]] = []
 
     def add(code: ImportedCode, parent_id: str | None) -> None:
         code_id = imported_id(code, parent_id, known)
@@ -236,6 +235,20 @@ def codebook_yaml(tree: CodeTree, name: str, origin: str) -> dict:
             twin = ImportedCode(code.guid + "/".join(code.path), "", True, "", (), None)
             code_id = imported_id(twin, parent_id, {})
         used.add(code_id)
+        out.append((code, code_id, parent_id))
+        for child in code.children:
+            add(child, code_id)
+
+    for root in tree.roots:
+        add(root, None)
+    return out
+
+
+def codebook_yaml(tree: CodeTree, name: str, origin: str) -> dict:
+    """Return a codebook (as the YAML's mapping) holding an imported code tree."""
+    dimensions: dict[str, dict] = {}
+    codes: list[dict] = []
+    for code, code_id, parent_id in tree_ids(tree):
         label = code.name.strip() or code_id
         if parent_id is None:
             dimensions[code_id] = {"label": label, "label_en": label}
@@ -252,11 +265,6 @@ def codebook_yaml(tree: CodeTree, name: str, origin: str) -> dict:
                 "rule": PLACEHOLDER_RULE,
             }
         )
-        for child in code.children:
-            add(child, code_id)
-
-    for root in tree.roots:
-        add(root, None)
     return {
         "codebook": name,
         "version": "0",
@@ -284,11 +292,9 @@ def write_codebook_yaml(book: dict, out: str | Path) -> Path:
 def import_qdc(path: str | Path, out: str | Path) -> tuple[Path, CodeTree]:
     """Write a codebook YAML from a .qdc file; return the YAML's path and the tree read."""
     path = Path(path)
-    try:
-        handle = open(path, "rb")
-    except OSError as exc:
-        raise ExchangeError(f"cannot read this file ({exc.strerror})", path) from None
-    with handle:
+    if not path.is_file():
+        raise ExchangeError("no such file", path)
+    with open(path, "rb") as handle:
         tree = read_qdc(handle, str(path))
     if not tree.by_guid:
         raise ExchangeError("this codebook has no codes", path)

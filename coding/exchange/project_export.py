@@ -87,10 +87,10 @@ def _value_element(value: object, kind: str) -> str:
 
 def _cases(store: Store) -> tuple[list[tuple[str, str, dict, str | None]], dict[str, list]]:
     """Return cases (guid, name, variables, source doc id) and every variable's values."""
-    cases = []
+    cases: list[tuple[str, str, dict, str | None]] = []
     values: dict[str, list] = {}
     documents = store.document_metadata()
-    for doc_id, (cluster, encoding, metadata) in sorted(documents.items()):
+    for doc_id, (cluster, _encoding, metadata) in sorted(documents.items()):
         variables = {"cluster": cluster, **{k: v for k, v in metadata.items() if k != "id"}}
         variables = {k: v for k, v in variables.items() if v is not None and v != ""}
         cases.append((case_guid("document", doc_id), doc_id, variables, doc_id))

@@ -57,10 +57,7 @@ def iter_elements(handle: IO[bytes], where: str) -> Iterator[tuple[str, Element]
     from defusedxml.ElementTree import iterparse
 
     try:
-        for event, element in iterparse(
-            handle, events=("start", "end"), forbid_dtd=True, forbid_entities=True
-        ):
-            yield event, element
+        yield from iterparse(handle, events=("start", "end"), forbid_dtd=True, forbid_entities=True)
     except DefusedXmlException:
         raise ExchangeError(
             "this XML declares a DTD or entities, which a REFI-QDA file never needs; "

@@ -25,7 +25,7 @@ from coding.segment import (
 )
 from coding.store import Store, encode_tokens
 
-__all__ = ["collect_files", "ingest", "parse_document"]
+__all__ = ["collect_files", "ingest", "parse_document", "parse_text", "store_document"]
 
 # Below this many files a process pool costs more than it saves.
 PARALLEL_MIN_FILES = 16
@@ -92,6 +92,22 @@ def parse_document(
 ) -> ParsedDocument:
     """Read, decode, normalise and split one transcript into turns."""
     data, decoded, used = read_file(path, encoding)
+    return parse_text(
+        decoded, path, hashlib.sha256(data).hexdigest(), used, manifest_fields, default_cluster
+    )
+
+
+def parse_text(
+    decoded: str,
+    path: Path,
+    content_hash: str,
+    encoding: str = "utf-8",
+    manifest_fields: dict | None = None,
+    default_cluster: str | None = None,
+    doc_id: str | None = None,
+) -> ParsedDocument:
+    """Normalise and split a transcript already decoded (from a file, or another tool's project)."""
+    used = encoding
     text = normalise(decoded)
     front, body_start = split_front_matter(text, path)
     warnings: list[str] = []
@@ -114,9 +130,9 @@ def parse_document(
     if cluster:
         metadata["cluster"] = cluster = match_view(str(cluster).strip())
     return ParsedDocument(
-        doc_id=str(metadata.get("id") or path.stem),
+        doc_id=doc_id or str(metadata.get("id") or path.stem),
         path=str(path),
-        content_hash=hashlib.sha256(data).hexdigest(),
+        content_hash=content_hash,
         encoding=used,
         cluster=str(cluster) if cluster else None,
         metadata=metadata,

@@ -66,7 +66,8 @@ class ExchangeTable(Connection):
             " WHERE doc_id = ?",
             (doc_id,),
         ).fetchone()
-        return ExportDocument(*row[:4], json.loads(row[4]), row[5])
+        doc_id, path, cluster, encoding, metadata, text = row
+        return ExportDocument(doc_id, path, cluster, encoding, json.loads(metadata), text)
 
     def document_metadata(self) -> dict[str, tuple[str | None, str, dict]]:
         """Return every document's (cluster, encoding, metadata) by id."""

@@ -1,0 +1,102 @@
+"""A .qdpx zip (or a bare project.qde with its sources folder) opened with limits.
+
+The zip is checked by ``common/safezip`` before anything in it is parsed:
+encrypted, corrupt and zip-bomb archives are refused. Nothing is ever
+extracted: members are read by name, so no path in the archive can reach the
+file system. A source path may be written ``internal://<name>`` (the
+standard), a bare name, ``sources/`` or ``Sources/`` (NVivo for Windows);
+a path that climbs out (``..``) or names a file outside the archive is not
+read, and the source is reported as dropped.
+"""
+
+from __future__ import annotations
+
+import posixpath
+import zipfile
+from pathlib import Path
+from typing import IO
+
+from coding.common.safezip import check_office_zip
+from coding.errors import DocumentError, ExchangeError
+from coding.ingest.read import MAX_TRANSCRIPT_BYTES
+
+KIND = "REFI-QDA project (.qdpx)"
+
+
+class ProjectArchive:
+    """The project.qde and the source texts of a .qdpx (or of a folder with a .qde)."""
+
+    def __init__(self, path: str | Path) -> None:
+        self.path = Path(path)
+        if not self.path.is_file():
+            raise ExchangeError("no such file", self.path)
+        self.zip: zipfile.ZipFile | None = None
+        self.members: dict[str, str] = {}  # lower-case name -> name in the zip
+        if zipfile.is_zipfile(self.path):
+            with zipfile.ZipFile(self.path) as archive:
+                names = archive.namelist()
+            qde = [n for n in names if "/" not in n.strip("/") and n.lower().endswith(".qde")]
+            if not qde:
+                raise ExchangeError(f"this {KIND} has no project.qde", self.path)
+            try:
+                check_office_zip(self.path, KIND, qde[0])
+            except DocumentError as exc:
+                raise ExchangeError(exc.message, self.path) from None
+            self.zip = zipfile.ZipFile(self.path)
+            self.qde = qde[0]
+            self.members = {n.lower(): n for n in names}
+        else:
+            self.qde = self.path.name
+
+    def __enter__(self) -> ProjectArchive:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self.zip is not None:
+            self.zip.close()
+
+    def open_qde(self) -> IO[bytes]:
+        """Return the project.qde as a binary stream."""
+        if self.zip is not None:
+            return self.zip.open(self.qde)
+        return open(self.path, "rb")
+
+    def _candidates(self, reference: str) -> list[str] | str:
+        """Return the names a source path may have in the archive, or why it cannot be read."""
+        ref = reference.strip().replace("\\", "/")
+        lowered = ref.lower()
+        if lowered.startswith("internal://"):
+            ref = ref[len("internal://") :]
+        elif "://" in ref or ref.startswith("/") or (len(ref) > 1 and ref[1] == ":"):
+            return "its text is an external file, not inside the project"
+        ref = ref.lstrip("/")
+        clean = posixpath.normpath(ref)
+        if clean.startswith("..") or clean in ("", "."):
+            return "its text path leaves the project folder; refused"
+        return [f"sources/{clean}", clean]
+
+    def read_source(self, reference: str) -> bytes | str:
+        """Return a source's bytes, or the reason they cannot be read."""
+        names = self._candidates(reference)
+        if isinstance(names, str):
+            return names
+        if self.zip is not None:
+            for name in names:
+                found = self.members.get(name.lower())
+                if found is not None:
+                    info = self.zip.getinfo(found)
+                    if info.file_size > MAX_TRANSCRIPT_BYTES:
+                        return "its text is larger than 20 MB"
+                    return self.zip.read(found)
+            return f"its text file {reference!r} is not in the archive"
+        folder = self.path.parent.resolve()
+        for name in names:
+            for candidate in (folder / name, folder / name.replace("sources/", "Sources/", 1)):
+                resolved = candidate.resolve()
+                if not resolved.is_relative_to(folder):
+                    return "its text path leaves the project folder; refused"
+                if resolved.is_file():
+                    if resolved.stat().st_size > MAX_TRANSCRIPT_BYTES:
+                        return "its text is larger than 20 MB"
+                    return resolved.read_bytes()
+        return f"its text file {reference!r} is not beside the .qde"

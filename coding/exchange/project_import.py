@@ -1,0 +1,417 @@
+"""Another tool's coded project (.qdpx, or a bare project.qde) brought into a project.
+
+Sources become documents through the ingest path (``ingest.parse_text``:
+normalised, speaker turns found as for any transcript); case and source
+variables become their metadata. A document the project already has with the
+same text is kept and coded, never replaced (replacing would drop its units
+and every coder's codings); one with another text is refused.
+
+Each selection's span is read in the counting that fits its source
+(``offsets``), then attached to every unit it overlaps, clipped to the unit.
+Codes map to the project's codebook by GUID, then by full path of names;
+the rest keep the ids of the file's own codebook, which is saved as
+``codebooks/imported_<file>.yaml``. Each ``User`` becomes a person coder
+(kind ``human``; a name kept for machines or the consensus gets " (imported)").
+The imported codings replace that person's codings of the same documents, and
+every unit of a document they coded counts as looked at by them.
+
+Everything read is accounted for: ``ImportSummary.in_file`` counts what the
+file holds, the top-level counts what was taken, and ``dropped`` names every
+element left out with its reason.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from bisect import bisect_right
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from coding.codebook import Codebook
+from coding.errors import ClusterQDAError
+from coding.exchange.archive import ProjectArchive
+from coding.exchange.codebook_qdc import (
+    codebook_tree,
+    codebook_yaml,
+    tree_ids,
+    write_codebook_yaml,
+)
+from coding.exchange.guids import code_guid
+from coding.exchange.offsets import Span, choose_reading
+from coding.exchange.qde_read import QdeHead, QdeRest, SourceRead, read_qde
+from coding.model import IngestReport, ParsedDocument
+from coding.store import CodingRow, Store
+
+KINDS: tuple[str, ...] = ("codes", "sources", "selections", "codings", "users", "notes")
+KINDS += ("sets", "cases", "variables", "links", "graphs")
+STANCES = {"positive", "negative", "neutral", "mixed"}
+_SUFFIXES = (".txt", ".docx", ".doc", ".rtf", ".md", ".pdf", ".odt")
+
+
+@dataclass
+class ImportSummary:
+    """What an import took, what it left out and why."""
+
+    path: str
+    dry_run: bool
+    origin: str = ""
+    counts: dict[str, int] = field(default_factory=lambda: dict.fromkeys(KINDS, 0))
+    in_file: dict[str, int] = field(default_factory=lambda: dict.fromkeys(KINDS, 0))
+    dropped: list[dict] = field(default_factory=list)
+    codes_by_guid: int = 0
+    codes_by_path: int = 0
+    codes_own: int = 0
+    readings: dict[str, str] = field(default_factory=dict)  # document -> how offsets were read
+    documents: list[str] = field(default_factory=list)
+    coders: dict[str, int] = field(default_factory=dict)  # coder -> coding rows stored
+    coding_rows: int = 0
+    codebook_path: str | None = None
+    warnings: list[str] = field(default_factory=list)
+
+    def drop(self, kind: str, guid: str, name: str, reason: str) -> None:
+        """Record one element left out."""
+        self.dropped.append({"kind": kind, "guid": guid, "name": name, "reason": reason})
+
+    def as_json(self) -> dict:
+        """Return the summary as one JSON-ready object."""
+        return {
+            "file": self.path,
+            "dry_run": self.dry_run,
+            "origin": self.origin,
+            **self.counts,
+            "in_file": self.in_file,
+            "codes_by_guid": self.codes_by_guid,
+            "codes_by_path": self.codes_by_path,
+            "codes_own": self.codes_own,
+            "coding_rows": self.coding_rows,
+            "coders": self.coders,
+            "documents": self.documents,
+            "readings": self.readings,
+            "codebook": self.codebook_path,
+            "dropped": self.dropped,
+            "warnings": self.warnings,
+        }
+
+
+@dataclass
+class _Context:
+    store: Store
+    codebook: Codebook
+    summary: ImportSummary
+    dry_run: bool
+    code_ids: dict[str, str] = field(default_factory=dict)  # GUID -> our code id
+    coders: dict[str, str] = field(default_factory=dict)  # user GUID -> coder
+    rows: dict[str, list[CodingRow]] = field(default_factory=dict)  # coder -> codings
+    units: dict[str, list[str]] = field(default_factory=dict)  # coder -> units looked at
+    case_taken: set[str] = field(default_factory=set)
+    variables_taken: set[str] = field(default_factory=set)
+    doc_ids: set[str] = field(default_factory=set)
+    ready: bool = False
+
+
+def _map_codes(ctx: _Context, head: QdeHead) -> None:
+    """Map every code of the file to ours by GUID, then by path; the rest keep their own ids."""
+    # dimensions and groups too: a tool that kept our tree sends them back
+    ours_by_guid: dict[str, str] = {}
+    ours_by_path: dict[tuple[str, ...], str] = {}
+
+    def walk(nodes, path: tuple[str, ...]) -> None:
+        for node in nodes:
+            here = (*path, node.name)
+            ours_by_guid[code_guid(node.id).lower()] = node.id
+            ours_by_path[here] = node.id
+            walk(node.children, here)
+
+    walk(codebook_tree(ctx.codebook), ())
+    summary = ctx.summary
+    for code, own_id, _ in tree_ids(head.codes):
+        summary.in_file["codes"] += 1
+        summary.counts["codes"] += 1
+        if code.guid in ours_by_guid:
+            mapped = ours_by_guid[code.guid]
+            summary.codes_by_guid += 1
+        elif code.path in ours_by_path:
+            mapped = ours_by_path[code.path]
+            summary.codes_by_path += 1
+        else:
+            mapped = own_id
+            summary.codes_own += 1
+        ctx.code_ids.setdefault(code.guid, mapped)
+
+
+def _coder(ctx: _Context, head: QdeHead, guid: str | None) -> str:
+    """Return the coder a user GUID becomes (renaming names kept for machines)."""
+    guid = guid or head.creating_user or ""
+    if guid in ctx.coders:
+        return ctx.coders[guid]
+    from coding.sheets.people import reserved_coder
+
+    name = " ".join(head.users.get(guid, "").split()) or (
+        f"user {guid[:8]}" if guid else "imported"
+    )
+    if reserved_coder(ctx.store, name):
+        renamed = name.replace("@", "-") + " (imported)"
+        ctx.summary.warnings.append(
+            f"user '{name}' is a name kept for machine coders or the consensus; "
+            f"their codings are stored as '{renamed}'"
+        )
+        name = renamed
+    ctx.coders[guid] = name
+    return name
+
+
+def _start(ctx: _Context, head: QdeHead) -> None:
+    if ctx.ready:
+        return
+    ctx.ready = True
+    summary = ctx.summary
+    _map_codes(ctx, head)
+    summary.in_file["users"] = len(head.users)
+    summary.in_file["cases"] = len(head.cases)
+    summary.in_file["variables"] = len(head.variables)
+
+
+def _doc_id(source: SourceRead, taken: set[str]) -> str:
+    name = " ".join(source.name.split()) or source.guid
+    for suffix in _SUFFIXES:
+        if name.lower().endswith(suffix) and len(name) > len(suffix):
+            name = name[: -len(suffix)]
+            break
+    doc_id, n = name, 1
+    while doc_id in taken:
+        n += 1
+        doc_id = f"{name}~{n}"
+    return doc_id
+
+
+def _metadata(ctx: _Context, head: QdeHead, source: SourceRead) -> dict:
+    metadata: dict = {}
+    for case in head.cases:
+        if source.guid in case.sources:
+            metadata.update(case.variables)
+            ctx.case_taken.add(case.guid)
+    metadata.update(source.variables)
+    ctx.variables_taken.update(metadata)
+    return metadata
+
+
+def _drop_source(ctx: _Context, source: SourceRead, reason: str) -> None:
+    summary = ctx.summary
+    summary.drop("TextSource", source.guid, source.name, reason)
+    for selection in source.selections:
+        summary.drop("PlainTextSelection", selection.guid, selection.name, "its source is dropped")
+        for coding in selection.codings:
+            summary.drop("Coding", coding.guid, "", "its source is dropped")
+
+
+def _text(ctx: _Context, archive: ProjectArchive, source: SourceRead) -> str | None:
+    """Return the source's text as the tool wrote it (BOM removed), or None once dropped."""
+    from coding.errors import DecodingError
+    from coding.ingest.read import decode_bytes
+
+    if source.content is not None and not source.plain_path:
+        return source.content.lstrip("\ufeff")
+    if not source.plain_path:
+        _drop_source(ctx, source, "it has neither plain text nor a plainTextPath")
+        return None
+    data = archive.read_source(source.plain_path)
+    if isinstance(data, str):
+        _drop_source(ctx, source, data)
+        return None
+    try:
+        text, _ = decode_bytes(data, source.plain_path)
+    except DecodingError:
+        _drop_source(ctx, source, "its text is not in any encoding clusterqda reads")
+        return None
+    return text.lstrip("\ufeff")
+
+
+def _stance(description: str) -> str | None:
+    for line in description.splitlines():
+        key, _, value = line.partition(":")
+        if key.strip().lower() == "stance" and value.strip() in STANCES:
+            return value.strip()
+    return None
+
+
+def _on_source(ctx: _Context, archive: ProjectArchive, head: QdeHead, source: SourceRead) -> None:
+    from coding.ingest import parse_text
+
+    _start(ctx, head)
+    summary = ctx.summary
+    summary.in_file["sources"] += 1
+    summary.in_file["selections"] += len(source.selections) + len(source.bad_selections)
+    summary.in_file["codings"] += sum(len(s.codings) for s in source.selections)
+    summary.in_file["codings"] += source.whole_codings
+    for guid, reason in source.bad_selections:
+        summary.drop("PlainTextSelection", guid, "", reason)
+    for _ in range(source.whole_codings):
+        summary.drop("Coding", source.guid, source.name, "it codes a whole source, not a span")
+    raw = _text(ctx, archive, source)
+    if raw is None:
+        return
+    if not raw.strip():
+        _drop_source(ctx, source, "its plain text is empty")
+        return
+    doc_id = _doc_id(source, ctx.doc_ids)
+    try:
+        doc = parse_text(
+            raw,
+            Path(f"{archive.path.name}/{doc_id}"),
+            hashlib.sha256(raw.encode("utf-8")).hexdigest(),
+            "utf-8",
+            _metadata(ctx, head, source),
+            doc_id=doc_id,
+        )
+    except ClusterQDAError as exc:
+        _drop_source(ctx, source, f"it cannot be stored as a transcript ({exc})")
+        return
+    units = _units(ctx, doc)
+    if units is None:
+        _drop_source(
+            ctx,
+            source,
+            f"the project already has a document '{doc_id}' with another text; "
+            "remove or rename it first",
+        )
+        return
+    ctx.doc_ids.add(doc_id)
+    summary.counts["sources"] += 1
+    summary.documents.append(doc_id)
+    summary.warnings.extend(doc.warnings)
+    spans = [Span(s.start, s.end, s.name) for s in source.selections]
+    reading, convert = choose_reading(raw, spans)
+    summary.readings[doc_id] = reading
+    _take_selections(ctx, head, source, doc, units, convert)
+
+
+def _units(ctx: _Context, doc: ParsedDocument) -> list[tuple[int, int, str]] | None:
+    """Return the document's units (start, end, id): stored anew, or the project's own."""
+    existing = ctx.store.document_index().get(doc.doc_id)
+    if existing is not None:
+        if ctx.store.document_text(doc.doc_id)[1] != doc.text:
+            return None
+        return [(u.start, u.end, u.unit_id) for u in ctx.store.unit_spans(doc.doc_id)]
+    if not ctx.dry_run:
+        from coding.ingest import store_document
+
+        store_document(ctx.store, doc, None, IngestReport())
+    return sorted((t.start, t.end, f"{doc.doc_id}#{t.turn}") for t in doc.turns)
+
+
+def _take_selections(ctx, head, source, doc, units, convert) -> None:
+    summary = ctx.summary
+    starts = [u[0] for u in units]
+    seen: set[tuple] = set()
+    coded_by: set[str] = set()
+    for selection in source.selections:
+        start, end = convert(selection.start), convert(selection.end)
+        reason = None
+        if start is None or end is None or end > len(doc.text):
+            reason = "its span lies outside its source's text"
+        elif end <= start:
+            reason = "its span is empty"
+        elif not selection.codings:
+            reason = "it carries no coding (notes only)"
+        hits = []
+        if reason is None:
+            first = max(0, bisect_right(starts, start) - 1)
+            hits = [u for u in units[first:] if u[0] < end and u[1] > start]
+            if not hits:
+                reason = "its span lies in no unit (front matter or between turns)"
+        if reason:
+            summary.drop("PlainTextSelection", selection.guid, selection.name, reason)
+            for coding in selection.codings:
+                summary.drop("Coding", coding.guid, "", f"its selection is dropped: {reason}")
+            continue
+        summary.counts["selections"] += 1
+        stance = _stance(selection.description)
+        for coding in selection.codings:
+            code_id = ctx.code_ids.get(coding.code)
+            if code_id is None:
+                summary.drop("Coding", coding.guid, "", "its CodeRef names no code of the file")
+                continue
+            coder = _coder(ctx, head, coding.user)
+            key = (coder, code_id, start, end)
+            if key in seen:
+                summary.drop("Coding", coding.guid, "", "the same code, coder and span again")
+                continue
+            seen.add(key)
+            summary.counts["codings"] += 1
+            coded_by.add(coder)
+            rows = ctx.rows.setdefault(coder, [])
+            for u_start, u_end, unit_id in hits:
+                a, b = max(start, u_start), min(end, u_end)
+                rows.append(CodingRow(unit_id, code_id, stance, a, b, doc.text[a:b]))
+    for coder in coded_by:
+        ctx.units.setdefault(coder, []).extend(u[2] for u in units)
+
+
+def _finish(ctx: _Context, head: QdeHead, rest: QdeRest, root: Path | None, stem: str) -> None:
+    _start(ctx, head)
+    summary = ctx.summary
+    for kind, count in (("Note", rest.notes), ("Set", rest.sets), ("Link", rest.links)):
+        key = kind.lower() + "s"
+        summary.in_file[key] = count
+        for _ in range(count):
+            summary.drop(kind, "", "", f"clusterqda keeps no {key}")
+    summary.in_file["graphs"] = rest.graphs
+    for _ in range(rest.graphs):
+        summary.drop("Graph", "", "", "clusterqda keeps no graphs")
+    for kind, guid, name in rest.other_sources:
+        summary.drop(kind, guid, name, "clusterqda codes text only")
+    used = {coder for coder, rows in ctx.rows.items() if rows}
+    for guid, name in head.users.items():
+        if ctx.coders.get(guid) not in used:
+            summary.drop("User", guid, name, "made no coding that was taken; no coder made")
+    summary.counts["users"] = len(used)
+    for case in head.cases:
+        if case.guid not in ctx.case_taken:
+            summary.drop("Case", case.guid, case.name, "it covers no imported text source")
+    summary.counts["cases"] = len(ctx.case_taken)
+    for guid, name in head.variables.items():
+        if name not in ctx.variables_taken:
+            summary.drop("Variable", guid, name, "no imported source has a value of it")
+    summary.counts["variables"] = len(set(head.variables.values()) & ctx.variables_taken)
+    summary.coders = {c: len(r) for c, r in ctx.rows.items() if r}
+    summary.coding_rows = sum(summary.coders.values())
+    if summary.codes_own and root is not None:
+        summary.codebook_path = str(root / "codebooks" / f"imported_{stem}.yaml")
+    _warn_per_kind(summary)
+    if ctx.dry_run:
+        return
+    if summary.codebook_path:
+        book = codebook_yaml(head.codes, f"imported_{stem}", head.origin or stem)
+        write_codebook_yaml(book, summary.codebook_path)
+    for coder, rows in ctx.rows.items():
+        if rows:
+            ctx.store.register_coder(coder, "human", ctx.codebook.hash, ctx.codebook.version)
+            ctx.store.save_codings(coder, sorted(set(ctx.units[coder])), rows)
+
+
+def _warn_per_kind(summary: ImportSummary) -> None:
+    """Add one warning per element kind and reason left out (the standard asks for them)."""
+    counts: dict[tuple[str, str], int] = {}
+    for item in summary.dropped:
+        key = (item["kind"], item["reason"])
+        counts[key] = counts.get(key, 0) + 1
+    for (kind, reason), count in counts.items():
+        summary.warnings.append(f"{count} × {kind} not imported: {reason}")
+
+
+def import_qdpx(
+    store: Store,
+    codebook: Codebook,
+    path: str | Path,
+    dry_run: bool = False,
+    root: str | Path | None = None,
+) -> ImportSummary:
+    """Import a .qdpx (or bare .qde) into the project; with ``dry_run`` only report."""
+    path = Path(path)
+    summary = ImportSummary(str(path), dry_run)
+    ctx = _Context(store, codebook, summary, dry_run)
+    with ProjectArchive(path) as archive, archive.open_qde() as handle, store.transaction():
+        head, rest = read_qde(handle, str(path), lambda h, s: _on_source(ctx, archive, h, s))
+        summary.origin = head.origin
+        _finish(ctx, head, rest, Path(root) if root is not None else None, path.stem)
+    return summary

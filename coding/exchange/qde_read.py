@@ -1,0 +1,227 @@
+"""Reading a REFI-QDA ``project.qde`` as a stream: the head, then one source at a time.
+
+Everything before ``<Sources>`` (users, the code tree, variables, cases) is
+small and kept; each text source is handed on as soon as its element ends and
+is then cleared, so a project of many megabytes never sits in memory as one
+tree. Element names are compared without their namespace, so a file with
+another ``schemaLocation`` (or none) reads the same. What clusterqda cannot
+hold (notes, sets, links, graphs, pictures, PDFs, audio, video, codings of a
+whole source) is counted and named, never passed over in silence.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import IO
+from xml.etree.ElementTree import Element
+
+from coding.errors import ExchangeError
+from coding.exchange.codebook_qdc import CodeTree, read_code
+from coding.exchange.guids import normal_guid
+from coding.exchange.xmlsafe import child_text, iter_elements, local_name
+
+_VALUE_TAGS = {
+    "TextValue",
+    "BooleanValue",
+    "IntegerValue",
+    "FloatValue",
+    "DateValue",
+    "DateTimeValue",
+}
+OTHER_SOURCES = {"PictureSource", "PDFSource", "AudioSource", "VideoSource"}
+UNSUPPORTED = {"Notes": "Note", "Links": "Link", "Sets": "Set", "Graphs": "Graph"}
+
+
+@dataclass
+class CodingRef:
+    """One ``Coding`` of a selection: which code, by whom."""
+
+    guid: str
+    code: str  # the CodeRef's targetGUID, normalised
+    user: str | None  # creatingUser (the selection's when the coding has none)
+
+
+@dataclass
+class SelectionRead:
+    """One ``PlainTextSelection`` with its codings."""
+
+    guid: str
+    start: int
+    end: int
+    name: str
+    description: str
+    codings: list[CodingRef]
+
+
+@dataclass
+class SourceRead:
+    """One ``TextSource``: where its text is, its selections and its own variables."""
+
+    guid: str
+    name: str
+    plain_path: str | None
+    content: str | None  # PlainTextContent, when the text is inline
+    selections: list[SelectionRead]
+    variables: dict[str, str]
+    whole_codings: int  # Coding elements on the source itself (no span)
+    bad_selections: list[tuple[str, str]] = field(default_factory=list)  # (guid, reason)
+
+
+@dataclass
+class CaseRead:
+    """A case: its variables by name and the sources it covers."""
+
+    guid: str
+    name: str
+    variables: dict[str, str]
+    sources: list[str]
+
+
+@dataclass
+class QdeHead:
+    """What comes before the sources: users, codes, variables, cases."""
+
+    name: str = ""
+    origin: str = ""
+    creating_user: str | None = None
+    users: dict[str, str] = field(default_factory=dict)  # GUID -> name
+    codes: CodeTree = field(default_factory=CodeTree)
+    variables: dict[str, str] = field(default_factory=dict)  # GUID -> name
+    cases: list[CaseRead] = field(default_factory=list)
+
+
+@dataclass
+class QdeRest:
+    """What was counted but not taken, by element kind."""
+
+    notes: int = 0
+    sets: int = 0
+    links: int = 0
+    graphs: int = 0
+    other_sources: list[tuple[str, str, str]] = field(default_factory=list)  # kind, guid, name
+
+
+def _guid(element: Element, attribute: str = "guid") -> str:
+    return normal_guid(element.get(attribute) or "")
+
+
+def _value(element: Element, variables: dict[str, str]) -> tuple[str, str] | None:
+    """Return (variable name, value as text) of a VariableValue element."""
+    name = None
+    value = None
+    for child in element:
+        kind = local_name(child.tag)
+        if kind == "VariableRef":
+            guid = _guid(child, "targetGUID")
+            name = variables.get(guid, guid)
+        elif kind in _VALUE_TAGS:
+            value = (child.text or "").strip()
+    return (name, value) if name and value is not None else None
+
+
+def _selection(element: Element) -> SelectionRead | tuple[str, str]:
+    guid = _guid(element)
+    try:
+        start = int(element.get("startPosition", ""))
+        end = int(element.get("endPosition", ""))
+    except ValueError:
+        return guid, "its startPosition or endPosition is not a whole number"
+    user = element.get("creatingUser")
+    codings = []
+    for child in element:
+        if local_name(child.tag) != "Coding":
+            continue
+        ref = next((c for c in child if local_name(c.tag) == "CodeRef"), None)
+        if ref is None:
+            continue
+        coder = child.get("creatingUser") or user
+        codings.append(
+            CodingRef(_guid(child), _guid(ref, "targetGUID"), normal_guid(coder) if coder else None)
+        )
+    return SelectionRead(
+        guid, start, end, element.get("name") or "", child_text(element, "Description"), codings
+    )
+
+
+def _source(element: Element, head: QdeHead) -> SourceRead:
+    source = SourceRead(
+        guid=_guid(element),
+        name=element.get("name") or "",
+        plain_path=element.get("plainTextPath"),
+        content=None,
+        selections=[],
+        variables={},
+        whole_codings=0,
+    )
+    for child in element:
+        kind = local_name(child.tag)
+        if kind == "PlainTextContent":
+            source.content = child.text or ""
+        elif kind == "PlainTextSelection":
+            read = _selection(child)
+            if isinstance(read, SelectionRead):
+                source.selections.append(read)
+            else:
+                source.bad_selections.append(read)
+        elif kind == "Coding":
+            source.whole_codings += 1
+        elif kind == "VariableValue" and (pair := _value(child, head.variables)):
+            source.variables[pair[0]] = pair[1]
+    return source
+
+
+def read_qde(
+    handle: IO[bytes], where: str, on_source: Callable[[QdeHead, SourceRead], None]
+) -> tuple[QdeHead, QdeRest]:
+    """Read a project.qde, calling ``on_source`` for each text source as it is read."""
+    head = QdeHead()
+    rest = QdeRest()
+    path: list[str] = []
+    for event, element in iter_elements(handle, where):
+        name = local_name(element.tag)
+        if event == "start":
+            if not path:
+                if name != "Project":
+                    raise ExchangeError(
+                        f"this is not a REFI-QDA project (its root is <{name}>, not <Project>)",
+                        where,
+                    )
+                head.name = element.get("name") or ""
+                head.origin = element.get("origin") or ""
+                creator = element.get("creatingUserGUID")
+                head.creating_user = normal_guid(creator) if creator else None
+            path.append(name)
+            continue
+        path.pop()
+        depth = len(path)  # the element's parents
+        parent = path[-1] if path else ""
+        if depth == 2 and parent == "Users" and name == "User":
+            guid = _guid(element)
+            head.users[guid] = element.get("name") or element.get("id") or guid
+        elif depth == 3 and parent == "Codes" and name == "Code":
+            head.codes.roots.append(read_code(element, None, head.codes))
+            element.clear()
+        elif depth == 2 and parent == "Variables" and name == "Variable":
+            head.variables[_guid(element)] = element.get("name") or _guid(element)
+        elif depth == 2 and parent == "Cases" and name == "Case":
+            case = CaseRead(_guid(element), element.get("name") or "", {}, [])
+            for child in element:
+                kind = local_name(child.tag)
+                if kind == "VariableValue" and (pair := _value(child, head.variables)):
+                    case.variables[pair[0]] = pair[1]
+                elif kind == "SourceRef":
+                    case.sources.append(_guid(child, "targetGUID"))
+            head.cases.append(case)
+            element.clear()
+        elif depth == 2 and parent == "Sources":
+            if name == "TextSource":
+                on_source(head, _source(element, head))
+            elif name in OTHER_SOURCES:
+                rest.other_sources.append((name, _guid(element), element.get("name") or ""))
+            element.clear()
+        elif depth == 2 and UNSUPPORTED.get(parent) == name:
+            count = {"Notes": "notes", "Links": "links", "Sets": "sets", "Graphs": "graphs"}
+            setattr(rest, count[parent], getattr(rest, count[parent]) + 1)
+            element.clear()
+    return head, rest

@@ -59,6 +59,8 @@ model_app = _group(
 app.add_typer(model_app, name="model")
 survey_app = _group(help="Questionnaires: check, ingest, reliability.", no_args_is_help=True)
 app.add_typer(survey_app, name="survey")
+import_app = _group(help="Import from other programs (REFI-QDA).", no_args_is_help=True)
+app.add_typer(import_app, name="import")
 
 SchemaOpt = Annotated[Path, typer.Option("--schema", help="The survey schema (YAML).")]
 
@@ -319,11 +321,14 @@ def codebook_check(codebook: CodebookOpt = None) -> None:
 def codebook_export_command(
     out_file: Annotated[Path, typer.Option("--out", help="File to write.")],
     fmt: Annotated[
-        CodebookFormat, typer.Option("--format", help="md (methods appendix) or xlsx.")
+        CodebookFormat,
+        typer.Option(
+            "--format", help="md (methods appendix), xlsx, or qdc (REFI-QDA, for other programs)."
+        ),
     ] = CodebookFormat.md,
     codebook: CodebookOpt = None,
 ) -> None:
-    """Write the codebook as Markdown (methods appendix) or xlsx (for assistants)."""
+    """Write the codebook as Markdown, xlsx (for assistants) or REFI-QDA .qdc."""
     from coding.codebook import load_codebook
     from coding.codebook_export import export_codebook
 
@@ -866,8 +871,93 @@ def demo(
     out.print(f"Attitude and belief data: {result.beliefs_path}")
     for path in result.reports:
         out.print(f"Report: {path}")
+    for path in result.exchange:
+        out.print(f"For NVivo, ATLAS.ti, MAXQDA, QualCoder (REFI-QDA): {path}")
     for finding in significant_findings(result.beliefs):
         out.print(f"- {finding}", highlight=False, soft_wrap=True)
+
+
+# ---- Exchange with other QDA programs (REFI-QDA) ----
+
+
+@export_app.command("qdpx")
+@handle_errors
+def export_qdpx_command(
+    out_file: Annotated[Path, typer.Option("--out", help="The .qdpx file to write.")],
+    project: ProjectOpt = Path("."),
+    codebook: CodebookOpt = None,
+) -> None:
+    """Write the whole project as REFI-QDA (.qdpx) for NVivo, ATLAS.ti, MAXQDA, QualCoder."""
+    from coding.codebook import load_codebook
+    from coding.exchange import export_qdpx
+    from coding.project import open_project, project_codebook
+
+    with open_project(project) as store:
+        done = export_qdpx(store, load_codebook(project_codebook(project, codebook)), out_file)
+    out.print(
+        f"Wrote {out_file}: {done.sources} sources, {done.selections} coded selections, "
+        f"{done.codes} codes, {done.users} users, {done.cases} cases, {done.variables} variables."
+    )
+
+
+@export_app.command("codings")
+@handle_errors
+def export_codings_command(
+    out_file: Annotated[Path, typer.Option("--out", help="CSV or .xlsx file to write.")],
+    project: ProjectOpt = Path("."),
+) -> None:
+    """Write every coding (coder, code, stance, span, evidence) as CSV or xlsx."""
+    from coding.exchange import export_codings
+    from coding.project import open_project
+
+    with open_project(project) as store:
+        rows = export_codings(store, out_file)
+    out.print(f"Wrote {rows} codings to {out_file}")
+
+
+@codebook_app.command("import")
+@handle_errors
+def codebook_import_command(
+    qdc_file: Annotated[Path, typer.Argument(help="A REFI-QDA codebook (.qdc).")],
+    out_file: Annotated[Path, typer.Option("--out", help="Codebook YAML to write.")],
+) -> None:
+    """Write a codebook YAML from another program's .qdc (codes and tree; rules to write)."""
+    from coding.exchange import import_qdc
+
+    written, tree = import_qdc(qdc_file, out_file)
+    out.print(f"Wrote {written}: {len(tree.by_guid)} codes; write a rule for each before coding.")
+
+
+@import_app.command("qdpx")
+@handle_errors
+def import_qdpx_command(
+    qdpx_file: Annotated[Path, typer.Argument(help="A .qdpx project (or a bare project.qde).")],
+    project: ProjectOpt = Path("."),
+    codebook: CodebookOpt = None,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Only report what would be imported.")
+    ] = False,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Print the report as one JSON object.")
+    ] = False,
+) -> None:
+    """Import sources, codes, users and codings from NVivo, ATLAS.ti, MAXQDA or QualCoder."""
+    import json
+
+    from coding.codebook import load_codebook
+    from coding.exchange import import_qdpx
+    from coding.exchange.project_import import summary_lines
+    from coding.project import open_project, project_codebook
+
+    with open_project(project) as store:
+        book = load_codebook(project_codebook(project, codebook))
+        summary = import_qdpx(store, book, qdpx_file, dry_run=dry_run, root=project)
+    print_warnings(summary.warnings)
+    if as_json:
+        out.print(json.dumps(summary.as_json(), ensure_ascii=False), soft_wrap=True)
+    else:
+        for line in summary_lines(summary):
+            out.print(line, soft_wrap=True)
 
 
 def version_callback(value: bool) -> None:

@@ -26,7 +26,7 @@ XLSX_WIDTHS = [14, 24, 16, 26, 40, 40, 30, 30, 40, 40, 40]
 
 
 def export_codebook(codebook: Codebook, fmt: str, out: str | Path) -> None:
-    """Write the codebook as 'md' or 'xlsx'."""
+    """Write the codebook as 'md', 'xlsx' or 'qdc' (REFI-QDA, for other QDA programs)."""
     if fmt == "md":
         with atomic_write(out, "w", encoding="utf-8") as handle:
             handle.write(codebook_markdown(codebook))
@@ -48,8 +48,12 @@ def export_codebook(codebook: Codebook, fmt: str, out: str | Path) -> None:
             for c in codebook.codes.values()
         ]
         write_workbook(out, [("编码本 codebook", XLSX_HEADER, rows, XLSX_WIDTHS)])
+    elif fmt == "qdc":
+        from coding.exchange.codebook_qdc import export_qdc
+
+        export_qdc(codebook, out)
     else:
-        raise OptionError(f"unknown codebook format '{fmt}'; use md or xlsx")
+        raise OptionError(f"unknown codebook format '{fmt}'; use md, xlsx or qdc")
 
 
 def codebook_markdown(codebook: Codebook) -> str:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
@@ -79,6 +79,7 @@ class DemoResult:
     reports: list[Path]
     model: TrainResult
     curve: pd.DataFrame
+    exchange: list[Path] = field(default_factory=list)  # the .qdpx project and .qdc codebook
 
 
 def build_project(
@@ -157,6 +158,14 @@ def _second_coding(store: Store, codebook, reports: Path) -> tuple[SheetImport, 
     return second, import_coding_sheets(store, codebook, [decided])
 
 
+def _exchange_files(store: Store, codebook, reports: Path) -> list[Path]:
+    """Export the project (.qdpx) and its codebook (.qdc) for NVivo, ATLAS.ti, MAXQDA, QualCoder."""
+    from coding.exchange import export_qdc, export_qdpx
+
+    project = export_qdpx(store, codebook, reports / "demo.qdpx", name="clusterqda demo").path
+    return [project, export_qdc(codebook, reports / f"{codebook.name}.qdc")]
+
+
 def _stage(progress: Progress | None, name: str) -> Callable[[int, int], None] | None:
     return (lambda done, total: progress(name, done, total)) if progress else None
 
@@ -194,6 +203,7 @@ def run_demo(root: str | Path, progress: Progress | None = None) -> DemoResult:
         beliefs_path = root / "reports" / "beliefs.xlsx"
         write_beliefs(beliefs, beliefs_path)
         reports = write_reports(store, codebook, root / "reports")
+        exchange = _exchange_files(store, codebook, root / "reports")
     return DemoResult(
         root,
         ingested,
@@ -215,4 +225,5 @@ def run_demo(root: str | Path, progress: Progress | None = None) -> DemoResult:
         reports,
         model,
         curve,
+        exchange,
     )

@@ -28,6 +28,7 @@ class CodebookFormat(StrEnum):
 
     md = "md"
     xlsx = "xlsx"
+    qdc = "qdc"
 
 
 class Level(StrEnum):

@@ -172,7 +172,8 @@ def _start(ctx: _Context, head: QdeHead) -> None:
 
 
 def _doc_id(source: SourceRead, taken: set[str]) -> str:
-    name = " ".join(source.name.split()) or source.guid
+    path_name = (source.plain_path or "").replace("\\", "/").rsplit("/", 1)[-1]
+    name = " ".join(source.name.split()) or path_name or source.guid
     for suffix in _SUFFIXES:
         if name.lower().endswith(suffix) and len(name) > len(suffix):
             name = name[: -len(suffix)]
@@ -206,7 +207,7 @@ def _drop_source(ctx: _Context, source: SourceRead, reason: str) -> None:
 
 def _text(ctx: _Context, archive: ProjectArchive, source: SourceRead) -> str | None:
     """Return the source's text as the tool wrote it (BOM removed), or None once dropped."""
-    from coding.errors import DecodingError
+    from coding.errors import InputError
     from coding.ingest.read import decode_bytes
 
     if source.content is not None and not source.plain_path:
@@ -220,8 +221,8 @@ def _text(ctx: _Context, archive: ProjectArchive, source: SourceRead) -> str | N
         return None
     try:
         text, _ = decode_bytes(data, source.plain_path)
-    except DecodingError:
-        _drop_source(ctx, source, "its text is not in any encoding clusterqda reads")
+    except InputError as exc:  # empty, binary, not in an encoding we read
+        _drop_source(ctx, source, f"its text cannot be read ({exc.message})")
         return None
     return text.lstrip("\ufeff")
 
@@ -415,3 +416,35 @@ def import_qdpx(
         summary.origin = head.origin
         _finish(ctx, head, rest, Path(root) if root is not None else None, path.stem)
     return summary
+
+
+def summary_lines(summary: ImportSummary) -> list[str]:
+    """Return the summary in words, one sentence a line, for the terminal."""
+    verb = "Would import" if summary.dry_run else "Imported"
+    c, f = summary.counts, summary.in_file
+    lines = [
+        f"{verb} from {summary.path} ({summary.origin or 'unknown program'}): "
+        f"{c['sources']} of {f['sources']} sources, {c['selections']} of {f['selections']} "
+        f"selections, {c['codings']} of {f['codings']} codings "
+        f"({summary.coding_rows} unit codings) by {c['users']} of {f['users']} users.",
+        f"Codes: {c['codes']} ({summary.codes_by_guid} matched by GUID, "
+        f"{summary.codes_by_path} by path, {summary.codes_own} kept as imported codes).",
+        f"Cases: {c['cases']} of {f['cases']}; variables: {c['variables']} of {f['variables']}; "
+        f"notes {f['notes']}, sets {f['sets']}, links {f['links']}, graphs {f['graphs']} "
+        "(clusterqda keeps none of these).",
+    ]
+    for coder, rows in summary.coders.items():
+        lines.append(f"Coder {coder}: {rows} unit codings.")
+    readings: dict[str, int] = {}
+    for reading in summary.readings.values():
+        readings[reading] = readings.get(reading, 0) + 1
+    if readings:
+        lines.append(
+            "Offsets read as: " + ", ".join(f"{r} ({n} sources)" for r, n in readings.items())
+        )
+    if summary.codebook_path:
+        lines.append(f"The file's own codes: {summary.codebook_path}")
+    lines.append(f"Dropped: {len(summary.dropped)} elements (each named in --json output).")
+    if not summary.dry_run and c["sources"]:
+        lines.append("Run 'clusterqda segment' before coding the new documents with rules.")
+    return lines

@@ -30,8 +30,9 @@ def export_codings(store: Store, out: str | Path) -> int:
 
     from coding.export import write_tables
 
-    frame = pd.DataFrame((c[:10] for c in store.iter_codings()), columns=CODING_COLUMNS).astype(
-        {"start": "Int64", "end": "Int64"}
+    # object columns keep whole numbers whole and a missing span empty, in CSV and in Excel
+    frame = pd.DataFrame(
+        [c[:10] for c in store.iter_codings()], columns=CODING_COLUMNS, dtype=object
     )
     write_tables({"codings": frame}, out)
     return len(frame)

@@ -36,6 +36,7 @@ class Span:
     start: int
     end: int
     name: str = ""
+    quote: str = ""  # the selected text as the file states it (our exports' evidence)
 
 
 class _Counting:
@@ -94,15 +95,20 @@ def _score(lf_text: str, counting: _Counting, spans: Sequence[Span]) -> float:
         quote = span.name.strip().rstrip(".…").strip()[:30]
         if quote and lf_text[start:end].lstrip().startswith(quote):
             total += 3.0
+        if span.quote and unicodedata.normalize("NFC", lf_text[start:end]) == span.quote:
+            total += 3.0
     return total
 
 
-def choose_reading(text: str, spans: Sequence[Span]) -> tuple[str, Callable[[int], int | None]]:
+def choose_reading(
+    text: str, spans: Sequence[Span], standard_only: bool = False
+) -> tuple[str, Callable[[int], int | None]]:
     """Return the reading that best fits a source's selections, and its position converter.
 
     ``text`` is the source as the tool wrote it (BOM removed); the converter
     returns a position in ``normalise(text)``, or None where the position
-    cannot be read.
+    cannot be read. ``standard_only`` for files that say they count code
+    points (our own exports).
     """
     lf_text = text.replace("\r\n", "\n").replace("\r", "\n")
     to_nfc = _nfc_converter(lf_text)
@@ -112,7 +118,7 @@ def choose_reading(text: str, spans: Sequence[Span]) -> tuple[str, Callable[[int
         (name, _Counting(text, "UTF-16" in name, "CRLF" in name))
         for name in READINGS
         if ("CRLF" not in name or has_crlf) and ("UTF-16" not in name or has_astral)
-    ]
+    ][: 1 if standard_only else None]
     best_name, best = candidates[0]
     if len(candidates) > 1 and spans:
         scores = [(_score(lf_text, c, spans), -i) for i, (_, c) in enumerate(candidates)]

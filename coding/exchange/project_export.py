@@ -128,7 +128,7 @@ def _extra_codes(store: Store, codebook: Codebook) -> list[CodeNode]:
     ]
 
 
-def _selection(coding: ExportCoding) -> str:
+def _selection(coding: ExportCoding, text: str) -> str:
     start, end = (
         (coding.start, coding.end)
         if coding.start is not None and coding.end is not None
@@ -137,9 +137,9 @@ def _selection(coding: ExportCoding) -> str:
     user = user_guid(coding.coder)
     key = (coding.coder, coding.unit_id, coding.code_id, start, end)
     note = [f"stance: {coding.stance}"] if coding.stance else []
-    if coding.evidence:
-        note.append(f"evidence: {coding.evidence}")
-    description = f"<Description>{escape_text(chr(10).join(note))}</Description>" if note else ""
+    # the quoted text lets an importer check which way offsets were counted
+    note.append(f"evidence: {coding.evidence or text[start:end]}")
+    description = f"<Description>{escape_text(chr(10).join(note))}</Description>"
     return (
         f'<PlainTextSelection guid="{selection_guid(*key)}" startPosition="{start}" '
         f'endPosition="{end}" creatingUser="{user}">{description}'
@@ -220,7 +220,7 @@ def export_qdpx(
                 f'plainTextPath="internal://{guid}.txt">\n'
             )
             codings = store.document_codings(doc_id)
-            xml.writelines(map(_selection, codings))
+            xml.writelines(_selection(c, doc.text) for c in codings)
             xml.write("</TextSource>\n")
             summary.sources += 1
             summary.selections += len(codings)

@@ -227,6 +227,12 @@ def _text(ctx: _Context, archive: ProjectArchive, source: SourceRead) -> str | N
     return text.lstrip("\ufeff")
 
 
+def _evidence(description: str) -> str:
+    """Return the quoted text of a selection's description (our exports write one)."""
+    _, found, rest = description.partition("evidence: ")
+    return rest if found else ""
+
+
 def _stance(description: str) -> str | None:
     for line in description.splitlines():
         key, _, value = line.partition(":")
@@ -280,8 +286,8 @@ def _on_source(ctx: _Context, archive: ProjectArchive, head: QdeHead, source: So
     summary.counts["sources"] += 1
     summary.documents.append(doc_id)
     summary.warnings.extend(doc.warnings)
-    spans = [Span(s.start, s.end, s.name) for s in source.selections]
-    reading, convert = choose_reading(raw, spans)
+    spans = [Span(s.start, s.end, s.name, _evidence(s.description)) for s in source.selections]
+    reading, convert = choose_reading(raw, spans, head.origin.startswith("clusterqda"))
     summary.readings[doc_id] = reading
     _take_selections(ctx, head, source, doc, units, convert)
 

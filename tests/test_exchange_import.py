@@ -1,0 +1,266 @@
+# ruff: noqa: E501  (XML fixtures read better on one line)
+"""REFI-QDA import: round trips, the variants real programs write, and hostile files."""
+
+from __future__ import annotations
+
+import hashlib
+import tempfile
+import zipfile
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from coding.codebook import load_codebook
+from coding.errors import ExchangeError
+from coding.exchange import export_qdpx, import_qdc, import_qdpx
+from coding.exchange.guids import code_guid
+from coding.ingest import parse_text, store_document
+from coding.model import IngestReport
+from coding.project import init_project, open_project
+from coding.store import CodingRow
+
+DATA = Path(__file__).parent / "data" / "exchange"
+BOOK = load_codebook()
+NS = 'xmlns="urn:QDA-XML:project:1.0"'
+U1 = "11111111-1111-1111-1111-111111111111"
+
+
+def _qde(body: str, origin: str = "test") -> str:
+    return f'<?xml version="1.0" encoding="utf-8"?>\n<Project {NS} name="t" origin="{origin}">{body}</Project>'
+
+
+def _qdpx(path: Path, project: str, sources: dict[str, bytes]) -> Path:
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("project.qde", project.encode("utf-8"))
+        for name, data in sources.items():
+            archive.writestr(name, data)
+    return path
+
+
+def _store_text(store, doc_id: str, text: str) -> list[tuple[str, int, int]]:
+    """Store a transcript through the ingest path; return its units (id, start, end)."""
+    doc = parse_text(text, Path(doc_id), hashlib.sha256(text.encode()).hexdigest(), doc_id=doc_id)
+    store_document(store, doc, None, IngestReport())
+    return [(f"{doc_id}#{t.turn}", t.start, t.end) for t in doc.turns]
+
+
+def _codings(store) -> set[tuple]:
+    frame = store.codings()
+    return {(r.doc_id, int(r.start), int(r.end), r.code_id, r.coder) for r in frame.itertuples()}
+
+
+CHARS = st.sampled_from(list("合作我们协会好的 ab1，。🙂😀𠀀𠀁𪚥é") + ["e\u0301"])
+LINE = st.builds(
+    lambda who, words: who + "".join(words),
+    st.sampled_from(["问：", "答："]),
+    st.lists(CHARS, min_size=1, max_size=12),
+)
+
+
+@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    docs=st.lists(
+        st.tuples(st.lists(LINE, min_size=1, max_size=5), st.booleans()), min_size=1, max_size=3
+    ),
+    data=st.data(),
+)
+def test_round_trip_keeps_documents_texts_and_codings(docs, data):
+    codes = sorted(BOOK.codes)
+    with tempfile.TemporaryDirectory() as tmp:
+        first, second = Path(tmp) / "a", Path(tmp) / "b"
+        init_project(first)
+        init_project(second)
+        with open_project(first) as store:
+            for i, (lines, crlf) in enumerate(docs):
+                units = _store_text(store, f"doc{i}", ("\r\n" if crlf else "\n").join(lines))
+                rows = []
+                for unit_id, start, end in units:
+                    if end - start < 1:
+                        continue
+                    a = data.draw(st.integers(start, end - 1))
+                    b = data.draw(st.integers(a + 1, end))
+                    rows.append(
+                        CodingRow(unit_id, data.draw(st.sampled_from(codes)), "positive", a, b)
+                    )
+                coder = data.draw(st.sampled_from(["王助理", "Li Na"]))
+                store.register_coder(coder, "human", None, None)
+                store.save_codings(coder, [u[0] for u in units], rows)
+            export_qdpx(store, BOOK, Path(tmp) / "p.qdpx")
+            texts = {d: store.document_text(d)[1] for d in store.document_ids()}
+            before = _codings(store)
+        with open_project(second) as store:
+            summary = import_qdpx(store, BOOK, Path(tmp) / "p.qdpx", root=second)
+            assert {d: store.document_text(d)[1] for d in store.document_ids()} == texts
+            assert _codings(store) == before
+            assert set(store.codings()["stance"]) <= {"positive"}
+        assert summary.codes_by_guid == summary.counts["codes"]
+        assert not [d for d in summary.dropped if d["kind"] in ("Coding", "PlainTextSelection")]
+
+
+def test_nvivo_windows_counting_utf16_and_crlf_is_recognised(store, tmp_path):
+    text = "问：你们合作吗？🙂\r\n答：我们跟协会𠀀合作\r\n问：后来呢？\r\n答：后来好了😀"
+
+    def u16(cp: int) -> int:  # how NVivo for Windows counts: UTF-16 units over the CRLF text
+        return len(text[:cp].encode("utf-16-le")) // 2
+
+    lines, pos = [], 0
+    for line in text.split("\r\n"):
+        lines.append((pos, pos + len(line)))
+        pos += len(line) + 2
+    selections = "".join(
+        f'<PlainTextSelection guid="{i:08d}-0000-0000-0000-000000000000" startPosition="{u16(a)}" endPosition="{u16(b)}">'
+        f'<Coding guid="{i:08d}-1111-0000-0000-000000000000" creatingUser="{U1}"><CodeRef targetGUID="{code_guid("CA.MH")}"/></Coding></PlainTextSelection>'
+        for i, (a, b) in enumerate(lines)
+    )
+    project = _qde(
+        f'<Users><User guid="{U1}" name="Ana"/></Users><CodeBook><Codes><Code guid="{code_guid("CA.MH")}" name="x" isCodable="true"/></Codes></CodeBook>'
+        f'<Sources><TextSource guid="22222222-2222-2222-2222-222222222222" name="nv.txt" plainTextPath="internal://nv.txt">{selections}</TextSource></Sources>',
+        "NVivo for Windows 12.6",
+    )
+    # NVivo for Windows writes Sources/ capitalised and a BOM
+    path = _qdpx(
+        tmp_path / "nv.qdpx", project, {"Sources/nv.txt": "\ufeff".encode() + text.encode("utf-8")}
+    )
+    summary = import_qdpx(store, BOOK, path)
+    assert summary.readings == {"nv": "UTF-16 units, CRLF as two"}
+    evidence = set(store.codings()["evidence"])
+    assert evidence == {"你们合作吗？🙂", "我们跟协会𠀀合作", "后来呢？", "后来好了😀"}
+
+
+def _variants_project() -> str:
+    other = "33333333-3333-3333-3333-33333333333"
+    return _qde(
+        f'<Users><User guid="{U1}" name="rules@abc"/></Users>'
+        "<CodeBook><Codes>"
+        f'<Code guid="{other}1" name="A" isCodable="true"><Code guid="{other}2" name="Other" isCodable="true"/></Code>'
+        f'<Code guid="{other}3" name="B" isCodable="true"><Code guid="{other}4" name="Other" isCodable="true"/></Code>'
+        "</Codes></CodeBook>"
+        '<Sources><TextSource guid="44444444-4444-4444-4444-444444444444" name="s" plainTextPath="s.txt">'
+        # two selections sharing one GUID, coded with the two codes named "Other"
+        f'<PlainTextSelection guid="55555555-5555-5555-5555-555555555555" startPosition="2" endPosition="6" creatingUser="{U1}">'
+        f'<Coding guid="66666666-6666-6666-6666-666666666661"><CodeRef targetGUID="{other}2"/></Coding></PlainTextSelection>'
+        f'<PlainTextSelection guid="55555555-5555-5555-5555-555555555555" startPosition="9" endPosition="13" creatingUser="{U1}">'
+        f'<Coding guid="66666666-6666-6666-6666-666666666662"><CodeRef targetGUID="{other}4"/></Coding></PlainTextSelection>'
+        "</TextSource>"
+        '<PDFSource guid="77777777-7777-7777-7777-777777777777" name="scan.pdf"/></Sources>'
+        '<Notes><Note guid="88888888-8888-8888-8888-888888888888" name="memo"><PlainTextContent>m</PlainTextContent></Note></Notes>'
+        f'<Sets/><Sets><Set guid="99999999-9999-9999-9999-999999999999" name="s"><MemberCode targetGUID="{other}1"/></Set></Sets>'
+    )
+
+
+def test_variants_are_read_and_everything_is_accounted_for(project, tmp_path):
+    path = _qdpx(
+        tmp_path / "v.qdpx",
+        _variants_project(),
+        {"sources/s.txt": "问：我们合作\n答：协会很好".encode()},
+    )
+    with open_project(project) as store:
+        dry = import_qdpx(store, BOOK, path, dry_run=True, root=project)
+        assert store.document_ids() == []  # a dry run writes nothing
+        summary = import_qdpx(store, BOOK, path, root=project)
+        codings = store.codings()
+    assert dry.as_json() | {"dry_run": False} == summary.as_json()
+    # the two "Other" codes stay two codes, told apart by GUID and path
+    assert codings["code_id"].nunique() == 2
+    assert set(codings["coder"]) == {"rules-abc (imported)"}  # a machine's name is not taken
+    dropped = {(d["kind"], d["reason"]) for d in summary.dropped}
+    assert ("PDFSource", "clusterqda codes text only") in dropped
+    assert ("Note", "clusterqda keeps no notes") in dropped
+    assert summary.in_file["sets"] == 1 and ("Set", "clusterqda keeps no sets") in dropped
+    for kind, element in (
+        ("sources", "TextSource"),
+        ("selections", "PlainTextSelection"),
+        ("codings", "Coding"),
+    ):
+        lost = sum(d["kind"] == element for d in summary.dropped)
+        assert summary.in_file[kind] == summary.counts[kind] + lost, kind
+    book = load_codebook(summary.codebook_path)  # the file's own codes, loadable
+    assert set(codings["code_id"]) <= set(book.codes)
+
+
+def test_reimport_into_the_same_project_keeps_its_documents(sample_project, tmp_path):
+    import shutil
+
+    root = tmp_path / "copy"
+    shutil.copytree(sample_project, root)
+    with open_project(root) as store:
+        units = len(store.units())
+        before = _codings(store)
+        summary = import_qdpx(store, BOOK, root / "reports" / "demo.qdpx", root=root)
+        assert len(store.units()) == units
+        after = _codings(store)
+    people = {c for c in summary.coders if "(imported)" not in c}
+    assert people and {c for c in before if c[4] in people} <= after
+
+
+def test_bare_qde_with_its_sources_folder(store, tmp_path):
+    (tmp_path / "sources").mkdir()
+    (tmp_path / "sources" / "s.txt").write_text("问：好\n答：合作", encoding="utf-8")
+    (tmp_path / "project.qde").write_text(_variants_project(), encoding="utf-8")
+    summary = import_qdpx(store, BOOK, tmp_path / "project.qde")
+    assert summary.counts["sources"] == 1
+
+
+@pytest.mark.parametrize(
+    "body, reason",
+    [
+        ('plainTextPath="internal://../../etc/passwd"', "leaves the project folder"),
+        ('plainTextPath="file:///etc/passwd"', "external file"),
+        ('plainTextPath="internal://missing.txt"', "not in the archive"),
+    ],
+)
+def test_source_paths_never_leave_the_archive(store, tmp_path, body, reason):
+    project = _qde(f'<Sources><TextSource guid="{U1}" name="x" {body}/></Sources>')
+    summary = import_qdpx(store, BOOK, _qdpx(tmp_path / "p.qdpx", project, {"sources/x.txt": b"x"}))
+    assert summary.counts["sources"] == 0
+    assert reason in summary.dropped[0]["reason"]
+
+
+def test_entities_and_dtds_are_refused(store, tmp_path):
+    bomb = (
+        '<?xml version="1.0"?><!DOCTYPE Project [<!ENTITY a "aaaaaaaaaa">'
+        '<!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;">]>'
+        f'<Project {NS} name="&b;"/>'
+    )
+    with pytest.raises(ExchangeError, match="DTD"):
+        import_qdpx(store, BOOK, _qdpx(tmp_path / "b.qdpx", bomb, {}))
+    external = f'<?xml version="1.0"?><!DOCTYPE p [<!ENTITY x SYSTEM "file:///etc/passwd">]><Project {NS} name="&x;"/>'
+    with pytest.raises(ExchangeError, match="DTD"):
+        import_qdpx(store, BOOK, _qdpx(tmp_path / "x.qdpx", external, {}))
+
+
+def test_zip_bomb_and_broken_files_are_refused(store, tmp_path):
+    bomb = _qdpx(tmp_path / "z.qdpx", _qde(""), {"sources/big.txt": b"0" * 5_000_000})
+    with pytest.raises(ExchangeError, match="zip bomb"):
+        import_qdpx(store, BOOK, bomb)
+    (tmp_path / "bad.qde").write_bytes(b"<Project")
+    with pytest.raises(ExchangeError, match="not well-formed"):
+        import_qdpx(store, BOOK, tmp_path / "bad.qde")
+    (tmp_path / "cb.qde").write_text('<CodeBook xmlns="urn:QDA-XML:codebook:1.0"/>')
+    with pytest.raises(ExchangeError, match="not a REFI-QDA project"):
+        import_qdpx(store, BOOK, tmp_path / "cb.qde")
+
+
+def test_codebook_import_round_trips_our_ids(tmp_path):
+    from coding.exchange import export_qdc
+
+    written, _ = import_qdc(export_qdc(BOOK, tmp_path / "ours.qdc"), tmp_path / "back.yaml")
+    back = load_codebook(written)
+    assert set(BOOK.codes) <= set(back.codes)
+    assert all(back.codes[c].label.startswith(c) for c in BOOK.codes)
+
+
+def test_codebook_import_with_other_schema_location_and_member_codes(tmp_path):
+    qdc = tmp_path / "c.qdc"
+    qdc.write_text(
+        '<?xml version="1.0"?><CodeBook xmlns="urn:QDA-XML:codebook:1.0" '
+        'xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" xsi:schemaLocation="urn:QDA-XML:codebook:1.0 Codebook.xsd">'
+        f'<Codes><Code guid="{{{U1}}}" name="合作" isCodable="true"><Description>d</Description></Code></Codes>'
+        f'<Sets><Set guid="22222222-2222-2222-2222-222222222222" name="s"><MemberCode guid="{U1}"/></Set></Sets></CodeBook>',
+        encoding="utf-8",
+    )
+    written, tree = import_qdc(qdc, tmp_path / "c.yaml")
+    assert tree.sets == 1
+    assert [c.label for c in load_codebook(written).codes.values()] == ["合作"]

@@ -140,11 +140,11 @@ def code_elements(roots: list[CodeNode], indent: str = "") -> str:
 
 def export_qdc(codebook: Codebook, out: str | Path) -> Path:
     """Write the codebook as a REFI-QDA codebook (.qdc); return the path."""
-    from coding import __version__
+    import coding
 
     text = (
         '<?xml version="1.0" encoding="utf-8"?>\n'
-        f'<CodeBook xmlns="{CODEBOOK_NS}" origin="clusterqda {escape_attr(__version__)}">\n'
+        f'<CodeBook xmlns="{CODEBOOK_NS}" origin="clusterqda {escape_attr(coding.__version__)}">\n'
         "<Codes>\n" + code_elements(codebook_tree(codebook)) + "</Codes>\n</CodeBook>\n"
     )
     with atomic_write(out, "w", encoding="utf-8") as handle:

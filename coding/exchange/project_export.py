@@ -149,14 +149,14 @@ def _selection(coding: ExportCoding, text: str) -> str:
 
 
 def _write_head(xml: IO[str], store: Store, codebook: Codebook, name: str, summary) -> list:
-    from coding import __version__
+    import coding
 
     coders = list(store.coder_kinds())
     xml.write(
         f'<?xml version="1.0" encoding="utf-8"?>\n<Project xmlns="{PROJECT_NS}" '
         'xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" '
         f'xsi:schemaLocation="{PROJECT_NS} {SCHEMA_LOCATION}" name="{escape_attr(name)}" '
-        f'origin="clusterqda {escape_attr(__version__)}" creationDateTime="{_now()}">\n'
+        f'origin="clusterqda {escape_attr(coding.__version__)}" creationDateTime="{_now()}">\n'
     )
     if coders:
         xml.write("<Users>\n")

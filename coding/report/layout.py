@@ -283,6 +283,12 @@ def _method_blocks(r: ReportData, t: dict) -> list:
     blocks.append(
         Table("编码者对人 coder vs people", _alpha_table(prov.agreement), wide=("basis",))
     )
+    blocks.append(Heading(t["validation"]))
+    if r.validation.empty:
+        blocks.append(Para(t["no_validation"], "note"))
+    else:
+        blocks.append(Para(t["validation_note"], "note"))
+        blocks.append(Table("规则验证 rules on held-out gold", _alpha_table(r.validation)))
     blocks.append(Heading(t["codebook"]))
     blocks.append(Table("编码本 codebook", r.codebook, wide=("definition",)))
     return blocks

@@ -106,6 +106,7 @@ class _Context:
     case_taken: set[str] = field(default_factory=set)
     variables_taken: set[str] = field(default_factory=set)
     doc_ids: set[str] = field(default_factory=set)
+    existing: set[str] | None = None  # the project's documents before the import
     ready: bool = False
 
 
@@ -294,8 +295,10 @@ def _on_source(ctx: _Context, archive: ProjectArchive, head: QdeHead, source: So
 
 def _units(ctx: _Context, doc: ParsedDocument) -> list[tuple[int, int, str]] | None:
     """Return the document's units (start, end, id): stored anew, or the project's own."""
-    existing = ctx.store.document_index().get(doc.doc_id)
-    if existing is not None:
+    if ctx.existing is None:
+        ctx.existing = set(ctx.store.document_ids())
+    existing = doc.doc_id in ctx.existing
+    if existing:
         if ctx.store.document_text(doc.doc_id)[1] != doc.text:
             return None
         return [(u.start, u.end, u.unit_id) for u in ctx.store.unit_spans(doc.doc_id)]

@@ -3,7 +3,7 @@
 Everything before ``<Sources>`` (users, the code tree, variables, cases) is
 small and kept; each text source is handed on as soon as its element ends and
 is then cleared, so a project of many megabytes never sits in memory as one
-tree. Element names are compared without their namespace, so a file with
+tree. XmlElement names are compared without their namespace, so a file with
 another ``schemaLocation`` (or none) reads the same. What clusterqda cannot
 hold (notes, sets, links, graphs, pictures, PDFs, audio, video, codings of a
 whole source) is counted and named, never passed over in silence.
@@ -14,12 +14,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import IO
-from xml.etree.ElementTree import Element
 
 from coding.errors import ExchangeError
 from coding.exchange.codebook_qdc import CodeTree, read_code
 from coding.exchange.guids import normal_guid
-from coding.exchange.xmlsafe import child_text, iter_elements, local_name
+from coding.exchange.xmlsafe import XmlElement, child_text, iter_elements, local_name
 
 _VALUE_TAGS = {
     "TextValue",
@@ -102,11 +101,11 @@ class QdeRest:
     other_sources: list[tuple[str, str, str]] = field(default_factory=list)  # kind, guid, name
 
 
-def _guid(element: Element, attribute: str = "guid") -> str:
+def _guid(element: XmlElement, attribute: str = "guid") -> str:
     return normal_guid(element.get(attribute) or "")
 
 
-def _value(element: Element, variables: dict[str, str]) -> tuple[str, str] | None:
+def _value(element: XmlElement, variables: dict[str, str]) -> tuple[str, str] | None:
     """Return (variable name, value as text) of a VariableValue element."""
     name = None
     value = None
@@ -120,7 +119,7 @@ def _value(element: Element, variables: dict[str, str]) -> tuple[str, str] | Non
     return (name, value) if name and value is not None else None
 
 
-def _selection(element: Element) -> SelectionRead | tuple[str, str]:
+def _selection(element: XmlElement) -> SelectionRead | tuple[str, str]:
     guid = _guid(element)
     try:
         start = int(element.get("startPosition", ""))
@@ -144,7 +143,7 @@ def _selection(element: Element) -> SelectionRead | tuple[str, str]:
     )
 
 
-def _source(element: Element, head: QdeHead) -> SourceRead:
+def _source(element: XmlElement, head: QdeHead) -> SourceRead:
     source = SourceRead(
         guid=_guid(element),
         name=element.get("name") or "",

@@ -107,6 +107,7 @@ class _Context:
     variables_taken: set[str] = field(default_factory=set)
     doc_ids: set[str] = field(default_factory=set)
     existing: set[str] | None = None  # the project's documents before the import
+    cases_of: dict[str, list] | None = None  # source GUID -> the cases covering it
     ready: bool = False
 
 
@@ -187,11 +188,15 @@ def _doc_id(source: SourceRead, taken: set[str]) -> str:
 
 
 def _metadata(ctx: _Context, head: QdeHead, source: SourceRead) -> dict:
+    if ctx.cases_of is None:  # built once: cases by the sources they cover
+        ctx.cases_of = {}
+        for case in head.cases:
+            for guid in case.sources:
+                ctx.cases_of.setdefault(guid, []).append(case)
     metadata: dict = {}
-    for case in head.cases:
-        if source.guid in case.sources:
-            metadata.update(case.variables)
-            ctx.case_taken.add(case.guid)
+    for case in ctx.cases_of.get(source.guid, ()):
+        metadata.update(case.variables)
+        ctx.case_taken.add(case.guid)
     metadata.update(source.variables)
     ctx.variables_taken.update(metadata)
     return metadata

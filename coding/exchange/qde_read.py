@@ -15,10 +15,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import IO
 
-from coding.errors import ExchangeError
 from coding.exchange.codebook_qdc import CodeTree, read_code
 from coding.exchange.guids import normal_guid
-from coding.exchange.xmlsafe import XmlElement, child_text, iter_elements, local_name
+from coding.exchange.xmlsafe import XmlElement, child_text, forget, iter_ends, local_name
 
 _VALUE_TAGS = {
     "TextValue",
@@ -170,40 +169,36 @@ def _source(element: XmlElement, head: QdeHead) -> SourceRead:
     return source
 
 
+_TAGS = ("Project", "User", "Code", "Variable", "Case", "TextSource", *OTHER_SOURCES)
+_TAGS += tuple(UNSUPPORTED.values())
+
+
 def read_qde(
     handle: IO[bytes], where: str, on_source: Callable[[QdeHead, SourceRead], None]
 ) -> tuple[QdeHead, QdeRest]:
     """Read a project.qde, calling ``on_source`` for each text source as it is read."""
     head = QdeHead()
     rest = QdeRest()
-    path: list[str] = []
-    for event, element in iter_elements(handle, where):
+    named = False
+    for element in iter_ends(handle, where, _TAGS, "Project", "project"):
+        if not named:  # the root's attributes, read once its first child has ended
+            root = element.getroottree().getroot()
+            head.name, head.origin = root.get("name") or "", root.get("origin") or ""
+            creator = root.get("creatingUserGUID")
+            head.creating_user = normal_guid(creator) if creator else None
+            named = True
         name = local_name(element.tag)
-        if event == "start":
-            if not path:
-                if name != "Project":
-                    raise ExchangeError(
-                        f"this is not a REFI-QDA project (its root is <{name}>, not <Project>)",
-                        where,
-                    )
-                head.name = element.get("name") or ""
-                head.origin = element.get("origin") or ""
-                creator = element.get("creatingUserGUID")
-                head.creating_user = normal_guid(creator) if creator else None
-            path.append(name)
-            continue
-        path.pop()
-        depth = len(path)  # the element's parents
-        parent = path[-1] if path else ""
-        if depth == 2 and parent == "Users" and name == "User":
+        parent = element.getparent()
+        above = local_name(parent.tag) if parent is not None else ""
+        if name == "User" and above == "Users":
             guid = _guid(element)
             head.users[guid] = element.get("name") or element.get("id") or guid
-        elif depth == 3 and parent == "Codes" and name == "Code":
+        elif name == "Code" and above == "Codes":
             head.codes.roots.append(read_code(element, None, head.codes))
-            element.clear()
-        elif depth == 2 and parent == "Variables" and name == "Variable":
+            forget(element)
+        elif name == "Variable" and above == "Variables":
             head.variables[_guid(element)] = element.get("name") or _guid(element)
-        elif depth == 2 and parent == "Cases" and name == "Case":
+        elif name == "Case" and above == "Cases":
             case = CaseRead(_guid(element), element.get("name") or "", {}, [])
             for child in element:
                 kind = local_name(child.tag)
@@ -212,15 +207,15 @@ def read_qde(
                 elif kind == "SourceRef":
                     case.sources.append(_guid(child, "targetGUID"))
             head.cases.append(case)
-            element.clear()
-        elif depth == 2 and parent == "Sources":
-            if name == "TextSource":
-                on_source(head, _source(element, head))
-            elif name in OTHER_SOURCES:
-                rest.other_sources.append((name, _guid(element), element.get("name") or ""))
-            element.clear()
-        elif depth == 2 and UNSUPPORTED.get(parent) == name:
+            forget(element)
+        elif above == "Sources" and name == "TextSource":
+            on_source(head, _source(element, head))
+            forget(element)
+        elif above == "Sources" and name in OTHER_SOURCES:
+            rest.other_sources.append((name, _guid(element), element.get("name") or ""))
+            forget(element)
+        elif UNSUPPORTED.get(above) == name:
             count = {"Notes": "notes", "Links": "links", "Sets": "sets", "Graphs": "graphs"}
-            setattr(rest, count[parent], getattr(rest, count[parent]) + 1)
-            element.clear()
+            setattr(rest, count[above], getattr(rest, count[above]) + 1)
+            forget(element)
     return head, rest

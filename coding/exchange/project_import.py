@@ -101,8 +101,8 @@ class _Context:
     dry_run: bool
     code_ids: dict[str, str] = field(default_factory=dict)  # GUID -> our code id
     coders: dict[str, str] = field(default_factory=dict)  # user GUID -> coder
-    rows: dict[str, list[CodingRow]] = field(default_factory=dict)  # coder -> codings
-    units: dict[str, list[str]] = field(default_factory=dict)  # coder -> units looked at
+    coded: dict[str, int] = field(default_factory=dict)  # coder -> unit codings taken
+    registered: set[str] = field(default_factory=set)
     case_taken: set[str] = field(default_factory=set)
     variables_taken: set[str] = field(default_factory=set)
     doc_ids: set[str] = field(default_factory=set)
@@ -318,7 +318,7 @@ def _take_selections(ctx, head, source, doc, units, convert) -> None:
     summary = ctx.summary
     starts = [u[0] for u in units]
     seen: set[tuple] = set()
-    coded_by: set[str] = set()
+    rows_by: dict[str, list[CodingRow]] = {}  # this document's codings, by coder
     for selection in source.selections:
         start, end = convert(selection.start), convert(selection.end)
         reason = None
@@ -353,13 +353,19 @@ def _take_selections(ctx, head, source, doc, units, convert) -> None:
                 continue
             seen.add(key)
             summary.counts["codings"] += 1
-            coded_by.add(coder)
-            rows = ctx.rows.setdefault(coder, [])
+            rows = rows_by.setdefault(coder, [])
             for u_start, u_end, unit_id in hits:
                 a, b = max(start, u_start), min(end, u_end)
                 rows.append(CodingRow(unit_id, code_id, stance, a, b, doc.text[a:b]))
-    for coder in coded_by:
-        ctx.units.setdefault(coder, []).extend(u[2] for u in units)
+    # saved document by document: memory holds one document's codings, never the project's
+    for coder, rows in rows_by.items():
+        ctx.coded[coder] = ctx.coded.get(coder, 0) + len(rows)
+        if ctx.dry_run:
+            continue
+        if coder not in ctx.registered:
+            ctx.store.register_coder(coder, "human", ctx.codebook.hash, ctx.codebook.version)
+            ctx.registered.add(coder)
+        ctx.store.save_codings(coder, [u[2] for u in units], rows)
 
 
 def _finish(ctx: _Context, head: QdeHead, rest: QdeRest, root: Path | None, stem: str) -> None:
@@ -375,7 +381,7 @@ def _finish(ctx: _Context, head: QdeHead, rest: QdeRest, root: Path | None, stem
         summary.drop("Graph", "", "", "clusterqda keeps no graphs")
     for kind, guid, name in rest.other_sources:
         summary.drop(kind, guid, name, "clusterqda codes text only")
-    used = {coder for coder, rows in ctx.rows.items() if rows}
+    used = {coder for coder, count in ctx.coded.items() if count}
     for guid, name in head.users.items():
         if ctx.coders.get(guid) not in used:
             summary.drop("User", guid, name, "made no coding that was taken; no coder made")
@@ -388,7 +394,7 @@ def _finish(ctx: _Context, head: QdeHead, rest: QdeRest, root: Path | None, stem
         if name not in ctx.variables_taken:
             summary.drop("Variable", guid, name, "no imported source has a value of it")
     summary.counts["variables"] = len(set(head.variables.values()) & ctx.variables_taken)
-    summary.coders = {c: len(r) for c, r in ctx.rows.items() if r}
+    summary.coders = {c: n for c, n in ctx.coded.items() if n}
     summary.coding_rows = sum(summary.coders.values())
     if summary.codes_own and root is not None:
         summary.codebook_path = str(root / "codebooks" / f"imported_{stem}.yaml")
@@ -398,10 +404,6 @@ def _finish(ctx: _Context, head: QdeHead, rest: QdeRest, root: Path | None, stem
     if summary.codebook_path:
         book = codebook_yaml(head.codes, f"imported_{stem}", head.origin or stem)
         write_codebook_yaml(book, summary.codebook_path)
-    for coder, rows in ctx.rows.items():
-        if rows:
-            ctx.store.register_coder(coder, "human", ctx.codebook.hash, ctx.codebook.version)
-            ctx.store.save_codings(coder, sorted(set(ctx.units[coder])), rows)
 
 
 def _warn_per_kind(summary: ImportSummary) -> None:

@@ -328,10 +328,14 @@ def _take_selections(ctx, head, source, doc, units, convert) -> None:
             reason = "its span is empty"
         elif not selection.codings:
             reason = "it carries no coding (notes only)"
-        hits = []
+        hits: list[tuple[int, int, str]] = []
         if reason is None:
             first = max(0, bisect_right(starts, start) - 1)
-            hits = [u for u in units[first:] if u[0] < end and u[1] > start]
+            for unit in units[first:]:
+                if unit[0] >= end:
+                    break
+                if unit[1] > start:
+                    hits.append(unit)
             if not hits:
                 reason = "its span lies in no unit (front matter or between turns)"
         if reason:

@@ -15,7 +15,18 @@ import yaml
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parents[3]
-TEXT_COLUMNS = ["id", "cluster", "trade", "region", "style", "role", "doc", "turn", "question", "text"]
+TEXT_COLUMNS = [
+    "id",
+    "cluster",
+    "trade",
+    "region",
+    "style",
+    "role",
+    "doc",
+    "turn",
+    "question",
+    "text",
+]
 CODE_COLUMNS = ["id", "codes", "stances", "coder"]
 STYLES = ["official", "grower", "owner", "rambling", "short", "traditional"]
 STANCES = {"positive", "negative", "neutral", "mixed"}

@@ -913,7 +913,9 @@ def print_query(frame: pd.DataFrame, title: str, limit: int, right: tuple[str, .
     def shown(value) -> str:
         if isinstance(value, float):
             # small p-values keep their size instead of rounding to 0
-            return f"{value:.1e}" if 0 < abs(value) < 1e-3 else f"{value:.3f}".rstrip("0").rstrip(".")
+            if 0 < abs(value) < 1e-3:
+                return f"{value:.1e}"
+            return f"{value:.3f}".rstrip("0").rstrip(".")
         return printable("" if pd.isna(value) else str(value))
 
     table = Table(title=title, show_lines=False)

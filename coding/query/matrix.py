@@ -135,10 +135,10 @@ def code_matrix(
     groups = units[by].map(lambda g: str(g) if pd.notna(g) and str(g) != "" else NO_GROUP)
     if groups.nunique() < 2:
         raise QueryError(f"the units fall in fewer than two groups of '{by}'; nothing to compare")
-    crosstab, tests = _crosstab(present, groups.to_numpy())
+    cells, tests = crosstab(present, groups.to_numpy())
     tests["p_adjusted"] = adjust(tests["p"].to_numpy(), adjustment)
     counts, cooccurrence = _cooccurrence(present)
-    return CodeMatrix(by, cooccurrence, counts, crosstab, tests, len(units))
+    return CodeMatrix(by, cooccurrence, counts, cells, tests, len(units))
 
 
 def _cooccurrence(present: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -159,7 +159,7 @@ def _cooccurrence(present: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
     return counts, frame.reset_index(drop=True)
 
 
-def _crosstab(present: pd.DataFrame, groups: np.ndarray) -> tuple[pd.DataFrame, pd.DataFrame]:
+def crosstab(present: pd.DataFrame, groups: np.ndarray) -> tuple[pd.DataFrame, pd.DataFrame]:
     import pandas as pd
     from statsmodels.stats.contingency_tables import Table
 

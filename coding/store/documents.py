@@ -10,6 +10,7 @@ from coding.errors import ProjectError
 from coding.model import ParsedDocument
 from coding.store.connection import Connection, query_frame, timestamp
 from coding.store.rows import DocumentCount, SheetRow, StoredDocument
+from coding.store.schema import SEARCH_PAD
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -54,6 +55,12 @@ class DocumentsTable(Connection):
                 'INSERT INTO units (unit_id, doc_id, turn, speaker, is_interviewer, start, "end",'
                 " timestamp, text, match_text) VALUES (?,?,?,?,?,?,?,?,?,?)",
                 (row for doc in docs for row in _unit_rows(doc)),
+            )
+            self.conn.execute(
+                "INSERT INTO unit_search (rowid, body)"
+                " SELECT rowid, COALESCE(match_text, text) || ? FROM units"
+                " WHERE doc_id IN (SELECT value FROM json_each(?))",
+                (SEARCH_PAD, json.dumps([doc.doc_id for doc in docs], ensure_ascii=False)),
             )
             if dict_version:
                 self.conn.executemany(

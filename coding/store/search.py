@@ -1,8 +1,9 @@
 """What the query layer reads: units by filter, the trigram search index, tokens, codings.
 
 The index (schema version 7, ``unit_search``) is an FTS5 table with the
-trigram tokenizer over each unit's matching view, kept by triggers on
-``units``. Its rowids are the units' rowids; nothing in clusterqda runs
+trigram tokenizer over each unit's matching view; ``insert_documents`` adds
+new units in one statement per batch, triggers on ``units`` remove deleted
+ones. Its rowids are the units' rowids; nothing in clusterqda runs
 VACUUM, which could renumber them (``rebuild_search_index`` makes it anew).
 """
 

@@ -79,7 +79,7 @@ def concordance(
     if width < 1:
         raise QueryError("the context width must be at least one character")
     needle = pattern_view(pattern)
-    units = [u for u in store.units_containing(needle, flt) if needle in u.view]
+    units = store.units_containing(needle, flt)
     bounds = _token_bounds(store, [u.unit_id for u in units]) if word else {}
     rows = []
     for unit in units:

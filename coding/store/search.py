@@ -9,6 +9,7 @@ VACUUM, which could renumber them (``rebuild_search_index`` makes it anew).
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, NamedTuple
@@ -85,11 +86,17 @@ class UnitRow(NamedTuple):
 class SearchTable(Connection):
     """The ``unit_search`` index and the reads of the query layer."""
 
-    def units_containing(self, pattern: str, flt: UnitFilter) -> Iterator[UnitRow]:
-        """Yield the filtered units whose view may contain ``pattern`` (a view string).
+    def units_containing(self, pattern: str, flt: UnitFilter) -> list[UnitRow]:
+        """Return the filtered units whose view contains ``pattern`` (a view string), in
+        document and turn order."""
+        return self.units_by_rowid(self.rowids_containing(pattern, flt))
 
-        The index narrows the units; callers check each one (every unit that
-        contains the pattern is yielded, and a few more may be).
+    def rowids_containing(self, pattern: str, flt: UnitFilter) -> list[int]:
+        """Return the rowids of the filtered units whose view contains ``pattern``.
+
+        The index names the units that may hold it (every trigram present; for
+        one or two characters, every trigram that begins with them), and each
+        of those views is checked here, so the answer is exact.
         """
         where, params = flt.where()
         if len(pattern) >= 3:
@@ -102,10 +109,24 @@ class SearchTable(Connection):
             # every one- or two-character string begins some trigram (the body is padded)
             rows = "SELECT doc FROM unit_search_terms WHERE term >= ? AND term < ?"
             args = [pattern, pattern + _LAST_CHAR]
+        join = " JOIN documents d USING (doc_id)" if params or where != "1" else ""
         cursor = self.conn.execute(
-            f"{_UNIT_SELECT} WHERE u.rowid IN ({rows}) AND {where}{_ORDER}", [*args, *params]
+            f"SELECT u.rowid, COALESCE(u.match_text, u.text) FROM units u{join}"
+            f" WHERE u.rowid IN ({rows}) AND {where}",
+            [*args, *params],
         )
-        yield from (UnitRow(*row) for row in cursor)
+        return [rowid for rowid, view in cursor if pattern in view]
+
+    def units_by_rowid(self, rowids: Sequence[int]) -> list[UnitRow]:
+        """Return the units of some rowids, in document and turn order."""
+        rows: list[UnitRow] = []
+        for start in range(0, len(rowids), 5000):
+            cursor = self.conn.execute(
+                f"{_UNIT_SELECT} WHERE u.rowid IN (SELECT value FROM json_each(?))",
+                (json.dumps(list(rowids[start : start + 5000])),),
+            )
+            rows.extend(UnitRow(*row) for row in cursor)
+        return sorted(rows, key=lambda u: (u.doc_id, u.turn))
 
     def filtered_units(self, flt: UnitFilter) -> Iterator[UnitRow]:
         """Yield every unit the filter keeps, in document and turn order."""

@@ -1082,7 +1082,7 @@ def matrix(
 ) -> None:
     """Code co-occurrence (counts, Jaccard) and codes by group: χ²/Fisher, V, residuals, CA map."""
     from coding.project import open_project
-    from coding.query.matrix import ask_matrix
+    from coding.query.ask import ask_matrix
 
     flt = _filter(cluster, role, doc, speaker, source)
     with open_project(project) as store:

@@ -12,9 +12,10 @@ from openpyxl import load_workbook
 
 from coding.errors import OptionError
 from coding.project import open_project
+from coding.query.ask import ask_matrix
 from coding.query.camap import correspondence, map_image
 from coding.query.filters import unit_filter
-from coding.query.matrix import ask_matrix, code_matrix, crosstab, unit_codes
+from coding.query.matrix import code_matrix, crosstab, unit_codes
 
 
 def test_crosstab_matches_agrestis_party_identification_example():

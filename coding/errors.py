@@ -184,3 +184,7 @@ class StatisticsError(ClusterQDAError):
 
 class ExchangeError(InputError):
     """A REFI-QDA file (.qdpx, .qde, .qdc) cannot be read or written as asked."""
+
+
+class QueryError(ClusterQDAError):
+    """A query that cannot be answered as asked (empty pattern, unknown code, no tokens)."""

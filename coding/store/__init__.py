@@ -14,13 +14,21 @@ from coding.store.exchange import ExchangeTable
 from coding.store.models import ModelsTable
 from coding.store.rows import CodingRow, DocumentCount, SheetRow, StoredDocument, UnitToCode
 from coding.store.schema import MIGRATIONS, SCHEMA_VERSION
+from coding.store.search import SearchTable, UnitFilter, UnitRow
 from coding.store.surveys import SurveysTable
 from coding.store.tokencodec import decode_tokens, encode_tokens
 from coding.store.tokens import TokensTable
 
 
 class Store(
-    DocumentsTable, TokensTable, CodingsTable, SurveysTable, ModelsTable, ExchangeTable, Connection
+    DocumentsTable,
+    TokensTable,
+    CodingsTable,
+    SurveysTable,
+    ModelsTable,
+    SearchTable,
+    ExchangeTable,
+    Connection,
 ):
     """A project database connection with every table family; use as a context manager."""
 
@@ -33,6 +41,8 @@ __all__ = [
     "SheetRow",
     "Store",
     "StoredDocument",
+    "UnitFilter",
+    "UnitRow",
     "UnitToCode",
     "decode_tokens",
     "encode_tokens",

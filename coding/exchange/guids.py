@@ -72,6 +72,7 @@ def variable_guid(name: str) -> str:
     return stable_guid("variable", name)
 
 
+@lru_cache(maxsize=65536)  # users and codes recur on every selection
 def normal_guid(value: str) -> str:
     """Return a GUID as we compare them: braces off, lower case."""
     return value.strip().strip("{}").lower()

@@ -35,7 +35,7 @@ UNSUPPORTED = {"Notes": "Note", "Links": "Link", "Sets": "Set", "Graphs": "Graph
 class CodingRef:
     """One ``Coding`` of a selection: which code, by whom."""
 
-    guid: str
+    guid: str  # as written
     code: str  # the CodeRef's targetGUID, normalised
     user: str | None  # creatingUser (the selection's when the coding has none)
 
@@ -119,7 +119,8 @@ def _value(element: XmlElement, variables: dict[str, str]) -> tuple[str, str] | 
 
 
 def _selection(element: XmlElement) -> SelectionRead | tuple[str, str]:
-    guid = _guid(element)
+    # a selection's and a coding's own GUIDs are only ever reported, so kept as written
+    guid = element.get("guid") or ""
     try:
         start = int(element.get("startPosition", ""))
         end = int(element.get("endPosition", ""))
@@ -135,7 +136,11 @@ def _selection(element: XmlElement) -> SelectionRead | tuple[str, str]:
             continue
         coder = child.get("creatingUser") or user
         codings.append(
-            CodingRef(_guid(child), _guid(ref, "targetGUID"), normal_guid(coder) if coder else None)
+            CodingRef(
+                child.get("guid") or "",
+                normal_guid(ref.get("targetGUID") or ""),
+                normal_guid(coder) if coder else None,
+            )
         )
     return SelectionRead(
         guid, start, end, element.get("name") or "", child_text(element, "Description"), codings

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from functools import lru_cache
 from typing import IO, Any
 
 from coding.errors import ExchangeError
@@ -48,6 +49,7 @@ def escape_attr(text: str) -> str:
     return xml_safe(text).translate(_ATTR_ESCAPES)
 
 
+@lru_cache(maxsize=256)  # a file has a few dozen distinct tags, met a million times
 def local_name(tag: object) -> str:
     """Return an element's name without its namespace ('' for comments and PIs)."""
     return tag.rsplit("}", 1)[-1] if isinstance(tag, str) else ""

@@ -7,6 +7,7 @@ from collections.abc import Callable, Iterable
 from concurrent.futures import ProcessPoolExecutor
 from functools import cached_property
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import ahocorasick
 import pandas as pd
@@ -19,6 +20,9 @@ from coding.rules import Call, Evaluator, compile_rule, required_clauses, walk
 from coding.stance import stance_of
 from coding.store import CodingRow, Store, UnitToCode, decode_tokens
 from coding.textview import Hit, TextView
+
+if TYPE_CHECKING:
+    from coding.hybrid.coder import HybridCoder
 
 CODE_BATCH = 2000
 TABLE_COLUMNS = ["id", "code_id", "stance", "start", "end", "evidence", "coder"]
@@ -65,9 +69,15 @@ class RuleCoder:
         the speaker talks about what they themselves do — that code is given
         too, since an ACT code records who speaks about or does the action.
         """
+        return self.code_view(text, tokens, role)[1]
+
+    def code_view(
+        self, text: str, tokens: list[str] | None = None, role: str | None = None
+    ) -> tuple[TextView, list[Coding]]:
+        """Return the analysed view of a matching-view text and its codings (as ``code``)."""
         view = self.view(text, tokens, role)
         if not view.hits:
-            return []
+            return view, []
         out = []
         found = view.hits.keys()
         candidates = sorted({i for term in found for i in self._by_term.get(term, ())})
@@ -86,7 +96,7 @@ class RuleCoder:
             evidence = _evidence(self._speaker, view)
             if evidence:
                 out.append(self._coding(role, SPEAKER_RULE, evidence, view))
-        return out
+        return view, out
 
     @cached_property
     def needs_tokens(self) -> bool:
@@ -143,28 +153,38 @@ def code_project(
     codebook: Codebook,
     progress: Callable[[int, int], None] | None = None,
     workers: int | None = None,
+    coder: str = "hybrid",
 ) -> CodeReport:
     """Code every unit not yet coded with this codebook (by its hash), from cached tokens.
 
-    Units are matched on their stored matching view, so a new codebook
-    version re-codes without segmenting again. Large projects are coded in
-    a process pool; ``progress(done_units, total_units)`` reports as it goes.
+    ``coder="hybrid"`` (the default) uses the model shipped for this codebook and
+    stores both the rules' codings (``rules@<hash>``) and the hybrid's
+    (``hybrid@<version>``); without a shipped model for this exact codebook, or with
+    ``coder="rules"``, the rules alone. Units are matched on their stored matching
+    view, so a new codebook version re-codes without segmenting again. Large projects
+    are coded in a process pool; ``progress(done_units, total_units)`` reports.
     """
     started = time.perf_counter()
-    _init_worker(codebook)
-    coder = _WORKER["coder"]
-    report = CodeReport(coder=coder.coder)
-    store.register_coder(coder.coder, "rules", codebook.hash, codebook.version)
-    store.register_rules(coder.coder, coder.rules())
-    total = store.count_uncoded(coder.coder)
-    batches = _unit_batches(store, coder.coder)
+    _init_worker(codebook, coder)
+    rules: RuleCoder = _WORKER["rules"]
+    machine = _WORKER["coder"]
+    report = CodeReport(coder=machine.coder, note=_WORKER["note"])
+    store.register_coder(rules.coder, "rules", codebook.hash, codebook.version)
+    store.register_rules(rules.coder, rules.rules())
+    if machine is not rules:
+        store.register_coder(machine.coder, "hybrid", codebook.hash, codebook.version)
+        store.register_rules(machine.coder, machine.rules_text())
+    total = store.count_uncoded(machine.coder)
+    batches = _unit_batches(store, machine.coder, questions=machine is not rules)
     workers = workers or default_workers()
     if workers > 1 and total >= PARALLEL_MIN_UNITS:
-        with ProcessPoolExecutor(workers, initializer=_init_worker, initargs=(codebook,)) as pool:
+        with ProcessPoolExecutor(
+            workers, initializer=_init_worker, initargs=(codebook, coder)
+        ) as pool:
             results = bounded_map(pool, _code_batch, batches, window=workers * 2)
-            _save_all(store, coder.coder, results, report, total, progress)
+            _save_all(store, results, report, total, progress)
     else:
-        _save_all(store, coder.coder, map(_code_batch, batches), report, total, progress)
+        _save_all(store, map(_code_batch, batches), report, total, progress)
     report.seconds = time.perf_counter() - started
     return report
 
@@ -172,47 +192,97 @@ def code_project(
 _WORKER: dict = {}
 
 
-def _init_worker(codebook: Codebook) -> None:
-    if _WORKER.get("hash") != codebook.hash:
-        _WORKER.update(hash=codebook.hash, coder=RuleCoder(codebook))
+def _init_worker(codebook: Codebook, coder: str = "hybrid") -> None:
+    if _WORKER.get("key") == (codebook.hash, coder):
+        return
+    rules = RuleCoder(codebook)
+    machine: RuleCoder | HybridCoder = rules
+    note = ""
+    if coder == "hybrid":
+        from coding.hybrid.coder import shipped_weights
+
+        weights = shipped_weights(codebook)
+        if weights is None:
+            note = (
+                f"no model is shipped for codebook {codebook.name} {codebook.version} "
+                f"({codebook.hash[:12]}); coded with the rules alone"
+            )
+        else:
+            from coding.hybrid.coder import HybridCoder
+
+            machine = HybridCoder(codebook, weights)
+    _WORKER.update(key=(codebook.hash, coder), rules=rules, coder=machine, note=note)
 
 
-def _unit_batches(store: Store, coder: str):
+def _unit_batches(store: Store, coder: str, questions: bool = False):
     last = 0
-    while rows := store.units_to_code(coder, last, CODE_BATCH):
+    while rows := store.units_to_code(coder, last, CODE_BATCH, questions):
         last = rows[-1].rowid
         yield rows
 
 
-def _code_batch(rows: list[UnitToCode]) -> tuple[list[str], list[CodingRow]]:
-    coder: RuleCoder = _WORKER["coder"]
-    codings = []
-    for unit in rows:
-        text = unit.text
-        view = text if unit.match_text is None else unit.match_text
-        # only token distances need the tokens: leave them packed otherwise
-        tokens = decode_tokens(unit.tokens, view) if unit.tokens and coder.needs_tokens else None
-        for c in coder.code(view, tokens, unit.role):
-            codings.append(
+def _code_batch(rows: list[UnitToCode]) -> tuple[list[str], dict[str, list[CodingRow]]]:
+    """Code a batch; return its unit ids and the codings per coder (rules, and hybrid)."""
+    rules: RuleCoder = _WORKER["rules"]
+    machine = _WORKER["coder"]
+    views = [unit.text if unit.match_text is None else unit.match_text for unit in rows]
+    # only token distances need the tokens: leave them packed otherwise
+    tokens = [
+        decode_tokens(unit.tokens, view) if unit.tokens and rules.needs_tokens else None
+        for unit, view in zip(rows, views, strict=True)
+    ]
+    if machine is rules:
+        coded = [rules.code(v, t, u.role) for u, v, t in zip(rows, views, tokens, strict=True)]
+        return [u.unit_id for u in rows], {rules.coder: _rows(rows, coded)}
+    # the model learned interviewee turns: interviewer turns keep the rules' codings
+    asked = [i for i, u in enumerate(rows) if not u.interviewer]
+    analysed, proba = machine.analyse(
+        [views[i] for i in asked],
+        [tokens[i] for i in asked],
+        [rows[i].role for i in asked],
+        [rows[i].question for i in asked],
+    )
+    ruled = [
+        rules.code(v, t, u.role) if u.interviewer else []
+        for u, v, t in zip(rows, views, tokens, strict=True)
+    ]
+    mixed = list(ruled)
+    for k, i in enumerate(asked):
+        view, codings = analysed[k]
+        ruled[i] = codings
+        mixed[i] = machine.combine(view, codings, proba[k])
+    ids = [u.unit_id for u in rows]
+    return ids, {rules.coder: _rows(rows, ruled), machine.coder: _rows(rows, mixed)}
+
+
+def _rows(units: list[UnitToCode], coded: list[list[Coding]]) -> list[CodingRow]:
+    """Turn codings of matching views into stored rows (offsets into the document)."""
+    out = []
+    for unit, codings in zip(units, coded, strict=True):
+        for c in codings:
+            out.append(
                 CodingRow(
                     unit.unit_id,
                     c.code_id,
                     c.stance,
                     unit.start + c.start,
                     unit.start + c.end,
-                    text[c.start : c.end],
+                    unit.text[c.start : c.end],
                     c.rule_id,
                     list(c.terms),
+                    c.probability,
                 )
             )
-    return [unit.unit_id for unit in rows], codings
+    return out
 
 
-def _save_all(store, coder, results, report, total, progress) -> None:
-    for unit_ids, codings in results:
-        store.save_codings(coder, unit_ids, codings)
+def _save_all(store, results, report, total, progress) -> None:
+    for unit_ids, by_coder in results:
+        with store.transaction():
+            for coder, codings in by_coder.items():
+                store.save_codings(coder, unit_ids, codings)
         report.units += len(unit_ids)
-        report.codings += len(codings)
+        report.codings += len(by_coder[report.coder])
         if progress:
             progress(report.units, total)
 

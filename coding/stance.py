@@ -75,11 +75,12 @@ def stance_of(view: TextView, start: int, end: int) -> str:
     last = view.sentence_of(Hit(max(start, end - 1), max(start, end - 1) + 1, ""))
     span = (view.sentence_span(first)[0], view.sentence_span(last)[1])
     if span not in view.stances:
-        view.stances[span] = _stance(*polarity_counts(view.text[span[0] : span[1]]))
+        view.stances[span] = stance_from_counts(*polarity_counts(view.text[span[0] : span[1]]))
     return view.stances[span]
 
 
-def _stance(positive: int, negative: int) -> str:
+def stance_from_counts(positive: int, negative: int) -> str:
+    """Return the stance that positive and negative cue counts make."""
     if positive and negative:
         return "mixed"
     if positive:

@@ -18,7 +18,15 @@ from rich.console import Console
 from rich.markup import escape
 
 from coding import __version__
-from coding.common.choices import CodebookFormat, Engine, Lang, Level, SheetOrder, report_formats
+from coding.common.choices import (
+    CodebookFormat,
+    CoderChoice,
+    Engine,
+    Lang,
+    Level,
+    SheetOrder,
+    report_formats,
+)
 from coding.errors import ClusterQDAError, printable
 
 if TYPE_CHECKING:  # pandas is imported by the commands that print tables, when they run
@@ -331,9 +339,22 @@ def codebook_export_command(
     out.print(f"Wrote {out_file}")
 
 
+CoderOpt = Annotated[
+    CoderChoice,
+    typer.Option(
+        help="hybrid: the rules plus the model shipped for this codebook (the default); "
+        "rules: the rules alone."
+    ),
+]
+
+
 @app.command("code")
 @handle_errors
-def code_command(project: ProjectOpt = Path("."), codebook: CodebookOpt = None) -> None:
+def code_command(
+    project: ProjectOpt = Path("."),
+    codebook: CodebookOpt = None,
+    coder: CoderOpt = CoderChoice.hybrid,
+) -> None:
     """Code every unit not yet coded with this codebook version (incremental)."""
     from coding.autocode import code_project
     from coding.codebook import load_codebook
@@ -343,8 +364,11 @@ def code_command(project: ProjectOpt = Path("."), codebook: CodebookOpt = None) 
     book = load_codebook(project_codebook(project, codebook))
     print_warnings(book.warnings)
     with open_project(project) as store, progress_bar() as update:
-        report = code_project(store, book, progress=lambda d, t: update("code", d, t))
-        frequencies = code_frequencies(store, book.coder)
+        report = code_project(
+            store, book, progress=lambda d, t: update("code", d, t), coder=coder.value
+        )
+        frequencies = code_frequencies(store, report.coder)
+    print_warnings([report.note] if report.note else [])
     out.print(
         f"Coded {report.units} units with {report.coder}: {report.codings} codings "
         f"in {report.seconds:.1f} s."
@@ -366,6 +390,10 @@ def code_table_command(
     role_col: Annotated[
         str | None, typer.Option(help="Column with the speaker's actor code (ACT.*), if any.")
     ] = None,
+    question_col: Annotated[
+        str | None, typer.Option(help="Column with the interviewer's question, if any.")
+    ] = None,
+    coder: CoderOpt = CoderChoice.hybrid,
 ) -> None:
     """Code any table of texts without a project; one output row per (id, code)."""
     from coding.autocode import code_table
@@ -374,7 +402,15 @@ def code_table_command(
 
     book = load_codebook(codebook)
     table = code_table(
-        input_file, text_col, id_col, book, sheet=sheet, encoding=encoding, role_col=role_col
+        input_file,
+        text_col,
+        id_col,
+        book,
+        sheet=sheet,
+        encoding=encoding,
+        role_col=role_col,
+        coder=coder.value,
+        question_col=question_col,
     )
     write_csv(table, out_file)
     out.print(f"Wrote {len(table)} codings of {table['id'].nunique()} texts to {out_file}")
@@ -383,29 +419,34 @@ def code_table_command(
 @app.command()
 @handle_errors
 def evaluate(
-    gold: Annotated[Path, typer.Argument(help="CSV or xlsx with columns id, text, codes.")],
+    gold: Annotated[
+        Path,
+        typer.Argument(help="CSV or xlsx with columns id, text, codes (and role, question)."),
+    ],
     codebook: CodebookOpt = None,
     validation: Annotated[
         Path | None,
         typer.Option(
-            help="Record the rules' agreement with this gold (alpha per dimension) in this CSV "
+            help="Record the coder's agreement with this gold (alpha per dimension) in this CSV "
             "(codebooks/validation.csv is what reports read)."
         ),
     ] = None,
+    coder: CoderOpt = CoderChoice.hybrid,
 ) -> None:
-    """Compare the rule coder with hand coding: precision, recall, F1 and alpha."""
+    """Compare the machine coder with hand coding: precision, recall, F1 and alpha."""
     from coding.codebook import load_codebook
     from coding.evaluate import evaluate_gold, read_gold, save_validation
 
     book = load_codebook(codebook)
-    result = evaluate_gold(book, read_gold(gold, book))
+    result = evaluate_gold(book, read_gold(gold, book), coder.value)
+    out.print(f"Coder: {result.coder}")
     print_frame(rounded(result.per_code), f"Per code ({result.units} units)")
     print_frame(rounded(result.per_dimension), "Per dimension (micro and macro)")
     print_frame(rounded(result.agreement), "Agreement with the gold (Krippendorff's alpha)")
     print_frame(result.confusions.head(15), "Confusions worth a look (gold -> coded)")
     if validation:
         save_validation(result, book, gold, validation)
-        out.print(f"Recorded the rules' agreement with {gold.name} in {validation}")
+        out.print(f"Recorded {result.coder}'s agreement with {gold.name} in {validation}")
 
 
 def _split(value: str | None) -> list[str] | None:

@@ -25,7 +25,18 @@ if TYPE_CHECKING:
     from coding.hybrid.coder import HybridCoder
 
 CODE_BATCH = 2000
-TABLE_COLUMNS = ["id", "code_id", "stance", "start", "end", "evidence", "coder"]
+# rule_id: the rule that fired, or "model"; probability: the model's P(code) where it decided
+TABLE_COLUMNS = [
+    "id",
+    "code_id",
+    "stance",
+    "start",
+    "end",
+    "evidence",
+    "coder",
+    "rule_id",
+    "probability",
+]
 SPEAKER_RULE = "speaker_rule"
 PARALLEL_MIN_UNITS = 20_000
 
@@ -288,24 +299,63 @@ def _save_all(store, results, report, total, progress) -> None:
 
 
 def code_texts(
-    codebook: Codebook, ids: Iterable, texts: Iterable[str], roles: Iterable | None = None
+    codebook: Codebook,
+    ids: Iterable,
+    texts: Iterable[str],
+    roles: Iterable | None = None,
+    coder: str = "rules",
+    questions: Iterable | None = None,
 ) -> pd.DataFrame:
     """Code any texts; return one row per (id, code) with the columns of TABLE_COLUMNS.
 
-    ``roles`` optionally gives each text's speaker role (an ``ACT.*`` id).
+    ``roles`` optionally gives each text's speaker role (an ``ACT.*`` id), ``questions``
+    the interviewer's question before it (read by the hybrid's model). ``coder`` is
+    ``rules`` or ``hybrid`` (the rules alone when no model is shipped for this codebook).
     """
-    coder = RuleCoder(codebook)
+    machine = text_coder(codebook, coder)
     ids, texts = list(ids), list(texts)
     roles = list(roles) if roles is not None else [None] * len(texts)
+    questions = list(questions) if questions is not None else [None] * len(texts)
     rows = []
-    for unit_id, text, role in zip(ids, texts, roles, strict=True):
-        text = "" if pd.isna(text) else str(text)
-        role = None if role is None or pd.isna(role) or not str(role) else str(role)
-        for c in coder.code_text(text, role):
+    for unit_id, text, role, question in zip(ids, texts, roles, questions, strict=True):
+        text = _cell(text) or ""
+        role, question = _cell(role), _cell(question)
+        if isinstance(machine, RuleCoder):
+            codings = machine.code_text(text, role)
+        else:
+            codings = machine.code_text(text, role, question)
+        for c in codings:
             rows.append(
-                (unit_id, c.code_id, c.stance, c.start, c.end, text[c.start : c.end], coder.coder)
+                (
+                    unit_id,
+                    c.code_id,
+                    c.stance,
+                    c.start,
+                    c.end,
+                    text[c.start : c.end],
+                    machine.coder,
+                    c.rule_id,
+                    c.probability,
+                )
             )
     return pd.DataFrame(rows, columns=TABLE_COLUMNS)
+
+
+def _cell(value) -> str | None:
+    """Return a table cell as text, or None when it is empty."""
+    return None if value is None or pd.isna(value) or not str(value) else str(value)
+
+
+def text_coder(codebook: Codebook, coder: str = "hybrid") -> RuleCoder | HybridCoder:
+    """Return the coder for texts outside a project: the hybrid when asked for and a model
+    is shipped for this exact codebook, else the rules."""
+    if coder == "hybrid":
+        from coding.hybrid.coder import HybridCoder, shipped_weights
+
+        weights = shipped_weights(codebook)
+        if weights is not None:
+            return HybridCoder(codebook, weights)
+    return RuleCoder(codebook)
 
 
 def code_table(
@@ -316,11 +366,16 @@ def code_table(
     sheet: str | None = None,
     encoding: str | None = None,
     role_col: str | None = None,
+    coder: str = "rules",
+    question_col: str | None = None,
 ) -> pd.DataFrame:
     """Read a CSV or xlsx table of texts and code it (no project needed)."""
     from coding.common.tables import read_table
 
-    required = [id_col, text_col] + ([role_col] if role_col else [])
-    frame = read_table(path, sheet=sheet, encoding=encoding, required=required)
+    optional = [c for c in (role_col, question_col) if c]
+    frame = read_table(path, sheet=sheet, encoding=encoding, required=[id_col, text_col, *optional])
     roles = frame[role_col].tolist() if role_col else None
-    return code_texts(codebook, frame[id_col].tolist(), frame[text_col].tolist(), roles)
+    questions = frame[question_col].tolist() if question_col else None
+    return code_texts(
+        codebook, frame[id_col].tolist(), frame[text_col].tolist(), roles, coder, questions
+    )

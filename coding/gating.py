@@ -90,7 +90,7 @@ def validation_table(project: Path | None, shipped: Path) -> pd.DataFrame:
     if project is not None and project.resolve() != shipped.resolve():
         frames.append(read_validation(project))
     table = pd.concat([f for f in frames if not f.empty] or frames, ignore_index=True)
-    return table.drop_duplicates(["codebook_hash", "dimension"], keep="last")
+    return table.drop_duplicates(["codebook_hash", "coder", "dimension"], keep="last")
 
 
 def provenance(
@@ -174,7 +174,7 @@ def _measure(store, codebook, coder, kinds, people, scope, validation, bootstrap
     reference = [p for p in people if p != coder]
     if kind == "human":
         reference = [p for p in reference if p != "consensus"]
-    fallback = validation[validation["coder"] == coder] if kind == "rules" else None
+    fallback = validation[validation["coder"] == coder] if kind in ("rules", "hybrid") else None
     return _against(store, codebook, coder, reference, scope, fallback, bootstrap, coder)
 
 

@@ -63,3 +63,10 @@ class Lang(StrEnum):
 
     zh = "zh"
     en = "en"
+
+
+class CoderChoice(StrEnum):
+    """Which machine coder codes: the default hybrid (rules plus the shipped model) or rules."""
+
+    hybrid = "hybrid"
+    rules = "rules"

@@ -38,6 +38,7 @@ TABLE_COLUMNS = [
     "probability",
 ]
 SPEAKER_RULE = "speaker_rule"
+MODEL_RULE = "model"  # the rule_id of a code the learned model gave
 PARALLEL_MIN_UNITS = 20_000
 
 
@@ -271,14 +272,16 @@ def _rows(units: list[UnitToCode], coded: list[list[Coding]]) -> list[CodingRow]
     out = []
     for unit, codings in zip(units, coded, strict=True):
         for c in codings:
+            # a code the model gave has no evidence span: no term marks it
+            spanned = c.rule_id != MODEL_RULE
             out.append(
                 CodingRow(
                     unit.unit_id,
                     c.code_id,
                     c.stance,
-                    unit.start + c.start,
-                    unit.start + c.end,
-                    unit.text[c.start : c.end],
+                    unit.start + c.start if spanned else None,
+                    unit.start + c.end if spanned else None,
+                    unit.text[c.start : c.end] if spanned else None,
                     c.rule_id,
                     list(c.terms),
                     c.probability,
@@ -325,14 +328,15 @@ def code_texts(
         else:
             codings = machine.code_text(text, role, question)
         for c in codings:
+            spanned = c.rule_id != MODEL_RULE
             rows.append(
                 (
                     unit_id,
                     c.code_id,
                     c.stance,
-                    c.start,
-                    c.end,
-                    text[c.start : c.end],
+                    c.start if spanned else None,
+                    c.end if spanned else None,
+                    text[c.start : c.end] if spanned else "",
                     machine.coder,
                     c.rule_id,
                     c.probability,

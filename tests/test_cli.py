@@ -122,9 +122,12 @@ def test_code_command_is_incremental(runner, tmp_path):
     runner.invoke(app, ["ingest", str(GOOD), "--project", project])
     first = runner.invoke(app, ["code", "--project", project])
     assert first.exit_code == 0, first.output
-    assert "Coded 46 units with rules@" in first.stdout
+    assert "Coded 46 units with hybrid@" in first.stdout  # the default coder
     again = runner.invoke(app, ["code", "--project", project])
     assert "Coded 0 units" in again.stdout
+    # the hybrid stored the rules' own codings too: the rules alone have nothing left
+    rules = runner.invoke(app, ["code", "--project", project, "--coder", "rules"])
+    assert "Coded 0 units with rules@" in rules.stdout
 
 
 def test_code_table_and_evaluate(runner, tmp_path):

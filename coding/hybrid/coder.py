@@ -15,7 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
-from coding.autocode import RuleCoder
+from coding.autocode import MODEL_RULE, RuleCoder
 from coding.codebook import Codebook
 from coding.hybrid.features import unit_features
 from coding.hybrid.weights import LearnedWeights, load_weights
@@ -24,7 +24,6 @@ from coding.stance import polarity_counts, stance_from_counts
 from coding.textview import TextView
 
 MODELS = Path(__file__).resolve().parent.parent.parent / "codebooks" / "models"
-MODEL_RULE = "model"
 
 
 def find_shipped(codebook: Codebook, folder: Path = MODELS) -> Path | None:
@@ -127,9 +126,19 @@ class HybridCoder:
 
     @staticmethod
     def _model_coding(code: str, p: float, view: TextView) -> Coding:
-        """A code the model gave: the whole unit is its evidence, its stance the unit's."""
+        """A code the model gave: no evidence span (stored as none), the unit's stance."""
         end = len(view.text.rstrip())
         whole = (0, -1)  # a key no sentence span has
         if whole not in view.stances:
             view.stances[whole] = stance_from_counts(*polarity_counts(view.text))
         return Coding(code, view.stances[whole], 0, end, (), MODEL_RULE, round(p, 4))
+
+
+def project_coder(store, codebook: Codebook) -> str:
+    """Return the machine coder whose codings a project shows: the shipped hybrid once it
+    has coded every unit, else the rules (``rules@<hash>``)."""
+    weights = shipped_weights(codebook)
+    known = weights is not None and weights.coder in store.coder_kinds()
+    if weights is not None and known and store.count_uncoded(weights.coder) == 0:
+        return weights.coder
+    return codebook.coder

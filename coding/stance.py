@@ -14,6 +14,15 @@ from coding.textview import TextView
 CUES = Path(__file__).parent / "resources" / "stance_cues.yaml"
 STANCES = ("positive", "negative", "neutral", "mixed")
 NEGATOR_WINDOW = 3
+# A judgement code is its own stance: "too little cooperation" is a complaint even when
+# worded as a wish (如果政府牵头就好了) or a plain report (从来没有合作过), where cue words
+# around the evidence say nothing or the opposite.
+IMPLIED_STANCE = {
+    "EVAL.SUCCESS": "positive",
+    "EVAL.FAILURE": "negative",
+    "EVAL.TOOLITTLE": "negative",
+    "EVAL.OVERHEAT": "negative",
+}
 
 
 @dataclass(frozen=True)

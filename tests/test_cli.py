@@ -149,7 +149,8 @@ def test_code_table_and_evaluate(runner, tmp_path):
     )
     assert result.exit_code == 0, result.output
     header = out.read_text(encoding="utf-8-sig").splitlines()[0]
-    assert header == "id,code_id,stance,start,end,evidence,coder"
+    # provenance: the rule that fired, or the model's probability
+    assert header == "id,code_id,stance,start,end,evidence,coder,rule_id,probability"
     gold = tmp_path / "gold.csv"
     gold.write_text(
         "id,text,codes\n1,我们跟隔壁厂合作过，设备借来借去。,CA.BH\n2,如果政府牵头就好了。,"

@@ -15,12 +15,12 @@ from pathlib import Path
 
 import numpy as np
 
-from coding.autocode import MODEL_RULE, RuleCoder
 from coding.codebook import Codebook
 from coding.hybrid.features import unit_features
 from coding.hybrid.weights import LearnedWeights, load_weights
 from coding.model import Coding
-from coding.stance import polarity_counts, stance_from_counts
+from coding.rulecoder import MODEL_RULE, RuleCoder
+from coding.stance import IMPLIED_STANCE, polarity_counts, stance_from_counts
 from coding.textview import TextView
 
 MODELS = Path(__file__).resolve().parent.parent.parent / "codebooks" / "models"
@@ -131,7 +131,8 @@ class HybridCoder:
         whole = (0, -1)  # a key no sentence span has
         if whole not in view.stances:
             view.stances[whole] = stance_from_counts(*polarity_counts(view.text))
-        return Coding(code, view.stances[whole], 0, end, (), MODEL_RULE, round(p, 4))
+        stance = IMPLIED_STANCE.get(code) or view.stances[whole]
+        return Coding(code, stance, 0, end, (), MODEL_RULE, round(p, 4))
 
 
 def project_coder(store, codebook: Codebook) -> str:

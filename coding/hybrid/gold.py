@@ -122,7 +122,7 @@ def _sample_questions() -> dict[tuple[str, int], str]:
         doc = parse_document(path, by_path.get(path.resolve()))
         last = ""
         for turn in doc.turns:
-            text = doc.view[turn.start : turn.end]
+            text = doc.text[turn.start : turn.end]
             if turn.is_interviewer:
                 last = text
             else:

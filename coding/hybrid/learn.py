@@ -133,7 +133,11 @@ def choose(
 
 
 def fit_weights(
-    examples: Examples, codebook: Codebook, c: float = C, folds: int = FOLDS
+    examples: Examples,
+    codebook: Codebook,
+    c: float = C,
+    folds: int = FOLDS,
+    sets: list[str] | None = None,
 ) -> LearnedWeights:
     """Cross-validate, calibrate and choose per code on ``examples``; fit on all of them."""
     import sklearn
@@ -167,6 +171,7 @@ def fit_weights(
         "codebook": codebook.hash,
         "training": examples.fingerprint(),
         "units": len(examples.ids),
+        "sets": sets or [],
         "params": {"C": c, "folds": folds, "min_examples": MIN_EXAMPLES, "gain": GAIN},
         "sklearn": sklearn.__version__,
     }

@@ -6,7 +6,6 @@ from pathlib import Path
 
 import pandas as pd
 
-from coding.autocode import RuleCoder
 from coding.codebook import Codebook
 from coding.hybrid.coder import MODELS, HybridCoder
 from coding.hybrid.features import unit_features
@@ -14,6 +13,7 @@ from coding.hybrid.gold import read_training_gold, training_paths
 from coding.hybrid.learn import Examples, fit_weights
 from coding.hybrid.weights import LearnedWeights
 from coding.ingest.normalize import match_view
+from coding.rulecoder import RuleCoder
 
 
 def gold_examples(frame: pd.DataFrame, rules: RuleCoder) -> Examples:
@@ -47,8 +47,13 @@ def build_model(
 
     Older files of this codebook's name are removed, so one model per codebook ships.
     """
+    paths = paths or training_paths()
     frame = training_frame(codebook, paths)
-    weights = fit_weights(gold_examples(frame, RuleCoder(codebook)), codebook)
+    sets = [
+        p.relative_to(p.parent.parent if p.parent.name == "v2" else p.parent).as_posix()
+        for p in paths
+    ]
+    weights = fit_weights(gold_examples(frame, RuleCoder(codebook)), codebook, sets=sets)
     for old in folder.glob(f"{codebook.name}-*.*"):
         if old.suffix in (".json", ".npy") and old.stem != f"{codebook.name}-{weights.version}":
             old.unlink()

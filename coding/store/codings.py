@@ -161,11 +161,13 @@ class CodingsTable(Connection):
         return query_frame("SELECT unit_id, coder, code_id, stance FROM codings", self.conn)
 
     def codings(self, coder: str | None = None) -> pd.DataFrame:
-        """Return codings (of one coder, or all) with their unit's document and cluster."""
+        """Return codings (of one coder, or all) with their unit's document and cluster, and
+        their provenance: ``rule`` (its text), ``rule_id`` and a model's ``probability``."""
         where, params = ("WHERE c.coder = ?", (coder,)) if coder else ("", ())
         return query_frame(
             "SELECT c.unit_id, u.doc_id, d.cluster, u.speaker, u.is_interviewer, c.code_id,"
-            ' c.coder, c.stance, c.start, c."end", c.evidence, r.rule, c.terms, c.created_at'
+            ' c.coder, c.stance, c.start, c."end", c.evidence, r.rule, c.terms, c.created_at,'
+            " c.rule_id, c.probability"
             " FROM codings c JOIN units u USING (unit_id) JOIN documents d USING (doc_id)"
             " LEFT JOIN coder_rules r ON r.coder = c.coder AND r.rule_id = c.rule_id "
             + where

@@ -255,7 +255,8 @@ def _weakest(agreement: pd.DataFrame, codebook: Codebook) -> pd.DataFrame:
 def _double_coded(
     store: Store, codebook: Codebook, scope: set[str], bootstrap: int
 ) -> pd.DataFrame:
-    """Agreement of every pair of coders on this scope's units both of them coded."""
+    """Agreement of every pair of coders (one at least a person) on this scope's units both
+    of them coded."""
     kinds = store.coder_kinds()
     coders = sorted(kinds, key=lambda c: (coder_rank(c, kinds.get(c)), c))
     looked = {c: judgements(store, c, scope) for c in coders}
@@ -264,6 +265,9 @@ def _double_coded(
         for second in coders[i + 1 :]:
             if len(set(looked[first]) & set(looked[second])) == 0:
                 continue
+            if not {_kind(first, kinds), _kind(second, kinds)} & {"consensus", "human"}:
+                continue  # two machines (the hybrid holds the rules' codings): no reliability
+
             table = dimension_agreement(looked[first], looked[second], codebook, bootstrap)
             frames.append(table.assign(first=first, second=second))
     columns = ["first", "second", "dimension", "n_units", "alpha", "alpha_low", "alpha_high"]

@@ -144,6 +144,20 @@ def test_projects_store_rules_and_hybrid_with_provenance(sample_project, tmp_pat
     ruled = hybrid[~hybrid["code_id"].map(lambda c: weights.policy.get(c, "rules") != "rules")]
     key = ["unit_id", "code_id", "start", "end", "stance"]
     mine = rules[~rules["code_id"].map(lambda c: weights.policy.get(c, "rules") != "rules")]
-    assert sorted(map(tuple, ruled[key].astype(str).values)) == sorted(
-        map(tuple, mine[key].astype(str).values)
-    )
+
+    def keyed(frame):
+        return sorted(map(tuple, frame[key].astype({"start": int, "end": int}).values))
+
+    assert keyed(ruled) == keyed(mine)
+
+
+def test_stance_accuracy_counts_only_codes_both_gave():
+    from coding.metrics import stance_accuracy
+
+    truth = [{"EVAL.FAILURE": "negative", "CA.MH": "neutral"}, {"EVAL.SUCCESS": "positive"}]
+    coded = [{"EVAL.FAILURE": "negative", "CA.MH": "positive"}, {"CA.BH": "neutral"}]
+    table = stance_accuracy(truth, coded).set_index("dimension")
+    # by hand: EVAL 1 of 1 right (EVAL.SUCCESS was not coded), CA 0 of 1, all 1 of 2
+    assert table.loc["EVAL", ["n", "correct"]].tolist() == [1, 1]
+    assert table.loc["CA", ["n", "correct"]].tolist() == [1, 0]
+    assert table.loc["all", "accuracy"] == 0.5

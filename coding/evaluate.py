@@ -138,7 +138,8 @@ VALIDATION_COLUMNS = [
 def save_validation(result: Evaluation, codebook: Codebook, gold: str | Path, path: Path) -> None:
     """Record a machine coder's agreement with the gold per dimension in a validation CSV.
 
-    Rows of the same codebook (by hash) and coder are replaced; others stay.
+    Rows of the same codebook (by hash) and kind of coder (``rules``, ``hybrid``) are
+    replaced; others stay.
     Reports read this file to state how the rules (or the hybrid) did against people
     on units they were not tuned on.
     """
@@ -152,7 +153,11 @@ def save_validation(result: Evaluation, codebook: Codebook, gold: str | Path, pa
     )[VALIDATION_COLUMNS]
     if path.is_file():
         old = read_validation(path)
-        same = (old["codebook_hash"] == codebook.hash) & (old["coder"] == rows["coder"].iloc[0])
+        # one row set per codebook and kind of coder: a rebuilt model replaces the last one's
+        kind = str(rows["coder"].iloc[0]).split("@")[0]
+        same = (old["codebook_hash"] == codebook.hash) & (
+            old["coder"].astype(str).str.split("@").str[0] == kind
+        )
         rows = pd.concat([old[~same], rows], ignore_index=True)
     write_csv(rows, path)
 

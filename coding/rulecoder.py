@@ -10,7 +10,7 @@ from coding.codebook import Codebook
 from coding.ingest.normalize import match_view
 from coding.model import Coding
 from coding.rules import Call, Evaluator, compile_rule, required_clauses, walk
-from coding.stance import IMPLIED_STANCE, stance_of
+from coding.stance import code_stance, stance_of
 from coding.textview import Hit, TextView
 
 SPEAKER_RULE = "speaker_rule"
@@ -125,7 +125,8 @@ class RuleCoder:
         start = min(h.start for h in evidence)
         end = max(h.end for h in evidence)
         terms = tuple(dict.fromkeys(h.term for h in sorted(evidence, key=lambda h: h.start)))
-        stance = IMPLIED_STANCE.get(code_id) or stance_of(view, start, end)
+        negated = any(view.negated(h) for h in evidence if h.term)
+        stance = code_stance(code_id, stance_of(view, start, end), negated)
         return Coding(code_id, stance, start, end, terms, rule_id)
 
 

@@ -20,7 +20,7 @@ from coding.hybrid.features import unit_features
 from coding.hybrid.weights import LearnedWeights, load_weights
 from coding.model import Coding
 from coding.rulecoder import MODEL_RULE, RuleCoder
-from coding.stance import IMPLIED_STANCE, polarity_counts, stance_from_counts
+from coding.stance import code_stance, polarity_counts, stance_from_counts
 from coding.textview import TextView
 
 MODELS = Path(__file__).resolve().parent.parent.parent / "codebooks" / "models"
@@ -131,7 +131,7 @@ class HybridCoder:
         whole = (0, -1)  # a key no sentence span has
         if whole not in view.stances:
             view.stances[whole] = stance_from_counts(*polarity_counts(view.text))
-        stance = IMPLIED_STANCE.get(code) or view.stances[whole]
+        stance = code_stance(code, view.stances[whole])
         return Coding(code, stance, 0, end, (), MODEL_RULE, round(p, 4))
 
 

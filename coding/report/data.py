@@ -177,7 +177,7 @@ def build_report(
         conditions=conditions,
         excluded=excluded,
         include_unreliable=include_unreliable,
-        validation=_validation(validation, codebook),
+        validation=_validation(validation, codebook, set(prov.coders["coder"])),
         quotes=_quotes(shown[shown["source"] == "interview"], units, store, label),
         codebook=pd.DataFrame(
             [(c.id, c.label, c.label_en, c.definition) for c in codebook.codes.values()],
@@ -189,11 +189,15 @@ def build_report(
     return report
 
 
-def _validation(validation: pd.DataFrame | None, codebook: Codebook) -> pd.DataFrame:
-    """The shipped rules' recorded agreement with held-out gold, for this codebook only."""
+def _validation(
+    validation: pd.DataFrame | None, codebook: Codebook, coders: set[str]
+) -> pd.DataFrame:
+    """The machine coders' recorded agreement with held-out gold, for this codebook and the
+    coders the report counts (the rules, or the default hybrid, or both)."""
     if validation is None or validation.empty:
         return pd.DataFrame()
     rows = validation[validation["codebook_hash"] == codebook.hash]
+    rows = rows[rows["coder"].isin(coders)]
     return rows[["coder", "gold", "dimension", "n_units", "alpha", "alpha_low", "alpha_high"]]
 
 

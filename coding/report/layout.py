@@ -288,7 +288,8 @@ def _method_blocks(r: ReportData, t: dict) -> list:
         blocks.append(Para(t["no_validation"], "note"))
     else:
         blocks.append(Para(t["validation_note"], "note"))
-        blocks.append(Table("规则验证 rules on held-out gold", _alpha_table(r.validation)))
+        title = "机器编码验证 machine coder on held-out gold"
+        blocks.append(Table(title, _alpha_table(r.validation)))
     blocks.append(Heading(t["codebook"]))
     blocks.append(Table("编码本 codebook", r.codebook, wide=("definition",)))
     return blocks

@@ -45,9 +45,8 @@ def main(name: str) -> None:
     print(f"set {name}: {len(first)} turns coded twice")
     print("dimension  alpha  95% interval    judgements")
     for r in table.itertuples():
-        print(
-            f"{r.dimension:9}  {r.alpha:.3f}  [{r.alpha_low:.3f}, {r.alpha_high:.3f}]  {r.n_judgements}"
-        )
+        interval = f"[{r.alpha_low:.3f}, {r.alpha_high:.3f}]"
+        print(f"{r.dimension:9}  {r.alpha:.3f}  {interval}  {r.n_judgements}")
     both = same = 0
     for unit, (codes, stances) in first.items():
         other_codes, other_stances = second[unit]

@@ -13,12 +13,21 @@ from coding.store.documents import DocumentsTable
 from coding.store.models import ModelsTable
 from coding.store.rows import CodingRow, DocumentCount, SheetRow, StoredDocument, UnitToCode
 from coding.store.schema import MIGRATIONS, SCHEMA_VERSION
+from coding.store.search import SearchTable, UnitFilter, UnitRow
 from coding.store.surveys import SurveysTable
 from coding.store.tokencodec import decode_tokens, encode_tokens
 from coding.store.tokens import TokensTable
 
 
-class Store(DocumentsTable, TokensTable, CodingsTable, SurveysTable, ModelsTable, Connection):
+class Store(
+    DocumentsTable,
+    TokensTable,
+    CodingsTable,
+    SurveysTable,
+    ModelsTable,
+    SearchTable,
+    Connection,
+):
     """A project database connection with every table family; use as a context manager."""
 
 
@@ -30,6 +39,8 @@ __all__ = [
     "SheetRow",
     "Store",
     "StoredDocument",
+    "UnitFilter",
+    "UnitRow",
     "UnitToCode",
     "decode_tokens",
     "encode_tokens",

@@ -2,8 +2,9 @@
 
 Two layouts: the first gold sets (``gold_*.csv``: ``id, text, codes`` and optionally
 ``role``, ``question``) and the second (``v2/set<X>.csv`` with ``id, cluster, trade,
-region, style, role, doc, turn, question, text`` and the codes in
-``set<X>.codes1.csv``: ``id, codes, stances, coder``). Where a first-layout id names a
+region, style, role, doc, turn, question, text`` and the codes in the adjudicated
+``set<X>.gold.csv``, or before it exists the first coder's ``set<X>.codes1.csv``: ``id,
+codes, stances``). Where a first-layout id names a
 turn of the bundled sample transcripts (``aluminium-01#6``), the interviewer's question
 before it is read from the transcript.
 """
@@ -32,7 +33,13 @@ def training_paths(folder: Path = GOLD) -> list[Path]:
 
 
 def _is_v2_units(path: Path) -> bool:
-    return ".codes" not in path.name and path.with_suffix(".codes1.csv").is_file()
+    return "." not in path.stem and _v2_codes(path).is_file()
+
+
+def _v2_codes(path: Path) -> Path:
+    """Return a v2 set's codings: the adjudicated ``.gold.csv``, else the first coder's."""
+    gold = path.with_suffix(".gold.csv")
+    return gold if gold.is_file() else path.with_suffix(".codes1.csv")
 
 
 def read_training_gold(path: str | Path, codebook: Codebook) -> pd.DataFrame:
@@ -64,7 +71,7 @@ def _read_v2(path: Path, codebook: Codebook) -> pd.DataFrame:
     from coding.common.tables import read_table
 
     units = read_table(path, required=["id", "text"])
-    codes = read_table(path.with_suffix(".codes1.csv"), required=["id", "codes"])
+    codes = read_table(_v2_codes(path), required=["id", "codes"])
     codes = codes.rename(columns={"codes": "codes_given"})
     frame = units.merge(codes, on="id", how="inner")
     frame["codes"] = frame["codes_given"].fillna("")

@@ -108,7 +108,11 @@ def reviewed_episodes(store: Store, codebook: Codebook) -> list[ClusterEpisodes]
             if not found:
                 continue
             e = describe(str(episode_id), str(cluster), found, frequency, n, labels, first["name"])
-            e.status, e.proposed_by, e.reviewed_by = REVIEWED, first["proposed_by"], first["reviewed_by"]
+            e.status, e.proposed_by, e.reviewed_by = (
+                REVIEWED,
+                first["proposed_by"],
+                first["reviewed_by"],
+            )
             episodes.append(e)
         out.append(ClusterEpisodes(str(cluster), REVIEWED, _in_time_order(episodes)))
     return out

@@ -16,12 +16,17 @@ import re
 from collections import Counter
 from dataclasses import dataclass, field
 
-from coding.episodes.mentions import Mention
+from coding.episodes.mentions import FUNCTION_CHARS, Mention
+from coding.episodes.mentions import tags as name_tags
 from coding.years import years_mentioned
 
-LEAD = re.compile(r"牵头|发起|组织|带头|出面|召集|成立|申请|出资|推动|主导|主办|创办|筹建|建了|搞了")
+LEAD = re.compile(
+    r"牵头|发起|组织|带头|出面|召集|成立|申请|出资|推动|主导|主办|创办|筹建|建了|搞了"
+)
 LEAD_WINDOW = 8
 QUOTES = 3
+# Parts of speech a name is made of: nouns, names, abbreviations; 'x' for words jieba lacks.
+NAME_TAGS = {"n", "nz", "nt", "ns", "j", "vn", "l", "eng", "x"}
 
 
 @dataclass
@@ -114,7 +119,14 @@ def describe(
 
 def candidate_names(mention: Mention) -> set[str]:
     """Return the phrases of a mention that could name its episode: words and word pairs."""
-    words = mention.words
+    tags = name_tags()
+    words = [
+        w
+        for w in mention.words
+        if tags.get(w, "x") in NAME_TAGS
+        # a phrase jieba's HMM glued together from unknown text is no name
+        and not (w not in tags and (len(w) > 4 or FUNCTION_CHARS.search(w)))
+    ]
     pairs = {a + b for a, b in zip(words, words[1:], strict=False) if a + b in mention.text}
     return set(words) | pairs
 
@@ -145,7 +157,9 @@ def _years(mentions: list[Mention]) -> tuple[int | None, int | None]:
 
 
 def _ranked(codes: Counter, prefix: str) -> list[tuple[str, int]]:
-    return sorted(((c, n) for c, n in codes.items() if c.startswith(prefix)), key=lambda x: (-x[1], x[0]))
+    return sorted(
+        ((c, n) for c, n in codes.items() if c.startswith(prefix)), key=lambda x: (-x[1], x[0])
+    )
 
 
 def _top(codes: Counter, prefix: str) -> str:

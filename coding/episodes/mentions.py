@@ -31,13 +31,123 @@ SENTENCE_END = re.compile(r"[。！？!?；;\n]")
 CONTENT_TAGS = {"n", "nr", "nrt", "nrfg", "ns", "nt", "nz", "vn", "an", "j", "l", "eng", "v"}
 # Frequent words that name no particular action in this field.
 STOP_WORDS = frozenset(
-    "企业 大家 东西 时候 事情 问题 情况 政府 老板 我们 他们 你们 这个 那个 什么 怎么 现在 以前 "
-    "后来 当时 一起 没有 就是 还是 但是 因为 所以 觉得 知道 讲 说 做 搞 有 是 要 去 来 看 想 "
-    "一点 一些 有些 这些 那些 时间 地方 人家 别人 自己 老实 实话 真的 比较 可能 应该 已经 "
-    "不过 而且 然后 其实 这样 那样 这种 那种 一下 一般 好多 很多 多少 几个 开始 出来 起来 "
-    "进来 出去 回来 过来 感觉 认为 表示 说明 需要 希望 可以 能够 愿意 不会 不能 知道 认识 "
-    "钱 人 事 年 家 次 个 会 能 看到 听说 发现 还有 之间 方面 关系 作用 意思 问 答".split()
+    [
+        "企业",
+        "大家",
+        "东西",
+        "时候",
+        "事情",
+        "问题",
+        "情况",
+        "政府",
+        "老板",
+        "我们",
+        "他们",
+        "你们",
+        "这个",
+        "那个",
+        "什么",
+        "怎么",
+        "现在",
+        "以前",
+        "后来",
+        "当时",
+        "一起",
+        "没有",
+        "就是",
+        "还是",
+        "但是",
+        "因为",
+        "所以",
+        "觉得",
+        "知道",
+        "讲",
+        "说",
+        "做",
+        "搞",
+        "有",
+        "是",
+        "要",
+        "去",
+        "来",
+        "看",
+        "想",
+        "一点",
+        "一些",
+        "有些",
+        "这些",
+        "那些",
+        "时间",
+        "地方",
+        "人家",
+        "别人",
+        "自己",
+        "老实",
+        "实话",
+        "真的",
+        "比较",
+        "可能",
+        "应该",
+        "已经",
+        "不过",
+        "而且",
+        "然后",
+        "其实",
+        "这样",
+        "那样",
+        "这种",
+        "那种",
+        "一下",
+        "一般",
+        "好多",
+        "很多",
+        "多少",
+        "几个",
+        "开始",
+        "出来",
+        "起来",
+        "进来",
+        "出去",
+        "回来",
+        "过来",
+        "感觉",
+        "认为",
+        "表示",
+        "说明",
+        "需要",
+        "希望",
+        "可以",
+        "能够",
+        "愿意",
+        "不会",
+        "不能",
+        "知道",
+        "认识",
+        "钱",
+        "人",
+        "事",
+        "年",
+        "家",
+        "次",
+        "个",
+        "会",
+        "能",
+        "看到",
+        "听说",
+        "发现",
+        "还有",
+        "之间",
+        "方面",
+        "关系",
+        "作用",
+        "意思",
+        "问",
+        "答",
+    ]
 )
+
+# Characters a name seldom holds but the phrases jieba glues from unknown text often do.
+FUNCTION_CHARS = re.compile(r"[了的我你他她这那不没就都也是在有来去到给说得很把被们么吗呢吧啊]")
 
 
 @dataclass
@@ -65,7 +175,8 @@ class Mention:
 
 
 @lru_cache(maxsize=1)
-def _tags() -> dict[str, str]:
+def tags() -> dict[str, str]:
+    """Return jieba's word -> part-of-speech table."""
     # jieba.posseg's word -> tag table, loaded once (1 s); looking tokens up in it is
     # far cheaper than tagging each turn again with the HMM
     import jieba
@@ -78,13 +189,13 @@ def _tags() -> dict[str, str]:
 
 def content_words(tokens: list[str]) -> list[str]:
     """Return the tokens that can name an action: content words of two or more characters."""
-    tags = _tags()
+    table = tags()
     out = []
     for token in tokens:
         token = token.strip()
         if len(token) < 2 or token in STOP_WORDS or not _is_word(token):
             continue
-        tag = tags.get(token)
+        tag = table.get(token)
         if tag is None or tag in CONTENT_TAGS:
             out.append(token)
     return out
@@ -102,9 +213,7 @@ def _cut(texts: list[str]) -> list[list[str]]:
     return [jieba.lcut(t) for t in texts]
 
 
-def load_mentions(
-    store: Store, doc_ids: list[str], units: set[str] | None = None
-) -> list[Mention]:
+def load_mentions(store: Store, doc_ids: list[str], units: set[str] | None = None) -> list[Mention]:
     """Return the mentions of collective action among the interviewee turns of documents.
 
     With ``units``, return those turns as mentions whatever their codes (a reviewer's
@@ -122,7 +231,9 @@ def load_mentions(
     acting = (
         units
         if units is not None
-        else {u for u, codes in trusted.items() if any(c.startswith(ACTION_PREFIXES) for c in codes)}
+        else {
+            u for u, codes in trusted.items() if any(c.startswith(ACTION_PREFIXES) for c in codes)
+        }
     )
     turns = turns[turns["unit_id"].isin(acting)]
     spans = _spans(codings[codings["unit_id"].isin(acting)], turns)

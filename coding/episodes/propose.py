@@ -26,10 +26,10 @@ from coding.store import Store
 
 METHOD = "episodes-rules/1"  # the proposer's name and version, stored with reviews
 BLOCK_UNITS = 2000
-DISTANCE = 0.80  # cut of the average-linkage tree (1 - similarity)
-QUESTION_WEIGHT = 0.5
+DISTANCE = 0.85  # cut of the average-linkage tree (1 - similarity)
+QUESTION_WEIGHT = 0.3
 FORM_WEIGHT = 1.0
-NEXT_TURN = (0.30, 0.12)  # similarity added for the next, and the one after, mention
+NEXT_TURN = (0.15, 0.05)  # similarity added for the next, and the one after, mention
 JOIN_SIMILARITY = 0.6
 N_FEATURES = 2**18
 

@@ -69,8 +69,7 @@ def bcubed(key: dict[str, set[str]], proposed: dict[str, set[str]]) -> tuple[flo
         same_p = [v for v in units if got[u] & got[v]]
         same_g = [v for v in units if gold[u] & gold[v]]
         precision += sum(
-            min(len(got[u] & got[v]), len(gold[u] & gold[v])) / len(got[u] & got[v])
-            for v in same_p
+            min(len(got[u] & got[v]), len(gold[u] & gold[v])) / len(got[u] & got[v]) for v in same_p
         ) / len(same_p)
         recall += sum(
             min(len(got[u] & got[v]), len(gold[u] & gold[v])) / len(gold[u] & gold[v])
@@ -79,9 +78,7 @@ def bcubed(key: dict[str, set[str]], proposed: dict[str, set[str]]) -> tuple[flo
     return precision / len(units), recall / len(units)
 
 
-def match(
-    key: dict[str, set[str]], proposed: dict[str, set[str]]
-) -> list[tuple[str, str, float]]:
+def match(key: dict[str, set[str]], proposed: dict[str, set[str]]) -> list[tuple[str, str, float]]:
     """Return one-to-one matches (key, proposal, Jaccard) with Jaccard above 0.5."""
     import numpy as np
     from scipy.optimize import linear_sum_assignment

@@ -937,6 +937,17 @@ def demo(
         f" (rules alone: {result.curve.loc[result.curve['coder'] == 'rules', 'f1'].iloc[0]:.3f})",
     )
     out.print(f"Attitude and belief data: {result.beliefs_path}")
+    if result.episode_sheet is not None:
+        review = result.episode_review
+        out.print(
+            f"Proposed {result.episode_sheet.episodes} episodes ({result.episode_sheet.path})"
+            + (
+                f"; {review.reviewer} kept {review.kept}, merged {review.merged}, "
+                f"dropped {review.dropped}"
+                if review
+                else ""
+            )
+        )
     for path in result.reports:
         out.print(f"Report: {path}")
     for finding in significant_findings(result.beliefs):

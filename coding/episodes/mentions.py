@@ -237,14 +237,26 @@ def load_mentions(store: Store, doc_ids: list[str], units: set[str] | None = Non
     )
     turns = turns[turns["unit_id"].isin(acting)]
     spans = _spans(codings[codings["unit_id"].isin(acting)], turns)
-    tokens = store.unit_tokens(list(turns["unit_id"]))
-    missing = [v for u, v in zip(turns["unit_id"], turns["view"], strict=True) if u not in tokens]
+    asked_ids = [q for q in turns["question_id"] if q]
+    tokens = store.unit_tokens(list(turns["unit_id"]) + asked_ids)
+    # cut only what the segmentation cache lacks (an unsegmented project)
+    missing = [
+        text
+        for unit, text in zip(
+            [*turns["unit_id"], *turns["question_id"]], [*turns["view"], *turns["question"]],
+            strict=True,
+        )
+        if unit and unit not in tokens
+    ]  # fmt: skip
     cut = iter(_cut(missing))
-    questions = iter(_cut([q or "" for q in turns["question"]]))
     mentions = []
     for row in turns.itertuples(index=False):
         words = content_words(tokens[row.unit_id] if row.unit_id in tokens else next(cut))
-        asked = content_words(next(questions))
+        asked = []
+        if row.question_id:
+            asked = content_words(
+                tokens[row.question_id] if row.question_id in tokens else next(cut)
+            )
         mention = Mention(
             row.unit_id,
             row.doc_id,

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 
@@ -40,7 +41,7 @@ class Proposal:
 
     cluster: str
     mentions: list[Mention]
-    centroid: np.ndarray = field(repr=False)
+    centroid: Any = field(repr=False)  # a sparse row, L2-normalised
 
 
 def propose(
@@ -68,9 +69,10 @@ def _propose_cluster(store: Store, cluster: str) -> list[Proposal]:
             if target is None:
                 proposals.append(Proposal(cluster, group, centroid))
             else:
+                from sklearn.preprocessing import normalize
+
                 n, m = len(target.mentions), len(group)
-                joined = target.centroid * n + centroid * m
-                target.centroid = joined / (np.linalg.norm(joined) or 1.0)
+                target.centroid = normalize(target.centroid * n + centroid * m)
                 target.mentions += group
     for proposal in proposals:
         proposal.mentions.sort(key=lambda m: (m.doc_id, m.turn))
@@ -78,10 +80,12 @@ def _propose_cluster(store: Store, cluster: str) -> list[Proposal]:
     return proposals
 
 
-def _nearest(proposals: list[Proposal], centroid: np.ndarray) -> Proposal | None:
+def _nearest(proposals: list[Proposal], centroid) -> Proposal | None:
     if not proposals:
         return None
-    sims = np.stack([p.centroid for p in proposals]) @ centroid
+    from scipy.sparse import vstack
+
+    sims = (vstack([p.centroid for p in proposals]) @ centroid.T).toarray().ravel()
     best = int(np.argmax(sims))
     return proposals[best] if sims[best] >= JOIN_SIMILARITY else None
 
@@ -123,7 +127,7 @@ def similarity(mentions: list[Mention], rows) -> np.ndarray:
     return sims
 
 
-def _cluster_block(mentions: list[Mention]) -> Iterator[tuple[list[Mention], np.ndarray]]:
+def _cluster_block(mentions: list[Mention]) -> Iterator[tuple[list[Mention], Any]]:
     """Yield the groups of one block's mentions with their centroids."""
     if not mentions:
         return
@@ -140,7 +144,10 @@ def _cluster_block(mentions: list[Mention]) -> Iterator[tuple[list[Mention], np.
             distance_threshold=DISTANCE,
         )
         labels = model.fit_predict(1.0 - similarity(mentions, rows))
+    from scipy.sparse import csr_matrix
+    from sklearn.preprocessing import normalize
+
     for label in np.unique(labels):
         members = np.flatnonzero(labels == label)
-        centroid = np.asarray(rows[members].mean(axis=0)).ravel()
-        yield [mentions[i] for i in members], centroid / (np.linalg.norm(centroid) or 1.0)
+        # kept sparse: a dense row of the hashed space is 2 MB
+        yield [mentions[i] for i in members], normalize(csr_matrix(rows[members].sum(axis=0)))

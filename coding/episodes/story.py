@@ -9,6 +9,7 @@ whether the episodes were reviewed by a person or are the machine's proposals.
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import pandas as pd
@@ -27,8 +28,9 @@ WORDS = {
         "尚未经研究者审核，"
         "共 {n} 件；可用 clusterqda episodes propose 导出审核表。",
         "none": "本集群的访谈中没有找到合作行动事件。",
-        "chart": "合作行动事件的时间分布"
-        "（颜色为合作类型，形状为惯例型/突变型；纵轴为提及的受访者数）",
+        "chart": "合作行动事件（首次提及年份）",
+        "chart_note": "图中每个点是一件合作行动事件：颜色为合作类型，形状为惯例型/突变型，"
+        "高度为讲述此事的受访者数；年份不详的事件只列在表中。",
         "unit": "受访者",
         "unknown_year": "年份不详",
         "someone": "（未说明）",
@@ -50,8 +52,10 @@ WORDS = {
         "({method}) and have not been reviewed; export a review sheet with "
         "clusterqda episodes propose.",
         "none": "No episode of collective action was found in this cluster's interviews.",
-        "chart": "Episodes over time (colour: type of collective action; shape: routine or "
-        "abrupt; height: interviewees who tell it)",
+        "chart": "Episodes by first year mentioned",
+        "chart_note": "Each point is an episode: colour is its type of collective action, shape "
+        "routine or abrupt, height the interviewees who tell it; episodes without a year are "
+        "in the table only.",
         "unit": "interviewees",
         "unknown_year": "year unknown",
         "someone": "(not said)",
@@ -79,11 +83,43 @@ class EpisodeStory:
     source: str  # reviewed or proposed
     intro: str
     chart_title: str
+    chart_note: str
     chart_unit: str
     points: list[tuple[int, int, str, str, str]]  # year, interviewees, type, mode, name
     table: pd.DataFrame
     paragraphs: list[tuple[str, str, list[Quote]]] = field(default_factory=list)
     # (name, paragraph, quotes)
+
+    def texts(self) -> list[str]:
+        """Return the quoted turns (where names to pseudonymise are looked for)."""
+        return [q.text for _, _, quotes in self.paragraphs for q in quotes]
+
+    def rewrite(self, change: Callable[[str], str]) -> None:
+        """Apply a text change (pseudonyms, control characters) to every text shown.
+
+        A quotation is changed around its marked name, so the mark stays on it.
+        """
+        self.intro = change(self.intro)
+        text = self.table.select_dtypes(include=["object", "string"]).columns
+        self.table[text] = self.table[text].map(lambda v: change(v) if isinstance(v, str) else v)
+        self.points = [(y, n, change(c), change(m), change(t)) for y, n, c, m, t in self.points]
+        paragraphs = []
+        for name, paragraph, quotes in self.paragraphs:
+            for q in quotes:
+                q.doc_id, q.role = change(q.doc_id), change(q.role)
+                if q.start is None or q.end is None:
+                    q.text = change(q.text)
+                    continue
+                parts = [
+                    change(x) for x in (q.text[: q.start], q.text[q.start : q.end], q.text[q.end :])
+                ]
+                q.text, q.start, q.end = (
+                    "".join(parts),
+                    len(parts[0]),
+                    len(parts[0]) + len(parts[1]),
+                )
+            paragraphs.append((change(name), change(paragraph), quotes))
+        self.paragraphs = paragraphs
 
 
 def cluster_story(store: Store, codebook: Codebook, cluster: str, lang: str = "zh") -> EpisodeStory:
@@ -111,6 +147,7 @@ def cluster_story(store: Store, codebook: Codebook, cluster: str, lang: str = "z
         source,
         intro,
         words["chart"],
+        words["chart_note"],
         words["unit"],
         points,
         _table(episodes, label, words),

@@ -246,6 +246,7 @@ def _episode_section(story, lang: str) -> Section:
     points = [Point(y, n, category=c, shape=m, tip=name) for y, n, c, m, name in story.points]
     blocks: list = [Para(story.intro, "note" if story.source == "reviewed" else "warning")]
     if points:
+        blocks.append(Para(story.chart_note, "note"))
         blocks.append(
             ChartBlock(Chart("years", story.chart_title, points=points, unit=story.chart_unit))
         )

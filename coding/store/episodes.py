@@ -46,20 +46,25 @@ class EpisodesTable(Connection):
             yield block
 
     def interview_turns(self, doc_ids: list[str]) -> pd.DataFrame:
-        """Return ``unit_id, doc_id, turn, speaker, start, text, view, role, date, question``.
+        """Return ``unit_id, doc_id, turn, speaker, start, text, view, role, date, question,
+        question_id``.
 
         Interviewee turns of the documents, in document order; ``question`` is the
-        interviewer's turn just before (empty when the turn before was not one).
+        interviewer's turn just before (empty when the turn before was not one), with
+        its unit id (``question_id``) or an empty one.
         """
         marks = ",".join("?" * len(doc_ids))
         return query_frame(
-            "SELECT unit_id, doc_id, turn, speaker, start, text, view, role, date, question FROM ("
+            "SELECT unit_id, doc_id, turn, speaker, start, text, view, role, date, question,"
+            " question_id FROM ("
             " SELECT u.unit_id, u.doc_id, u.turn, u.speaker, u.start, u.text, u.is_interviewer,"
             "  COALESCE(u.match_text, u.text) AS view,"
             "  json_extract(d.metadata, '$.role') AS role,"
             "  CAST(json_extract(d.metadata, '$.date') AS TEXT) AS date,"
             "  CASE WHEN LAG(u.is_interviewer) OVER w THEN"
-            "   LAG(COALESCE(u.match_text, u.text)) OVER w ELSE '' END AS question"
+            "   LAG(COALESCE(u.match_text, u.text)) OVER w ELSE '' END AS question,"
+            "  CASE WHEN LAG(u.is_interviewer) OVER w THEN LAG(u.unit_id) OVER w"
+            "   ELSE '' END AS question_id"
             " FROM units u JOIN documents d USING (doc_id) WHERE u.doc_id IN (" + marks + ")"
             " WINDOW w AS (PARTITION BY u.doc_id ORDER BY u.turn))"
             " WHERE NOT is_interviewer ORDER BY doc_id, turn",

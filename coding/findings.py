@@ -222,7 +222,18 @@ def _value(row: Mapping[str, Any], which: str, kind: str, lang: str) -> str:
 
 
 def finding_sentence(row: Mapping[str, Any], lang: str = "zh") -> str:
-    """Say one findings row in words (Chinese, or English with lang="en"), from the row alone."""
+    """Say one findings row in words (Chinese, or English with lang="en"), from the row alone.
+
+    A family within one cluster names the cluster first, so that no sentence is
+    read without its scope (the comparison's sentences say "by cluster").
+    """
+    sentence = _sentence(row, lang)
+    if row["scope"] == ALL_CLUSTERS:
+        return sentence
+    return f"{row['scope']}：{sentence}" if lang == "zh" else f"{row['scope']}: {sentence}"
+
+
+def _sentence(row: Mapping[str, Any], lang: str) -> str:
     test, by = row["test"], _BY[lang][row["by"]]
     kind = "score" if row["source"] == SURVEY_SCALES else "presence"
     where = _SOURCE[lang].get(row["source"], "")

@@ -38,6 +38,10 @@ from coding.trust import coder_rank
 ALPHA_RELIABLE = 0.667
 ALPHA_MINIMUM = 0.5
 MIN_DOUBLE_CODED = 20
+BASIS_SCOPE = "本集群双重编码 this cluster"
+BASIS_PROJECT = "全项目双重编码 the project"
+BASIS_GOLD = "留出金标准 held-out gold"
+UNMEASURED = "未测量 unmeasured"
 RELIABLE, TENTATIVE, UNRELIABLE = "reliable", "tentative", "unreliable"
 STATUS_LABEL = {
     RELIABLE: "可靠 reliable",
@@ -189,13 +193,13 @@ def _against(store, codebook, coder, reference, scope, validation, bootstrap, sh
     theirs = _reference(store, reference, scope)
     if len(set(mine) & set(theirs)) >= MIN_DOUBLE_CODED:
         table = dimension_agreement(mine, theirs, codebook, bootstrap)
-        return _rows(table, shown, label, "本范围双重编码 this scope's double-coded units")
+        return _rows(table, shown, label, BASIS_SCOPE)
     if validation is not None and len(validation):
         return _from_validation(codebook, shown, validation)
     mine, theirs = judgements(store, coder), _reference(store, reference, None)
     if len(set(mine) & set(theirs)) >= MIN_DOUBLE_CODED:
         table = dimension_agreement(mine, theirs, codebook, bootstrap)
-        return _rows(table, shown, label, "全项目双重编码 the project's double-coded units")
+        return _rows(table, shown, label, BASIS_PROJECT)
     return _unmeasured(codebook, shown, label)
 
 
@@ -211,10 +215,10 @@ def _from_validation(codebook: Codebook, coder: str, validation: pd.DataFrame) -
     rows = []
     for dimension in codebook.dimensions:
         if dimension not in by_dim.index:
-            rows.append((coder, "—", dimension, "未测量 unmeasured", 0, *[np.nan] * 3))
+            rows.append((coder, "—", dimension, UNMEASURED, 0, *[np.nan] * 3))
             continue
         r = by_dim.loc[dimension]
-        basis = f"留出金标准 held-out gold ({r['gold']})"
+        basis = f"{BASIS_GOLD} {r['gold']}"
         rows.append(
             (coder, "金标准 gold", dimension, basis, int(r["n_units"]), r["alpha"])
             + (r["alpha_low"], r["alpha_high"])
@@ -224,8 +228,7 @@ def _from_validation(codebook: Codebook, coder: str, validation: pd.DataFrame) -
 
 def _unmeasured(codebook: Codebook, coder: str, reference: str) -> list[tuple]:
     return [
-        (coder, reference, d, "未测量 unmeasured", 0, np.nan, np.nan, np.nan)
-        for d in codebook.dimensions
+        (coder, reference, d, UNMEASURED, 0, np.nan, np.nan, np.nan) for d in codebook.dimensions
     ]
 
 
@@ -235,7 +238,7 @@ def _weakest(agreement: pd.DataFrame, codebook: Codebook) -> pd.DataFrame:
     for dimension in codebook.dimensions:
         part = agreement[agreement["dimension"] == dimension]
         if part.empty:
-            rows.append((dimension, np.nan, "", "未测量 unmeasured", 0, TENTATIVE))
+            rows.append((dimension, np.nan, "", UNMEASURED, 0, TENTATIVE))
             continue
         unmeasured = part[part["alpha"].isna()]
         worst = unmeasured.iloc[0] if len(unmeasured) else part.loc[part["alpha"].idxmin()]

@@ -111,7 +111,7 @@ def test_presence_uses_shares_and_names_the_source():
     found = family_findings(table, "actor", "古镇灯饰", VARIABLES[2:], NAMES).iloc[0]
     assert found["test"] == CHI2 and found["significant"]
     assert found["highest"] == "地方政府" and found["highest_value"] == 1.0
-    assert found["finding"].startswith("访谈发言中提及“行业协会”的比例因身份而异")
+    assert found["finding"].startswith("古镇灯饰：访谈发言中提及“行业协会”的比例因身份而异")
     assert "100%，n = 12" in found["finding"] and "Cramér's V" in found["finding"]
 
 
@@ -130,7 +130,7 @@ def test_english_sentences_and_bh_are_named():
     )
     assert (found["adjustment"] == "Benjamini–Hochberg").all()
     first = found.iloc[0]["finding"]
-    assert first.startswith("政府主导 differs by actor role (Kruskal–Wallis test, H = ")
+    assert first.startswith("古镇灯饰: 政府主导 differs by actor role (Kruskal–Wallis test, H = ")
     assert "Benjamini–Hochberg-adjusted p" in first
     assert "highest local government (mean 4." in first and "lowest firms" in first
     assert "no difference by actor role was shown" in found.iloc[1]["finding"]

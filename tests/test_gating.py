@@ -13,8 +13,11 @@ from coding.evaluate import evaluate_gold, read_gold, read_validation
 from coding.gating import (
     ALPHA_MINIMUM,
     ALPHA_RELIABLE,
+    BASIS_GOLD,
+    BASIS_SCOPE,
     RELIABLE,
     TENTATIVE,
+    UNMEASURED,
     UNRELIABLE,
     provenance,
     validation_table,
@@ -104,14 +107,14 @@ def test_provenance_uses_the_clusters_own_double_coded_units_first(sample_projec
         aluminium = provenance(store, book, cluster_units(store, "大沥铝型材"), validation)
     # 古镇: the assistants are measured on each other, the rules against people, in-cluster
     rows = lighting.agreement
-    assert (rows["basis"].str.startswith("本范围")).all()
+    assert (rows["basis"] == BASIS_SCOPE).all()
     assert set(rows["coder"]) == set(lighting.coders["coder"])
     # the figure of a dimension is the lowest of the coders counted
     for dim in book.dimensions:
         part = rows[rows["dimension"] == dim]
         assert lighting.alpha(dim) == pytest.approx(part["alpha"].min())
     # 大沥: rules alone, nobody double-coded there: the held-out validation is the basis
-    assert aluminium.agreement["basis"].str.contains("held-out").all()
+    assert aluminium.agreement["basis"].str.startswith(BASIS_GOLD).all()
     assert aluminium.double_coded.empty
 
 
@@ -136,6 +139,6 @@ def test_a_coder_nobody_checked_is_unmeasured_and_tentative(sample_project, tmp_
         )
     assert list(result.coders["coder"]) == ["王助理", book.coder]
     person = result.agreement[result.agreement["coder"] == "王助理"]
-    assert person["alpha"].isna().all() and (person["basis"] == "未测量 unmeasured").all()
+    assert person["alpha"].isna().all() and (person["basis"] == UNMEASURED).all()
     assert all(result.status(d) == TENTATIVE for d in book.dimensions)
     assert all(math.isnan(result.alpha(d)) for d in book.dimensions)

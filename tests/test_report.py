@@ -123,6 +123,10 @@ def test_coders_and_agreement_are_stated_per_cluster(built):
     assert aluminium.provenance.double_coded.empty
     text = _html_text(cluster_document(aluminium, {}))
     assert TEXT["zh"]["no_double"].format(cluster="大沥铝型材") in text
+    # every cluster's methods give the rules' held-out validation with its n
+    for report in (lighting, aluminium):
+        assert (report.validation["n_units"] == 166).all() and len(report.validation) == 8
+    assert TEXT["zh"]["validation"] in text
 
 
 def test_gating_follows_the_measured_agreement(sample_project, built, validation):

@@ -24,7 +24,6 @@ from coding.report.layout import (
     Table,
     findings_blocks,
 )
-from coding.report.text import fmt_alpha
 
 TEXT: dict[str, dict[str, Any]] = {
     "zh": {
@@ -107,9 +106,9 @@ def comparison_document(
             [
                 Para(t["shares_note"], "note"),
                 Heading(t["interview"]),
-                Table("访谈 interview shares", _shares(reports, "interview_turns", 1)),
+                _share_table("访谈 interview shares", _shares(reports, "interview_turns", 1)),
                 Heading(t["open"]),
-                Table("开放题 open-answer shares", _shares(reports, "open_answers", 3)),
+                _share_table("开放题 open-answer shares", _shares(reports, "open_answers", 3)),
             ],
         )
     )
@@ -173,8 +172,8 @@ def _gates(reports: list[ReportData]) -> pd.DataFrame:
 
 def _gate_cell(row: pd.Series) -> str:
     """Say a dimension's status with its alpha: '待定 tentative 0.60'."""
-    nan = float("nan")
-    return f"{STATUS_LABEL[row['status']]} {fmt_alpha(row['alpha'], nan, nan)}".strip()
+    alpha = "" if pd.isna(row["alpha"]) else f"{row['alpha']:.3f}"  # 0.498 is not 0.50
+    return f"{STATUS_LABEL[row['status']]} {alpha}".strip()
 
 
 def _shares(reports: list[ReportData], column: str, position: int) -> pd.DataFrame:
@@ -193,7 +192,17 @@ def _shares(reports: list[ReportData], column: str, position: int) -> pd.DataFra
     if not frames:
         return pd.DataFrame()
     table = pd.concat(frames, axis=1).reset_index()
-    return table.dropna(how="all", subset=[r.cluster for r in reports if r.cluster in table])
+    clusters = [r.cluster for r in reports if r.cluster in table]
+    said = table[clusters].fillna(0).gt(0).any(axis=1)  # codes nobody mentioned say nothing
+    return table[said].reset_index(drop=True)
+
+
+def _share_table(sheet: str, shares: pd.DataFrame) -> Table:
+    """Shares as numbers in Excel, one decimal in the text formats."""
+    numbers = shares.select_dtypes("number").columns
+    brief = shares.copy()
+    brief[numbers] = brief[numbers].map(lambda v: "" if pd.isna(v) else f"{v:.1f}")
+    return Table(sheet, shares, brief=brief)
 
 
 def _attitudes(beliefs: Beliefs) -> pd.DataFrame:

@@ -73,7 +73,8 @@ class ReportData:
     types: pd.DataFrame = field(default_factory=pd.DataFrame)
     types_silhouette: float = float("nan")
     types_verdict: str = ""
-    findings: pd.DataFrame = field(default_factory=pd.DataFrame)  # stats.FINDING_COLUMNS
+    findings: pd.DataFrame = field(default_factory=pd.DataFrame)  # findings.FINDING_COLUMNS
+    validation: pd.DataFrame = field(default_factory=pd.DataFrame)  # the rules on held-out gold
     codebook: pd.DataFrame = field(default_factory=pd.DataFrame)
     episodes: Any = None  # coding.episodes.story.EpisodeStory: the opening section
 
@@ -178,6 +179,7 @@ def build_report(
         conditions=conditions,
         excluded=excluded,
         include_unreliable=include_unreliable,
+        validation=_validation(validation, codebook),
         quotes=_quotes(shown[shown["source"] == "interview"], units, store, label),
         codebook=pd.DataFrame(
             [(c.id, c.label, c.label_en, c.definition) for c in codebook.codes.values()],
@@ -190,6 +192,14 @@ def build_report(
 
     report.episodes = cluster_story(store, codebook, cluster, lang)
     return report
+
+
+def _validation(validation: pd.DataFrame | None, codebook: Codebook) -> pd.DataFrame:
+    """The shipped rules' recorded agreement with held-out gold, for this codebook only."""
+    if validation is None or validation.empty:
+        return pd.DataFrame()
+    rows = validation[validation["codebook_hash"] == codebook.hash]
+    return rows[["coder", "gold", "dimension", "n_units", "alpha", "alpha_low", "alpha_high"]]
 
 
 def _none() -> pd.DataFrame:

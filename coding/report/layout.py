@@ -51,8 +51,18 @@ class Table:
     brief: pd.DataFrame | None = None  # what the text formats show (None: the whole frame)
 
     def shown(self) -> pd.DataFrame | None:
-        """Return the rows and columns the text formats show."""
-        return self.brief if self.brief is not None else self.frame
+        """Return the rows and columns the text formats show.
+
+        alpha keeps three decimals there: 0.498 rounded to 0.50 would look reliable
+        enough beside the word "unreliable".
+        """
+        if self.brief is not None:
+            return self.brief
+        if self.frame is None or "alpha" not in self.frame:
+            return self.frame
+        return self.frame.assign(
+            alpha=self.frame["alpha"].map(lambda a: "" if pd.isna(a) else f"{a:.3f}")
+        )
 
 
 @dataclass
@@ -176,12 +186,14 @@ def cluster_document(report: ReportData, labels: dict[str, str]) -> Document:
             [
                 Para(t["actions_note"], "note"),
                 ChartBlock(_bars(t["chart_actions"], r.actions)),
-                Table("合作行动 actions", (r.actions)),
+                Table("合作行动 actions", r.actions),
                 Heading(t["matrix"]),
                 Para(t["matrix_note"], "note"),
                 Table("行动者x行动 matrix", _matrix(r.matrix, r.lang), heat=True),
                 Heading(t["modes"]),
-                Table("惯例与突变 modes", (r.modes)),
+                Table("惯例与突变 modes", r.modes)
+                if "MODE" not in r.excluded
+                else Para(t["dimension_out"].format(dim="MODE"), "warning"),
             ],
         )
     )
@@ -190,7 +202,7 @@ def cluster_document(report: ReportData, labels: dict[str, str]) -> Document:
             s["goals"],
             [
                 ChartBlock(_bars(t["chart_goals"], r.goals, prefix="level")),
-                Table("目标 goals", (r.goals)),
+                Table("目标 goals", r.goals),
             ]
             if "GOAL" not in r.excluded
             else [Para(t["dimension_out"].format(dim="GOAL"), "warning")],
@@ -219,7 +231,7 @@ def cluster_document(report: ReportData, labels: dict[str, str]) -> Document:
     doc.sections.append(
         Section(
             s["conditions"],
-            [Para(t["stance_note"], "note"), Table("条件与评价 conditions", (r.conditions))],
+            [Para(t["stance_note"], "note"), Table("条件与评价 conditions", r.conditions)],
         )
     )
     groups: dict[str, list[Quote]] = {}
@@ -293,6 +305,12 @@ def _method_blocks(r: ReportData, t: dict) -> list:
     blocks.append(
         Table("编码者对人 coder vs people", _alpha_table(prov.agreement), wide=("basis",))
     )
+    blocks.append(Heading(t["validation"]))
+    if r.validation.empty:
+        blocks.append(Para(t["no_validation"], "note"))
+    else:
+        blocks.append(Para(t["validation_note"], "note"))
+        blocks.append(Table("规则验证 rules on held-out gold", _alpha_table(r.validation)))
     blocks.append(Heading(t["codebook"]))
     blocks.append(Table("编码本 codebook", r.codebook, wide=("definition",)))
     return blocks

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 from pathlib import Path
 
@@ -13,6 +14,8 @@ from coding.report.layout import Document, display
 from coding.report.text import TEXT, fmt
 
 TEMPLATES = Path(__file__).parent / "templates"
+# numbers already formatted as text ("29.7", "< .001", "0.498"): right-aligned like numbers
+NUMERIC_TEXT = re.compile(r"<?\s*-?\d*\.?\d+%?")
 
 
 @lru_cache(maxsize=1)
@@ -22,6 +25,7 @@ def template_env() -> Environment:
     env = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=True)
     env.filters["fmt"] = fmt
     env.tests["number"] = is_number
+    env.tests["numeric_text"] = lambda v: isinstance(v, str) and bool(NUMERIC_TEXT.fullmatch(v))
     return env
 
 

@@ -87,6 +87,11 @@ TEXT: dict[str, dict[str, Any]] = {
         "coder_agreement": "计入本报告的编码者与人工编码的一致性",
         "coder_agreement_note": "各维度判定所依据的数字：本集群的双重编码单元（至少 20 个时），"
         "否则为规则编码器在未用于调校的留出金标准上的验证，否则为全项目的双重编码单元。",
+        "validation": "规则编码器在留出金标准上的验证",
+        "validation_note": "规则编码器与人工金标准在调校规则时从未使用过的单元上的一致性"
+        "（Krippendorff's α，按维度；单元数为金标准的发言数）。",
+        "no_validation": "本编码本没有记录规则在留出金标准上的验证"
+        "（运行 clusterqda evaluate 金标准.csv --validation codebooks/validation.csv）。",
         "codebook": "编码本",
         "cite": "—— {role}，{doc} 第 {turn} 段",
         "no_data": "（无数据）",
@@ -168,6 +173,11 @@ TEXT: dict[str, dict[str, Any]] = {
         "coder_agreement_note": "The figures behind each dimension's status: this cluster's "
         "double-coded units (when at least 20), else the rule coder's validation on held-out "
         "gold it was not tuned on, else the project's double-coded units.",
+        "validation": "The rule coder on held-out gold",
+        "validation_note": "Agreement of the rule coder with people's gold coding on units "
+        "never used to tune the rules (Krippendorff's alpha per dimension; units are gold turns).",
+        "no_validation": "No held-out validation of the rules is recorded for this codebook "
+        "(run clusterqda evaluate GOLD.csv --validation codebooks/validation.csv).",
         "codebook": "Codebook",
         "cite": "— {role}, {doc}, turn {turn}",
         "no_data": "(no data)",
@@ -209,6 +219,7 @@ HEADERS: dict[str, dict[str, str]] = {
         "first": "编码者一",
         "second": "编码者二",
         "reference": "对照",
+        "gold": "金标准",
         "n_judgements": "判断数",
         "note": "说明",
         "definition": "定义",
@@ -223,6 +234,10 @@ HEADERS: dict[str, dict[str, str]] = {
         "p_adjusted": "校正后 p",
         "finding": "结论",
         "cluster": "集群",
+        "interviews": "访谈",
+        "interviewee_turns": "受访者发言",
+        "respondents": "问卷受访者",
+        "coders (turns/answers)": "编码者（发言/回答）",
         "belief_type": "类型",
         "description": "描述",
         "silhouette": "轮廓系数",

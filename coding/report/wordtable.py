@@ -31,9 +31,9 @@ NO_DATA = "（无数据 no data）"
 EAST_ASIAN_FONT = "Noto Sans CJK SC"
 TABLE_PT = 9.0
 CITE_PT = 9.0
-# A CJK character is 1 em. Capitals (code ids) are up to 0.72 em in the fonts a Word file
+# A CJK character is 1 em. Capitals (code ids) are up to 0.8 em in the fonts a Word file
 # falls back on when Calibri is missing (DejaVu, Liberation), other Latin about 0.6 em.
-WIDE_EM = 0.72
+WIDE_EM = 0.8
 NARROW_EM = 0.6
 BOLD_WIDER = 1.15  # the header row is bold
 READABLE_CJK = 6  # a short text column keeps this many CJK characters a line if it can

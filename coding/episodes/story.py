@@ -22,7 +22,6 @@ from coding.store import Store
 
 WORDS = {
     "zh": {
-        "title": "合作行动的演变",
         "reviewed": "以下合作行动事件已由研究者审核（{who}），共 {n} 件。",
         "proposed": "以下合作行动事件由 clusterqda 按编码与发言自动归并（{method}），"
         "尚未经研究者审核，"
@@ -45,7 +44,6 @@ WORDS = {
         "mode_unknown": "方式未判定",
     },
     "en": {
-        "title": "Evolution of collective action",
         "reviewed": "These {n} episodes of collective action were reviewed by the researcher "
         "({who}).",
         "proposed": "These {n} episodes were grouped by clusterqda from codes and turns "

@@ -151,7 +151,7 @@ def cluster_document(report: ReportData, labels: dict[str, str]) -> Document:
         r.lang,
     )
     if r.episodes is not None:
-        doc.sections.append(_episode_section(r.episodes, r.lang))
+        doc.sections.append(_episode_section(r.episodes, s["episodes"]))
     overview = dict(r.overview.to_numpy())
     values = list(overview.values())
     excluded = [f"{d} {r.gates.set_index('dimension').loc[d, 'label']}" for d in r.excluded]
@@ -251,10 +251,8 @@ def cluster_document(report: ReportData, labels: dict[str, str]) -> Document:
     return doc
 
 
-def _episode_section(story, lang: str) -> Section:
+def _episode_section(story, title: str) -> Section:
     """The opening section: episodes over time, their table, a paragraph and quotes each."""
-    from coding.episodes.story import WORDS
-
     points = [Point(y, n, category=c, shape=m, tip=name) for y, n, c, m, name in story.points]
     blocks: list = [Para(story.intro, "note" if story.source == "reviewed" else "warning")]
     if points:
@@ -268,7 +266,7 @@ def _episode_section(story, lang: str) -> Section:
         blocks.append(Para(text))
         if quotes:
             blocks.append(Quotes([(name, quotes)]))
-    return Section(WORDS[lang]["title"], blocks)
+    return Section(title, blocks)
 
 
 def _attitude_blocks(r: ReportData, t: dict) -> list:

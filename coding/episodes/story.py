@@ -17,7 +17,6 @@ import pandas as pd
 from coding.codebook import Codebook
 from coding.episodes.current import PROPOSED, current_episodes
 from coding.episodes.describe import Episode
-from coding.report.data import Quote
 from coding.store import Store
 
 WORDS = {
@@ -68,6 +67,21 @@ WORDS = {
         "mode_unknown": "mode not judged",
     },
 }
+
+
+@dataclass
+class Quote:
+    """A quotation of an episode: the fields of ``report.data.Quote`` (which imports this
+    package, so it is not imported here); ``code_id`` holds the episode id."""
+
+    code_id: str
+    unit_id: str
+    doc_id: str
+    role: str
+    turn: int
+    text: str
+    start: int | None  # the episode's name within the text, where the speaker says it
+    end: int | None
 
 
 @dataclass

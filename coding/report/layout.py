@@ -265,7 +265,7 @@ def _episode_section(story, title: str) -> Section:
         blocks.append(Heading(name))
         blocks.append(Para(text))
         if quotes:
-            blocks.append(Quotes([(name, quotes)]))
+            blocks.append(Quotes([(name, [Quote(**vars(q)) for q in quotes])]))
     return Section(title, blocks)
 
 

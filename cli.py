@@ -18,7 +18,18 @@ from rich.console import Console
 from rich.markup import escape
 
 from coding import __version__
-from coding.common.choices import CodebookFormat, Engine, Lang, Level, SheetOrder, report_formats
+from coding.common.choices import (
+    CodebookFormat,
+    ConcordanceOrder,
+    Engine,
+    Lang,
+    Level,
+    SheetOrder,
+    Source,
+    Speaker,
+    WordGroup,
+    report_formats,
+)
 from coding.errors import ClusterQDAError, printable
 
 if TYPE_CHECKING:  # pandas is imported by the commands that print tables, when they run
@@ -952,6 +963,232 @@ def demo(
         out.print(f"Report: {path}")
     for finding in significant_findings(result.beliefs):
         out.print(f"- {finding}", highlight=False, soft_wrap=True)
+
+
+# --- Asking the corpus: search, retrieve, words, matrix (coding/query/) ---
+
+ClusterOpt = Annotated[
+    list[str] | None, typer.Option("--cluster", help="Only this cluster (repeat for more).")
+]
+RoleOpt = Annotated[
+    list[str] | None,
+    typer.Option("--role", help="Only documents of this actor role, e.g. ACT.GOV (repeatable)."),
+]
+DocOpt = Annotated[list[str] | None, typer.Option("--doc", help="Only this document (repeatable).")]
+SourceOpt = Annotated[Source, typer.Option(help="Interview turns, survey open answers, or all.")]
+QueryOutOpt = Annotated[
+    Path | None, typer.Option("--out", help="Also write the result: .csv, .xlsx or .html.")
+]
+LimitOpt = Annotated[int, typer.Option(help="Rows shown on the terminal (files get all).")]
+
+
+def _filter(cluster, role, doc, speaker: Speaker, source: Source):
+    from coding.query.filters import unit_filter
+
+    return unit_filter(cluster, role, doc, speaker.value, source.value)
+
+
+def print_query(frame: pd.DataFrame, title: str, limit: int, right: tuple[str, ...] = ()) -> None:
+    """Print the first ``limit`` rows of a query result; columns in ``right`` right-aligned."""
+    import pandas as pd
+    from rich.measure import Measurement
+    from rich.table import Table
+
+    def shown(value) -> str:
+        if isinstance(value, float):
+            # small p-values keep their size instead of rounding to 0
+            if 0 < abs(value) < 1e-3:
+                return f"{value:.1e}"
+            return f"{value:.3f}".rstrip("0").rstrip(".")
+        return printable("" if pd.isna(value) else str(value))
+
+    table = Table(title=title, show_lines=False)
+    for column in frame.columns:
+        numeric = pd.api.types.is_numeric_dtype(frame[column])
+        justify = "right" if numeric or column in right else "left"
+        table.add_column(str(column), justify=justify, overflow="fold")
+    for row in frame.head(limit).itertuples(index=False):
+        table.add_row(*(shown(v) for v in row))
+    width = out.width
+    if not out.is_terminal:  # piped: the table at its natural width, lines unbroken
+        out.width = max(
+            width, Measurement.get(out, out.options.update(max_width=10**5), table).maximum
+        )
+    try:
+        out.print(table)
+    finally:
+        out.width = width
+    if len(frame) > limit:
+        out.print(f"… {len(frame) - limit} more rows (--limit, or --out FILE for all).")
+
+
+@app.command()
+@handle_errors
+def search(
+    pattern: Annotated[str, typer.Argument(help="Word or phrase (Traditional or Simplified).")],
+    project: ProjectOpt = Path("."),
+    word: Annotated[
+        bool, typer.Option("--word", help="Whole jieba tokens only (会长 then misses 副会长).")
+    ] = False,
+    sort: Annotated[
+        ConcordanceOrder, typer.Option(help="Order: by left context, right context, or document.")
+    ] = ConcordanceOrder.doc,
+    width: Annotated[int, typer.Option(help="Characters of context on each side.")] = 20,
+    cluster: ClusterOpt = None,
+    role: RoleOpt = None,
+    doc: DocOpt = None,
+    speaker: Annotated[Speaker, typer.Option(help="Whose turns to search.")] = Speaker.all,
+    source: SourceOpt = Source.all,
+    out_file: QueryOutOpt = None,
+    limit: LimitOpt = 50,
+) -> None:
+    """Keyword in context: every occurrence of a word, with its context (concordance)."""
+    from coding.project import open_project
+    from coding.query.search import concordance
+
+    flt = _filter(cluster, role, doc, speaker, source)
+    with open_project(project) as store:
+        frame = concordance(store, pattern, flt, word=word, order=sort.value, width=width)
+    shown = frame[["unit_id", "speaker", "role", "cluster", "left", "hit", "right"]]
+    print_query(shown, f"{len(frame)} hits in {frame['unit_id'].nunique()} units", limit, ("left",))
+    if out_file:
+        from coding.query.output import write_concordance
+
+        for path in write_concordance(frame, out_file, pattern):
+            out.print(f"Wrote {path}")
+
+
+@app.command()
+@handle_errors
+def retrieve(
+    codes: Annotated[list[str], typer.Argument(help="Codes (a code includes its children).")],
+    project: ProjectOpt = Path("."),
+    coder: Annotated[
+        str | None, typer.Option(help="Only this coder (default: each unit's most trusted).")
+    ] = None,
+    stance: Annotated[
+        str | None, typer.Option(help="Only this stance: positive, negative, neutral, mixed.")
+    ] = None,
+    all_of: Annotated[
+        bool, typer.Option("--all-of", help="Only units that have every code given.")
+    ] = False,
+    cluster: ClusterOpt = None,
+    role: RoleOpt = None,
+    doc: DocOpt = None,
+    speaker: Annotated[Speaker, typer.Option(help="Whose turns to read.")] = Speaker.all,
+    source: SourceOpt = Source.all,
+    out_file: QueryOutOpt = None,
+    limit: LimitOpt = 50,
+) -> None:
+    """The coded segments of some codes, evidence marked 【like this】, grouped by code."""
+    from coding.project import open_project
+    from coding.query.retrieve import marked
+    from coding.query.retrieve import retrieve as retrieve_segments
+
+    flt = _filter(cluster, role, doc, speaker, source)
+    with open_project(project) as store:
+        frame = retrieve_segments(store, codes, flt, coder=coder, stance=stance, all_of=all_of)
+    print_query(marked(frame), f"{len(frame)} coded segments", limit)
+    if out_file:
+        from coding.query.output import write_segments
+
+        for path in write_segments(frame, out_file):
+            out.print(f"Wrote {path}")
+
+
+@app.command()
+@handle_errors
+def words(
+    project: ProjectOpt = Path("."),
+    by: Annotated[
+        WordGroup | None, typer.Option(help="Keywords of each cluster, role or code vs the rest.")
+    ] = None,
+    pos: Annotated[
+        str | None, typer.Option(help="Only these jieba tags, comma-separated (n keeps nr, ns …).")
+    ] = None,
+    top: Annotated[int, typer.Option(help="Words per group.")] = 20,
+    coder: Annotated[
+        str | None, typer.Option(help="With --by code: this coder's codes (default: trusted).")
+    ] = None,
+    cluster: ClusterOpt = None,
+    role: RoleOpt = None,
+    doc: DocOpt = None,
+    speaker: Annotated[Speaker, typer.Option(help="Whose turns to count.")] = Speaker.interviewee,
+    source: SourceOpt = Source.all,
+    out_file: QueryOutOpt = None,
+    limit: LimitOpt = 100,
+) -> None:
+    """Word frequencies (stop words removed) and keyness: log-likelihood G² and log ratio."""
+    from coding.project import open_project
+    from coding.query.words import word_table
+
+    flt = _filter(cluster, role, doc, speaker, source)
+    with open_project(project) as store:
+        frame = word_table(
+            store, flt, by=by.value if by else None, pos=_split(pos) or [], top=top, coder=coder
+        )
+    title = f"Keywords by {by.value} (G², log ratio)" if by else "Most frequent words"
+    print_query(frame, title, limit)
+    if out_file:
+        from coding.query.output import write_words
+
+        for path in write_words(frame, out_file):
+            out.print(f"Wrote {path}")
+
+
+@app.command()
+@handle_errors
+def matrix(
+    project: ProjectOpt = Path("."),
+    by: Annotated[
+        str, typer.Option(help="Group: role, cluster, or any document or respondent attribute.")
+    ] = "role",
+    code: Annotated[
+        list[str] | None, typer.Option("--code", help="Only this code and its children (repeat).")
+    ] = None,
+    coder: Annotated[
+        str | None, typer.Option(help="Only this coder (default: each unit's most trusted).")
+    ] = None,
+    adjust: Annotated[
+        str, typer.Option(help="Multiple-testing correction: holm or fdr_bh.")
+    ] = "holm",
+    map_file: Annotated[
+        Path | None,
+        typer.Option("--map", help="Write the correspondence-analysis map (.png or .svg)."),
+    ] = None,
+    cluster: ClusterOpt = None,
+    role: RoleOpt = None,
+    doc: DocOpt = None,
+    speaker: Annotated[Speaker, typer.Option(help="Whose turns to count.")] = Speaker.interviewee,
+    source: SourceOpt = Source.all,
+    out_file: QueryOutOpt = None,
+    limit: LimitOpt = 30,
+) -> None:
+    """Code co-occurrence (counts, Jaccard) and codes by group: χ²/Fisher, V, residuals, CA map."""
+    from coding.project import open_project
+    from coding.query.ask import ask_matrix
+
+    flt = _filter(cluster, role, doc, speaker, source)
+    with open_project(project) as store:
+        result = ask_matrix(
+            store,
+            flt,
+            by=by,
+            coder=coder,
+            codes=code,
+            adjustment=adjust,
+            out=out_file,
+            map_file=map_file,
+        )
+    tests = result.matrix.tests
+    print_query(
+        tests.sort_values("p_adjusted", kind="stable"),
+        f"Codes by {by} in {result.matrix.units} units (p adjusted: {adjust})",
+        limit,
+    )
+    print_query(result.matrix.cooccurrence, "Codes in the same unit", limit)
+    for path in result.written:
+        out.print(f"Wrote {path}")
 
 
 def version_callback(value: bool) -> None:

@@ -180,3 +180,7 @@ class ReportError(ClusterQDAError):
 
 class StatisticsError(ClusterQDAError):
     """Data that a test of difference cannot be computed from (fewer than two groups)."""
+
+
+class QueryError(ClusterQDAError):
+    """A query that cannot be answered as asked (empty pattern, unknown code, no tokens)."""

@@ -63,3 +63,35 @@ class Lang(StrEnum):
 
     zh = "zh"
     en = "en"
+
+
+class Speaker(StrEnum):
+    """Whose turns a query reads."""
+
+    interviewee = "interviewee"
+    interviewer = "interviewer"
+    all = "all"
+
+
+class Source(StrEnum):
+    """Which units a query reads: interview turns, survey open answers, or both."""
+
+    interviews = "interviews"
+    survey = "survey"
+    all = "all"
+
+
+class ConcordanceOrder(StrEnum):
+    """Order of concordance lines: by the left or right context, or as in the documents."""
+
+    left = "left"
+    right = "right"
+    doc = "doc"
+
+
+class WordGroup(StrEnum):
+    """What `words --by` compares: each group's words against the rest."""
+
+    cluster = "cluster"
+    role = "role"
+    code = "code"

@@ -14,6 +14,7 @@ from coding.store.episodes import EpisodesTable
 from coding.store.models import ModelsTable
 from coding.store.rows import CodingRow, DocumentCount, SheetRow, StoredDocument, UnitToCode
 from coding.store.schema import MIGRATIONS, SCHEMA_VERSION
+from coding.store.search import SearchTable, UnitFilter, UnitRow
 from coding.store.surveys import SurveysTable
 from coding.store.tokencodec import decode_tokens, encode_tokens
 from coding.store.tokens import TokensTable
@@ -26,6 +27,7 @@ class Store(
     SurveysTable,
     ModelsTable,
     EpisodesTable,
+    SearchTable,
     Connection,
 ):
     """A project database connection with every table family; use as a context manager."""
@@ -39,6 +41,8 @@ __all__ = [
     "SheetRow",
     "Store",
     "StoredDocument",
+    "UnitFilter",
+    "UnitRow",
     "UnitToCode",
     "decode_tokens",
     "encode_tokens",

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import secrets
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import TYPE_CHECKING, Self
@@ -41,6 +41,8 @@ class Connection:
         self.path = Path(path)
         self.read_only = not writable(self.path)
         self._depth = 0
+        # batch work gathered during a transaction and done once before it commits
+        self._deferred: dict[str, tuple[Callable[[list], None], list]] = {}
         try:
             self.conn = connect(self.path, self.read_only)
         except sqlite3.Error as exc:
@@ -112,6 +114,7 @@ class Connection:
         self._depth = 1
         try:
             yield self.conn
+            self.run_deferred()
             self.conn.execute("COMMIT")
         except sqlite3.Error as exc:
             self._rollback()
@@ -121,6 +124,20 @@ class Connection:
             raise
         finally:
             self._depth = 0
+            self._deferred.clear()
+
+    def defer(self, key: str, items: Iterable, run: Callable[[list], None]) -> None:
+        """Gather ``items`` under ``key``; pass them all to ``run`` once, before the commit."""
+        if not self._depth:
+            run(list(items))
+            return
+        self._deferred.setdefault(key, (run, []))[1].extend(items)
+
+    def run_deferred(self) -> None:
+        """Do the deferred batch work now (before a commit, or a delete it must precede)."""
+        while self._deferred:
+            run, items = self._deferred.pop(next(iter(self._deferred)))
+            run(items)
 
     def _rollback(self) -> None:
         if self.conn.in_transaction:

@@ -10,6 +10,7 @@ from coding.errors import ProjectError
 from coding.model import ParsedDocument
 from coding.store.connection import Connection, query_frame, timestamp
 from coding.store.rows import DocumentCount, SheetRow, StoredDocument
+from coding.store.schema import SEARCH_PAD
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -55,6 +56,8 @@ class DocumentsTable(Connection):
                 " timestamp, text, match_text) VALUES (?,?,?,?,?,?,?,?,?,?)",
                 (row for doc in docs for row in _unit_rows(doc)),
             )
+            # one statement per transaction: FTS5 flushes at every statement savepoint
+            self.defer("search index", [doc.doc_id for doc in docs], self._index_units)
             if dict_version:
                 self.conn.executemany(
                     "INSERT INTO tokens (unit_id, dict_version, tokens) VALUES (?,?,?)",
@@ -69,8 +72,18 @@ class DocumentsTable(Connection):
     def replace_document(self, doc: ParsedDocument, dict_version: str | None = None) -> None:
         """Replace a changed document; its units, tokens (and later codings) go with it."""
         with self.transaction():
+            self.run_deferred()  # the index must hold a unit before its delete trigger runs
             self.conn.execute("DELETE FROM documents WHERE doc_id = ?", (doc.doc_id,))
             self.insert_document(doc, dict_version)
+
+    def _index_units(self, doc_ids: list[str]) -> None:
+        """Add the units of some documents to the search index, in one statement."""
+        self.conn.execute(
+            "INSERT INTO unit_search (rowid, body)"
+            " SELECT rowid, COALESCE(match_text, text) || ? FROM units"
+            " WHERE doc_id IN (SELECT value FROM json_each(?))",
+            (SEARCH_PAD, json.dumps(doc_ids, ensure_ascii=False)),
+        )
 
     def update_document_metadata(self, doc: ParsedDocument) -> None:
         """Update the path, cluster and metadata of an unchanged document."""

@@ -16,6 +16,43 @@ def _tokens_from_json(conn: sqlite3.Connection) -> None:
     )
 
 
+# The search index (v7) holds every unit's matching view followed by two
+# private-use characters, so that every one- or two-character string of a unit
+# begins some indexed trigram (its own path: a prefix range of trigrams).
+SEARCH_PAD = "\ue000\ue000"
+_SEARCH_BODY = "COALESCE({row}.match_text, {row}.text) || char(57344, 57344)"
+_SEARCH_INDEX = [
+    # contentless: the text stays in units only; detail=none: rows without positions
+    # (half the build time of detail=full), since every candidate is checked in Python
+    "CREATE VIRTUAL TABLE unit_search USING fts5(body, content='',"
+    " tokenize='trigram case_sensitive 1', detail=none)",
+    "CREATE VIRTUAL TABLE unit_search_terms USING fts5vocab(unit_search, 'instance')",
+    "INSERT INTO unit_search (rowid, body) SELECT rowid, "
+    + _SEARCH_BODY.format(row="units")
+    + " FROM units",
+    # New units are indexed by DocumentsTable.insert_documents, one statement per batch:
+    # an FTS5 table flushes its pending terms at every statement savepoint, so a
+    # trigger per inserted row made ingest eight times slower. Deletes (a cascade
+    # from a replaced document) and updates are rare and kept by triggers.
+    "CREATE TRIGGER unit_search_delete AFTER DELETE ON units BEGIN"
+    " INSERT INTO unit_search (unit_search, rowid, body) VALUES ('delete', old.rowid, "
+    + _SEARCH_BODY.format(row="old")
+    + "); END",
+    "CREATE TRIGGER unit_search_update AFTER UPDATE OF text, match_text ON units BEGIN"
+    " INSERT INTO unit_search (unit_search, rowid, body) VALUES ('delete', old.rowid, "
+    + _SEARCH_BODY.format(row="old")
+    + "); INSERT INTO unit_search (rowid, body) VALUES (new.rowid, "
+    + _SEARCH_BODY.format(row="new")
+    + "); END",
+]
+
+
+def _search_index(conn: sqlite3.Connection) -> None:
+    # trigger bodies hold semicolons, which statements() would split on
+    for statement in _SEARCH_INDEX:
+        conn.execute(statement)
+
+
 # Each entry upgrades the schema by one version: SQL, or a function of the
 # connection for what SQL cannot say. Never edit a shipped entry, append.
 MIGRATIONS: list = [
@@ -143,7 +180,8 @@ MIGRATIONS: list = [
         FROM answers GROUP BY respondent_id;
     DROP TABLE answers;
     """,
-    # v7: reviewed collective-action episodes, named by a person, with the units they rest on
+    _search_index,  # v7: a trigram index of the units' matching views (search)
+    # v8: reviewed collective-action episodes, named by a person, with the units they rest on
     """
     CREATE TABLE episodes (
         episode_id  TEXT PRIMARY KEY,

@@ -1,0 +1,147 @@
+"""The query layer on the benchmark corpus: search against pandas, the others against status.
+
+Builds a corpus of at least --mb megabytes from the sample transcripts
+(``ingest_segment.build_corpus``), then in the same run:
+
+* ingest cost of the search index: the same corpus ingested (without
+  segmentation, so the index's share is the largest it can be) into a project
+  with the index and into one whose index is a view that keeps nothing;
+* search: the index (candidate units, then each checked) against
+  ``pandas.Series.str.contains(regex=False)`` over the same units' matching
+  views already in memory, for a one-, two- and four-character pattern; and
+  the whole concordance;
+* the commands as a researcher runs them, start-up included (a fresh
+  ``clusterqda`` process each): search, retrieve, words, matrix beside status.
+
+Usage: python benchmarks/query.py [--mb 20] [--repeat 3]
+"""
+
+from __future__ import annotations
+
+import argparse
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+PATTERNS = ["花", "联保", "龙头企业"]
+
+
+def best_of(repeat: int, func) -> tuple[float, object]:
+    """Return the fastest of ``repeat`` runs (seconds) and the last result."""
+    times, result = [], None
+    for _ in range(repeat):
+        start = time.perf_counter()
+        result = func()
+        times.append(time.perf_counter() - start)
+    return min(times), result
+
+
+def ingest_time(corpus: Path, project: Path, with_index: bool) -> tuple[float, int]:
+    """Return (seconds, units) of ingesting the corpus without segmenting it."""
+    from coding.ingest import ingest
+    from coding.project import init_project, open_project
+
+    init_project(project)
+    with open_project(project) as store:
+        if not with_index:
+            # the index replaced by a view that takes the same inserts and keeps nothing
+            for statement in (
+                "DROP TABLE unit_search_terms",
+                "DROP TABLE unit_search",
+                "CREATE VIEW unit_search(rowid, body) AS SELECT 0, '' WHERE 0",
+                "CREATE TRIGGER unit_search_ignore INSTEAD OF INSERT ON unit_search"
+                " BEGIN SELECT 1; END",
+            ):
+                store.conn.execute(statement)
+        start = time.perf_counter()
+        report = ingest(store, [corpus], segment=False)
+        return time.perf_counter() - start, report.units
+
+
+def cli_time(args: list[str], repeat: int) -> float:
+    """Return the fastest wall time of a fresh ``clusterqda`` process."""
+    command = [sys.executable, "-c", "from cli import app; app()", *args]
+    seconds, _ = best_of(
+        repeat,
+        lambda: subprocess.run(command, cwd=ROOT, check=True, capture_output=True),
+    )
+    return seconds
+
+
+def main() -> None:
+    """Build the corpus and print every measurement."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--mb", type=float, default=20.0, help="corpus size in MB (default 20)")
+    parser.add_argument("--repeat", type=int, default=3, help="runs per timing (best is kept)")
+    args = parser.parse_args()
+
+    from benchmarks.ingest_segment import build_corpus
+    from coding.autocode import code_project
+    from coding.codebook import load_codebook
+    from coding.project import open_project, project_dictionary
+    from coding.query.filters import unit_filter
+    from coding.query.search import concordance, pattern_view
+    from coding.segment import segment_project
+
+    with tempfile.TemporaryDirectory() as tmp:
+        corpus = Path(tmp) / "corpus"
+        size = build_corpus(corpus, args.mb)
+        print(f"corpus: {size / 1e6:.1f} MB")
+        bare, units = ingest_time(corpus, Path(tmp) / "bare", with_index=False)
+        indexed, _ = ingest_time(corpus, Path(tmp) / "p", with_index=True)
+        print(
+            f"ingest of {units} units without segmenting: {bare:.2f} s without the index, "
+            f"{indexed:.2f} s with it (+{(indexed / bare - 1):.0%})"
+        )
+        project = Path(tmp) / "p"
+        with open_project(project) as store:
+            seg = segment_project(store, project_dictionary(project))
+            coded = code_project(store, load_codebook())
+        print(f"(segmented {seg.units} units, coded {coded.units} units: not timed)")
+
+        with open_project(project) as store:
+            frame = store.units_with_views()
+            views = frame["view"]
+            flt = unit_filter()
+            print("\nsearch: units containing the pattern (index vs pandas str.contains)")
+            for pattern in PATTERNS:
+                needle = pattern_view(pattern)
+                scan, expected = best_of(
+                    args.repeat, lambda n=needle: int(views.str.contains(n, regex=False).sum())
+                )
+                index, found = best_of(
+                    args.repeat,
+                    lambda n=needle: len(store.rowids_containing(n, flt)),
+                )
+                assert found == expected, (pattern, found, expected)
+                whole, hits = best_of(args.repeat, lambda p=pattern: concordance(store, p, flt))
+                print(
+                    f"  {pattern} ({len(pattern)} chars, {found} units): "
+                    f"pandas {scan * 1000:.0f} ms, "
+                    f"index {index * 1000:.1f} ms ({scan / index:.0f}x); "
+                    f"whole concordance of {len(hits)} hits {whole * 1000:.0f} ms"
+                )
+
+        print("\ncommands, start-up included (fresh process, best of --repeat)")
+        p = ["-p", str(project)]
+        status = cli_time(["status", *p], args.repeat)
+        print(f"  status                              {status:.2f} s")
+        for label, command in [
+            ("search 联保", ["search", "联保", *p]),
+            ("search 龙头企业 --word", ["search", "龙头企业", "--word", *p]),
+            ("retrieve FORM.FINANCE", ["retrieve", "FORM.FINANCE", *p]),
+            ("words", ["words", *p]),
+            ("words --by cluster", ["words", "--by", "cluster", *p]),
+            ("matrix --by cluster", ["matrix", "--by", "cluster", *p]),
+        ]:
+            seconds = cli_time(command, args.repeat)
+            print(f"  {label:<35} {seconds:.2f} s ({seconds / status:.2f} x status)")
+
+
+if __name__ == "__main__":
+    main()

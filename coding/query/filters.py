@@ -1,0 +1,35 @@
+"""The filters every query shares: --cluster, --role, --doc, --speaker, --source."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from coding.errors import OptionError
+from coding.store import UnitFilter
+
+SPEAKERS = ("interviewee", "interviewer", "all")
+SOURCES = ("interviews", "survey", "all")
+
+
+def unit_filter(
+    clusters: Iterable[str] | None = None,
+    roles: Iterable[str] | None = None,
+    docs: Iterable[str] | None = None,
+    speaker: str = "all",
+    source: str = "all",
+) -> UnitFilter:
+    """Return the filter of the query options; cluster names are taken in Simplified spelling."""
+    if speaker not in SPEAKERS:
+        raise OptionError(f"unknown speaker '{speaker}': use one of {', '.join(SPEAKERS)}")
+    if source not in SOURCES:
+        raise OptionError(f"unknown source '{source}': use one of {', '.join(SOURCES)}")
+    from coding.ingest.normalize import match_view
+
+    return UnitFilter(
+        # clusters are stored in Simplified spelling, so a Traditional name finds them too
+        clusters=tuple(dict.fromkeys(match_view(c.strip()) for c in clusters or () if c.strip())),
+        roles=tuple(dict.fromkeys(r.strip() for r in roles or () if r.strip())),
+        docs=tuple(dict.fromkeys(d.strip() for d in docs or () if d.strip())),
+        speaker=speaker,
+        source=source,
+    )

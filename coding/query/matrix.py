@@ -1,0 +1,198 @@
+"""Code matrices: which codes meet in one unit, and how codes spread over groups.
+
+Codes of a unit are its most trusted coder's (``trust.py``), or one coder's.
+Co-occurrence counts units that carry both codes, with Jaccard's index
+|A∩B| / |A∪B|. The crosstab of codes by a group (role, cluster, or any key of
+the documents' metadata or the respondents' attributes) tests each code's
+presence across the groups with ``stats.presence_test`` (χ² under Cochran's
+rule, else Fisher's exact test for two groups, else not tested), adjusts the
+p-values over the table's family (Holm by default, ``stats.adjust``) and gives
+each cell its adjusted standardised residual (statsmodels'
+``Table.standardized_resids``; Agresti 2007, section 2.4.5).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from coding.errors import OptionError, QueryError
+from coding.store import Store, UnitFilter
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+
+COOCCURRENCE_COLUMNS = [
+    "code_a",
+    "code_b",
+    "units_a",  # units with code_a
+    "units_b",
+    "both",  # units with both codes
+    "jaccard",  # both / units with either
+]
+CROSSTAB_COLUMNS = [
+    "code",
+    "group",
+    "units",  # units in the group
+    "with_code",  # of them, units with the code
+    "share",  # with_code / units
+    "expected",  # with_code expected if the code ignored the groups
+    "residual",  # adjusted standardised residual (|r| > 1.96: the cell stands out at 5%)
+]
+TEST_COLUMNS = [
+    "code",
+    "test",
+    "statistic",
+    "df",
+    "n",
+    "effect_size",
+    "effect_measure",
+    "p",
+    "p_adjusted",  # within the family of this table's codes
+]
+NO_GROUP = "（未指定）"
+
+
+@dataclass(frozen=True)
+class CodeMatrix:
+    """Every table of `matrix`: co-occurrence (long and as counts), crosstab and its tests."""
+
+    by: str
+    cooccurrence: pd.DataFrame  # COOCCURRENCE_COLUMNS, each pair once (code_a < code_b)
+    counts: pd.DataFrame  # code × code units with both (diagonal: units with the code)
+    crosstab: pd.DataFrame  # CROSSTAB_COLUMNS
+    tests: pd.DataFrame  # TEST_COLUMNS
+    units: int  # units looked at (the filter's, with a coding or not)
+
+    def tables(self) -> dict[str, pd.DataFrame]:
+        """Return the tables by sheet name, as a workbook holds them."""
+        return {
+            "tests": self.tests,
+            "crosstab": self.crosstab,
+            "residuals": self.residuals(),
+            "cooccurrence": self.cooccurrence,
+            "counts": self.counts.reset_index(names="code"),
+        }
+
+    def residuals(self) -> pd.DataFrame:
+        """Return the adjusted residuals as a code × group table (a code per row)."""
+        if self.crosstab.empty:
+            return self.crosstab.copy()
+        wide = self.crosstab.pivot(index="code", columns="group", values="residual")
+        return wide.reset_index().rename_axis(columns=None)
+
+
+def unit_codes(store: Store, flt: UnitFilter, coder: str | None = None) -> pd.DataFrame:
+    """Return ``unit_id, code_id`` (each pair once) of the filtered units."""
+    if coder is not None and coder not in store.coder_kinds():
+        known = ", ".join(store.coder_kinds()) or "none yet"
+        raise OptionError(f"no coder '{coder}' in this project (coders: {known})")
+    codings = store.unit_codings(flt, coder)
+    if coder is None:
+        from coding.trust import trusted_coders
+
+        codings = codings.merge(trusted_coders(store), on=["unit_id", "coder"])
+    return codings[["unit_id", "code_id"]].drop_duplicates().reset_index(drop=True)
+
+
+def code_matrix(
+    store: Store,
+    flt: UnitFilter,
+    *,
+    by: str = "role",
+    coder: str | None = None,
+    codes: list[str] | None = None,
+    adjustment: str = "holm",
+) -> CodeMatrix:
+    """Return the co-occurrence and crosstab tables of the filtered units' codes.
+
+    ``codes`` keeps those codes and their children (default: every code given).
+    """
+    import pandas as pd
+
+    from coding.query.retrieve import matches
+    from coding.stats import adjust
+
+    by = by.strip()
+    if not by:
+        raise OptionError("--by needs a group: role, cluster, or a metadata key")
+    keys = [] if by in ("role", "cluster") else [by]
+    units = store.unit_frame(flt, keys)
+    if units.empty:
+        raise QueryError("no unit matches the filters")
+    pairs = unit_codes(store, flt, coder)
+    if codes:
+        pairs = pairs[[any(matches(c, a) for a in codes) for c in pairs["code_id"]]]
+    if pairs.empty:
+        raise QueryError("none of these units has a coding; run 'clusterqda code' first")
+    present = pd.crosstab(pairs["unit_id"], pairs["code_id"]).clip(upper=1)
+    present = present.reindex(units["unit_id"], fill_value=0)
+    groups = units[by].map(lambda g: str(g) if pd.notna(g) and str(g) != "" else NO_GROUP)
+    if groups.nunique() < 2:
+        raise QueryError(f"the units fall in fewer than two groups of '{by}'; nothing to compare")
+    cells, tests = crosstab(present, groups.to_numpy())
+    tests["p_adjusted"] = adjust(tests["p"].to_numpy(), adjustment)
+    counts, cooccurrence = _cooccurrence(present)
+    return CodeMatrix(by, cooccurrence, counts, cells, tests, len(units))
+
+
+def _cooccurrence(present: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    import pandas as pd
+
+    matrix = present.to_numpy(dtype=np.int64)
+    both = matrix.T @ matrix
+    codes = list(present.columns)
+    counts = pd.DataFrame(both, index=codes, columns=codes)
+    rows = []
+    for i, a in enumerate(codes):
+        for j in range(i + 1, len(codes)):
+            union = both[i, i] + both[j, j] - both[i, j]
+            jaccard = both[i, j] / union if union else np.nan
+            rows.append((a, codes[j], both[i, i], both[j, j], both[i, j], jaccard))
+    frame = pd.DataFrame(rows, columns=COOCCURRENCE_COLUMNS)
+    frame = frame.sort_values(["both", "jaccard"], ascending=False, kind="stable")
+    return counts, frame.reset_index(drop=True)
+
+
+def crosstab(present: pd.DataFrame, groups: np.ndarray) -> tuple[pd.DataFrame, pd.DataFrame]:
+    import pandas as pd
+    from statsmodels.stats.contingency_tables import Table
+
+    from coding.stats import presence_test
+
+    names = sorted(set(groups))
+    sizes = np.array([(groups == g).sum() for g in names])
+    cells, tests = [], []
+    for code in present.columns:
+        has = present[code].to_numpy()
+        with_code = np.array([has[groups == g].sum() for g in names])
+        table = np.column_stack([sizes - with_code, with_code])  # groups × (absent, present)
+        result = presence_test(table)
+        tests.append((code, *_fields(result)))
+        expected = sizes * with_code.sum() / sizes.sum()
+        if 0 < with_code.sum() < sizes.sum():
+            residual = np.asarray(Table(table).standardized_resids)[:, 1]
+        else:
+            residual = np.full(len(names), np.nan)  # no variation: nothing stands out
+        for k, group in enumerate(names):
+            share = with_code[k] / sizes[k] if sizes[k] else np.nan
+            cells.append((code, group, sizes[k], with_code[k], share, expected[k], residual[k]))
+    return (
+        pd.DataFrame(cells, columns=CROSSTAB_COLUMNS),
+        pd.DataFrame(tests, columns=TEST_COLUMNS[:-1]),
+    )
+
+
+def _fields(result) -> tuple:
+    return (
+        result.test,
+        result.statistic,
+        result.df,
+        result.n,
+        result.effect_size,
+        result.effect_measure,
+        result.p,
+    )

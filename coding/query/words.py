@@ -1,0 +1,214 @@
+"""Word frequencies on the cached segmentation, and the keyness of each group against the rest.
+
+Words are the units' cached jieba tokens (the matching view, so Traditional
+and Simplified spellings count as one word), without the Chinese stop words
+of the stopwords-iso collection (``stopwordsiso``) and without tokens that
+hold no letter or Han character (punctuation, numbers, spaces).
+
+Keyness is reported as corpus linguists do (Rayson & Garside 2000, the
+UCREL log-likelihood wizard): for a word seen ``a`` times in a group of ``c``
+tokens and ``b`` times in the other ``d`` tokens, E1 = c(a+b)/(c+d),
+E2 = d(a+b)/(c+d) and G² = 2(a ln(a/E1) + b ln(b/E2)), with Hardie's (2014)
+log ratio log2((a/c)/(b/d)) as effect size, a zero count taken as 0.5.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from functools import lru_cache
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from coding.errors import OptionError, QueryError
+from coding.store import Store, UnitFilter
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+WORD_COLUMNS = [
+    "group",  # the cluster, role or code; 全部 without --by
+    "word",
+    "pos",  # jieba's dictionary tag ('x' where it has none)
+    "count",  # occurrences in the group
+    "per_10k",  # per 10,000 words of the group
+    "rest_count",  # occurrences in the other groups' units (empty without --by)
+    "g2",  # log-likelihood G² of group against rest (Rayson & Garside 2000)
+    "p",  # P(χ²₁ ≥ G²), not adjusted: thousands of words make a family too large to mean much
+    "log_ratio",  # log2 of the relative frequencies, group over rest (Hardie 2014)
+]
+GROUPINGS = ("cluster", "role", "code")
+ALL = "全部"
+NO_GROUP = "（未指定）"
+MIN_COUNT = 3  # keyness of a word seen once or twice in a group says nothing
+
+
+@lru_cache(maxsize=1)
+def stop_words() -> frozenset[str]:
+    """Return the stopwords-iso Chinese list (ships with the package: no network)."""
+    import stopwordsiso
+
+    return frozenset(stopwordsiso.stopwords("zh"))
+
+
+@lru_cache(maxsize=1)
+def _tags() -> dict[str, str]:
+    """Return jieba's dictionary word → part-of-speech tag (read from its dict.txt)."""
+    import jieba
+    import jieba.posseg
+
+    jieba.setLogLevel(60)
+    return jieba.posseg.POSTokenizer(jieba.Tokenizer()).word_tag_tab
+
+
+def pos_tag(word: str) -> str:
+    """Return a word's tag as jieba.posseg gives dictionary words: 'eng', 'm', or 'x'."""
+    tag = _tags().get(word)
+    if tag:
+        return tag
+    if word.isascii():
+        return "m" if word.isdigit() else "eng"
+    return "x"
+
+
+def is_word(token: str) -> bool:
+    """Return whether a token counts as a word: a letter or Han character, not a stop word."""
+    return any(ch.isalpha() for ch in token) and token not in stop_words()
+
+
+def keyness(
+    a: np.ndarray | Sequence[float],
+    b: np.ndarray | Sequence[float],
+    c: float | np.ndarray,
+    d: float | np.ndarray,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Return (G², log ratio) of counts ``a`` in ``c`` tokens against ``b`` in ``d`` tokens.
+
+    Example (UCREL log-likelihood wizard's worked example: 52 in 50,000 tokens
+    against 57 in 75,000): G² = 2.65, overuse in the first corpus.
+    """
+    from scipy.special import xlogy
+
+    a, b = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
+    e1 = c * (a + b) / (c + d)
+    e2 = d * (a + b) / (c + d)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        g2 = 2 * (xlogy(a, a / e1) + xlogy(b, b / e2))
+        log_ratio = np.log2((np.where(a > 0, a, 0.5) / c) / (np.where(b > 0, b, 0.5) / d))
+    return g2, log_ratio
+
+
+def word_table(
+    store: Store,
+    flt: UnitFilter,
+    *,
+    by: str | None = None,
+    pos: Iterable[str] = (),
+    top: int = 20,
+    coder: str | None = None,
+) -> pd.DataFrame:
+    """Return the top words (``WORD_COLUMNS``): by count overall, or by G² per group.
+
+    ``by`` is ``cluster``, ``role`` or ``code`` (a unit counts in every code its
+    most trusted coder, or ``coder``, gave it). ``pos`` keeps words whose tag
+    starts with one of the prefixes (``n`` keeps n, nr, ns, nz …). Each group
+    lists the words it uses more than the rest (log ratio > 0) and seen at
+    least ``MIN_COUNT`` times, strongest G² first.
+    """
+    if by is not None and by not in GROUPINGS:
+        raise OptionError(f"unknown grouping '{by}': use one of {', '.join(GROUPINGS)}")
+    if top < 1:
+        raise OptionError("--top must be at least 1")
+    prefixes = tuple(p.strip() for p in pos if p.strip())
+    groups = _unit_groups(store, flt, by, coder) if by else {}
+    total: Counter[str] = Counter()
+    per_group: dict[str, Counter[str]] = {}
+    units = 0
+    for unit_id, tokens in store.unit_tokens(flt):
+        units += 1
+        words = [t for t in tokens if is_word(t)]
+        if prefixes:
+            words = [w for w in words if pos_tag(w).startswith(prefixes)]
+        counted = Counter(words)
+        total.update(counted)
+        for group in groups.get(unit_id, ()):
+            per_group.setdefault(group, Counter()).update(counted)
+    if not units:
+        raise QueryError(
+            "no unit with cached tokens matches; run 'clusterqda segment' or widen the filters"
+        )
+    if by is None:
+        return _frequencies(total, top)
+    return _keywords(total, per_group, top)
+
+
+def _unit_groups(store: Store, flt: UnitFilter, by: str, coder: str | None) -> dict[str, list[str]]:
+    """Return each unit's groups: its cluster or role, or the codes it was given."""
+    if by == "code":
+        codings = store.unit_codings(flt, coder)
+        if coder is None:
+            from coding.trust import trusted_coders
+
+            codings = codings.merge(trusted_coders(store), on=["unit_id", "coder"])
+        out: dict[str, list[str]] = {}
+        for unit_id, code in (
+            codings[["unit_id", "code_id"]].drop_duplicates().itertuples(index=False)
+        ):
+            out.setdefault(unit_id, []).append(code)
+        return out
+    frame = store.unit_frame(flt)
+    return {
+        u: [g if isinstance(g, str) and g else NO_GROUP]
+        for u, g in zip(frame["unit_id"], frame[by], strict=True)
+    }
+
+
+def _frequencies(total: Counter[str], top: int) -> pd.DataFrame:
+    import pandas as pd
+
+    size = sum(total.values())
+    rows = [
+        (ALL, w, pos_tag(w), n, 1e4 * n / size, None, np.nan, np.nan, np.nan)
+        for w, n in sorted(total.items(), key=lambda kv: (-kv[1], kv[0]))[:top]
+    ]
+    return pd.DataFrame(rows, columns=WORD_COLUMNS)
+
+
+def _keywords(total: Counter[str], per_group: dict[str, Counter[str]], top: int) -> pd.DataFrame:
+    import pandas as pd
+    from scipy.stats import chi2
+
+    size = sum(total.values())
+    frames = []
+    for group in sorted(per_group):
+        counts = per_group[group]
+        words = [w for w, n in counts.items() if n >= MIN_COUNT]
+        a = np.array([counts[w] for w in words], dtype=float)
+        b = np.array([total[w] - counts[w] for w in words], dtype=float)
+        c = float(sum(counts.values()))
+        d = float(size - c)
+        if not words or d <= 0:
+            continue
+        g2, ratio = keyness(a, b, c, d)
+        frame = pd.DataFrame(
+            {
+                "group": group,
+                "word": words,
+                "count": a.astype(int),
+                "per_10k": 1e4 * a / c,
+                "rest_count": b.astype(int),
+                "g2": g2,
+                "p": chi2.sf(g2, 1),
+                "log_ratio": ratio,
+            }
+        )
+        frame = frame[frame["log_ratio"] > 0].sort_values(
+            ["g2", "word"], ascending=[False, True], kind="stable"
+        )
+        frames.append(frame.head(top))
+    if not frames:
+        return pd.DataFrame(columns=WORD_COLUMNS)
+    out = pd.concat(frames, ignore_index=True)
+    out["pos"] = out["word"].map(pos_tag)
+    return out[WORD_COLUMNS]

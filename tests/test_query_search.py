@@ -1,0 +1,200 @@
+"""search: the concordance against a plain Python scan, and the index kept at ingest."""
+
+from __future__ import annotations
+
+import re
+import shutil
+from functools import lru_cache
+
+import opencc
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from coding.errors import QueryError
+from coding.ingest import ingest
+from coding.ingest.normalize import FULLWIDTH_TABLE, match_view
+from coding.project import open_project
+from coding.query.filters import unit_filter
+from coding.query.search import concordance
+
+_HALF_TO_FULL = {v: k for k, v in FULLWIDTH_TABLE.items()}
+
+
+@lru_cache(maxsize=1)
+def _units(project: str) -> list[tuple[str, str, str, str | None, bool]]:
+    with open_project(project) as store:
+        frame = store.units_with_views()
+    return list(
+        zip(
+            frame["unit_id"],
+            frame["text"],
+            frame["view"],
+            frame["cluster"],
+            frame["is_interviewer"],
+            strict=True,
+        )
+    )
+
+
+def _scan(project, pattern: str, keep=lambda unit: True) -> list[tuple[str, int]]:
+    """Every occurrence of the pattern's view in every unit's view: re.finditer, no index."""
+    needle = match_view(pattern.strip())
+    return sorted(
+        (unit[0], m.start())
+        for unit in _units(str(project))
+        if keep(unit)
+        for m in re.finditer(re.escape(needle), unit[2])
+    )
+
+
+def _hits(frame) -> list[tuple[str, int]]:
+    return sorted(zip(frame["unit_id"], frame["start"], strict=True))
+
+
+@st.composite
+def _patterns(draw, project):
+    """A piece of some unit, 1 to 6 characters, maybe made Traditional or full-width."""
+    units = _units(str(project))
+    unit = units[draw(st.integers(0, len(units) - 1))]
+    text = unit[1]
+    start = draw(st.integers(0, max(0, len(text) - 1)))
+    piece = text[start : start + draw(st.integers(1, 6))].strip()
+    form = draw(st.sampled_from(["as is", "traditional", "full-width"]))
+    if form == "traditional":
+        piece = opencc.OpenCC("s2t").convert(piece)
+    elif form == "full-width":
+        piece = piece.translate(_HALF_TO_FULL)
+    return piece or "协会"
+
+
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(data=st.data())
+def test_search_finds_what_a_plain_scan_finds(sample_project, data):
+    pattern = data.draw(_patterns(sample_project))
+    with open_project(sample_project) as store:
+        frame = concordance(store, pattern, unit_filter())
+    assert _hits(frame) == _scan(sample_project, pattern)
+
+
+@settings(
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(pattern=st.text(alphabet="协会联保花农政府的了,。 AaＡ1１", min_size=1, max_size=4))
+def test_search_matches_the_scan_for_any_pattern(sample_project, pattern):
+    if not match_view(pattern.strip()):
+        return
+    with open_project(sample_project) as store:
+        frame = concordance(store, pattern, unit_filter())
+    assert _hits(frame) == _scan(sample_project, pattern)
+
+
+def test_traditional_and_full_width_find_the_simplified_text(sample_project):
+    with open_project(sample_project) as store:
+        simplified = concordance(store, "联保", unit_filter())
+        traditional = concordance(store, "聯保", unit_filter())
+    assert len(simplified) > 0
+    assert _hits(simplified) == _hits(traditional)
+    # the hit column shows the text as written: a Traditional transcript stays Traditional
+    for row in simplified.itertuples():
+        unit = next(u for u in _units(str(sample_project)) if u[0] == row.unit_id)
+        assert unit[1][row.start : row.end] == row.hit
+
+
+def test_context_columns_surround_the_hit(sample_project):
+    with open_project(sample_project) as store:
+        frame = concordance(store, "协会", unit_filter(), width=5)
+    texts = {u[0]: u[1] for u in _units(str(sample_project))}
+    for row in frame.itertuples():
+        text = texts[row.unit_id].replace("\n", " ")
+        assert text[max(0, row.start - 5) : row.start] == row.left
+        assert text[row.end : row.end + 5] == row.right
+
+
+def test_filters_keep_only_their_units(sample_project):
+    with open_project(sample_project) as store:
+        clusters = sorted({u[3] for u in _units(str(sample_project)) if u[3]})
+        frame = concordance(
+            store, "协会", unit_filter(clusters=[clusters[0]], speaker="interviewee")
+        )
+    expected = _scan(sample_project, "协会", lambda u: u[3] == clusters[0] and not u[4])
+    assert expected and _hits(frame) == expected
+
+
+def test_word_mode_keeps_only_whole_tokens(sample_project):
+    with open_project(sample_project) as store:
+        every = concordance(store, "会长", unit_filter())
+        words = concordance(store, "会长", unit_filter(), word=True)
+        tokens = store.tokens_of(every["unit_id"].unique().tolist())
+    assert 0 < len(words) < len(every)  # 李会长, 副会长 … are tokens of their own
+    for row in every.itertuples():
+        ends = {0}
+        for token in tokens[row.unit_id]:
+            ends.add(max(ends) + len(token))
+        whole = row.start in ends and row.end in ends
+        assert whole == ((row.unit_id, row.start) in set(_hits(words)))
+
+
+def test_sort_orders(sample_project):
+    with open_project(sample_project) as store:
+        left = concordance(store, "协会", unit_filter(), order="left")
+        right = concordance(store, "协会", unit_filter(), order="right")
+    assert list(left["left"]) == sorted(left["left"], key=lambda s: s[::-1])
+    assert list(right["right"]) == sorted(right["right"])
+    with open_project(sample_project) as store, pytest.raises(QueryError):
+        concordance(store, "协会", unit_filter(), order="sideways")
+
+
+def test_an_empty_pattern_is_refused(sample_project):
+    with open_project(sample_project) as store, pytest.raises(QueryError):
+        concordance(store, "  ", unit_filter())
+
+
+def test_index_follows_ingest_and_re_ingest(sample_project, tmp_path):
+    project = tmp_path / "p"
+    shutil.copytree(sample_project, project)
+    folder = tmp_path / "new"
+    folder.mkdir()
+    path = folder / "extra.txt"
+    path.write_text(
+        "---\nid: extra\ncluster: 测试\n---\n问：说说蓝莓合作社？\n答：蓝莓合作社很好。\n",
+        encoding="utf-8",
+    )
+    with open_project(project) as store:
+        ingest(store, [folder], segment=False)
+        assert len(concordance(store, "蓝莓合作社", unit_filter())) == 2
+        assert len(concordance(store, "莓", unit_filter())) == 2  # the short-pattern path
+    path.write_text(
+        "---\nid: extra\ncluster: 测试\n---\n问：说说草莓？\n答：草莓不错。\n", encoding="utf-8"
+    )
+    with open_project(project) as store:
+        ingest(store, [folder], segment=False)  # changed: the document is replaced
+        assert concordance(store, "蓝莓", unit_filter()).empty
+        assert len(concordance(store, "草莓", unit_filter())) == 2
+        before = _hits(concordance(store, "协会", unit_filter()))
+        store.rebuild_search_index()
+        assert _hits(concordance(store, "协会", unit_filter())) == before
+
+
+def test_migration_indexes_existing_units(tmp_path, monkeypatch):
+    import coding.store.connection as store_module
+    from coding.store import SCHEMA_VERSION, Store
+
+    db = tmp_path / "clusterqda.sqlite"
+    monkeypatch.setattr(store_module, "SCHEMA_VERSION", 6)
+    with Store(db) as old:
+        old.conn.execute(
+            "INSERT INTO documents (doc_id, path, content_hash, encoding, metadata, text,"
+            " ingested_at) VALUES ('d', 'd.txt', 'h', 'utf-8', '{}', '协会开会', 'now')"
+        )
+        old.conn.execute(
+            'INSERT INTO units (unit_id, doc_id, turn, is_interviewer, start, "end", text)'
+            " VALUES ('d#1', 'd', 1, 0, 0, 4, '协会开会')"
+        )
+    monkeypatch.setattr(store_module, "SCHEMA_VERSION", SCHEMA_VERSION)
+    with Store(db) as store:
+        assert store.schema_version == SCHEMA_VERSION
+        assert [u.unit_id for u in store.units_containing("会开会", unit_filter())] == ["d#1"]
+        assert [u.unit_id for u in store.units_containing("会", unit_filter())] == ["d#1"]

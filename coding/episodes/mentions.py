@@ -227,7 +227,7 @@ def load_mentions(store: Store, doc_ids: list[str], units: set[str] | None = Non
         turns = turns[turns["unit_id"].isin(units)]
     if turns.empty:
         return []
-    codings = store.unit_codings(list(turns["unit_id"]))
+    codings = store.mention_codings(list(turns["unit_id"]))
     trusted = _trusted(store, codings)
     for unit_id in turns["unit_id"]:
         trusted.setdefault(unit_id, {})
@@ -241,7 +241,7 @@ def load_mentions(store: Store, doc_ids: list[str], units: set[str] | None = Non
     turns = turns[turns["unit_id"].isin(acting)]
     spans = _spans(codings[codings["unit_id"].isin(acting)], turns)
     asked_ids = [q for q in turns["question_id"] if q]
-    tokens = store.unit_tokens(list(turns["unit_id"]) + asked_ids)
+    tokens = store.mention_tokens(list(turns["unit_id"]) + asked_ids)
     # cut only what the segmentation cache lacks (an unsegmented project)
     missing = [
         text

@@ -72,7 +72,7 @@ class EpisodesTable(Connection):
             params=tuple(doc_ids),
         )
 
-    def unit_codings(self, unit_ids: list[str]) -> pd.DataFrame:
+    def mention_codings(self, unit_ids: list[str]) -> pd.DataFrame:
         """Return ``unit_id, coder, code_id, stance, start, end, rule_id`` of some units.
 
         Every coder's codings, plus a row with an empty ``code_id`` for each coder
@@ -96,7 +96,7 @@ class EpisodesTable(Connection):
 
         return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
 
-    def unit_tokens(self, unit_ids: list[str]) -> dict[str, list[str]]:
+    def mention_tokens(self, unit_ids: list[str]) -> dict[str, list[str]]:
         """Return the cached tokens of some units, from the newest dictionary that cut each."""
         out: dict[str, list[str]] = {}
         for i in range(0, len(unit_ids), 500):

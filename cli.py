@@ -847,6 +847,79 @@ def report(
         out.print(f"Wrote {path}")
 
 
+# --- episodes: collective-action episodes proposed, reviewed in Excel, exported ---
+episodes_app = _group(
+    help="Collective-action episodes: propose, review in Excel, export.", no_args_is_help=True
+)
+app.add_typer(episodes_app, name="episodes")
+
+
+@episodes_app.command("propose")
+@handle_errors
+def episodes_propose(
+    out_file: Annotated[Path, typer.Option("--out", help="Review workbook to write (.xlsx).")],
+    reviewer: Annotated[str, typer.Option(help="The person who will review the episodes.")],
+    project: ProjectOpt = Path("."),
+    codebook: CodebookOpt = None,
+    cluster: Annotated[str | None, typer.Option(help="Only this cluster's episodes.")] = None,
+) -> None:
+    """Propose each cluster's episodes and write them to a workbook for review."""
+    from coding.codebook import load_codebook
+    from coding.episodes import export_episode_sheet
+    from coding.project import open_project, project_codebook
+
+    book = load_codebook(project_codebook(project, codebook))
+    with open_project(project) as store:
+        result = export_episode_sheet(store, book, reviewer, out_file, cluster)
+    out.print(
+        f"Wrote {result.episodes} proposed episodes with {result.units} evidence units "
+        f"for {reviewer} to {result.path}"
+    )
+
+
+@episodes_app.command("import")
+@handle_errors
+def episodes_import(
+    file: Annotated[Path, typer.Argument(help="The reviewed episode workbook.")],
+    project: ProjectOpt = Path("."),
+) -> None:
+    """Validate a reviewed episode workbook, then store its episodes (all or nothing)."""
+    from coding.episodes import import_episode_sheet
+    from coding.project import open_project
+
+    with open_project(project) as store:
+        review = import_episode_sheet(store, file)
+    out.print(
+        f"Stored {review.kept} episodes reviewed by {review.reviewer} "
+        f"({review.merged} merged, {review.dropped} dropped, {review.units} evidence units) "
+        f"for {', '.join(review.clusters)}."
+    )
+
+
+@episodes_app.command("export")
+@handle_errors
+def episodes_export(
+    out_file: Annotated[Path, typer.Option("--out", help="CSV file to write.")],
+    project: ProjectOpt = Path("."),
+    codebook: CodebookOpt = None,
+    cluster: Annotated[str | None, typer.Option(help="Only this cluster's episodes.")] = None,
+) -> None:
+    """Write one row per episode: reviewed ones where a cluster has them, else proposals."""
+    from coding.codebook import load_codebook
+    from coding.episodes import export_episodes
+    from coding.project import open_project, project_codebook
+
+    book = load_codebook(project_codebook(project, codebook))
+    with open_project(project) as store:
+        result = export_episodes(store, book, out_file, cluster)
+    for name, source in result.sources.items():
+        out.print(f"{name}: {source} episodes")
+    out.print(f"Wrote {result.rows} episodes to {result.path}")
+
+
+# --- end of episodes ---
+
+
 @app.command()
 @handle_errors
 def demo(
@@ -909,6 +982,17 @@ def demo(
         f" (rules alone: {result.curve.loc[result.curve['coder'] == 'rules', 'f1'].iloc[0]:.3f})",
     )
     out.print(f"Attitude and belief data: {result.beliefs_path}")
+    if result.episode_sheet is not None:
+        review = result.episode_review
+        out.print(
+            f"Proposed {result.episode_sheet.episodes} episodes ({result.episode_sheet.path})"
+            + (
+                f"; {review.reviewer} kept {review.kept}, merged {review.merged}, "
+                f"dropped {review.dropped}"
+                if review
+                else ""
+            )
+        )
     for path in result.reports:
         out.print(f"Report: {path}")
     for finding in significant_findings(result.beliefs):

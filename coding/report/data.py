@@ -9,6 +9,7 @@ turns a ``ReportData`` into sections that every format renders.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -75,6 +76,7 @@ class ReportData:
     findings: pd.DataFrame = field(default_factory=pd.DataFrame)  # findings.FINDING_COLUMNS
     validation: pd.DataFrame = field(default_factory=pd.DataFrame)  # the rules on held-out gold
     codebook: pd.DataFrame = field(default_factory=pd.DataFrame)
+    episodes: Any = None  # coding.episodes.story.EpisodeStory: the opening section
 
 
 def cluster_units(store: Store, cluster: str) -> pd.DataFrame:
@@ -186,6 +188,9 @@ def build_report(
     )
     if beliefs is not None:
         _attitudes(report, beliefs, store, cluster, label, excluded)
+    from coding.episodes.story import cluster_story  # imports this module's Quote
+
+    report.episodes = cluster_story(store, codebook, cluster, lang)
     return report
 
 

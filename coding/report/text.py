@@ -27,6 +27,7 @@ TEXT: dict[str, dict[str, Any]] = {
         "title": "{cluster}：产业集群合作行动案例报告",
         "made": "由 clusterqda 生成 · 编码本版本 {version} · 编码者：{coders}",
         "sections": {
+            "episodes": "合作行动的演变",
             "overview": "一、概况",
             "actions": "二、合作行动",
             "goals": "三、行动目标",
@@ -102,6 +103,7 @@ TEXT: dict[str, dict[str, Any]] = {
         "title": "{cluster}: a case study of collective action in an industrial cluster",
         "made": "Made by clusterqda · codebook version {version} · coders: {coders}",
         "sections": {
+            "episodes": "Evolution of collective action",
             "overview": "1. Overview",
             "actions": "2. Collective actions",
             "goals": "3. Goals",

@@ -20,6 +20,7 @@ from rich.markup import escape
 from coding import __version__
 from coding.common.choices import (
     CodebookFormat,
+    CoderChoice,
     ConcordanceOrder,
     Engine,
     Lang,
@@ -347,9 +348,22 @@ def codebook_export_command(
     out.print(f"Wrote {out_file}")
 
 
+CoderOpt = Annotated[
+    CoderChoice,
+    typer.Option(
+        help="hybrid: the rules plus the model shipped for this codebook (the default); "
+        "rules: the rules alone."
+    ),
+]
+
+
 @app.command("code")
 @handle_errors
-def code_command(project: ProjectOpt = Path("."), codebook: CodebookOpt = None) -> None:
+def code_command(
+    project: ProjectOpt = Path("."),
+    codebook: CodebookOpt = None,
+    coder: CoderOpt = CoderChoice.hybrid,
+) -> None:
     """Code every unit not yet coded with this codebook version (incremental)."""
     from coding.autocode import code_project
     from coding.codebook import load_codebook
@@ -359,8 +373,11 @@ def code_command(project: ProjectOpt = Path("."), codebook: CodebookOpt = None) 
     book = load_codebook(project_codebook(project, codebook))
     print_warnings(book.warnings)
     with open_project(project) as store, progress_bar() as update:
-        report = code_project(store, book, progress=lambda d, t: update("code", d, t))
-        frequencies = code_frequencies(store, book.coder)
+        report = code_project(
+            store, book, progress=lambda d, t: update("code", d, t), coder=coder.value
+        )
+        frequencies = code_frequencies(store, report.coder)
+    print_warnings([report.note] if report.note else [])
     out.print(
         f"Coded {report.units} units with {report.coder}: {report.codings} codings "
         f"in {report.seconds:.1f} s."
@@ -382,6 +399,10 @@ def code_table_command(
     role_col: Annotated[
         str | None, typer.Option(help="Column with the speaker's actor code (ACT.*), if any.")
     ] = None,
+    question_col: Annotated[
+        str | None, typer.Option(help="Column with the interviewer's question, if any.")
+    ] = None,
+    coder: CoderOpt = CoderChoice.hybrid,
 ) -> None:
     """Code any table of texts without a project; one output row per (id, code)."""
     from coding.autocode import code_table
@@ -390,7 +411,15 @@ def code_table_command(
 
     book = load_codebook(codebook)
     table = code_table(
-        input_file, text_col, id_col, book, sheet=sheet, encoding=encoding, role_col=role_col
+        input_file,
+        text_col,
+        id_col,
+        book,
+        sheet=sheet,
+        encoding=encoding,
+        role_col=role_col,
+        coder=coder.value,
+        question_col=question_col,
     )
     write_csv(table, out_file)
     out.print(f"Wrote {len(table)} codings of {table['id'].nunique()} texts to {out_file}")
@@ -399,29 +428,34 @@ def code_table_command(
 @app.command()
 @handle_errors
 def evaluate(
-    gold: Annotated[Path, typer.Argument(help="CSV or xlsx with columns id, text, codes.")],
+    gold: Annotated[
+        Path,
+        typer.Argument(help="CSV or xlsx with columns id, text, codes (and role, question)."),
+    ],
     codebook: CodebookOpt = None,
     validation: Annotated[
         Path | None,
         typer.Option(
-            help="Record the rules' agreement with this gold (alpha per dimension) in this CSV "
+            help="Record the coder's agreement with this gold (alpha per dimension) in this CSV "
             "(codebooks/validation.csv is what reports read)."
         ),
     ] = None,
+    coder: CoderOpt = CoderChoice.hybrid,
 ) -> None:
-    """Compare the rule coder with hand coding: precision, recall, F1 and alpha."""
+    """Compare the machine coder with hand coding: precision, recall, F1 and alpha."""
     from coding.codebook import load_codebook
     from coding.evaluate import evaluate_gold, read_gold, save_validation
 
     book = load_codebook(codebook)
-    result = evaluate_gold(book, read_gold(gold, book))
+    result = evaluate_gold(book, read_gold(gold, book), coder.value)
+    out.print(f"Coder: {result.coder}")
     print_frame(rounded(result.per_code), f"Per code ({result.units} units)")
     print_frame(rounded(result.per_dimension), "Per dimension (micro and macro)")
     print_frame(rounded(result.agreement), "Agreement with the gold (Krippendorff's alpha)")
     print_frame(result.confusions.head(15), "Confusions worth a look (gold -> coded)")
     if validation:
         save_validation(result, book, gold, validation)
-        out.print(f"Recorded the rules' agreement with {gold.name} in {validation}")
+        out.print(f"Recorded {result.coder}'s agreement with {gold.name} in {validation}")
 
 
 def _split(value: str | None) -> list[str] | None:
@@ -818,6 +852,79 @@ def report(
         out.print(f"Wrote {path}")
 
 
+# --- episodes: collective-action episodes proposed, reviewed in Excel, exported ---
+episodes_app = _group(
+    help="Collective-action episodes: propose, review in Excel, export.", no_args_is_help=True
+)
+app.add_typer(episodes_app, name="episodes")
+
+
+@episodes_app.command("propose")
+@handle_errors
+def episodes_propose(
+    out_file: Annotated[Path, typer.Option("--out", help="Review workbook to write (.xlsx).")],
+    reviewer: Annotated[str, typer.Option(help="The person who will review the episodes.")],
+    project: ProjectOpt = Path("."),
+    codebook: CodebookOpt = None,
+    cluster: Annotated[str | None, typer.Option(help="Only this cluster's episodes.")] = None,
+) -> None:
+    """Propose each cluster's episodes and write them to a workbook for review."""
+    from coding.codebook import load_codebook
+    from coding.episodes import export_episode_sheet
+    from coding.project import open_project, project_codebook
+
+    book = load_codebook(project_codebook(project, codebook))
+    with open_project(project) as store:
+        result = export_episode_sheet(store, book, reviewer, out_file, cluster)
+    out.print(
+        f"Wrote {result.episodes} proposed episodes with {result.units} evidence units "
+        f"for {reviewer} to {result.path}"
+    )
+
+
+@episodes_app.command("import")
+@handle_errors
+def episodes_import(
+    file: Annotated[Path, typer.Argument(help="The reviewed episode workbook.")],
+    project: ProjectOpt = Path("."),
+) -> None:
+    """Validate a reviewed episode workbook, then store its episodes (all or nothing)."""
+    from coding.episodes import import_episode_sheet
+    from coding.project import open_project
+
+    with open_project(project) as store:
+        review = import_episode_sheet(store, file)
+    out.print(
+        f"Stored {review.kept} episodes reviewed by {review.reviewer} "
+        f"({review.merged} merged, {review.dropped} dropped, {review.units} evidence units) "
+        f"for {', '.join(review.clusters)}."
+    )
+
+
+@episodes_app.command("export")
+@handle_errors
+def episodes_export(
+    out_file: Annotated[Path, typer.Option("--out", help="CSV file to write.")],
+    project: ProjectOpt = Path("."),
+    codebook: CodebookOpt = None,
+    cluster: Annotated[str | None, typer.Option(help="Only this cluster's episodes.")] = None,
+) -> None:
+    """Write one row per episode: reviewed ones where a cluster has them, else proposals."""
+    from coding.codebook import load_codebook
+    from coding.episodes import export_episodes
+    from coding.project import open_project, project_codebook
+
+    book = load_codebook(project_codebook(project, codebook))
+    with open_project(project) as store:
+        result = export_episodes(store, book, out_file, cluster)
+    for name, source in result.sources.items():
+        out.print(f"{name}: {source} episodes")
+    out.print(f"Wrote {result.rows} episodes to {result.path}")
+
+
+# --- end of episodes ---
+
+
 @app.command()
 @handle_errors
 def demo(
@@ -880,6 +987,17 @@ def demo(
         f" (rules alone: {result.curve.loc[result.curve['coder'] == 'rules', 'f1'].iloc[0]:.3f})",
     )
     out.print(f"Attitude and belief data: {result.beliefs_path}")
+    if result.episode_sheet is not None:
+        review = result.episode_review
+        out.print(
+            f"Proposed {result.episode_sheet.episodes} episodes ({result.episode_sheet.path})"
+            + (
+                f"; {review.reviewer} kept {review.kept}, merged {review.merged}, "
+                f"dropped {review.dropped}"
+                if review
+                else ""
+            )
+        )
     for path in result.reports:
         out.print(f"Report: {path}")
     for path in result.exchange:

@@ -10,7 +10,8 @@ ingests and segments it (not timed), then measures in the same process:
   of term occurrences each finds (token matching misses terms that jieba cut
   differently);
 * the whole ``code`` stage: matching, every rule, stance, evidence and the
-  database writes;
+  database writes, with the rules alone (``--coder rules``) and with the default
+  coder (the rules plus the shipped model, both coders' codings stored);
 * re-coding after a codebook edit, and that it segments nothing again.
 
 Usage: python benchmarks/coding.py [--mb 20] [--workers N]
@@ -19,6 +20,7 @@ Usage: python benchmarks/coding.py [--mb 20] [--workers N]
 from __future__ import annotations
 
 import argparse
+import shutil
 import sys
 import tempfile
 import time
@@ -94,11 +96,22 @@ def main() -> None:
                 f"({1 - pm_hits / ac_hits:.1%} missed where jieba cut a term differently)"
             )
 
-            report = code_project(store, book, workers=args.workers)
+            # the default coder on a copy of the project as it is before any coding
+            store.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            shutil.copytree(Path(tmp) / "p", Path(tmp) / "hybrid")
+            report = code_project(store, book, workers=args.workers, coder="rules")
             speed = chars / report.seconds
             print(
-                f"code (rules, stance, evidence, database): {report.units:,} units, "
-                f"{report.codings:,} codings in {report.seconds:.1f} s = "
+                f"code --coder rules (rules, stance, evidence, database): {report.units:,} "
+                f"units, {report.codings:,} codings in {report.seconds:.1f} s = "
+                f"{speed / 1e6:.2f} M chars/s = {speed * base / chars:.1f}x baseline"
+            )
+            with open_project(Path(tmp) / "hybrid") as other:
+                mixed = code_project(other, book, workers=args.workers)
+            speed = chars / mixed.seconds
+            print(
+                f"code (the default {mixed.coder}: rules, model, both coders stored): "
+                f"{mixed.units:,} units, {mixed.codings:,} codings in {mixed.seconds:.1f} s = "
                 f"{speed / 1e6:.2f} M chars/s = {speed * base / chars:.1f}x baseline"
             )
 

@@ -1,19 +1,18 @@
-"""Model-assisted coding: quality on a held-out gold set, and training/suggesting speed.
+"""The default coder on the held-out gold, its learning curve, and the project model's speed.
 
-Quality: the model learns from the dev gold set (the 204 turns the demo's
-assistant coded), hybrid thresholds come from cross-validation on it, and
-rules, model and hybrid are scored on the held-out gold set, which neither
-the rules nor the model were tuned on. Then a learning curve: random shares
-of all three dev gold sets (502 human-coded units) for training, the same
-held-out set for scoring, and a paired bootstrap interval for the hybrid's
-gain over the rules with every dev unit learned.
+Held-out: the shipped model (codebooks/models/, rebuilt by codebooks/models/rebuild.py
+from the training gold only) and the rules alone, scored on tests/data/gold/
+gold_heldout.csv, which neither was tuned on: micro-F1 per dimension, and stance
+accuracy per dimension on the codes both the coder and the gold gave (where the gold
+has stances). Learning curve: models fitted the same way on random shares of the
+training gold (two draws per size; thresholds from cross-validation inside each
+share), scored on the same held-out set, with a paired bootstrap interval of the
+hybrid's gain over the rules at full size.
 
-Speed: a synthetic project of --train coded units (two random dev turns
-joined, their codes united) is cut once with jieba (not timed, as the
-project caches tokens); then fitting, 5-fold cross-validation and
-suggesting for --suggest units are timed.
+Speed (--speed): the project model of `model train` (CodeSuggester) fitted on --train
+synthetic coded units and suggesting for --suggest units.
 
-Usage: python benchmarks/model.py [--train 20000] [--suggest 100000] [--cv]
+Usage: python benchmarks/model.py [--speed] [--train 20000] [--suggest 100000]
 """
 
 from __future__ import annotations
@@ -28,139 +27,158 @@ sys.path.insert(0, str(ROOT))
 
 
 def main() -> None:
-    """Run the quality comparison and the timings; print the figures."""
+    """Print the held-out comparison, the learning curve and, if asked, the timings."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--speed", action="store_true", help="also time the project model")
     parser.add_argument("--train", type=int, default=20_000, help="coded units to train on")
     parser.add_argument("--suggest", type=int, default=100_000, help="units to suggest for")
-    parser.add_argument("--cv", action="store_true", help="also time 5-fold cross-validation")
     args = parser.parse_args()
 
-    import jieba
     import numpy as np
+    import pandas as pd
     from scipy.stats import bootstrap
 
-    from coding.autocode import RuleCoder
     from coding.codebook import load_codebook
-    from coding.evaluate import read_gold
-    from coding.metrics import by_dimension, score_coders
-    from coding.suggest import CodeSuggester, TrainingData, codes_above, cross_validate
+    from coding.hybrid.coder import HybridCoder, shipped_weights
+    from coding.hybrid.gold import GOLD, HELD_OUT, read_training_gold
+    from coding.hybrid.learn import fit_weights
+    from coding.hybrid.ship import gold_examples, training_frame
+    from coding.metrics import by_dimension, score_coders, stance_accuracy
+    from coding.rulecoder import RuleCoder
 
     book = load_codebook()
     rules = RuleCoder(book)
-    gold = ROOT / "tests" / "data" / "gold"
+    weights = shipped_weights(book)
+    if weights is None:
+        sys.exit("no model shipped for this codebook: run codebooks/models/rebuild.py")
+    held = read_training_gold(GOLD / HELD_OUT, book)
+    truth = [set(g) for g in held["gold"]]
 
-    def load(name: str) -> TrainingData:
-        frame = read_gold(gold / name, book)
-        roles = frame["role"].fillna("") if "role" in frame else [""] * len(frame)
-        ruled = [
-            {c.code_id for c in rules.code_text(t, r or None)}
-            for t, r in zip(frame["text"], roles, strict=True)
-        ]
-        texts = [jieba.lcut(t) for t in frame["text"]]
-        truth = [set(g) for g in frame["gold"]]
-        return TrainingData(list(frame["id"]), texts, truth, ruled, "", "")
-
-    def joined(parts: list[TrainingData]) -> TrainingData:
-        return TrainingData(
-            [u for p in parts for u in p.unit_ids],
-            [t for p in parts for t in p.texts],
-            [c for p in parts for c in p.codes],
-            [r for p in parts for r in p.rules],
-            "",
-            "",
+    def coded_by(weights_) -> tuple[list[dict], list[dict]]:
+        """Hybrid and rules codings (code -> stance) of every held-out item."""
+        hybrid = HybridCoder(book, weights_)
+        views, proba = hybrid.analyse(
+            [_view(t) for t in held["text"]],
+            None,
+            [r or None for r in held["role"]],
+            [_view(q) or None for q in held["question"]],
         )
+        mixed = [hybrid.combine(v, c, p) for (v, c), p in zip(views, proba, strict=True)]
+        by_rules = [{c.code_id: c.stance for c in codings} for _, codings in views]
+        return [{c.code_id: c.stance for c in m} for m in mixed], by_rules
 
-    def hybrid_on_held(train: TrainingData) -> tuple[list[set[str]], list[set[str]], dict]:
-        """Fit on ``train`` (thresholds from its own cross-validation); code the held-out set."""
-        _, thresholds = cross_validate(train, CodeSuggester(n_jobs=-1), 5)
-        model = CodeSuggester(n_jobs=-1).fit(train.texts, train.codes)
-        proba = model.predict_proba(held.texts)
-        added = codes_above(model.classes_, proba, thresholds)
-        hybrid = [r | a for r, a in zip(held.rules, added, strict=True)]
-        return hybrid, codes_above(model.classes_, proba, 0.5), thresholds
+    def f1(sets: list[set[str]]) -> float:
+        tp = sum(len(t & s) for t, s in zip(truth, sets, strict=True))
+        wrong = sum(len(t ^ s) for t, s in zip(truth, sets, strict=True))
+        return 2 * tp / (2 * tp + wrong)
 
-    def counts(sets: list[set[str]]) -> tuple[np.ndarray, np.ndarray]:
-        """Per held-out item: codes right, and codes wrong (missed or extra)."""
-        tp = np.array([len(t & s) for t, s in zip(held.codes, sets, strict=True)])
-        wrong = np.array([len(t ^ s) for t, s in zip(held.codes, sets, strict=True)])
+    hybrid, ruled = coded_by(weights)
+    sets = {"rules": [set(r) for r in ruled], "hybrid": [set(h) for h in hybrid]}
+    codes = sorted({c for s in truth for c in s})
+    table = by_dimension(score_coders(truth, sets, codes))
+    print(
+        f"{weights.coder}: trained on {weights.made_from['units']} units "
+        f"({', '.join(weights.made_from['sets'])}); scored on {len(held)} held-out items"
+    )
+    print("micro-F1 per dimension (held-out):")
+    wide = table.pivot(index="dimension", columns="coder", values="f1").round(3)
+    print(wide[["rules", "hybrid"]].to_string())
+    stances = held["stances"].tolist()
+    if any(stances):
+        for name, coded in (("rules", ruled), ("hybrid", hybrid)):
+            acc = stance_accuracy(stances, coded).round(3)
+            print(f"stance accuracy of {name} on codes both gave:\n{acc.to_string(index=False)}")
+    else:
+        print("stance accuracy: the held-out gold has no stances")
+    # Stance is not learned from the gold: cue words, negation and each code's own valence
+    # (coding/stance.py). Its code defaults were chosen on set B's clusters cl01-cl08; set B's
+    # clusters cl09-cl15 and set A were not looked at for them, and are reported apart.
+    frame = training_frame(book)
+    with_stance = frame[frame["stances"].map(bool)]
+    if len(with_stance):
+        coder = HybridCoder(book, weights)
+        in_b = with_stance["source"].eq("setB.csv")
+        tuned = in_b & with_stance["group"].str.contains(r"-cl0[1-8]-")
+        parts = [
+            ("set B cl01-08 (tuned on)", with_stance[tuned]),
+            ("set B cl09-15", with_stance[in_b & ~tuned]),
+            ("set A", with_stance[with_stance["source"].eq("setA.csv")]),
+        ]
+        for name, part in parts:
+            if part.empty:
+                continue
+            coded = [
+                {c.code_id: c.stance for c in coder.code_text(t, r or None, q)}
+                for t, r, q in zip(part["text"], part["role"], part["question"], strict=True)
+            ]
+            acc = stance_accuracy(part["stances"].tolist(), coded).round(3)
+            print(
+                f"stance accuracy on v2 turns of {name}, {len(part)} turns "
+                f"(codes both gave; the gold gives stances for AGENCY, COND, EVAL):\n"
+                + acc.to_string(index=False)
+            )
+
+    # learning curve over the training gold, always scored on the same held-out items
+    examples = gold_examples(frame, rules)
+    n = len(examples.ids)
+    print(
+        f"learning curve: random shares of {n} training units; rules alone {f1(sets['rules']):.3f}"
+    )
+    for size in sorted({400, n // 2, n}):
+        runs = []
+        for seed in range(2) if size < n else range(1):
+            pick = sorted(np.random.default_rng(seed).permutation(n)[:size])
+            fitted = fit_weights(examples.subset(pick), book)
+            runs.append(f1([set(h) for h in coded_by(fitted)[0]]))
+        print(f"  {size:5d} units: hybrid " + ", ".join(f"{r:.3f}" for r in runs))
+
+    def per_item(chosen: list[set[str]]) -> tuple[np.ndarray, np.ndarray]:
+        tp = np.array([len(t & s) for t, s in zip(truth, chosen, strict=True)])
+        wrong = np.array([len(t ^ s) for t, s in zip(truth, chosen, strict=True)])
         return tp, wrong
 
-    def f1(tp: np.ndarray, wrong: np.ndarray, axis: int = -1):
-        return 2 * tp.sum(axis) / (2 * tp.sum(axis) + wrong.sum(axis))
-
-    def micro_f1(sets: list[set[str]]) -> float:
-        return float(f1(*counts(sets)))
-
-    dev, held = load("gold_dev.csv"), load("gold_heldout.csv")
-    hybrid, model_sets, thresholds = hybrid_on_held(dev)
-    sets = {"rules": held.rules, "model": model_sets, "hybrid": hybrid}
-    scored = score_coders(held.codes, sets, sorted({c for s in held.codes for c in s}))
-    table = by_dimension(scored)
-    print(f"trained on the {len(dev.texts)} dev turns (the demo's coded units);")
-    print(f"scored on {len(held.texts)} held-out items (micro F1):")
-    print(table.pivot(index="dimension", columns="coder", values="f1").round(3).to_string())
-    switched_on = sorted(c for c, t in thresholds.items() if t <= 1)
-    print(f"codes where the hybrid uses the model: {', '.join(switched_on) or 'none'}")
-
-    # Learning curve on every human-coded dev unit (the three dev gold sets),
-    # always scored on the held-out set that neither the rules nor the model saw.
-    pool = joined([dev, load("gold_dev2.csv"), load("gold_dev3.csv")])
-    everyone = len(pool.texts) + len(held.texts)
-    print(
-        f"learning curve: random shares of {len(pool.texts)} human-coded dev units "
-        f"({everyone} human-coded in all, half is {everyone // 2}); rules alone "
-        f"{micro_f1(held.rules):.3f} on the held-out set"
-    )
-    for size in (100, 200, everyone // 2, len(pool.texts)):
-        seeds = range(3) if size < len(pool.texts) else range(1)
-        runs = []
-        for seed in seeds:
-            pick = sorted(np.random.default_rng(seed).permutation(len(pool.texts))[:size])
-            part = pool.subset(pick)
-            hybrid, model_sets, _ = hybrid_on_held(part)
-            runs.append((micro_f1(hybrid), micro_f1(model_sets)))
-        print(
-            f"  {size:4d} units: hybrid "
-            + ", ".join(f"{h:.3f}" for h, _ in runs)
-            + "; model alone "
-            + ", ".join(f"{m:.3f}" for _, m in runs)
-        )
-
-    # Paired bootstrap over held-out items of F1(hybrid) - F1(rules), all dev units.
     def gain(tp_h, wrong_h, tp_r, wrong_r, axis=-1):
-        return f1(tp_h, wrong_h, axis) - f1(tp_r, wrong_r, axis)
+        def score(tp, wrong):
+            return 2 * tp.sum(axis) / (2 * tp.sum(axis) + wrong.sum(axis))
 
-    hybrid, _, _ = hybrid_on_held(pool)
-    data = (*counts(hybrid), *counts(held.rules))
+        return score(tp_h, wrong_h) - score(tp_r, wrong_r)
+
+    data = (*per_item(sets["hybrid"]), *per_item(sets["rules"]))
     ci = bootstrap(data, gain, paired=True, n_resamples=4999, random_state=0).confidence_interval
     print(
-        f"hybrid minus rules, trained on all {len(pool.texts)}: {gain(*data):+.4f} F1, "
-        f"95% paired bootstrap CI {ci.low:+.4f} to {ci.high:+.4f} over {len(held.texts)} items"
+        f"hybrid minus rules (shipped model): {gain(*data):+.4f} F1, 95% paired bootstrap CI "
+        f"{ci.low:+.4f} to {ci.high:+.4f} over {len(held)} items"
     )
+    if args.speed:
+        _speed(args.train, args.suggest, frame, pd)
 
+
+def _view(text: str) -> str:
+    from coding.ingest.normalize import match_view
+
+    return match_view(text or "")
+
+
+def _speed(train: int, suggest: int, frame, pd) -> None:
+    """Time the project model (``model train``) on synthetic units made of gold turns."""
+    import jieba
+    import numpy as np
+
+    from coding.suggest import CodeSuggester
+
+    texts = [jieba.lcut(t) for t in frame["text"]]
+    codes = [set(g) for g in frame["gold"]]
     rng = np.random.default_rng(0)
-    pairs = rng.integers(0, len(dev.texts), size=(max(args.train, args.suggest), 2))
-    texts = [dev.texts[a] + ["。"] + dev.texts[b] for a, b in pairs]
-    codes_of = [dev.codes[a] | dev.codes[b] for a, b in pairs]
-    train_texts, train_codes = texts[: args.train], codes_of[: args.train]
-    chars = sum(len("".join(t)) for t in train_texts)
-
+    pairs = rng.integers(0, len(texts), size=(max(train, suggest), 2))
+    joined = [texts[a] + ["。"] + texts[b] for a, b in pairs]
+    code_sets = [codes[a] | codes[b] for a, b in pairs]
     start = time.perf_counter()
-    fitted = CodeSuggester(n_jobs=-1).fit(train_texts, train_codes)
-    fit_s = time.perf_counter() - start
-    print(
-        f"fit on {args.train:,} units ({chars / 1e6:.1f} M chars, {len(fitted.classes_)} codes):"
-        f" {fit_s:.1f} s (target 60 s)"
-    )
+    fitted = CodeSuggester(n_jobs=-1).fit(joined[:train], code_sets[:train])
+    print(f"project model: fit on {train:,} units in {time.perf_counter() - start:.1f} s")
     start = time.perf_counter()
-    for first in range(0, args.suggest, 5000):
-        fitted.predict_proba(texts[first : min(first + 5000, args.suggest)])
-    print(f"suggest for {args.suggest:,} units: {time.perf_counter() - start:.1f} s (target 30 s)")
-    if args.cv:
-        big = TrainingData([], train_texts, train_codes, [set() for _ in train_texts], "", "")
-        start = time.perf_counter()
-        cross_validate(big, CodeSuggester(n_jobs=-1), 5)
-        print(f"5-fold cross-validation on them: {time.perf_counter() - start:.1f} s")
+    for first in range(0, suggest, 5000):
+        fitted.predict_proba(joined[first : min(first + 5000, suggest)])
+    print(f"project model: suggest for {suggest:,} units in {time.perf_counter() - start:.1f} s")
 
 
 if __name__ == "__main__":

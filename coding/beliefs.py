@@ -203,11 +203,18 @@ def findings_for(
     ``DETAIL_COLUMNS``.
     """
     table, by = _scope_table(beliefs, scope)
+    # a code nobody in this scope was given says nothing about it: without this, whether
+    # another cluster used the code would add an untested row here
+    variables = [
+        v
+        for v in _variables(beliefs, lang)
+        if v.kind != "presence" or table[v.column].fillna(0).gt(0).any()
+    ]
     return family_findings(
         table,
         by,
         scope or ALL_CLUSTERS,
-        _variables(beliefs, lang),
+        variables,
         _group_labels(beliefs, by, lang),
         lang,
         method,

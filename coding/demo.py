@@ -14,6 +14,12 @@ from coding.beliefs import Beliefs, write_beliefs
 from coding.beliefs import analyse as analyse_beliefs
 from coding.codebook import load_codebook
 from coding.common.files import atomic_write
+from coding.episodes import (
+    EpisodeReview,
+    EpisodeSheet,
+    export_episode_sheet,
+    import_episode_sheet,
+)
 from coding.ingest import ingest
 from coding.model import CodeReport, IngestReport, SegmentReport
 from coding.project import (
@@ -51,6 +57,9 @@ ASSISTANT_CODES = SAMPLE_CORPORA / "coding" / "wang_codes.csv"
 # agreement is measured and their disagreements are adjudicated into `consensus`.
 SECOND_ASSISTANT = "李助理"
 SECOND_CODES = SAMPLE_CORPORA / "coding" / "li_codes.csv"
+# A (simulated) researcher reviews the proposed episodes as the sample corpora's key says.
+EPISODE_REVIEWER = "张老师"
+EPISODE_KEY = SAMPLE_CORPORA.parent / "tests" / "data" / "episodes" / "key_sample.csv"
 SAMPLE_SURVEY = SAMPLE_CORPORA / "survey" / "survey.csv"
 SAMPLE_SURVEY_SCHEMA = SAMPLE_CORPORA / "survey" / "schema.yaml"
 
@@ -79,6 +88,8 @@ class DemoResult:
     reports: list[Path]
     model: TrainResult
     curve: pd.DataFrame
+    episode_sheet: EpisodeSheet | None = None
+    episode_review: EpisodeReview | None = None
     exchange: list[Path] = field(default_factory=list)  # the .qdpx project and .qdc codebook
 
 
@@ -182,7 +193,7 @@ def run_demo(root: str | Path, progress: Progress | None = None) -> DemoResult:
         codebook = load_codebook(project_codebook(root))
         coded = code_project(store, codebook, progress=_stage(progress, "code"))
         clusters, documents = (t.frame() for t in project_status(store, project_dictionary(root)))
-        frequencies = code_frequencies(store, codebook.coder)
+        frequencies = code_frequencies(store, coded.coder)
         sheet = export_coding_sheet(
             store, codebook, DEMO_ASSISTANT, root / "reports" / f"{DEMO_ASSISTANT}.xlsx"
         )
@@ -202,6 +213,7 @@ def run_demo(root: str | Path, progress: Progress | None = None) -> DemoResult:
         beliefs = analyse_beliefs(store, codebook)
         beliefs_path = root / "reports" / "beliefs.xlsx"
         write_beliefs(beliefs, beliefs_path)
+        episode_sheet, episode_review = _review_episodes(store, codebook, root / "reports")
         reports = write_reports(store, codebook, root / "reports")
         exchange = _exchange_files(store, codebook, root / "reports")
     return DemoResult(
@@ -225,5 +237,64 @@ def run_demo(root: str | Path, progress: Progress | None = None) -> DemoResult:
         reports,
         model,
         curve,
+        episode_sheet,
+        episode_review,
         exchange,
     )
+
+
+def review_episodes(sheet: Path, key: Path, out: Path) -> Path:
+    """Decide an episode workbook as a researcher who knows the key would (a simulation).
+
+    Each proposal is taken for the key episode most of its units belong to: the first
+    such proposal is kept under the key's name, the others are merged into it, and
+    proposals of no key episode are dropped; every evidence unit is moved to its key
+    episode's proposal, or to 无 when it belongs to none.
+    """
+    import csv
+    from collections import Counter
+
+    from openpyxl import load_workbook
+
+    from coding.episodes import SHEET_EPISODES, SHEET_EVIDENCE
+
+    with open(key, encoding="utf-8", newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    names = {row["episode_id"]: row["name"] for row in rows}
+    # a unit in two key episodes goes to the first listed
+    truth = {u: row["episode_id"] for row in reversed(rows) for u in row["unit_ids"].split(";")}
+    book = load_workbook(sheet)
+    episodes, evidence = book[SHEET_EPISODES], book[SHEET_EVIDENCE]
+    units: dict[str, list[str]] = {}
+    for r in range(2, evidence.max_row + 1):
+        units.setdefault(str(evidence.cell(r, 2).value), []).append(str(evidence.cell(r, 1).value))
+    home: dict[str, str] = {}
+    for r in range(2, episodes.max_row + 1):
+        proposal = str(episodes.cell(r, 1).value)
+        votes = Counter(truth[u] for u in units.get(proposal, []) if u in truth)
+        if not votes:
+            episodes.cell(r, 3).value = "删除"
+            continue
+        real = votes.most_common(1)[0][0]
+        if real in home:
+            episodes.cell(r, 4).value = home[real]
+        else:
+            home[real] = proposal
+            episodes.cell(r, 2).value = names[real]
+    for r in range(2, evidence.max_row + 1):
+        real = truth.get(str(evidence.cell(r, 1).value))
+        evidence.cell(r, 2).value = home.get(real, "无") if real else "无"
+    with atomic_write(out, "wb") as handle:
+        book.save(handle)
+    return out
+
+
+def _review_episodes(
+    store: Store, codebook, reports: Path
+) -> tuple[EpisodeSheet | None, EpisodeReview | None]:
+    """Propose episodes, let the simulated researcher review them, import the review."""
+    sheet = export_episode_sheet(store, codebook, EPISODE_REVIEWER, reports / "事件审核.xlsx")
+    if not EPISODE_KEY.is_file():  # an installed copy without the repository's tests
+        return sheet, None
+    done = review_episodes(sheet.path, EPISODE_KEY, reports / "事件审核_完成.xlsx")
+    return sheet, import_episode_sheet(store, done)

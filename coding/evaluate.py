@@ -10,7 +10,7 @@ from pathlib import Path
 import pandas as pd
 
 from coding.agree import Judged, dimension_agreement
-from coding.autocode import RuleCoder
+from coding.autocode import RuleCoder, text_coder
 from coding.codebook import Codebook
 from coding.common.tables import read_table
 from coding.errors import InputError
@@ -48,6 +48,7 @@ class Evaluation:
     confusions: pd.DataFrame
     units: int
     agreement: pd.DataFrame  # dimension, n_units, n_judgements, alpha, alpha_low, alpha_high, note
+    coder: str = ""  # the coder evaluated: rules@<hash> or hybrid@<version>
 
 
 def read_gold(path: str | Path, codebook: Codebook) -> pd.DataFrame:
@@ -63,14 +64,22 @@ def read_gold(path: str | Path, codebook: Codebook) -> pd.DataFrame:
     return frame
 
 
-def evaluate_gold(codebook: Codebook, gold: pd.DataFrame) -> Evaluation:
-    """Compare the rule coder with hand coding, per code, per dimension and overall."""
-    coder = RuleCoder(codebook)
-    roles = gold["role"] if "role" in gold else [None] * len(gold)
-    predicted = [
-        frozenset(c.code_id for c in coder.code_text(text, role or None))
-        for text, role in zip(gold["text"], roles, strict=True)
-    ]
+def evaluate_gold(codebook: Codebook, gold: pd.DataFrame, coder: str = "rules") -> Evaluation:
+    """Compare a machine coder (``rules`` or ``hybrid``) with hand coding, per code, per
+    dimension and overall; a ``question`` column feeds the hybrid's model."""
+    from coding.autocode import code_texts
+
+    coded = code_texts(
+        codebook,
+        range(len(gold)),
+        gold["text"],
+        gold.get("role"),
+        coder,
+        gold.get("question"),
+    )
+    given = coded.groupby("id")["code_id"].agg(frozenset)
+    predicted = [given.get(i, frozenset()) for i in range(len(gold))]
+    coder_id = coded["coder"].iloc[0] if len(coded) else text_coder(codebook, coder).coder
     truth = [set(t) for t in gold["gold"]]
     labels = sorted({c for s in truth + predicted for c in s})
     predicted_sets = [set(p) for p in predicted]
@@ -104,7 +113,12 @@ def evaluate_gold(codebook: Codebook, gold: pd.DataFrame) -> Evaluation:
         codebook,
     )
     return Evaluation(
-        per_code, per_dimension, _confusions(gold["id"], truth, predicted), len(gold), agreement
+        per_code,
+        per_dimension,
+        _confusions(gold["id"], truth, predicted),
+        len(gold),
+        agreement,
+        coder_id,
     )
 
 
@@ -122,23 +136,29 @@ VALIDATION_COLUMNS = [
 
 
 def save_validation(result: Evaluation, codebook: Codebook, gold: str | Path, path: Path) -> None:
-    """Record the rule coder's agreement with the gold per dimension in a validation CSV.
+    """Record a machine coder's agreement with the gold per dimension in a validation CSV.
 
-    Rows of the same codebook (by hash) are replaced; other codebooks' rows stay.
-    Reports read this file to state how the rules did against people on units
-    they were not tuned on.
+    Rows of the same codebook (by hash) and kind of coder (``rules``, ``hybrid``) are
+    replaced; others stay.
+    Reports read this file to state how the rules (or the hybrid) did against people
+    on units they were not tuned on.
     """
     from coding.common.csvfile import write_csv
 
     rows = result.agreement.assign(
         codebook_hash=codebook.hash,
         codebook_version=codebook.version,
-        coder=codebook.coder,
+        coder=result.coder or codebook.coder,
         gold=Path(gold).name,
     )[VALIDATION_COLUMNS]
     if path.is_file():
         old = read_validation(path)
-        rows = pd.concat([old[old["codebook_hash"] != codebook.hash], rows], ignore_index=True)
+        # one row set per codebook and kind of coder: a rebuilt model replaces the last one's
+        kind = str(rows["coder"].iloc[0]).split("@")[0]
+        same = (old["codebook_hash"] == codebook.hash) & (
+            old["coder"].astype(str).str.split("@").str[0] == kind
+        )
+        rows = pd.concat([old[~same], rows], ignore_index=True)
     write_csv(rows, path)
 
 

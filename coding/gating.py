@@ -94,7 +94,7 @@ def validation_table(project: Path | None, shipped: Path) -> pd.DataFrame:
     if project is not None and project.resolve() != shipped.resolve():
         frames.append(read_validation(project))
     table = pd.concat([f for f in frames if not f.empty] or frames, ignore_index=True)
-    return table.drop_duplicates(["codebook_hash", "dimension"], keep="last")
+    return table.drop_duplicates(["codebook_hash", "coder", "dimension"], keep="last")
 
 
 def provenance(
@@ -178,7 +178,7 @@ def _measure(store, codebook, coder, kinds, people, scope, validation, bootstrap
     reference = [p for p in people if p != coder]
     if kind == "human":
         reference = [p for p in reference if p != "consensus"]
-    fallback = validation[validation["coder"] == coder] if kind == "rules" else None
+    fallback = validation[validation["coder"] == coder] if kind in ("rules", "hybrid") else None
     return _against(store, codebook, coder, reference, scope, fallback, bootstrap, coder)
 
 
@@ -258,7 +258,8 @@ def _weakest(agreement: pd.DataFrame, codebook: Codebook) -> pd.DataFrame:
 def _double_coded(
     store: Store, codebook: Codebook, scope: set[str], bootstrap: int
 ) -> pd.DataFrame:
-    """Agreement of every pair of coders on this scope's units both of them coded."""
+    """Agreement of every pair of coders (one at least a person) on this scope's units both
+    of them coded."""
     kinds = store.coder_kinds()
     coders = sorted(kinds, key=lambda c: (coder_rank(c, kinds.get(c)), c))
     looked = {c: judgements(store, c, scope) for c in coders}
@@ -267,6 +268,9 @@ def _double_coded(
         for second in coders[i + 1 :]:
             if len(set(looked[first]) & set(looked[second])) == 0:
                 continue
+            if not {_kind(first, kinds), _kind(second, kinds)} & {"consensus", "human"}:
+                continue  # two machines (the hybrid holds the rules' codings): no reliability
+
             table = dimension_agreement(looked[first], looked[second], codebook, bootstrap)
             frames.append(table.assign(first=first, second=second))
     columns = ["first", "second", "dimension", "n_units", "alpha", "alpha_low", "alpha_high"]

@@ -69,3 +69,23 @@ def by_dimension(table: pd.DataFrame) -> pd.DataFrame:
     return prf(pd.concat([pooled.reset_index(), overall], ignore_index=True)[
         ["dimension", "coder", "tp", "fp", "fn", "macro_f1"]
     ])  # fmt: skip
+
+
+def stance_accuracy(truth: list[dict[str, str]], coded: list[dict[str, str]]) -> pd.DataFrame:
+    """Return ``dimension, n, correct, accuracy``: how often a coder's stance equals the
+    gold's, over the codes both gave a unit (the gold with a stance), per dimension and
+    ``all``; each list holds per unit a dict code -> stance."""
+    pairs = [
+        (code.split(".")[0], stance == mine[code])
+        for gold, mine in zip(truth, coded, strict=True)
+        for code, stance in gold.items()
+        if code in mine and stance
+    ]
+    frame = pd.DataFrame(pairs, columns=["dimension", "correct"])
+    rows = [
+        (dim, len(part), int(part["correct"].sum()))
+        for dim, part in [*frame.groupby("dimension"), (ALL, frame)]
+    ]
+    out = pd.DataFrame(rows, columns=["dimension", "n", "correct"])
+    out["accuracy"] = out["correct"] / out["n"].replace(0, np.nan)
+    return out

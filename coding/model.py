@@ -81,7 +81,8 @@ class Coding:
     start: int
     end: int
     terms: tuple[str, ...]
-    rule_id: str  # the code id whose rule fired, or "speaker_rule"
+    rule_id: str  # the code id whose rule fired, "speaker_rule", or "model"
+    probability: float | None = None  # the learned model's P(code), when it was asked
 
 
 @dataclass
@@ -92,3 +93,4 @@ class CodeReport:
     units: int = 0
     codings: int = 0
     seconds: float = 0.0
+    note: str = ""  # why the default coder fell back to the rules, if it did

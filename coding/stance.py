@@ -14,6 +14,44 @@ from coding.textview import TextView
 CUES = Path(__file__).parent / "resources" / "stance_cues.yaml"
 STANCES = ("positive", "negative", "neutral", "mixed")
 NEGATOR_WINDOW = 3
+# The stance a code carries by its meaning (tests/data/gold/GUIDE.md, "Stance"): a judgement
+# is its own valence, a condition that hinders cooperation is negative and one that helps
+# positive, an actor's will, capacity or action is positive when it is there. For the
+# others, cue words around the evidence still decide where they speak (搞不起, 不放心).
+CODE_STANCE = {
+    "EVAL.SUCCESS": "positive",
+    "EVAL.FAILURE": "negative",
+    "EVAL.TOOLITTLE": "negative",
+    "EVAL.OVERHEAT": "negative",
+    "COND.FREERIDE": "negative",
+    "COND.COMPETITION": "negative",
+    "COND.IMITATION": "negative",
+    "COND.SHOCK": "negative",
+    "COND.TRUST": "positive",
+    "COND.SOCIAL": "positive",
+    "COND.POLICY": "positive",
+    "AGENCY": "positive",
+    # speakers name a capacity mostly where it is lacking (the tuning half: 2 of 3)
+    "AGENCY.CAPACITY": "negative",
+}
+# Codes whose meaning is their valence: cue words around them do not change it (their
+# "mixed" was wrong more often than right on the stance-coded gold's tuning half).
+FIXED = ("EVAL.", "COND.FREERIDE", "COND.COMPETITION", "COND.IMITATION", "AGENCY.ACTION")
+
+
+def code_stance(code_id: str, cue: str, negated: bool = False) -> str:
+    """Return a coding's stance from its code's meaning, the cue words' stance around the
+    evidence and whether the evidence is negated."""
+    default = CODE_STANCE.get(code_id) or CODE_STANCE.get(code_id.split(".")[0])
+    if default is None:
+        return cue
+    if code_id.startswith(FIXED):
+        return default
+    if cue != "neutral":
+        return cue
+    if negated:
+        return "negative"
+    return default
 
 
 @dataclass(frozen=True)
@@ -75,11 +113,12 @@ def stance_of(view: TextView, start: int, end: int) -> str:
     last = view.sentence_of(Hit(max(start, end - 1), max(start, end - 1) + 1, ""))
     span = (view.sentence_span(first)[0], view.sentence_span(last)[1])
     if span not in view.stances:
-        view.stances[span] = _stance(*polarity_counts(view.text[span[0] : span[1]]))
+        view.stances[span] = stance_from_counts(*polarity_counts(view.text[span[0] : span[1]]))
     return view.stances[span]
 
 
-def _stance(positive: int, negative: int) -> str:
+def stance_from_counts(positive: int, negative: int) -> str:
+    """Return the stance that positive and negative cue counts make."""
     if positive and negative:
         return "mixed"
     if positive:

@@ -82,6 +82,14 @@ class TextView:
         end = starts[index + 1] if index + 1 < len(starts) else len(self.text)
         return starts[index], end
 
+    def clause_starts(self) -> list[int]:
+        """Return the offsets where the text's clauses start."""
+        return self._clause_starts
+
+    def clause_negated(self, start: int, end: int) -> bool:
+        """Return whether a negation cue (not a look-alike) stands in text[start:end]."""
+        return bool(_NEGATION.search(_NOT_NEGATION.sub("__", self.text[start:end])))
+
     def negated(self, hit: Hit) -> bool:
         """Return whether a negation cue stands just before the hit in its clause."""
         clause_start = self._clause_starts[self.clause_of(hit)]

@@ -122,9 +122,12 @@ def test_code_command_is_incremental(runner, tmp_path):
     runner.invoke(app, ["ingest", str(GOOD), "--project", project])
     first = runner.invoke(app, ["code", "--project", project])
     assert first.exit_code == 0, first.output
-    assert "Coded 46 units with rules@" in first.stdout
+    assert "Coded 46 units with hybrid@" in first.stdout  # the default coder
     again = runner.invoke(app, ["code", "--project", project])
     assert "Coded 0 units" in again.stdout
+    # the hybrid stored the rules' own codings too: the rules alone have nothing left
+    rules = runner.invoke(app, ["code", "--project", project, "--coder", "rules"])
+    assert "Coded 0 units with rules@" in rules.stdout
 
 
 def test_code_table_and_evaluate(runner, tmp_path):
@@ -146,7 +149,8 @@ def test_code_table_and_evaluate(runner, tmp_path):
     )
     assert result.exit_code == 0, result.output
     header = out.read_text(encoding="utf-8-sig").splitlines()[0]
-    assert header == "id,code_id,stance,start,end,evidence,coder"
+    # provenance: the rule that fired, or the model's probability
+    assert header == "id,code_id,stance,start,end,evidence,coder,rule_id,probability"
     gold = tmp_path / "gold.csv"
     gold.write_text(
         "id,text,codes\n1,我们跟隔壁厂合作过，设备借来借去。,CA.BH\n2,如果政府牵头就好了。,"

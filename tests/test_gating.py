@@ -90,7 +90,8 @@ def test_the_shipped_validation_is_what_evaluate_measures():
     """codebooks/validation.csv holds the rules' alpha on the held-out gold, as measured now."""
     book = load_codebook()
     shipped = read_validation(SHIPPED_CODEBOOKS / VALIDATION)
-    mine = shipped[shipped["codebook_hash"] == book.hash].set_index("dimension")
+    rules = (shipped["codebook_hash"] == book.hash) & (shipped["coder"] == book.coder)
+    mine = shipped[rules].set_index("dimension")
     assert len(mine) == len(book.dimensions), "run clusterqda evaluate ... --validation"
     gold = DATA / "gold" / "gold_heldout.csv"
     measured = evaluate_gold(book, read_gold(gold, book)).agreement.set_index("dimension")
@@ -113,7 +114,7 @@ def test_provenance_uses_the_clusters_own_double_coded_units_first(sample_projec
     for dim in book.dimensions:
         part = rows[rows["dimension"] == dim]
         assert lighting.alpha(dim) == pytest.approx(part["alpha"].min())
-    # 大沥: rules alone, nobody double-coded there: the held-out validation is the basis
+    # 大沥: the default coder alone, nobody double-coded there: its held-out validation
     assert aluminium.agreement["basis"].str.startswith(BASIS_GOLD).all()
     assert aluminium.double_coded.empty
 
@@ -137,7 +138,10 @@ def test_a_coder_nobody_checked_is_unmeasured_and_tentative(sample_project, tmp_
             cluster_units(store, "陈村花卉"),
             pd.DataFrame(columns=read_validation(SHIPPED_CODEBOOKS / VALIDATION).columns),
         )
-    assert list(result.coders["coder"]) == ["王助理", book.coder]
+    from coding.hybrid.coder import shipped_weights
+
+    # the demo coded with the default coder (the hybrid), trusted above the rules
+    assert list(result.coders["coder"]) == ["王助理", shipped_weights(book).coder]
     person = result.agreement[result.agreement["coder"] == "王助理"]
     assert person["alpha"].isna().all() and (person["basis"] == UNMEASURED).all()
     assert all(result.status(d) == TENTATIVE for d in book.dimensions)

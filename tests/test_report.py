@@ -118,8 +118,10 @@ def test_coders_and_agreement_are_stated_per_cluster(built):
         )
     )
     assert ("王助理", "李助理") in pairs or ("李助理", "王助理") in pairs
-    # the aluminium cluster was coded by the rules alone: nothing double-coded there
-    assert list(aluminium.provenance.coders["coder"]) == [load_codebook().coder]
+    from coding.hybrid.coder import shipped_weights
+
+    # the aluminium cluster was coded by the default coder alone: nothing double-coded there
+    assert list(aluminium.provenance.coders["coder"]) == [shipped_weights(load_codebook()).coder]
     assert aluminium.provenance.double_coded.empty
     text = _html_text(cluster_document(aluminium, {}))
     assert TEXT["zh"]["no_double"].format(cluster="大沥铝型材") in text
@@ -130,10 +132,17 @@ def test_coders_and_agreement_are_stated_per_cluster(built):
 
 
 def test_gating_follows_the_measured_agreement(sample_project, built, validation):
-    """The rules alone in 大沥: each dimension's status is the verdict of its held-out alpha."""
+    """The default coder alone in 大沥: each dimension's status is the verdict of its
+    held-out alpha."""
+    from coding.hybrid.coder import shipped_weights
+
     book, reports = built
     report = reports["大沥铝型材"]
-    held_out = validation[validation["codebook_hash"] == book.hash].set_index("dimension")["alpha"]
+    mine = validation[
+        (validation["codebook_hash"] == book.hash)
+        & (validation["coder"] == shipped_weights(book).coder)
+    ]
+    held_out = mine.set_index("dimension")["alpha"]
     for dimension, alpha in held_out.items():
         assert report.provenance.status(dimension) == verdict(alpha)
     unreliable = [d for d, a in held_out.items() if verdict(a) == UNRELIABLE]

@@ -96,3 +96,10 @@ class WordGroup(StrEnum):
     cluster = "cluster"
     role = "role"
     code = "code"
+
+
+class CoderChoice(StrEnum):
+    """Which machine coder codes: the default hybrid (rules plus the shipped model) or rules."""
+
+    hybrid = "hybrid"
+    rules = "rules"

@@ -79,7 +79,8 @@ def write_reports(
     if anonymize:
         names = pseudonyms(
             [q.text for r in reports for q in r.quotes]
-            + [t for r in reports for t in r.timeline["quote"]],
+            + [t for r in reports for t in r.timeline["quote"]]
+            + [t for r in reports if r.episodes is not None for t in r.episodes.texts()],
             list(store.documents()["metadata"]),
             list(store.units()["speaker"].dropna().unique()),
         )
@@ -112,6 +113,8 @@ def _without_controls(report: ReportData) -> None:
     prov = report.provenance
     for name in ("coders", "agreement", "dimensions", "double_coded"):
         setattr(prov, name, _frame_without_controls(getattr(prov, name)))
+    if report.episodes is not None:
+        report.episodes.rewrite(without_controls)
     report.cluster = without_controls(report.cluster)
     report.codebook_version = without_controls(report.codebook_version)
     for q in report.quotes:  # one character for one: the evidence offsets stay valid
@@ -138,6 +141,8 @@ def _pseudonymise(report: ReportData, names: Pseudonyms) -> None:
     """Replace names in the quotations, keeping the highlighted evidence in place."""
     if len(report.timeline):
         report.timeline["quote"] = report.timeline["quote"].map(names.apply)
+    if report.episodes is not None:
+        report.episodes.rewrite(names.apply)
     for q in report.quotes:
         if q.start is None or q.end is None:
             q.text = names.apply(q.text)

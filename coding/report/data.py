@@ -9,6 +9,7 @@ turns a ``ReportData`` into sections that every format renders.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -75,6 +76,7 @@ class ReportData:
     findings: pd.DataFrame = field(default_factory=pd.DataFrame)  # findings.FINDING_COLUMNS
     validation: pd.DataFrame = field(default_factory=pd.DataFrame)  # the rules on held-out gold
     codebook: pd.DataFrame = field(default_factory=pd.DataFrame)
+    episodes: Any = None  # coding.episodes.story.EpisodeStory: the opening section
 
 
 def cluster_units(store: Store, cluster: str) -> pd.DataFrame:
@@ -177,7 +179,7 @@ def build_report(
         conditions=conditions,
         excluded=excluded,
         include_unreliable=include_unreliable,
-        validation=_validation(validation, codebook),
+        validation=_validation(validation, codebook, set(prov.coders["coder"])),
         quotes=_quotes(shown[shown["source"] == "interview"], units, store, label),
         codebook=pd.DataFrame(
             [(c.id, c.label, c.label_en, c.definition) for c in codebook.codes.values()],
@@ -186,14 +188,21 @@ def build_report(
     )
     if beliefs is not None:
         _attitudes(report, beliefs, store, cluster, label, excluded)
+    from coding.episodes.story import cluster_story  # imports this module's Quote
+
+    report.episodes = cluster_story(store, codebook, cluster, lang)
     return report
 
 
-def _validation(validation: pd.DataFrame | None, codebook: Codebook) -> pd.DataFrame:
-    """The shipped rules' recorded agreement with held-out gold, for this codebook only."""
+def _validation(
+    validation: pd.DataFrame | None, codebook: Codebook, coders: set[str]
+) -> pd.DataFrame:
+    """The machine coders' recorded agreement with held-out gold, for this codebook and the
+    coders the report counts (the rules, or the default hybrid, or both)."""
     if validation is None or validation.empty:
         return pd.DataFrame()
     rows = validation[validation["codebook_hash"] == codebook.hash]
+    rows = rows[rows["coder"].isin(coders)]
     return rows[["coder", "gold", "dimension", "n_units", "alpha", "alpha_low", "alpha_high"]]
 
 

@@ -150,6 +150,8 @@ def cluster_document(report: ReportData, labels: dict[str, str]) -> Document:
         [],
         r.lang,
     )
+    if r.episodes is not None:
+        doc.sections.append(_episode_section(r.episodes, s["episodes"]))
     overview = dict(r.overview.to_numpy())
     values = list(overview.values())
     excluded = [f"{d} {r.gates.set_index('dimension').loc[d, 'label']}" for d in r.excluded]
@@ -249,6 +251,24 @@ def cluster_document(report: ReportData, labels: dict[str, str]) -> Document:
     return doc
 
 
+def _episode_section(story, title: str) -> Section:
+    """The opening section: episodes over time, their table, a paragraph and quotes each."""
+    points = [Point(y, n, category=c, shape=m, tip=name) for y, n, c, m, name in story.points]
+    blocks: list = [Para(story.intro, "note" if story.source == "reviewed" else "warning")]
+    if points:
+        blocks.append(Para(story.chart_note, "note"))
+        blocks.append(
+            ChartBlock(Chart("years", story.chart_title, points=points, unit=story.chart_unit))
+        )
+    blocks.append(Table("事件 episodes", story.table))
+    for name, text, quotes in story.paragraphs:
+        blocks.append(Heading(name))
+        blocks.append(Para(text))
+        if quotes:
+            blocks.append(Quotes([(name, [Quote(**vars(q)) for q in quotes])]))
+    return Section(title, blocks)
+
+
 def _attitude_blocks(r: ReportData, t: dict) -> list:
     blocks: list = [Para(t["attitudes_note"].format(cluster=r.cluster), "note")]
     blocks.append(Table("观念 attitudes", r.attitudes))
@@ -288,7 +308,8 @@ def _method_blocks(r: ReportData, t: dict) -> list:
         blocks.append(Para(t["no_validation"], "note"))
     else:
         blocks.append(Para(t["validation_note"], "note"))
-        blocks.append(Table("规则验证 rules on held-out gold", _alpha_table(r.validation)))
+        title = "机器编码验证 machine coder on held-out gold"
+        blocks.append(Table(title, _alpha_table(r.validation)))
     blocks.append(Heading(t["codebook"]))
     blocks.append(Table("编码本 codebook", r.codebook, wide=("definition",)))
     return blocks

@@ -27,6 +27,7 @@ TEXT: dict[str, dict[str, Any]] = {
         "title": "{cluster}：产业集群合作行动案例报告",
         "made": "由 clusterqda 生成 · 编码本版本 {version} · 编码者：{coders}",
         "sections": {
+            "episodes": "合作行动的演变",
             "overview": "一、概况",
             "actions": "二、合作行动",
             "goals": "三、行动目标",
@@ -86,9 +87,10 @@ TEXT: dict[str, dict[str, Any]] = {
         "double_note": "{cluster}由两位编码者都编码过的单元（括号内为单元数）：{who}。",
         "coder_agreement": "计入本报告的编码者与人工编码的一致性",
         "coder_agreement_note": "各维度判定所依据的数字：本集群的双重编码单元（至少 20 个时），"
-        "否则为规则编码器在未用于调校的留出金标准上的验证，否则为全项目的双重编码单元。",
-        "validation": "规则编码器在留出金标准上的验证",
-        "validation_note": "规则编码器与人工金标准在调校规则时从未使用过的单元上的一致性"
+        "否则为机器编码器（规则或默认混合编码器）在未用于调校的留出金标准上的验证，否则为全项目的双重编码单元。",
+        "validation": "机器编码器在留出金标准上的验证",
+        "validation_note": "机器编码器（规则，或规则加模型的默认编码器）与人工金标准在调校和训练时"
+        "从未使用过的单元上的一致性"
         "（Krippendorff's α，按维度；单元数为金标准的发言数）。",
         "no_validation": "本编码本没有记录规则在留出金标准上的验证"
         "（运行 clusterqda evaluate 金标准.csv --validation codebooks/validation.csv）。",
@@ -101,6 +103,7 @@ TEXT: dict[str, dict[str, Any]] = {
         "title": "{cluster}: a case study of collective action in an industrial cluster",
         "made": "Made by clusterqda · codebook version {version} · coders: {coders}",
         "sections": {
+            "episodes": "Evolution of collective action",
             "overview": "1. Overview",
             "actions": "2. Collective actions",
             "goals": "3. Goals",
@@ -171,11 +174,12 @@ TEXT: dict[str, dict[str, Any]] = {
         "double_note": "Units of {cluster} coded by two coders (units in brackets): {who}.",
         "coder_agreement": "Agreement of the coders counted here with people",
         "coder_agreement_note": "The figures behind each dimension's status: this cluster's "
-        "double-coded units (when at least 20), else the rule coder's validation on held-out "
+        "double-coded units (when at least 20), else the machine coder's validation on held-out "
         "gold it was not tuned on, else the project's double-coded units.",
-        "validation": "The rule coder on held-out gold",
-        "validation_note": "Agreement of the rule coder with people's gold coding on units "
-        "never used to tune the rules (Krippendorff's alpha per dimension; units are gold turns).",
+        "validation": "The machine coder on held-out gold",
+        "validation_note": "Agreement of the machine coder (the rules, or the default rules plus "
+        "model) with people's gold coding on units never used to tune or train it "
+        "(Krippendorff's alpha per dimension; units are gold turns).",
         "no_validation": "No held-out validation of the rules is recorded for this codebook "
         "(run clusterqda evaluate GOLD.csv --validation codebooks/validation.csv).",
         "codebook": "Codebook",
@@ -235,6 +239,17 @@ HEADERS: dict[str, dict[str, str]] = {
         "finding": "结论",
         "cluster": "集群",
         "interviews": "访谈",
+        "episode_id": "事件",
+        "name": "名称",
+        "years": "年份",
+        "ca_type": "类型",
+        "mode": "方式",
+        "forms": "举措",
+        "initiators": "发起者",
+        "participants": "参与者",
+        "n_interviewees": "受访者数",
+        "roles": "讲述者身份",
+        "review": "审核",
         "interviewee_turns": "受访者发言",
         "respondents": "问卷受访者",
         "coders (turns/answers)": "编码者（发言/回答）",

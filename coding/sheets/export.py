@@ -174,8 +174,11 @@ def _sheet_rows(
     store: Store, codebook: Codebook, cluster: str | None, units_file: Path | None, blind: bool
 ) -> tuple[int, Iterator[SheetRow]]:
     """Return how many units the sheet has and an iterator over them (streamed)."""
-    from_rules = not blind and store.count_uncoded(codebook.coder) == 0
-    rows = store.interviewee_turns(cluster, codebook.coder if from_rules else None)
+    from coding.hybrid.coder import project_coder
+
+    machine = project_coder(store, codebook)
+    from_rules = not blind and store.count_uncoded(machine) == 0
+    rows = store.interviewee_turns(cluster, machine if from_rules else None)
     if not blind and not from_rules:
         rows = _with_live_suggestions(rows, RuleCoder(codebook))
     if units_file is None:

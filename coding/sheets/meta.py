@@ -85,8 +85,11 @@ def write_meta(book, store: Store, meta: SheetMeta) -> None:
         sheet.append([cell(sheet, key), cell(sheet, value)])
 
 
-def read_meta(book, path: Path, store: Store) -> SheetMeta:
-    """Return a workbook's metadata once its signature holds; raise SheetError otherwise."""
+def read_meta(
+    book, path: Path, store: Store, formats: tuple[str, ...] = (FORMAT, ADJUDICATION)
+) -> SheetMeta:
+    """Return a workbook's metadata once its signature holds and its format is one of
+    ``formats``; raise SheetError otherwise."""
     if SHEET_META not in book.sheetnames:
         raise SheetError([f"{path}: not a clusterqda coding workbook (its metadata sheet is gone)"])
     rows = [
@@ -105,7 +108,7 @@ def read_meta(book, path: Path, store: Store) -> SheetMeta:
         )  # fmt: skip
     rows = rows[:-1]
     info = dict(rows[: len(FIELDS)])
-    if info.get("format") not in (FORMAT, ADJUDICATION):
+    if info.get("format") not in formats:
         raise SheetError([f"{path}: not a clusterqda coding workbook (unknown format)"])
     lists = {}
     for key in ("codes", "header"):

@@ -2,14 +2,15 @@
 
 A package by table family: ``connection.py`` (opening, migrations, transactions),
 ``schema.py`` (the migrations), ``documents.py``, ``tokens.py``, ``codings.py``,
-``surveys.py``, ``models.py``; ``rows.py`` names the rows they return. Every SQL
-statement of clusterqda is in here, so another database could stand behind the
-same methods. ``Store`` is all of them on one connection.
+``surveys.py``, ``models.py``, ``episodes.py``; ``rows.py`` names the rows they
+return. Every SQL statement of clusterqda is in here, so another database could
+stand behind the same methods. ``Store`` is all of them on one connection.
 """
 
 from coding.store.codings import CodingsTable
 from coding.store.connection import Connection
 from coding.store.documents import DocumentsTable
+from coding.store.episodes import EpisodesTable
 from coding.store.exchange import ExchangeTable
 from coding.store.models import ModelsTable
 from coding.store.rows import CodingRow, DocumentCount, SheetRow, StoredDocument, UnitToCode
@@ -26,6 +27,7 @@ class Store(
     CodingsTable,
     SurveysTable,
     ModelsTable,
+    EpisodesTable,
     SearchTable,
     ExchangeTable,
     Connection,

@@ -61,9 +61,10 @@ class CodingsTable(Connection):
         ).fetchone()[0]
 
     def units_to_code(
-        self, coder: str, after_rowid: int = 0, limit: int = 2000
+        self, coder: str, after_rowid: int = 0, limit: int = 2000, questions: bool = False
     ) -> list[UnitToCode]:
-        """Return the next units this coder has not coded, after ``after_rowid``.
+        """Return the next units this coder has not coded, after ``after_rowid``
+        (with ``questions``, each interviewee turn's preceding interviewer turn too).
 
         Each text travels once (the matching view only where it differs) and the
         tokens stay packed, so that a batch sent to a worker process is small.
@@ -72,13 +73,17 @@ class CodingsTable(Connection):
             "SELECT u.rowid, u.unit_id, u.start, u.text, u.match_text,"
             " (SELECT t.tokens FROM tokens t WHERE t.unit_id = u.unit_id LIMIT 1),"
             " CASE WHEN u.is_interviewer THEN NULL"
-            " ELSE json_extract(d.metadata, '$.role') END"
+            " ELSE json_extract(d.metadata, '$.role') END,"
+            " CASE WHEN u.is_interviewer OR NOT ? THEN NULL ELSE"
+            " (SELECT COALESCE(p.match_text, p.text) FROM units p WHERE p.doc_id = u.doc_id"
+            "  AND p.turn < u.turn AND p.is_interviewer ORDER BY p.turn DESC LIMIT 1) END,"
+            " u.is_interviewer"
             " FROM units u JOIN documents d USING (doc_id)"
             " WHERE u.rowid > ? AND NOT EXISTS (SELECT 1 FROM coded_units c"
             " WHERE c.unit_id = u.unit_id AND c.coder = ?) ORDER BY u.rowid LIMIT ?",
-            (after_rowid, coder, limit),
+            (questions, after_rowid, coder, limit),
         )
-        return [UnitToCode(*row) for row in rows]
+        return [UnitToCode._make((*row[:-1], bool(row[-1]))) for row in rows]
 
     def save_codings(
         self,
@@ -156,11 +161,13 @@ class CodingsTable(Connection):
         return query_frame("SELECT unit_id, coder, code_id, stance FROM codings", self.conn)
 
     def codings(self, coder: str | None = None) -> pd.DataFrame:
-        """Return codings (of one coder, or all) with their unit's document and cluster."""
+        """Return codings (of one coder, or all) with their unit's document and cluster, and
+        their provenance: ``rule`` (its text), ``rule_id`` and a model's ``probability``."""
         where, params = ("WHERE c.coder = ?", (coder,)) if coder else ("", ())
         return query_frame(
             "SELECT c.unit_id, u.doc_id, d.cluster, u.speaker, u.is_interviewer, c.code_id,"
-            ' c.coder, c.stance, c.start, c."end", c.evidence, r.rule, c.terms, c.created_at'
+            ' c.coder, c.stance, c.start, c."end", c.evidence, r.rule, c.terms, c.created_at,'
+            " c.rule_id, c.probability"
             " FROM codings c JOIN units u USING (unit_id) JOIN documents d USING (doc_id)"
             " LEFT JOIN coder_rules r ON r.coder = c.coder AND r.rule_id = c.rule_id "
             + where

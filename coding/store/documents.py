@@ -151,14 +151,17 @@ class DocumentsTable(Connection):
         self, cluster: str | None = None, suggestions_from: str | None = None
     ) -> Iterator[SheetRow]:
         """Yield interviewee units for a coding sheet, in document order, one at a time;
-        ``suggestion`` holds the codes ``suggestions_from`` gave."""
+        ``suggestion`` holds the codes ``suggestions_from`` gave (a learned model's with
+        its probability: ``EVAL.SUCCESS (模型 0.71)``)."""
         cursor = self.conn.execute(
             "SELECT unit_id, doc_id, speaker, context, text, view, role, suggestion FROM ("
             " SELECT u.unit_id, u.doc_id, u.turn, u.speaker, u.is_interviewer, d.cluster,"
             "  LAG(u.text, 1, '') OVER (PARTITION BY u.doc_id ORDER BY u.turn) AS context,"
             "  u.text, COALESCE(u.match_text, u.text) AS view,"
             "  json_extract(d.metadata, '$.role') AS role,"
-            "  (SELECT group_concat(c.code_id, ';') FROM codings c"
+            # a code the learned model gave shows its probability: the sheet's provenance
+            "  (SELECT group_concat(c.code_id || CASE WHEN c.rule_id = 'model'"
+            "   THEN printf(' (模型 %.2f)', c.probability) ELSE '' END, ';') FROM codings c"
             "   WHERE c.unit_id = u.unit_id AND c.coder = ?) AS suggestion"
             " FROM units u JOIN documents d USING (doc_id))"
             " WHERE NOT is_interviewer AND (? IS NULL OR cluster = ?) ORDER BY doc_id, turn",

@@ -67,3 +67,5 @@ class UnitToCode(NamedTuple):
     match_text: str | None  # None where the matching view equals the text
     tokens: bytes | None  # as stored: ``decode_tokens`` with the view gives them back
     role: str | None  # the document's actor code for interviewee turns, None otherwise
+    question: str | None = None  # the matching view of the interviewer's turn before it
+    interviewer: bool = False  # the unit is an interviewer's turn

@@ -181,6 +181,24 @@ MIGRATIONS: list = [
     DROP TABLE answers;
     """,
     _search_index,  # v7: a trigram index of the units' matching views (search)
+    # v8: reviewed collective-action episodes, named by a person, with the units they rest on
+    """
+    CREATE TABLE episodes (
+        episode_id  TEXT PRIMARY KEY,
+        cluster     TEXT NOT NULL,
+        name        TEXT NOT NULL,
+        proposal_id TEXT NOT NULL,
+        proposed_by TEXT NOT NULL,
+        reviewed_by TEXT NOT NULL,
+        reviewed_at TEXT NOT NULL
+    );
+    CREATE TABLE episode_units (
+        episode_id TEXT NOT NULL REFERENCES episodes(episode_id) ON DELETE CASCADE,
+        unit_id    TEXT NOT NULL REFERENCES units(unit_id) ON DELETE CASCADE,
+        PRIMARY KEY (episode_id, unit_id)
+    );
+    CREATE INDEX episodes_cluster ON episodes(cluster);
+    """,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 

@@ -1,0 +1,145 @@
+"""The default coder: the codebook's rules, then the shipped model's say per code.
+
+For each code the model learned, cross-validation on the training gold chose how it is
+decided (``weights.POLICIES``): by the rules alone, by the rules plus the model where
+the rules gave nothing, or by the model alone (which sees the rules' hits). A coding
+keeps its provenance: ``rule_id`` is the rule that fired or ``model``, and
+``probability`` the model's P(code) wherever the model decided.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+
+from coding.codebook import Codebook
+from coding.hybrid.features import unit_features
+from coding.hybrid.weights import LearnedWeights, load_weights
+from coding.model import Coding
+from coding.rulecoder import MODEL_RULE, RuleCoder
+from coding.stance import code_stance, polarity_counts, stance_from_counts
+from coding.textview import TextView
+
+MODELS = Path(__file__).resolve().parent.parent.parent / "codebooks" / "models"
+
+
+def find_shipped(codebook: Codebook, folder: Path = MODELS) -> Path | None:
+    """Return the shipped model trained with exactly this codebook, or None."""
+    import json
+
+    found = []
+    for path in sorted(folder.glob(f"{codebook.name}-*.json")):
+        try:
+            head = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            continue
+        if head.get("codebook_hash") == codebook.hash:
+            found.append((int(head.get("made_from", {}).get("units", 0)), path))
+    return max(found)[1] if found else None
+
+
+@lru_cache(maxsize=4)
+def _cached_weights(path: Path) -> LearnedWeights:
+    return load_weights(path)
+
+
+def shipped_weights(codebook: Codebook) -> LearnedWeights | None:
+    """Return the shipped model for this codebook (loaded once), or None if there is none."""
+    path = find_shipped(codebook)
+    return _cached_weights(path) if path else None
+
+
+class HybridCoder:
+    """Rules plus a learned model; ``coder`` is ``hybrid@<model version>``."""
+
+    def __init__(self, codebook: Codebook, weights: LearnedWeights) -> None:
+        self.rules = RuleCoder(codebook)
+        self.weights = weights
+        self.coder = weights.coder
+        self._columns = {c: j for j, c in enumerate(weights.codes)}
+
+    def analyse(
+        self,
+        texts: list[str],
+        tokens: list[list[str] | None] | None = None,
+        roles: list[str | None] | None = None,
+        questions: list[str | None] | None = None,
+    ) -> tuple[list[tuple[TextView, list[Coding]]], np.ndarray]:
+        """Return each text's view and rule codings, and the model's P(code) per text."""
+        n = len(texts)
+        tokens = tokens or [None] * n
+        roles = roles or [None] * n
+        questions = questions or [None] * n
+        analysed = [
+            self.rules.code_view(t, k, r) for t, k, r in zip(texts, tokens, roles, strict=True)
+        ]
+        features = [
+            unit_features(view, codings, q, r)
+            for (view, codings), q, r in zip(analysed, questions, roles, strict=True)
+        ]
+        return analysed, self.weights.predict_proba(features)
+
+    def code_views(
+        self,
+        texts: list[str],
+        tokens: list[list[str] | None] | None = None,
+        roles: list[str | None] | None = None,
+        questions: list[str | None] | None = None,
+    ) -> list[list[Coding]]:
+        """Code matching-view texts in one batch: rules, then the model for each code."""
+        analysed, proba = self.analyse(texts, tokens, roles, questions)
+        return [self.combine(v, c, p) for (v, c), p in zip(analysed, proba, strict=True)]
+
+    def rules_text(self) -> dict[str, str]:
+        """Return the rule text behind each rule id this coder records (``model`` too)."""
+        return {**self.rules.rules(), MODEL_RULE: f"learned model {self.weights.version}"}
+
+    def code_text(self, text: str, role: str | None = None, question: str | None = None):
+        """Code one raw text outside a project (its matching view)."""
+        from coding.ingest.normalize import match_view
+
+        view = match_view(text)
+        tokens = self.rules._segmenter.cut(view) if self.rules.needs_tokens else None
+        return self.code_views([view], [tokens], [role], [match_view(question or "")])[0]
+
+    def combine(self, view: TextView, codings: list[Coding], proba: np.ndarray) -> list[Coding]:
+        """Apply each learned code's policy to the rules' codings of one unit."""
+        weights, out = self.weights, []
+        by_rules = {c.code_id for c in codings}
+        for coding in codings:
+            j = self._columns.get(coding.code_id)
+            policy = weights.policy.get(coding.code_id, "rules") if j is not None else "rules"
+            if policy == "model":
+                p = float(proba[j])
+                if p >= weights.thresholds[coding.code_id]:
+                    out.append(replace(coding, probability=round(p, 4)))
+            else:
+                out.append(coding)
+        for code, j in self._columns.items():
+            policy, p = weights.policy.get(code, "rules"), float(proba[j])
+            if policy != "rules" and code not in by_rules and p >= weights.thresholds[code]:
+                out.append(self._model_coding(code, p, view))
+        return out
+
+    @staticmethod
+    def _model_coding(code: str, p: float, view: TextView) -> Coding:
+        """A code the model gave: no evidence span (stored as none), the unit's stance."""
+        end = len(view.text.rstrip())
+        whole = (0, -1)  # a key no sentence span has
+        if whole not in view.stances:
+            view.stances[whole] = stance_from_counts(*polarity_counts(view.text))
+        stance = code_stance(code, view.stances[whole])
+        return Coding(code, stance, 0, end, (), MODEL_RULE, round(p, 4))
+
+
+def project_coder(store, codebook: Codebook) -> str:
+    """Return the machine coder whose codings a project shows: the shipped hybrid once it
+    has coded every unit, else the rules (``rules@<hash>``)."""
+    weights = shipped_weights(codebook)
+    known = weights is not None and weights.coder in store.coder_kinds()
+    if weights is not None and known and store.count_uncoded(weights.coder) == 0:
+        return weights.coder
+    return codebook.coder

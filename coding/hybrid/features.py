@@ -1,0 +1,79 @@
+"""What the learned coder reads in a unit: its clauses with negation and hypothetical scope
+marked, the interviewer's question before it, the speaker's role and the rules' hits.
+
+Every feature is a short string; a unit's features are counted by a vectorizer whose
+vocabulary and weights are shipped as data (see ``weights.py``), so this function is
+the one place that defines what the model sees.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+from coding.model import Coding
+from coding.textview import TextView
+
+# Prefixes keep the families apart: a bigram in the question is not one in the answer.
+QUESTION, ROLE, RULE, TERM = "q:", "r:", "rule:", "t:"
+NEGATED, HYPOTHETICAL = "¬", "?"
+# Character n-grams of the answer; 1-grams add little and 3-grams double the
+# vocabulary for no gain in cross-validation on the dev gold.
+ORDERS = (2, 3)
+QUESTION_ORDERS = (2,)
+# Long rambling answers are cut: the first characters say what the turn is about,
+# and the cost of featurising stays bounded per unit.
+MAX_CHARS = 1500
+_PUNCT = re.compile(r"[\s，,。！？!?；;：:、…—“”\"'（）()《》【】\[\]]+")
+
+
+def _grams(text: str, orders: Iterable[int], prefix: str = "") -> list[str]:
+    """Character n-grams of text without punctuation runs crossing into them."""
+    out: list[str] = []
+    for piece in _PUNCT.split(text):
+        for n in orders:
+            out += [prefix + piece[i : i + n] for i in range(len(piece) - n + 1)]
+    return out
+
+
+def unit_features(
+    view: TextView, codings: list[Coding], question: str | None = None, role: str | None = None
+) -> list[str]:
+    """Return the feature strings of one unit's matching view and the rules' codings of it."""
+    text = view.text[:MAX_CHARS]
+    features = _grams(text, ORDERS)
+    # a clause with a negation cue or in a wish: its n-grams again, marked, so that
+    # "搞不起" and "如果政府牵头" weigh differently from the plain words inside them
+    for start, end, negated, wished in _marked_clauses(view, len(text)):
+        if negated:
+            features += _grams(text[start:end], ORDERS, NEGATED)
+        if wished:
+            features += _grams(text[start:end], ORDERS, HYPOTHETICAL)
+    if question:
+        features += _grams(question[-200:], QUESTION_ORDERS, QUESTION)
+    if role:
+        features.append(ROLE + role)
+    for coding in codings:
+        features.append(RULE + coding.code_id)
+        features += [TERM + t for t in coding.terms]
+    return features
+
+
+def _marked_clauses(view: TextView, limit: int) -> list[tuple[int, int, bool, bool]]:
+    """Return (start, end, negated, hypothetical) of the clauses that are either."""
+    from coding.textview import Hit
+
+    starts = view.clause_starts()
+    out = []
+    for i, start in enumerate(starts):
+        if start >= limit:
+            break
+        end = min(starts[i + 1] if i + 1 < len(starts) else len(view.text), limit)
+        if end - start < 2:
+            continue
+        probe = Hit(start, end, "")
+        negated = view.clause_negated(start, end)
+        wished = view.hypothetical(probe)
+        if negated or wished:
+            out.append((start, end, negated, wished))
+    return out

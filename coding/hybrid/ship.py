@@ -1,0 +1,71 @@
+"""Building the shipped default coder from the gold, and scoring coders on a gold table."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+
+from coding.codebook import Codebook
+from coding.hybrid.coder import MODELS, HybridCoder
+from coding.hybrid.features import unit_features
+from coding.hybrid.gold import read_training_gold, training_paths
+from coding.hybrid.learn import Examples, fit_weights
+from coding.hybrid.weights import LearnedWeights
+from coding.ingest.normalize import match_view
+from coding.rulecoder import RuleCoder
+
+
+def gold_examples(frame: pd.DataFrame, rules: RuleCoder) -> Examples:
+    """Turn gold rows (``read_training_gold``) into the learner's examples."""
+    features, ruled = [], []
+    for text, role, question in zip(frame["text"], frame["role"], frame["question"], strict=True):
+        view_text = match_view(text)
+        tokens = rules._segmenter.cut(view_text) if rules.needs_tokens else None
+        view, codings = rules.code_view(view_text, tokens, role or None)
+        features.append(unit_features(view, codings, match_view(question) or None, role or None))
+        ruled.append({c.code_id for c in codings})
+    return Examples(
+        [str(i) for i in frame["id"]],
+        [str(g) for g in frame["group"]],
+        features,
+        [set(g) for g in frame["gold"]],
+        ruled,
+    )
+
+
+def training_frame(codebook: Codebook, paths: list[Path] | None = None) -> pd.DataFrame:
+    """Read and join every training gold file (never the held-out set)."""
+    frames = [read_training_gold(p, codebook) for p in (paths or training_paths())]
+    return pd.concat(frames, ignore_index=True)
+
+
+def build_model(
+    codebook: Codebook, paths: list[Path] | None = None, folder: Path = MODELS
+) -> tuple[LearnedWeights, Path]:
+    """Fit the default coder's model on the training gold and write it into ``folder``.
+
+    Older files of this codebook's name are removed, so one model per codebook ships.
+    """
+    paths = paths or training_paths()
+    frame = training_frame(codebook, paths)
+    sets = [
+        p.relative_to(p.parent.parent if p.parent.name == "v2" else p.parent).as_posix()
+        for p in paths
+    ]
+    weights = fit_weights(gold_examples(frame, RuleCoder(codebook)), codebook, sets=sets)
+    for old in folder.glob(f"{codebook.name}-*.*"):
+        if old.suffix in (".json", ".npy") and old.stem != f"{codebook.name}-{weights.version}":
+            old.unlink()
+    return weights, weights.save(folder)
+
+
+def code_gold(coder: HybridCoder | RuleCoder, frame: pd.DataFrame) -> list[list]:
+    """Return each gold row's codings by a coder (rules or hybrid)."""
+    roles = [r or None for r in frame["role"]]
+    if isinstance(coder, RuleCoder):
+        return [coder.code_text(t, r) for t, r in zip(frame["text"], roles, strict=True)]
+    return [
+        coder.code_text(t, r, q)
+        for t, r, q in zip(frame["text"], roles, frame["question"], strict=True)
+    ]

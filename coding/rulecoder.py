@@ -1,0 +1,137 @@
+"""The rule coder: a codebook's rules applied to one text, with evidence and stance."""
+
+from __future__ import annotations
+
+from functools import cached_property
+
+import ahocorasick
+
+from coding.codebook import Codebook
+from coding.ingest.normalize import match_view
+from coding.model import Coding
+from coding.rules import Call, Evaluator, compile_rule, required_clauses, walk
+from coding.stance import code_stance, stance_of
+from coding.textview import Hit, TextView
+
+SPEAKER_RULE = "speaker_rule"
+MODEL_RULE = "model"  # the rule_id of a code the learned model gave
+
+
+class RuleCoder:
+    """Applies every rule of a codebook; one Aho-Corasick pass finds all terms at once."""
+
+    def __init__(self, codebook: Codebook) -> None:
+        self.codebook = codebook
+        self.coder = codebook.coder
+        self._automaton = ahocorasick.Automaton()
+        for term in sorted(codebook.terms()):
+            self._automaton.add_word(term, term)
+        self._automaton.make_automaton()
+        self._codes = list(codebook.codes.values())
+        self._clauses = {c.id: required_clauses(c.node) for c in self._codes}
+        self._rules = {c.id: compile_rule(c.node) for c in self._codes}
+        speaker = codebook.speaker_node
+        self._speaker = compile_rule(speaker) if speaker is not None else None
+        # term -> indexes of the codes it can help to trigger, so that a text is
+        # only checked against the codes its own terms point to
+        self._by_term: dict[str, list[int]] = {}
+        for index, code in enumerate(self._codes):
+            for term in code.triggers:
+                self._by_term.setdefault(term, []).append(index)
+
+    def view(self, text: str, tokens: list[str] | None = None, role: str | None = None) -> TextView:
+        """Analyse a matching-view text: every term hit, ready for the rules."""
+        hits: dict[str, list[Hit]] = {}
+        for end, term in self._automaton.iter(text):
+            hits.setdefault(term, []).append(Hit(end - len(term) + 1, end + 1, term))
+        return TextView(text, hits, tokens, role)
+
+    def code(
+        self, text: str, tokens: list[str] | None = None, role: str | None = None
+    ) -> list[Coding]:
+        """Return the codings of one matching-view text (offsets into that text).
+
+        ``role`` is the speaker's actor code (an ``ACT.*`` id from the
+        document's metadata): when the codebook's ``speaker_rule`` holds —
+        the speaker talks about what they themselves do — that code is given
+        too, since an ACT code records who speaks about or does the action.
+        """
+        return self.code_view(text, tokens, role)[1]
+
+    def code_view(
+        self, text: str, tokens: list[str] | None = None, role: str | None = None
+    ) -> tuple[TextView, list[Coding]]:
+        """Return the analysed view of a matching-view text and its codings (as ``code``)."""
+        view = self.view(text, tokens, role)
+        if not view.hits:
+            return view, []
+        out = []
+        found = view.hits.keys()
+        candidates = sorted({i for term in found for i in self._by_term.get(term, ())})
+        for index in candidates:
+            code = self._codes[index]
+            if any(clause.isdisjoint(found) for clause in self._clauses[code.id]):
+                continue  # a term the rule needs is missing
+            evidence = _evidence(self._rules[code.id], view)
+            if evidence:
+                out.append(self._coding(code.id, code.id, evidence, view))
+        if (
+            role in self.codebook.codes
+            and self._speaker is not None
+            and role not in {c.code_id for c in out}
+        ):
+            evidence = _evidence(self._speaker, view)
+            if evidence:
+                out.append(self._coding(role, SPEAKER_RULE, evidence, view))
+        return view, out
+
+    @cached_property
+    def needs_tokens(self) -> bool:
+        """Return whether some rule measures distances in tokens (``tnear``)."""
+        nodes = [c.node for c in self._codes] + [self.codebook.speaker_node]
+        return any(
+            isinstance(n, Call) and n.name == "tnear"
+            for node in nodes
+            if node is not None
+            for n in walk(node)
+        )
+
+    def code_text(self, text: str, role: str | None = None) -> list[Coding]:
+        """Code a raw text outside a project: its matching view, cut here if rules need tokens.
+
+        A table has no token cache, so it is cut as ``segment`` would cut it
+        (jieba, the domain words and this codebook's terms).
+        """
+        view = match_view(text)
+        tokens = self._segmenter.cut(view) if self.needs_tokens else None
+        return self.code(view, tokens, role)
+
+    @cached_property
+    def _segmenter(self):
+        """The jieba segmenter for texts outside a project, built once per coder."""
+        from coding.segment import get_segmenter, user_dictionary
+
+        return get_segmenter(user_dictionary(self.codebook.segmentation_terms()), "jieba")
+
+    def rules(self) -> dict[str, str]:
+        """Return the rule text behind each rule id this coder records."""
+        rules = {code.id: code.rule for code in self._codes}
+        if self.codebook.speaker_rule:
+            rules[SPEAKER_RULE] = self.codebook.speaker_rule
+        return rules
+
+    @staticmethod
+    def _coding(code_id: str, rule_id: str, evidence: list[Hit], view: TextView) -> Coding:
+        start = min(h.start for h in evidence)
+        end = max(h.end for h in evidence)
+        terms = tuple(dict.fromkeys(h.term for h in sorted(evidence, key=lambda h: h.start)))
+        negated = any(view.negated(h) for h in evidence if h.term)
+        stance = code_stance(code_id, stance_of(view, start, end), negated)
+        return Coding(code_id, stance, start, end, terms, rule_id)
+
+
+def _evidence(rule: Evaluator, view: TextView) -> list[Hit] | None:
+    try:
+        return rule(view)
+    except ValueError:  # tnear without tokens: the rule cannot be decided here
+        return None

@@ -408,5 +408,13 @@ def to_png(chart: Chart, dpi: int = 150) -> bytes:
     fig = draw(chart)
     buffer = io.BytesIO()
     with _settings():
-        fig.savefig(buffer, format="png", dpi=dpi, metadata={"Software": None})
+        # tight: a legend outside the axes keeps its last character in any CJK font
+        fig.savefig(
+            buffer,
+            format="png",
+            dpi=dpi,
+            metadata={"Software": None},
+            bbox_inches="tight",
+            pad_inches=0.08,
+        )
     return buffer.getvalue()

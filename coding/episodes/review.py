@@ -30,7 +30,7 @@ from coding.episodes.sheet import (
 )
 from coding.errors import DocumentError, SheetError
 from coding.sheets.layout import cell_value
-from coding.sheets.meta import SheetMeta, fingerprint, read_meta, text_hash
+from coding.sheets.meta import SheetMeta, check_units, read_meta, text_hash
 from coding.sheets.people import reserved_coder
 from coding.store import Store
 
@@ -83,19 +83,7 @@ def _check_meta(store: Store, path: Path, meta: SheetMeta) -> list[str]:
         problems.append(f"{path}: '{meta.coder}' is not a person; episodes are reviewed by people")
     if meta.header != EPISODE_HEADER:
         problems.append(f"{path}: made by another version of clusterqda; export a new sheet")
-    known = store.units_with_views().set_index("unit_id")
-    ids = [u for u, _ in meta.units]
-    missing = [u for u in ids if u not in known.index]
-    if missing:
-        problems.append(f"{path}: the workbook belongs to another project (unit {missing[0]})")
-    else:
-        docs = store.documents()
-        mine = docs[docs["doc_id"].isin(set(known.loc[ids, "doc_id"]))]
-        if fingerprint(mine) != meta.fingerprint:
-            problems.append(
-                f"{path}: the workbook was made from other versions of these transcripts "
-                "(re-ingested since?); export a new sheet"
-            )
+    problems += check_units(store, path, meta)
     return problems
 
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from coding.common.files import atomic_write
 from coding.report.layout import Document, display
-from coding.report.text import TEXT
+from coding.report.text import TEXT, header
 
 
 def write_docx(doc: Document, path: Path) -> None:
@@ -42,9 +42,8 @@ def write_docx(doc: Document, path: Path) -> None:
             elif kind == "Heading":
                 word.add_heading(block.text, level=2)
             elif kind == "Table":
-                frame = display(block.shown(), doc.lang)
-                wide = [display_name for display_name in _wide(block, doc.lang)]
-                add_table(word, frame if frame is not None else _empty(), wide=wide)
+                wide = [header(c, doc.lang) for c in block.wide]
+                add_table(word, display(block.shown(), doc.lang), wide=wide)
             elif kind == "ChartBlock" and (block.chart.bars or block.chart.points):
                 word.add_picture(io.BytesIO(to_png(block.chart)), width=Cm(16))
             elif kind == "Bullets":
@@ -58,15 +57,3 @@ def write_docx(doc: Document, path: Path) -> None:
                         add_quote(word, q.text, q.start, q.end, cite)
     with atomic_write(path, "wb") as handle:
         word.save(handle)
-
-
-def _wide(block, lang: str) -> list[str]:
-    from coding.report.text import header
-
-    return [header(c, lang) for c in block.wide]
-
-
-def _empty():
-    import pandas as pd
-
-    return pd.DataFrame()

@@ -32,7 +32,7 @@ from coding.sheets.layout import (
     SheetImport,
     cell_value,
 )
-from coding.sheets.meta import SheetMeta, fingerprint, read_meta, text_hash
+from coding.sheets.meta import SheetMeta, check_units, read_meta, text_hash
 from coding.sheets.people import reserved_coder
 from coding.store import CodingRow, Store
 
@@ -127,22 +127,7 @@ def _check_meta(store: Store, codebook: Codebook, path: Path, meta: SheetMeta) -
             f"(hash {meta.codebook_hash[:12]}), but this project codes with "
             f"{codebook.version} ({codebook.hash[:12]}); export a new sheet"
         )
-    expected_units = [u for u, _ in meta.units]
-    known = store.units_with_views().set_index("unit_id")
-    missing = [u for u in expected_units if u not in known.index]
-    if missing:
-        problems.append(
-            f"{path}: the workbook belongs to another project "
-            f"(unit {missing[0]} is not in this one)"
-        )
-    else:
-        docs = store.documents()
-        mine = docs[docs["doc_id"].isin(set(known.loc[expected_units, "doc_id"]))]
-        if fingerprint(mine) != meta.fingerprint:
-            problems.append(
-                f"{path}: the workbook was made from other versions of these "
-                "transcripts (re-ingested since?); export a new sheet"
-            )
+    problems += check_units(store, path, meta)
     return problems
 
 

@@ -130,3 +130,23 @@ def read_meta(
         units=rows[len(FIELDS) :],
         created_at=info.get("created_at", ""),
     )
+
+
+def check_units(store: Store, path: Path, meta: SheetMeta) -> list[str]:
+    """Return why a workbook's units are not this project's current transcripts (none: [])."""
+    expected = [u for u, _ in meta.units]
+    known = store.units_with_views().set_index("unit_id")
+    missing = [u for u in expected if u not in known.index]
+    if missing:
+        return [
+            f"{path}: the workbook belongs to another project "
+            f"(unit {missing[0]} is not in this one)"
+        ]
+    docs = store.documents()
+    mine = docs[docs["doc_id"].isin(set(known.loc[expected, "doc_id"]))]
+    if fingerprint(mine) != meta.fingerprint:
+        return [
+            f"{path}: the workbook was made from other versions of these "
+            "transcripts (re-ingested since?); export a new sheet"
+        ]
+    return []

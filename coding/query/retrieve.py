@@ -65,12 +65,13 @@ def retrieve(
     if coder is not None and coder not in store.coder_kinds():
         known = ", ".join(store.coder_kinds()) or "none yet"
         raise OptionError(f"no coder '{coder}' in this project (coders: {known})")
-    codings = store.unit_codings(flt, coder)
-    if coder is None:
-        from coding.trust import trusted_coders
+    from coding.query.filters import trusted_order
 
-        codings = codings.merge(trusted_coders(store), on=["unit_id", "coder"])
     _check_known(store, asked)
+    # only the codes asked for are read (a code's children by an index range), each unit's
+    # from its most trusted coder: the project's hundreds of thousands of codings stay put
+    trusted = None if coder else trusted_order(store)
+    codings = store.unit_codings(flt, coder, codes=asked, trusted=trusted)
     rows = []
     for code in asked:
         mine = codings[[matches(c, code) for c in codings["code_id"]]]

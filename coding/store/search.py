@@ -251,6 +251,17 @@ class SearchTable(Connection):
             rows.extend(UnitRow(*row) for row in cursor)
         return sorted(rows, key=lambda u: (u.doc_id, u.turn))
 
+    def has_code(self, code: str) -> bool:
+        """Return whether some coding has ``code`` or one of its children (an index range
+        per coder, not a scan of every coding)."""
+        # CROSS JOIN keeps coders outermost, so each coder's range of codings_coder is read
+        row = self.conn.execute(
+            "SELECT EXISTS (SELECT 1 FROM coders k CROSS JOIN codings c ON c.coder = k.coder"
+            " WHERE c.code_id >= ? AND c.code_id < ? AND (c.code_id = ? OR c.code_id >= ?))",
+            (code, code + "/", code, code + "."),
+        ).fetchone()
+        return bool(row[0])
+
     def code_ids(self) -> set[str]:
         """Return every code id some coding in the project has."""
         return {c for (c,) in self.conn.execute("SELECT DISTINCT code_id FROM codings")}
@@ -296,12 +307,34 @@ def _coding_arms(
     codes: Sequence[str],
     columns: str,
 ) -> tuple[str, list[object]]:
-    """Return a UNION of selects of codings (one per coder and code, so that each reads
-    the ``codings_coder`` index), and its values."""
+    """Return a UNION of selects of codings (one per coder, and per code when codes are
+    asked) and its values, each read the way that touches the fewest pages.
+
+    Some codes: each coder's range of them in the ``codings_coder`` index. Every
+    code: each unit's chosen coder by the units it looked at (``coded_units``),
+    then their codings by ``codings_unit``, in table order: reading every
+    code's codings through ``codings_coder`` jumps across the whole table.
+    """
     where, params = flt.where()
-    coders: list[str | None] = (
-        [coder] if coder else list(trusted) if trusted is not None else [None]
-    )
+    filtered = where != "1"
+    ranked: list[str | None] | None = [*trusted] if trusted is not None and not coder else None
+    coders: list[str | None] = [coder] if coder else [None] if ranked is None else ranked
+    selects: list[str] = []
+    args: list[object] = []
+    if not codes and ranked is not None:
+        units = filtered or "u." in columns
+        joins = " CROSS JOIN units u ON u.unit_id = s.unit_id" if units else ""
+        joins += " CROSS JOIN documents d USING (doc_id)" if filtered else ""
+        for i, chosen in enumerate(ranked):
+            selects.append(
+                f"SELECT {columns} FROM coded_units s{joins} CROSS JOIN codings c"
+                " ON c.unit_id = s.unit_id AND c.coder = s.coder"
+                f" WHERE s.coder = ?{_no_better(i)} AND {where}"
+            )
+            args += [chosen, *ranked[:i], *params]
+        return _union(selects, columns), args
+    joins = " JOIN units u USING (unit_id)" if filtered or "u." in columns else ""
+    joins += " JOIN documents d USING (doc_id)" if filtered else ""
     # a code and its children: code_id = code, or code_id in [code + '.', code + '/')
     by_code: list[tuple[str, list[object]]] = [
         (
@@ -310,31 +343,37 @@ def _coding_arms(
         )
         for code in codes
     ] or [("", [])]
-    # the joins only where the filter or the columns need them (hundreds of thousands of rows)
-    joins = " JOIN units u USING (unit_id)" if where != "1" or "u." in columns else ""
-    joins += " JOIN documents d USING (doc_id)" if where != "1" else ""
-    selects: list[str] = []
-    args: list[object] = []
+    table = "codings c" if codes else "codings c NOT INDEXED"  # every code: in table order
     for i, who in enumerate(coders):
         mine = "" if who is None else " AND c.coder = ?"
-        better = coders[:i] if trusted is not None and not coder else []
         trust = ""
-        if trusted is not None and not coder:
+        if ranked is not None:
             # the unit's chosen coder looked at it, and no more trusted coder did
             trust = (
                 " AND EXISTS (SELECT 1 FROM coded_units s"
                 " WHERE s.unit_id = c.unit_id AND s.coder = c.coder)"
-            )
-            if better:
-                trust += (
-                    " AND NOT EXISTS (SELECT 1 FROM coded_units b WHERE b.unit_id = c.unit_id"
-                    f" AND b.coder IN ({','.join('?' * len(better))}))"
-                )
+            ) + _no_better(i, "c.unit_id")
         for condition, values in by_code:
             selects.append(
-                f"SELECT {columns} FROM codings c{joins} WHERE {where}{mine}{condition}{trust}"
+                f"SELECT {columns} FROM {table}{joins} WHERE {where}{mine}{condition}{trust}"
             )
-            args += [*params, *([who] if who is not None else []), *values, *better]
-    if not selects:  # no coder at all
-        return f"SELECT {columns} FROM codings c{joins} WHERE 0", []
-    return " UNION ".join(selects), args
+            args += [*params, *([who] if who is not None else []), *values]
+            args += ranked[:i] if ranked is not None else []
+    return _union(selects, columns), args
+
+
+def _no_better(i: int, unit: str = "s.unit_id") -> str:
+    """Return the condition that none of the ``i`` more trusted coders looked at ``unit``."""
+    if not i:
+        return ""
+    return (
+        f" AND NOT EXISTS (SELECT 1 FROM coded_units b WHERE b.unit_id = {unit}"
+        f" AND b.coder IN ({','.join('?' * i)}))"
+    )
+
+
+def _union(selects: list[str], columns: str) -> str:
+    # no coder at all: a select of nothing, with the columns
+    return " UNION ".join(selects) or (
+        f"SELECT {columns} FROM codings c JOIN units u USING (unit_id) WHERE 0"
+    )

@@ -165,11 +165,17 @@ def word_table(
     per_group: dict[str, Counter[str]] = {}
     units = 0
     # every token is counted, and which are words is decided once per distinct token
+    # a cluster or role is one group per unit: the total is then the groups' sum
+    partition = by in ("cluster", "role")
     for unit_id, tokens in store.unit_tokens(flt):
         units += 1
-        total.update(tokens)
+        if not partition or unit_id not in groups:
+            total.update(tokens)
         for group in groups.get(unit_id, ()):
             per_group.setdefault(group, Counter()).update(tokens)
+    if partition:
+        for counted in per_group.values():
+            total.update(counted)
     if not units:
         raise QueryError(
             "no unit with cached tokens matches; run 'clusterqda segment' or widen the filters"

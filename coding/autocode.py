@@ -8,8 +8,6 @@ from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-import pandas as pd
-
 from coding.codebook import Codebook
 from coding.common.parallel import bounded_map, default_workers
 from coding.model import CodeReport, Coding
@@ -17,6 +15,8 @@ from coding.rulecoder import MODEL_RULE, SPEAKER_RULE, RuleCoder
 from coding.store import CodingRow, Store, UnitToCode, decode_tokens
 
 if TYPE_CHECKING:
+    import pandas as pd
+
     from coding.hybrid.coder import HybridCoder
 
 __all__ = [
@@ -201,6 +201,8 @@ def code_texts(
     the interviewer's question before it (read by the hybrid's model). ``coder`` is
     ``rules`` or ``hybrid`` (the rules alone when no model is shipped for this codebook).
     """
+    import pandas as pd
+
     machine = text_coder(codebook, coder)
     ids, texts = list(ids), list(texts)
     roles = list(roles) if roles is not None else [None] * len(texts)
@@ -233,6 +235,8 @@ def code_texts(
 
 def _cell(value) -> str | None:
     """Return a table cell as text, or None when it is empty."""
+    import pandas as pd
+
     return None if value is None or pd.isna(value) or not str(value) else str(value)
 
 

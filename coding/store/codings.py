@@ -152,6 +152,16 @@ class CodingsTable(Connection):
             for u, code, stance, start, end, evidence, rule, terms in rows
         ]
 
+    def code_unit_counts(self, coder: str, no_cluster: str) -> list[tuple[str, str, int]]:
+        """Return (code_id, cluster, interviewee units) of a coder's codes; ``no_cluster``
+        stands for documents without a cluster."""
+        return self.conn.execute(
+            "SELECT c.code_id, COALESCE(d.cluster, ?), COUNT(DISTINCT c.unit_id)"
+            " FROM codings c JOIN units u USING (unit_id) JOIN documents d USING (doc_id)"
+            " WHERE c.coder = ? AND NOT u.is_interviewer GROUP BY 1, 2",
+            (no_cluster, coder),
+        ).fetchall()
+
     def coded_unit_coders(self) -> pd.DataFrame:
         """Return ``unit_id, coder`` for every unit each coder has looked at."""
         return query_frame("SELECT unit_id, coder FROM coded_units", self.conn)

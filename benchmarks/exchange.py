@@ -14,7 +14,12 @@ corpus is what streaming the zip buys. CPU seconds (the step's process and its
 workers) are shown beside wall seconds: on a shared machine the wall clock
 says more about the neighbours than about the code.
 
-Usage: python benchmarks/exchange.py [--mb 20] [--workers N]
+With ``--qdpx FILE`` (a file exported from the corpus of that --mb, as
+``benchmarks/import_identity.py make`` writes it) only ingest and import are
+measured, ``--repeat`` times each, alternating: the yardstick without the long
+rule-coding of the corpus.
+
+Usage: python benchmarks/exchange.py [--mb 20] [--workers N] [--qdpx FILE --repeat 3]
 """
 
 from __future__ import annotations
@@ -116,8 +121,30 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--mb", type=float, default=20.0, help="corpus size in MB (default 20)")
     parser.add_argument("--workers", type=int, default=None, help="processes (default: cores)")
+    parser.add_argument("--qdpx", type=Path, default=None, help="measure only its import")
+    parser.add_argument("--repeat", type=int, default=3, help="runs of each step with --qdpx")
     args = parser.parse_args()
     from benchmarks.ingest_segment import build_corpus
+
+    if args.qdpx is not None:
+        with tempfile.TemporaryDirectory() as tmp:
+            corpus = Path(tmp) / "corpus"
+            written = build_corpus(corpus, args.mb)
+            print(
+                f"corpus {written / 1e6:.1f} MB; "
+                f"{args.qdpx.name} {args.qdpx.stat().st_size / 1e6:.1f} MB"
+            )
+            for n in range(args.repeat):
+                w = str(args.workers)
+                ingest = in_child("ingest", str(corpus), f"{tmp}/i{n}", str(args.qdpx), w)
+                imported = in_child("import", str(corpus), f"{tmp}/m{n}", str(args.qdpx), w)
+                print(
+                    f"  run {n + 1}: ingest {ingest['s']:6.2f} s CPU {ingest['cpu']:6.2f} s; "
+                    f"import {imported['s']:6.2f} s ({imported['s'] / ingest['s']:.2f}x) "
+                    f"CPU {imported['cpu']:6.2f} s ({imported['cpu'] / ingest['cpu']:.2f}x), "
+                    f"peak {ingest['mb']:.0f} / {imported['mb']:.0f} MB, {imported['rows']:,} rows"
+                )
+        return
 
     with tempfile.TemporaryDirectory() as tmp:
         for label, size in (("full", args.mb), ("quarter", args.mb / 4)):

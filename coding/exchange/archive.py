@@ -61,6 +61,12 @@ class ProjectArchive:
             return self.zip.open(self.qde)
         return open(self.path, "rb")
 
+    def qde_size(self) -> int:
+        """Return the size of the project.qde in bytes (uncompressed)."""
+        if self.zip is not None:
+            return self.zip.getinfo(self.qde).file_size
+        return self.path.stat().st_size
+
     def _candidates(self, reference: str) -> list[str] | str:
         """Return the names a source path may have in the archive, or why it cannot be read."""
         ref = reference.strip().replace("\\", "/")

@@ -40,11 +40,14 @@ from coding.exchange.guids import code_guid
 from coding.exchange.offsets import Span, choose_reading
 from coding.exchange.qde_read import QdeHead, QdeRest, SourceRead, read_qde
 from coding.model import IngestReport, ParsedDocument
-from coding.store import CodingRow, Store
+from coding.store import Store
 
 KINDS: tuple[str, ...] = ("codes", "sources", "selections", "codings", "users", "notes")
 KINDS += ("sets", "cases", "variables", "links", "graphs")
 STANCES = {"positive", "negative", "neutral", "mixed"}
+# about how many bytes of project.qde a coding takes (ours: ~450 a selection with one
+# coding): an estimate of the rows to come, to decide on dropping the indexes
+QDE_BYTES_PER_CODING = 400
 _SUFFIXES = (".txt", ".docx", ".doc", ".rtf", ".md", ".pdf", ".odt")
 
 
@@ -109,6 +112,7 @@ class _Context:
     existing: set[str] | None = None  # the project's documents before the import
     cases_of: dict[str, list] | None = None  # source GUID -> the cases covering it
     ready: bool = False
+    bulk: bool = False  # the codings' indexes are dropped, to be built once at the end
 
 
 def _map_codes(ctx: _Context, head: QdeHead) -> None:
@@ -306,32 +310,43 @@ def _on_source(ctx: _Context, archive: ProjectArchive, head: QdeHead, source: So
     _take_selections(ctx, head, source, doc, units, convert)
 
 
-def _units(ctx: _Context, doc: ParsedDocument) -> list[tuple[int, int, str]] | None:
-    """Return the document's units (start, end, id): stored anew, or the project's own."""
+def _units(ctx: _Context, doc: ParsedDocument) -> list[tuple[int, int, str, int]] | None:
+    """Return the document's units (start, end, id, row id): stored anew, or the project's own.
+
+    Row ids are what the compact codings table points to (0 in a dry run).
+    """
     if ctx.existing is None:
         ctx.existing = set(ctx.store.document_ids())
-    existing = doc.doc_id in ctx.existing
-    if existing:
-        if ctx.store.document_text(doc.doc_id)[1] != doc.text:
+    store = ctx.store
+    rowids: dict[str, int] = {}
+    if doc.doc_id in ctx.existing:
+        if store.document_text(doc.doc_id)[1] != doc.text:
             return None
-        return [(u.start, u.end, u.unit_id) for u in ctx.store.unit_spans(doc.doc_id)]
+        rowids = store.unit_rowids(doc.doc_id)
+        return [
+            (u.start, u.end, u.unit_id, rowids[u.unit_id]) for u in store.unit_spans(doc.doc_id)
+        ]
     if not ctx.dry_run:
         from coding.ingest import store_document
 
-        store_document(ctx.store, doc, None, IngestReport())
-    return sorted((t.start, t.end, f"{doc.doc_id}#{t.turn}") for t in doc.turns)
+        store_document(store, doc, None, IngestReport())
+        rowids = store.unit_rowids(doc.doc_id)
+    ids = [f"{doc.doc_id}#{t.turn}" for t in doc.turns]
+    return sorted(
+        (t.start, t.end, u, rowids.get(u, 0)) for t, u in zip(doc.turns, ids, strict=True)
+    )
 
 
 def _take_selections(ctx, head, source, doc, units, convert) -> None:
     # runs once per selection of the file: names are looked up once, outside the loop
     summary = ctx.summary
     drop = summary.drop
-    text, length = doc.text, len(doc.text)
+    length = len(doc.text)
     starts = [u[0] for u in units]
     code_ids = ctx.code_ids
     coders: dict[str | None, str] = {}  # user GUID -> coder, for this document
     seen: set[tuple] = set()
-    rows_by: dict[str, list[CodingRow]] = {}  # this document's codings, by coder
+    rows_by: dict[str, list[tuple]] = {}  # this document's codings, by coder
     taken = codings_taken = 0
     for selection in source.selections:
         start, end = convert(selection.start), convert(selection.end)
@@ -342,7 +357,7 @@ def _take_selections(ctx, head, source, doc, units, convert) -> None:
             reason = "its span is empty"
         elif not selection.codings:
             reason = "it carries no coding (notes only)"
-        hits: list[tuple[int, int, str]] = []
+        hits: list[tuple[int, int, str, int]] = []
         if reason is None:
             first = max(0, bisect_right(starts, start) - 1)
             for unit in units[first:]:
@@ -376,10 +391,10 @@ def _take_selections(ctx, head, source, doc, units, convert) -> None:
             rows = rows_by.get(coder)
             if rows is None:
                 rows = rows_by[coder] = []
-            for u_start, u_end, unit_id in hits:
+            for u_start, u_end, _, rowid in hits:
                 a = start if start > u_start else u_start
                 b = end if end < u_end else u_end
-                rows.append(CodingRow(unit_id, code_id, stance, a, b, text[a:b]))
+                rows.append((rowid, code_id, stance, a, b))
     summary.counts["selections"] += taken
     summary.counts["codings"] += codings_taken
     # saved document by document: memory holds one document's codings, never the project's
@@ -390,7 +405,11 @@ def _take_selections(ctx, head, source, doc, units, convert) -> None:
         if coder not in ctx.registered:
             ctx.store.register_coder(coder, "human", ctx.codebook.hash, ctx.codebook.version)
             ctx.registered.add(coder)
-        ctx.store.save_codings(coder, [u[2] for u in units], rows)
+        existing = doc.doc_id in (ctx.existing or ())
+        if existing and ctx.bulk:  # earlier codings are found through the indexes
+            ctx.store.end_bulk_codings()
+            ctx.bulk = False
+        ctx.store.import_codings(coder, [u[2] for u in units], rows, replace=existing)
 
 
 def _finish(ctx: _Context, head: QdeHead, rest: QdeRest, root: Path | None, stem: str) -> None:
@@ -453,9 +472,14 @@ def import_qdpx(
     summary = ImportSummary(str(path), dry_run)
     ctx = _Context(store, codebook, summary, dry_run)
     with ProjectArchive(path) as archive, archive.open_qde() as handle, store.transaction():
+        # one transaction, as `code` writes: without index upkeep when the file brings
+        # more codings than the project holds, the indexes built once at the end
+        ctx.bulk = not dry_run and store.bulk_codings(archive.qde_size() // QDE_BYTES_PER_CODING)
         head, rest = read_qde(handle, str(path), lambda h, s: _on_source(ctx, archive, h, s))
         summary.origin = head.origin
         _finish(ctx, head, rest, Path(root) if root is not None else None, path.stem)
+        if ctx.bulk:
+            store.end_bulk_codings()
     return summary
 
 

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from typing import NamedTuple
 
-from coding.store.connection import Connection
+from coding.store.connection import Connection, timestamp
 
 
 class ExportDocument(NamedTuple):
@@ -105,3 +105,53 @@ class ExchangeTable(Connection):
     def coded_code_ids(self) -> list[str]:
         """Return every code id some coding uses."""
         return [r[0] for r in self.conn.execute("SELECT DISTINCT code_id FROM codings")]
+
+    def unit_rowids(self, doc_id: str) -> dict[str, int]:
+        """Return a document's unit ids with their row ids (what ``coding_data`` points to)."""
+        rows = self.conn.execute("SELECT unit_id, rowid FROM units WHERE doc_id = ?", (doc_id,))
+        return dict(rows)
+
+    def import_codings(
+        self,
+        coder: str,
+        unit_ids: list[str],
+        rows: Iterable[tuple[int, str, str | None, int, int]],
+        replace: bool,
+    ) -> None:
+        """Store a person's imported codings straight into the compact layout (schema 9);
+        mark ``unit_ids`` as looked at by ``coder``.
+
+        ``rows`` are ``(unit rowid, code_id, stance, start, end)`` with the span inside
+        the unit, so the evidence is the unit's text there (stored as NULL, as the
+        ``codings`` view's insert trigger stores it). With ``replace`` the coder's
+        earlier codings of these units are deleted first; a document the import has
+        just stored has none, and then no index is needed here at all.
+        """
+        now = timestamp()
+        conn = self.conn
+        with self.transaction():
+            if replace:
+                conn.executemany(
+                    "DELETE FROM codings WHERE unit_id = ? AND coder = ?",
+                    ((u, coder) for u in unit_ids),
+                )
+            (who,) = conn.execute("SELECT rowid FROM coders WHERE coder = ?", (coder,)).fetchone()
+            # what the view's trigger stores for a person: no rule, terms 'null', the time
+            conn.executemany(
+                "INSERT OR IGNORE INTO coding_labels (label) VALUES (?)", ((now,), ("null",))
+            )
+            labels = dict(
+                conn.execute(
+                    "SELECT label, id FROM coding_labels WHERE label IN (?, 'null')", (now,)
+                )
+            )
+            terms, created = labels["null"], labels[now]
+            conn.executemany(
+                'INSERT INTO coding_data (unit, coder, code_id, stance, start, "end", terms,'
+                f" created) VALUES (?,{who},?,?,?,?,{terms},{created})",
+                rows,
+            )
+            conn.executemany(
+                "INSERT OR REPLACE INTO coded_units VALUES (?,?,?,NULL)",
+                ((u, coder, now) for u in unit_ids),
+            )

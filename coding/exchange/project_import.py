@@ -209,10 +209,10 @@ def _metadata(ctx: _Context, head: QdeHead, source: SourceRead) -> dict:
 def _drop_source(ctx: _Context, source: SourceRead, reason: str) -> None:
     summary = ctx.summary
     summary.drop("TextSource", source.guid, source.name, reason)
-    for selection in source.selections:
-        summary.drop("PlainTextSelection", selection.guid, selection.name, "its source is dropped")
-        for coding in selection.codings:
-            summary.drop("Coding", coding.guid, "", "its source is dropped")
+    for guid, _, _, name, _, codings in source.selections:
+        summary.drop("PlainTextSelection", guid, name, "its source is dropped")
+        for coding in codings:
+            summary.drop("Coding", coding[0], "", "its source is dropped")
 
 
 def _text(ctx: _Context, archive: ProjectArchive, source: SourceRead) -> str | None:
@@ -263,7 +263,7 @@ def _on_source(ctx: _Context, archive: ProjectArchive, head: QdeHead, source: So
     summary = ctx.summary
     summary.in_file["sources"] += 1
     summary.in_file["selections"] += len(source.selections) + len(source.bad_selections)
-    summary.in_file["codings"] += sum(len(s.codings) for s in source.selections)
+    summary.in_file["codings"] += sum(len(s[5]) for s in source.selections)
     summary.in_file["codings"] += source.whole_codings
     for guid, reason in source.bad_selections:
         summary.drop("PlainTextSelection", guid, "", reason)
@@ -303,7 +303,7 @@ def _on_source(ctx: _Context, archive: ProjectArchive, head: QdeHead, source: So
     summary.warnings.extend(doc.warnings)
     reading, convert = choose_reading(
         raw,
-        lambda: [Span(s.start, s.end, s.name, _evidence(s.description)) for s in source.selections],
+        lambda: [Span(s[1], s[2], s[3], _evidence(s[4])) for s in source.selections],
         head.origin.startswith("clusterqda"),
     )
     summary.readings[doc_id] = reading
@@ -338,53 +338,59 @@ def _units(ctx: _Context, doc: ParsedDocument) -> list[tuple[int, int, str, int]
 
 
 def _take_selections(ctx, head, source, doc, units, convert) -> None:
-    # runs once per selection of the file: names are looked up once, outside the loop
+    # runs once per selection of the file: a tight loop over plain tuples, names
+    # looked up once outside it, units found by bisection and a short walk
     summary = ctx.summary
     drop = summary.drop
     length = len(doc.text)
     starts = [u[0] for u in units]
+    count = len(units)
     code_ids = ctx.code_ids
     coders: dict[str | None, str] = {}  # user GUID -> coder, for this document
     seen: set[tuple] = set()
     rows_by: dict[str, list[tuple]] = {}  # this document's codings, by coder
     taken = codings_taken = 0
-    for selection in source.selections:
-        start, end = convert(selection.start), convert(selection.end)
+    for guid, start, end, name, description, codings in source.selections:
+        start, end = convert(start), convert(end)
         reason = None
+        hits: list[tuple[int, int, str, int]] = []
         if start is None or end is None or end > length:
             reason = "its span lies outside its source's text"
         elif end <= start:
             reason = "its span is empty"
-        elif not selection.codings:
+        elif not codings:
             reason = "it carries no coding (notes only)"
-        hits: list[tuple[int, int, str, int]] = []
-        if reason is None:
-            first = max(0, bisect_right(starts, start) - 1)
-            for unit in units[first:]:
+        else:
+            i = bisect_right(starts, start) - 1
+            if i < 0:
+                i = 0
+            while i < count:
+                unit = units[i]
                 if unit[0] >= end:
                     break
                 if unit[1] > start:
                     hits.append(unit)
+                i += 1
             if not hits:
                 reason = "its span lies in no unit (front matter or between turns)"
         if reason:
-            drop("PlainTextSelection", selection.guid, selection.name, reason)
-            for coding in selection.codings:
-                drop("Coding", coding.guid, "", f"its selection is dropped: {reason}")
+            drop("PlainTextSelection", guid, name, reason)
+            for coding in codings:
+                drop("Coding", coding[0], "", f"its selection is dropped: {reason}")
             continue
         taken += 1
-        stance = _stance(selection.description)
-        for coding in selection.codings:
-            code_id = code_ids.get(coding.code)
+        stance = _stance(description)
+        for coding_guid, code, user in codings:
+            code_id = code_ids.get(code)
             if code_id is None:
-                drop("Coding", coding.guid, "", "its CodeRef names no code of the file")
+                drop("Coding", coding_guid, "", "its CodeRef names no code of the file")
                 continue
-            coder = coders.get(coding.user)
+            coder = coders.get(user)
             if coder is None:
-                coder = coders[coding.user] = _coder(ctx, head, coding.user)
+                coder = coders[user] = _coder(ctx, head, user)
             key = (coder, code_id, start, end)
             if key in seen:
-                drop("Coding", coding.guid, "", "the same code, coder and span again")
+                drop("Coding", coding_guid, "", "the same code, coder and span again")
                 continue
             seen.add(key)
             codings_taken += 1
@@ -392,9 +398,15 @@ def _take_selections(ctx, head, source, doc, units, convert) -> None:
             if rows is None:
                 rows = rows_by[coder] = []
             for u_start, u_end, _, rowid in hits:
-                a = start if start > u_start else u_start
-                b = end if end < u_end else u_end
-                rows.append((rowid, code_id, stance, a, b))
+                rows.append(
+                    (
+                        rowid,
+                        code_id,
+                        stance,
+                        start if start > u_start else u_start,
+                        end if end < u_end else u_end,
+                    )
+                )
     summary.counts["selections"] += taken
     summary.counts["codings"] += codings_taken
     # saved document by document: memory holds one document's codings, never the project's

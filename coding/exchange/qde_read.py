@@ -13,7 +13,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from functools import lru_cache
 from typing import IO
 
 from coding.exchange.codebook_qdc import CodeTree, read_code
@@ -32,25 +31,12 @@ OTHER_SOURCES = {"PictureSource", "PDFSource", "AudioSource", "VideoSource"}
 UNSUPPORTED = {"Notes": "Note", "Links": "Link", "Sets": "Set", "Graphs": "Graph"}
 
 
-@dataclass
-class CodingRef:
-    """One ``Coding`` of a selection: which code, by whom."""
-
-    guid: str  # as written
-    code: str  # the CodeRef's targetGUID, normalised
-    user: str | None  # creatingUser (the selection's when the coding has none)
-
-
-@dataclass
-class SelectionRead:
-    """One ``PlainTextSelection`` with its codings."""
-
-    guid: str
-    start: int
-    end: int
-    name: str
-    description: str
-    codings: list[CodingRef]
+# One ``PlainTextSelection`` as a plain tuple (hundreds of thousands are read, so no
+# object per selection): (guid as written, start, end, name, description, codings),
+# each coding (guid as written, the CodeRef's targetGUID normalised, creatingUser
+# normalised: the selection's when the coding has none, else None).
+CodingRef = tuple[str, str, str | None]
+Selection = tuple[str, int, int, str, str, list[CodingRef]]
 
 
 @dataclass
@@ -61,7 +47,7 @@ class SourceRead:
     name: str
     plain_path: str | None
     content: str | None  # PlainTextContent, when the text is inline
-    selections: list[SelectionRead]
+    selections: list[Selection]
     variables: dict[str, str]
     whole_codings: int  # Coding elements on the source itself (no span)
     bad_selections: list[tuple[str, str]] = field(default_factory=list)  # (guid, reason)
@@ -119,69 +105,74 @@ def _value(element: XmlElement, variables: dict[str, str]) -> tuple[str, str] | 
     return (name, value) if name and value is not None else None
 
 
-@lru_cache(maxsize=4096)
-def _normal(value: str) -> str:
-    """``normal_guid``, remembered: a file names the same few codes and users again and again."""
-    return normal_guid(value)
-
-
-@lru_cache(maxsize=256)
-def _local(tag: object) -> str:
-    """``local_name``, remembered: a file has a handful of distinct tags."""
-    return local_name(tag)
-
-
-def _selection(element: XmlElement) -> SelectionRead | tuple[str, str]:
-    # called once per selection (hundreds of thousands): one pass over the children
-    # a selection's and a coding's own GUIDs are only ever reported, so kept as written
-    guid = element.get("guid") or ""
-    try:
-        start = int(element.get("startPosition", ""))
-        end = int(element.get("endPosition", ""))
-    except ValueError:
-        return guid, "its startPosition or endPosition is not a whole number"
-    user = element.get("creatingUser")
-    codings = []
-    description = None
-    for child in element:
-        kind = _local(child.tag)
-        if kind == "Coding":
-            ref = next((c for c in child if _local(c.tag) == "CodeRef"), None)
-            if ref is None:
-                continue
-            coder = child.get("creatingUser") or user
-            codings.append(
-                CodingRef(
-                    child.get("guid") or "",
-                    _normal(ref.get("targetGUID") or ""),
-                    _normal(coder) if coder else None,
-                )
-            )
-        elif kind == "Description" and description is None:
-            description = child.text or ""
-    return SelectionRead(guid, start, end, element.get("name") or "", description or "", codings)
-
-
-def _source(element: XmlElement, head: QdeHead) -> SourceRead:
+def _source(element: XmlElement, head: QdeHead, kinds: dict, guids: dict) -> SourceRead:
+    """Read one TextSource; ``kinds`` and ``guids`` remember local names and normal GUIDs."""
+    # the loop runs once per selection and coding of the file: a tight loop of dict
+    # lookups and tuples, no call per element where it can be helped
+    selections: list[Selection] = []
+    bad: list[tuple[str, str]] = []
     source = SourceRead(
         guid=_guid(element),
         name=element.get("name") or "",
         plain_path=element.get("plainTextPath"),
         content=None,
-        selections=[],
+        selections=selections,
         variables={},
         whole_codings=0,
+        bad_selections=bad,
     )
+    add = selections.append
     for child in element:
-        kind = _local(child.tag)
-        if kind == "PlainTextContent":
+        tag = child.tag
+        kind = kinds.get(tag)
+        if kind is None:
+            kind = kinds[tag] = local_name(tag)
+        if kind == "PlainTextSelection":
+            get = child.get
+            guid = get("guid") or ""
+            try:
+                start = int(get("startPosition", ""))
+                end = int(get("endPosition", ""))
+            except ValueError:
+                bad.append((guid, "its startPosition or endPosition is not a whole number"))
+                continue
+            user = get("creatingUser")
+            codings: list[CodingRef] = []
+            description = None
+            for part in child:
+                tag = part.tag
+                kind = kinds.get(tag)
+                if kind is None:
+                    kind = kinds[tag] = local_name(tag)
+                if kind == "Coding":
+                    ref = None
+                    for inner in part:
+                        tag = inner.tag
+                        kind = kinds.get(tag)
+                        if kind is None:
+                            kind = kinds[tag] = local_name(tag)
+                        if kind == "CodeRef":
+                            ref = inner
+                            break
+                    if ref is None:
+                        continue
+                    code = ref.get("targetGUID") or ""
+                    code_guid = guids.get(code)
+                    if code_guid is None:
+                        code_guid = guids[code] = normal_guid(code)
+                    coder = part.get("creatingUser") or user
+                    if coder:
+                        by = guids.get(coder)
+                        if by is None:
+                            by = guids[coder] = normal_guid(coder)
+                    else:
+                        by = None
+                    codings.append((part.get("guid") or "", code_guid, by))
+                elif kind == "Description" and description is None:
+                    description = part.text or ""
+            add((guid, start, end, get("name") or "", description or "", codings))
+        elif kind == "PlainTextContent":
             source.content = child.text or ""
-        elif kind == "PlainTextSelection":
-            read = _selection(child)
-            if isinstance(read, SelectionRead):
-                source.selections.append(read)
-            else:
-                source.bad_selections.append(read)
         elif kind == "Coding":
             source.whole_codings += 1
         elif kind == "VariableValue" and (pair := _value(child, head.variables)):
@@ -200,6 +191,8 @@ def read_qde(
     head = QdeHead()
     rest = QdeRest()
     named = False
+    kinds: dict[object, str] = {}
+    guids: dict[str, str] = {}
     for element in iter_ends(handle, where, _TAGS, "Project", "project"):
         if not named:  # the root's attributes, read once its first child has ended
             root = element.getroottree().getroot()
@@ -229,7 +222,7 @@ def read_qde(
             head.cases.append(case)
             forget(element)
         elif above == "Sources" and name == "TextSource":
-            on_source(head, _source(element, head))
+            on_source(head, _source(element, head, kinds, guids))
             forget(element)
         elif above == "Sources" and name in OTHER_SOURCES:
             rest.other_sources.append((name, _guid(element), element.get("name") or ""))

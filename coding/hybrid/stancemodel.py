@@ -31,9 +31,7 @@ C = 1.0
 
 
 def _grams(text: str, prefix: str) -> list[str]:
-    return [
-        prefix + text[i : i + n] for n in _GRAM_ORDERS for i in range(len(text) - n + 1)
-    ]
+    return [prefix + text[i : i + n] for n in _GRAM_ORDERS for i in range(len(text) - n + 1)]
 
 
 def evidence_sentences(view: TextView, coding: Coding) -> tuple[int, int]:
@@ -163,6 +161,8 @@ def _fit(features: list[list[str]], labels: list[str], c: float, min_df: int = 2
             counts[f] = counts.get(f, 0) + 1
     vocabulary = sorted(f for f, n in counts.items() if n >= min_df)
     x = _binary(features, {f: i for i, f in enumerate(vocabulary)})
+    if len(set(labels)) == 1:  # nothing to tell apart: always that stance
+        return vocabulary, [labels[0]], np.zeros((1, len(vocabulary))), np.zeros(1)
     fitted = LogisticRegression(C=c, max_iter=2000).fit(x, labels)
     classes = [str(k) for k in fitted.classes_]
     coef, intercept = fitted.coef_, fitted.intercept_
@@ -215,4 +215,3 @@ def fit_stance(examples: StanceExamples, c: float = C, folds: int = 5) -> Stance
     vocab, classes, coef, intercept = _fit(examples.features, examples.labels, c)
     metrics = {"cross_validated": rows, "C": c, "folds": folds}
     return StanceWeights(classes, vocab, coef, intercept, kept, metrics)
-

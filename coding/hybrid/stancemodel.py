@@ -28,6 +28,8 @@ STANCE_DIMENSIONS = ("AGENCY", "COND", "EVAL")
 _GRAM_ORDERS = (1, 2)
 _NEIGHBOUR_CHARS = 80
 C = 1.0
+# a code needs this many training stances, all alike, before its stance is fixed
+MIN_FIXED = 10
 
 
 def _grams(text: str, prefix: str) -> list[str]:
@@ -86,17 +88,25 @@ class StanceWeights:
     intercept: np.ndarray  # (classes,)
     dimensions: list[str]  # where the model decides; elsewhere the cue words
     metrics: dict = field(default_factory=dict)
+    # codes the training gold always gave one stance (EVAL.TOOLITTLE is never praise)
+    fixed: dict[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self._index = {f: i for i, f in enumerate(self.vocabulary)}
 
     def predict(self, feature_lists: list[list[str]]) -> list[str]:
         """Return the most likely stance for each coding's features."""
-        if not feature_lists:
-            return []
-        x = _binary(feature_lists, self._index)
-        scores = x @ self.coef.T + self.intercept
-        return [self.classes[int(k)] for k in np.asarray(scores).argmax(axis=1)]
+        index, out = self._index, []
+        # a few codings per unit: summing their weight columns beats building a matrix
+        for features in feature_lists:
+            code = features[0][len("c:") :] if features else ""
+            if code in self.fixed:
+                out.append(self.fixed[code])
+                continue
+            columns = sorted({index[f] for f in features if f in index})
+            scores = self.coef[:, columns].sum(axis=1) + self.intercept
+            out.append(self.classes[int(np.argmax(scores))])
+        return out
 
     def restance(self, view: TextView, codings: list[Coding]) -> list[Coding]:
         """Return the codings with the learned stance where this model decides."""
@@ -120,6 +130,7 @@ class StanceWeights:
             "intercept": [round(float(v), 6) for v in self.intercept],
             "dimensions": self.dimensions,
             "metrics": self.metrics,
+            "fixed": self.fixed,
         }
 
     @classmethod
@@ -132,6 +143,7 @@ class StanceWeights:
             np.asarray(data["intercept"], dtype=np.float64),
             list(data["dimensions"]),
             dict(data.get("metrics", {})),
+            dict(data.get("fixed", {})),
         )
 
     def digest(self) -> str:
@@ -192,7 +204,8 @@ def stance_cv(examples: StanceExamples, c: float = C, folds: int = 5) -> dict[st
         vocab, classes, coef, intercept = _fit(
             [examples.features[i] for i in train], [examples.labels[i] for i in train], c
         )
-        model = StanceWeights(classes, vocab, coef, intercept, list(STANCE_DIMENSIONS))
+        fixed = _fixed([examples.features[i] for i in train], [examples.labels[i] for i in train])
+        model = StanceWeights(classes, vocab, coef, intercept, list(STANCE_DIMENSIONS), {}, fixed)
         predicted[test] = model.predict([examples.features[i] for i in test])
     return {"learned": predicted, "cue": np.asarray(examples.cue, dtype=object)}
 
@@ -214,4 +227,21 @@ def fit_stance(examples: StanceExamples, c: float = C, folds: int = 5) -> Stance
             kept.append(dim)
     vocab, classes, coef, intercept = _fit(examples.features, examples.labels, c)
     metrics = {"cross_validated": rows, "C": c, "folds": folds}
-    return StanceWeights(classes, vocab, coef, intercept, kept, metrics)
+    fixed = _fixed(examples.features, examples.labels)
+    return StanceWeights(classes, vocab, coef, intercept, kept, metrics, fixed)
+
+
+def _fixed(features: list[list[str]], labels: list[str]) -> dict[str, str]:
+    """Return the codes given one and the same stance in every one of at least
+    ``MIN_FIXED`` training examples, with that stance."""
+    seen: dict[str, set[str]] = {}
+    counts: dict[str, int] = {}
+    for fs, label in zip(features, labels, strict=True):
+        code = fs[0][len("c:") :]
+        seen.setdefault(code, set()).add(label)
+        counts[code] = counts.get(code, 0) + 1
+    return {
+        code: next(iter(s))
+        for code, s in sorted(seen.items())
+        if len(s) == 1 and counts[code] >= MIN_FIXED
+    }

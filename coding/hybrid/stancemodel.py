@@ -52,30 +52,39 @@ def stance_features(view: TextView, coding: Coding) -> list[str]:
     """Return the feature strings the stance model reads for one coding of one unit."""
     code, dim = coding.code_id, coding.code_id.split(".")[0]
     start, end = evidence_sentences(view, coding)
-    text = view.text
-    evidence = text[start:end][:400]
-    cue = stance_from_counts(*polarity_counts(evidence))
-    before = text[max(0, start - _NEIGHBOUR_CHARS) : start]
-    after = text[end : end + _NEIGHBOUR_CHARS]
-    features = [
-        "c:" + code,
-        "d:" + dim,
-        "cue:" + cue,
+    cue, shared = _span_features(view, start, end, dim)
+    return [
+        "c:" + code,  # first: ``StanceWeights.fixed`` reads the code here
         f"cc:{code}|{cue}",
         "rule:" + ("model" if coding.rule_id == "model" else "rule"),
         # the cue-word method's answer is itself a strong feature
         f"old:{code}|{code_stance(code, cue, False)}",
+        *shared,
     ]
-    around = stance_from_counts(*polarity_counts(before + after))
-    features.append(f"around:{dim}|{around}")
-    if view.clause_negated(start, end):
-        features.append(f"neg:{dim}")
-    if view.hypothetical(Hit(start, max(start + 1, end), "")):
-        features.append(f"hyp:{dim}")
-    features += _grams(evidence, "e:")
-    features += _grams(evidence, f"e{dim}:")
-    features += _grams(before + "|" + after, "n:")
-    return features
+
+
+def _span_features(view: TextView, start: int, end: int, dim: str) -> tuple[str, list[str]]:
+    """Return the cue-word stance and the features of one span of sentences for codes of
+    one dimension; kept on the view, since a unit's codings often share their sentences."""
+    cache = view.__dict__.setdefault("_stance_spans", {})
+    key = (start, end, dim)
+    if key not in cache:
+        text = view.text
+        evidence = text[start:end][:400]
+        cue = stance_from_counts(*polarity_counts(evidence))
+        before = text[max(0, start - _NEIGHBOUR_CHARS) : start]
+        after = text[end : end + _NEIGHBOUR_CHARS]
+        around = stance_from_counts(*polarity_counts(before + after))
+        features = ["d:" + dim, "cue:" + cue, f"around:{dim}|{around}"]
+        if view.clause_negated(start, end):
+            features.append(f"neg:{dim}")
+        if view.hypothetical(Hit(start, max(start + 1, end), "")):
+            features.append(f"hyp:{dim}")
+        features += _grams(evidence, "e:")
+        features += _grams(evidence, f"e{dim}:")
+        features += _grams(before + "|" + after, "n:")
+        cache[key] = (cue, features)
+    return cache[key]
 
 
 @dataclass

@@ -8,15 +8,15 @@ from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-import pandas as pd
-
 from coding.codebook import Codebook
 from coding.common.parallel import bounded_map, default_workers
 from coding.model import CodeReport, Coding
 from coding.rulecoder import MODEL_RULE, SPEAKER_RULE, RuleCoder
-from coding.store import CodingRow, Store, UnitToCode, decode_tokens
+from coding.store import Store, UnitToCode, decode_tokens
 
 if TYPE_CHECKING:
+    import pandas as pd
+
     from coding.hybrid.coder import HybridCoder
 
 __all__ = [
@@ -44,6 +44,8 @@ TABLE_COLUMNS = [
     "probability",
 ]
 PARALLEL_MIN_UNITS = 20_000
+# about how many codings a unit gets (both coders): decides whether to rebuild indexes
+BULK_ROWS_PER_UNIT = 3
 
 
 def code_project(
@@ -74,15 +76,23 @@ def code_project(
         store.register_rules(machine.coder, machine.rules_text())
     total = store.count_uncoded(machine.coder)
     batches = _unit_batches(store, machine.coder, questions=machine is not rules)
+    coders = [rules.coder] if machine is rules else [rules.coder, machine.coder]
     workers = workers or default_workers()
-    if workers > 1 and total >= PARALLEL_MIN_UNITS:
-        with ProcessPoolExecutor(
-            workers, initializer=_init_worker, initargs=(codebook, coder)
-        ) as pool:
-            results = bounded_map(pool, _code_batch, batches, window=workers * 2)
-            _save_all(store, results, report, total, progress)
-    else:
-        _save_all(store, map(_code_batch, batches), report, total, progress)
+    # One transaction for the run: codings go in without index upkeep (built once at
+    # the end) unless earlier codings of these coders must be found and replaced.
+    replace = store.has_coded(coders)
+    with store.transaction():
+        bulk = not replace and store.bulk_codings(total * BULK_ROWS_PER_UNIT)
+        if workers > 1 and total >= PARALLEL_MIN_UNITS:
+            with ProcessPoolExecutor(
+                workers, initializer=_init_worker, initargs=(codebook, coder)
+            ) as pool:
+                results = bounded_map(pool, _code_batch, batches, window=workers * 2)
+                _save_all(store, coders, replace, results, report, total, progress)
+        else:
+            _save_all(store, coders, replace, map(_code_batch, batches), report, total, progress)
+        if bulk:
+            store.end_bulk_codings()
     report.seconds = time.perf_counter() - started
     return report
 
@@ -119,8 +129,9 @@ def _unit_batches(store: Store, coder: str, questions: bool = False):
         yield rows
 
 
-def _code_batch(rows: list[UnitToCode]) -> tuple[list[str], dict[str, list[CodingRow]]]:
-    """Code a batch; return its unit ids and the codings per coder (rules, and hybrid)."""
+def _code_batch(rows: list[UnitToCode]) -> tuple[list[str], list[tuple], int]:
+    """Code a batch; return its unit ids, the rows ``Store.write_codings`` takes (coder 0
+    the rules, 1 the hybrid) and how many codings the last coder gave."""
     rules: RuleCoder = _WORKER["rules"]
     machine = _WORKER["coder"]
     views = [unit.text if unit.match_text is None else unit.match_text for unit in rows]
@@ -131,7 +142,8 @@ def _code_batch(rows: list[UnitToCode]) -> tuple[list[str], dict[str, list[Codin
     ]
     if machine is rules:
         coded = [rules.code(v, t, u.role) for u, v, t in zip(rows, views, tokens, strict=True)]
-        return [u.unit_id for u in rows], {rules.coder: _rows(rows, coded)}
+        stored = _stored(rows, coded, None)
+        return [u.unit_id for u in rows], stored, len(stored)
     # the model learned interviewee turns: interviewer turns keep the rules' codings
     asked = [i for i, u in enumerate(rows) if not u.interviewer]
     analysed, proba = machine.analyse(
@@ -150,39 +162,52 @@ def _code_batch(rows: list[UnitToCode]) -> tuple[list[str], dict[str, list[Codin
         ruled[i] = codings
         mixed[i] = machine.combine(view, codings, proba[k])
     ids = [u.unit_id for u in rows]
-    return ids, {rules.coder: _rows(rows, ruled), machine.coder: _rows(rows, mixed)}
+    return ids, _stored(rows, ruled, mixed), sum(map(len, mixed))
 
 
-def _rows(units: list[UnitToCode], coded: list[list[Coding]]) -> list[CodingRow]:
-    """Turn codings of matching views into stored rows (offsets into the document)."""
-    out = []
-    for unit, codings in zip(units, coded, strict=True):
-        for c in codings:
-            # a code the model gave has no evidence span: no term marks it
-            spanned = c.rule_id != MODEL_RULE
-            out.append(
-                CodingRow(
-                    unit.unit_id,
-                    c.code_id,
-                    c.stance,
-                    unit.start + c.start if spanned else None,
-                    unit.start + c.end if spanned else None,
-                    unit.text[c.start : c.end] if spanned else None,
-                    c.rule_id,
-                    list(c.terms),
-                    c.probability,
-                )
-            )
+def _stored(
+    units: list[UnitToCode], ruled: list[list[Coding]], mixed: list[list[Coding]] | None
+) -> list[tuple]:
+    """Turn codings of matching views into stored rows (offsets into the document).
+
+    The hybrid's codings (``mixed``) are mostly the rules' own: a coding both gave is one
+    row of the rules (coder 0) with the hybrid as ``also`` (1). Rows are written in an
+    order that keeps each coder's own order of its codings.
+    """
+    out: list[tuple] = []
+    for n, unit in enumerate(units):
+        first = ruled[n]
+        if mixed is None:
+            out += [_row(unit, c, 0, None) for c in first]
+            continue
+        i = 0
+        for c in mixed[n]:
+            j = next((j for j in range(i, len(first)) if first[j] == c), None)
+            if j is None:
+                out.append(_row(unit, c, 1, None))
+                continue
+            out += [_row(unit, a, 0, None) for a in first[i:j]]
+            out.append(_row(unit, c, 0, 1))
+            i = j + 1
+        out += [_row(unit, a, 0, None) for a in first[i:]]
     return out
 
 
-def _save_all(store, results, report, total, progress) -> None:
-    for unit_ids, by_coder in results:
-        with store.transaction():
-            for coder, codings in by_coder.items():
-                store.save_codings(coder, unit_ids, codings)
+def _row(unit: UnitToCode, c: Coding, coder: int, also: int | None) -> tuple:
+    # a code the model gave has no evidence span: no term marks it
+    if c.rule_id == MODEL_RULE:
+        start = end = None
+    else:
+        start, end = unit.start + c.start, unit.start + c.end
+    return (unit.rowid, coder, also, c.code_id, c.stance, start, end, c.rule_id, c.terms,
+            c.probability)  # fmt: skip
+
+
+def _save_all(store, coders, replace, results, report, total, progress) -> None:
+    for unit_ids, rows, given in results:
+        store.write_codings(coders, unit_ids, rows, replace)
         report.units += len(unit_ids)
-        report.codings += len(by_coder[report.coder])
+        report.codings += given
         if progress:
             progress(report.units, total)
 
@@ -201,6 +226,8 @@ def code_texts(
     the interviewer's question before it (read by the hybrid's model). ``coder`` is
     ``rules`` or ``hybrid`` (the rules alone when no model is shipped for this codebook).
     """
+    import pandas as pd
+
     machine = text_coder(codebook, coder)
     ids, texts = list(ids), list(texts)
     roles = list(roles) if roles is not None else [None] * len(texts)
@@ -233,6 +260,8 @@ def code_texts(
 
 def _cell(value) -> str | None:
     """Return a table cell as text, or None when it is empty."""
+    import pandas as pd
+
     return None if value is None or pd.isna(value) or not str(value) else str(value)
 
 

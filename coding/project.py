@@ -5,7 +5,6 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
-from coding.codebook import load_codebook
 from coding.errors import ProjectError
 from coding.segment import UserDictionary, user_dictionary
 from coding.store import Store
@@ -61,5 +60,8 @@ def project_dictionary(root: str | Path, codebook: str | Path | None = None) -> 
     the codebook's terms changes the dictionary version, and `segment` then
     re-cuts (coding itself never needs to).
     """
+    # imported here: opening a project (every query) need not compile the rule language
+    from coding.codebook import load_codebook
+
     book = load_codebook(project_codebook(root, codebook))
     return user_dictionary(book.segmentation_terms())

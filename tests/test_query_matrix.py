@@ -15,7 +15,8 @@ from coding.project import open_project
 from coding.query.ask import ask_matrix
 from coding.query.camap import correspondence, map_image
 from coding.query.filters import unit_filter
-from coding.query.matrix import code_matrix, crosstab, unit_codes
+from coding.query.matrix import code_matrix, crosstab, presence, unit_codes
+from coding.trust import trusted_codings
 
 
 def test_crosstab_matches_agrestis_party_identification_example():
@@ -46,6 +47,26 @@ def test_cooccurrence_matches_plain_sets(sample_project):
         assert rows.loc[(a, b), "both"] == both
         assert rows.loc[(a, b), "jaccard"] == pytest.approx(both / len(units[a] | units[b]))
     assert result.counts.loc["CA.MH", "CA.MH"] == len(units["CA.MH"])
+
+
+def test_unit_codes_and_presence_match_pandas_on_every_coding(sample_project):
+    # the pairs come from SQL (trust chosen there) and the 0/1 table is set by position;
+    # here the trusted codings of trust.trusted_codings and pd.crosstab give them
+    flt = unit_filter(speaker="interviewee")
+    with open_project(sample_project) as store:
+        pairs = unit_codes(store, flt)
+        units = store.unit_frame(flt)["unit_id"]
+        trusted = trusted_codings(store)
+    trusted = trusted[trusted["unit_id"].isin(set(units))]
+    assert len(pairs) == len(set(zip(pairs["unit_id"], pairs["code_id"], strict=True)))
+    assert set(zip(pairs["unit_id"], pairs["code_id"], strict=True)) == set(
+        zip(trusted["unit_id"], trusted["code_id"], strict=True)
+    )
+    expected = pd.crosstab(pairs["unit_id"], pairs["code_id"]).clip(upper=1)
+    expected = expected.reindex(units, fill_value=0)
+    pd.testing.assert_frame_equal(
+        presence(units, pairs), expected, check_names=False, check_dtype=False
+    )
 
 
 def test_crosstab_tests_are_adjusted_within_the_family(sample_project):

@@ -29,6 +29,25 @@ def test_segments_carry_their_evidence_and_the_trusted_coder(sample_project):
     assert (frame["code_id"] == "ACT.FIRM.SMALL").any()  # children come with their parent
 
 
+def test_segments_are_the_trusted_codings_read_without_the_query_layer(sample_project):
+    # retrieve reads only the codes asked for, trust chosen in SQL; here every coding is
+    # read and each unit's most trusted coder chosen by trust.trusted_coders (pandas)
+    flt = unit_filter(speaker="interviewee")
+    with open_project(sample_project) as store:
+        frame = retrieve(store, ["FORM", "CA.MH"], flt)
+        every = store.codings().merge(trusted_coders(store), on=["unit_id", "coder"])
+    every = every[~every["is_interviewer"].astype(bool)]
+
+    def rows(f):
+        return sorted(
+            zip(f["unit_id"], f["code_id"], f["coder"], f["evidence"].map(str), strict=True)
+        )
+
+    for code in ["FORM", "CA.MH"]:
+        mine = every[[c == code or c.startswith(code + ".") for c in every["code_id"]]]
+        assert len(mine) > 0 and rows(frame[frame["code"] == code]) == rows(mine)
+
+
 def test_all_of_stance_and_coder(sample_project):
     with open_project(sample_project) as store:
         any_of = retrieve(store, ["CA.MH", "FORM.FINANCE"], unit_filter())

@@ -16,7 +16,7 @@ from coding.ingest import ingest
 from coding.ingest.normalize import FULLWIDTH_TABLE, match_view
 from coding.project import open_project
 from coding.query.filters import unit_filter
-from coding.query.search import concordance
+from coding.query.search import CONCORDANCE_COLUMNS, Hit, concordance, concordance_hits
 
 _HALF_TO_FULL = {v: k for k, v in FULLWIDTH_TABLE.items()}
 
@@ -89,6 +89,40 @@ def test_search_matches_the_scan_for_any_pattern(sample_project, pattern):
     with open_project(sample_project) as store:
         frame = concordance(store, pattern, unit_filter())
     assert _hits(frame) == _scan(sample_project, pattern)
+
+
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(data=st.data())
+def test_the_index_names_exactly_the_units_a_scan_finds(sample_project, data):
+    # one to three characters are answered by the index alone, longer ones checked in SQL
+    piece = data.draw(
+        st.one_of(
+            _patterns(sample_project),
+            st.text(alphabet='协会联保花农"的，。 A1', min_size=1, max_size=5),
+        )
+    )
+    needle = match_view(piece.strip())
+    if not needle:
+        return
+    speaker = data.draw(st.sampled_from(["all", "interviewee", "interviewer"]))
+    keep = {"all": lambda u: True, "interviewee": lambda u: not u[4], "interviewer": lambda u: u[4]}
+    with open_project(sample_project) as store:
+        rowids = store.rowids_containing(needle, unit_filter(speaker=speaker))
+        found = [u.unit_id for u in store.units_by_rowid(rowids)]
+    expected = {u[0] for u in _units(str(sample_project)) if keep[speaker](u) and needle in u[2]}
+    assert len(found) == len(rowids) == len(set(found))
+    assert set(found) == expected
+
+
+def test_hits_are_the_rows_of_the_concordance(sample_project):
+    assert list(Hit._fields) == CONCORDANCE_COLUMNS
+    with open_project(sample_project) as store:
+        for order in ("doc", "left", "right"):
+            frame = concordance(store, "协会", unit_filter(), order=order)
+            hits = concordance_hits(store, "协会", unit_filter(), order=order)
+            assert [tuple(r) for r in frame.itertuples(index=False)] == [tuple(h) for h in hits]
 
 
 def test_traditional_and_full_width_find_the_simplified_text(sample_project):

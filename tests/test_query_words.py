@@ -76,6 +76,28 @@ def test_pos_filter_keeps_only_those_tags(sample_project):
     assert len(table) == 20 and all(p.startswith("n") for p in table["pos"])
 
 
+def test_tags_are_those_jieba_posseg_reads(monkeypatch):
+    # a few words are looked up in dict.txt one by one, many read from the whole table;
+    # both must give what jieba.posseg's own table holds
+    import jieba
+    import jieba.posseg
+
+    from coding.query import words as words_module
+
+    table = jieba.posseg.POSTokenizer(jieba.Tokenizer()).word_tag_tab
+    asked = ["协会", "政府", "花", "合作社", "AT&T", "OEM", "2015", "不存在的词语", "a b"]
+    expected = {w: table.get(w) or pos_tag_fallback(w) for w in asked}
+    assert words_module.pos_tags(asked) == expected
+    monkeypatch.setattr(words_module, "_LOOKUPS", 0)
+    assert words_module.pos_tags(asked) == expected
+    assert expected["协会"].startswith("n") and expected["OEM"] == "eng"
+
+
+def pos_tag_fallback(word: str) -> str:
+    """What posseg gives a word outside its dictionary: m for digits, eng for ASCII, x."""
+    return ("m" if word.isdigit() else "eng") if word.isascii() else "x"
+
+
 def test_keywords_by_code_and_wrong_options(sample_project):
     with open_project(sample_project) as store:
         table = word_table(store, unit_filter(), by="code", top=3)

@@ -19,6 +19,8 @@ from coding.episodes.current import PROPOSED, current_episodes
 from coding.episodes.describe import Episode
 from coding.store import Store
 
+# the review column as the report's reader reads it
+STATUS = {"zh": {"reviewed": "已审核", "proposed": "待审核"}}
 WORDS = {
     "zh": {
         "reviewed": "以下合作行动事件已由研究者审核（{who}），共 {n} 件。",
@@ -162,7 +164,7 @@ def cluster_story(store: Store, codebook: Codebook, cluster: str, lang: str = "z
         words["chart_note"],
         words["unit"],
         points,
-        _table(episodes, label, words),
+        _table(episodes, label, words, lang),
         [(e.name, paragraph(e, label, words), _quotes(store, e, label)) for e in episodes],
     )
 
@@ -175,14 +177,14 @@ def _years(e: Episode, words: dict) -> str:
     )
 
 
-def _table(episodes: list[Episode], label: dict, words: dict) -> pd.DataFrame:
+def _table(episodes: list[Episode], label: dict, words: dict, lang: str) -> pd.DataFrame:
     def names(codes: list[str]) -> str:
         return "、".join(label.get(c, c) for c in codes)
 
     rows = [
         (e.episode_id, e.name, _years(e, words), label.get(e.ca_type, e.ca_type),
          label.get(e.mode, e.mode), names(e.forms), names(e.initiators), names(e.participants),
-         len(e.interviewees), names(e.roles), e.status)
+         len(e.interviewees), names(e.roles), STATUS.get(lang, {}).get(e.status, e.status))
         for e in episodes
     ]  # fmt: skip
     columns = ["episode_id", "name", "years", "ca_type", "mode", "forms", "initiators",
@@ -225,14 +227,15 @@ def paragraph(e: Episode, label: dict, words: dict) -> str:
 
 def _quotes(store: Store, e: Episode, label: dict) -> list[Quote]:
     """The episode's strongest quotations, its name marked where the speaker says it."""
-    by_id = {m.unit_id: m for m in e.mentions}
+    by_id = {w.unit_id: w for w in e.witnesses}
+    texts = dict(store.unit_texts(e.quotes))  # read here: episodes do not keep their texts
     out = []
     for unit_id in e.quotes:
-        m = by_id[unit_id]
-        at = m.text.find(e.name)
+        w, text = by_id[unit_id], texts[unit_id]
+        at = text.find(e.name)
         out.append(
             Quote(
-                e.episode_id, m.unit_id, m.doc_id, label.get(m.role, m.role), m.turn, m.text,
+                e.episode_id, w.unit_id, w.doc_id, label.get(w.role, w.role), w.turn, text,
                 at if at >= 0 else None, at + len(e.name) if at >= 0 else None,
             )
         )  # fmt: skip

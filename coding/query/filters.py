@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from coding.errors import OptionError
-from coding.store import UnitFilter
+from coding.store import Store, UnitFilter
 
 SPEAKERS = ("interviewee", "interviewer", "all")
 SOURCES = ("interviews", "survey", "all")
@@ -33,3 +33,12 @@ def unit_filter(
         speaker=speaker,
         source=source,
     )
+
+
+def trusted_order(store: Store) -> list[str]:
+    """Return the project's coders, most trusted first, as ``trust.trusted_coders`` ranks
+    them (ties by name): a unit's codings come from the first that looked at it."""
+    from coding.trust import coder_rank
+
+    kinds = store.coder_kinds()
+    return sorted(kinds, key=lambda c: (coder_rank(c, kinds[c]), c))

@@ -95,8 +95,18 @@ def write_page(
     return Path(out)
 
 
-def write_concordance(frame: pd.DataFrame, out: str | Path, pattern: str) -> list[Path]:
-    """Write a concordance: the table as CSV/xlsx, or aligned lines in HTML."""
+def write_concordance(
+    hits: pd.DataFrame | Sequence[tuple], out: str | Path, pattern: str
+) -> list[Path]:
+    """Write a concordance (a frame or ``search.Hit`` rows): the table as CSV/xlsx, or
+    aligned lines in HTML."""
+    import pandas as pd
+
+    from coding.query.search import CONCORDANCE_COLUMNS
+
+    frame = (
+        hits if isinstance(hits, pd.DataFrame) else pd.DataFrame(hits, columns=CONCORDANCE_COLUMNS)
+    )
     if check_format(out) != ".html":
         from coding.export import write_tables
 

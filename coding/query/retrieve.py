@@ -65,12 +65,13 @@ def retrieve(
     if coder is not None and coder not in store.coder_kinds():
         known = ", ".join(store.coder_kinds()) or "none yet"
         raise OptionError(f"no coder '{coder}' in this project (coders: {known})")
-    codings = store.unit_codings(flt, coder)
-    if coder is None:
-        from coding.trust import trusted_coders
+    from coding.query.filters import trusted_order
 
-        codings = codings.merge(trusted_coders(store), on=["unit_id", "coder"])
     _check_known(store, asked)
+    # only the codes asked for are read (a code's children by an index range), each unit's
+    # from its most trusted coder: the project's hundreds of thousands of codings stay put
+    trusted = None if coder else trusted_order(store)
+    codings = store.unit_codings(flt, coder, codes=asked, trusted=trusted)
     rows = []
     for code in asked:
         mine = codings[[matches(c, code) for c in codings["code_id"]]]
@@ -84,8 +85,9 @@ def retrieve(
     ids = found["unit_id"].unique().tolist()
     units = {u.unit_id: u for u in store.units_by_id(ids)}
     previous = store.previous_turns(ids)
+    found_ids = found["unit_id"].tolist()  # a list: pandas' per-item access is slow
     for column in ("doc_id", "speaker", "role", "cluster", "text"):
-        found[column] = [getattr(units[u], column) for u in found["unit_id"]]
+        found[column] = [getattr(units[u], column) for u in found_ids]
     found["previous"] = found["unit_id"].map(previous).fillna("")
     order = {code: i for i, code in enumerate(asked)}
     found = found.assign(_order=found["code"].map(order)).sort_values(
@@ -96,9 +98,9 @@ def retrieve(
 
 def _check_known(store: Store, asked: list[str]) -> None:
     """Refuse a code that no coding in the project has (a typo, most likely)."""
-    known = store.code_ids()
-    unknown = [a for a in asked if not any(matches(k, a) for k in known)]
+    unknown = [a for a in asked if not store.has_code(a)]
     if unknown:
+        known = store.code_ids()  # only to name them
         shown = ", ".join(sorted(known)[:12]) + (" …" if len(known) > 12 else "")
         raise QueryError(
             f"no coding in this project has code '{unknown[0]}' (codes used: {shown or 'none'})"

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from bisect import bisect_left
 from collections.abc import Iterator
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from coding.errors import QueryError
 from coding.store import Store, UnitFilter, UnitRow
@@ -56,6 +56,21 @@ def find_all(view: str, pattern: str) -> Iterator[int]:
         at = view.find(pattern, at + len(pattern))
 
 
+class Hit(NamedTuple):
+    """One occurrence of a pattern: a row of the concordance (``CONCORDANCE_COLUMNS``)."""
+
+    unit_id: str
+    doc_id: str
+    speaker: str | None
+    role: str | None
+    cluster: str | None
+    start: int
+    end: int
+    left: str
+    hit: str
+    right: str
+
+
 def concordance(
     store: Store,
     pattern: str,
@@ -74,6 +89,20 @@ def concordance(
     """
     import pandas as pd
 
+    hits = concordance_hits(store, pattern, flt, word=word, order=order, width=width)
+    return pd.DataFrame(hits, columns=CONCORDANCE_COLUMNS)
+
+
+def concordance_hits(
+    store: Store,
+    pattern: str,
+    flt: UnitFilter,
+    *,
+    word: bool = False,
+    order: str = "doc",
+    width: int = WIDTH,
+) -> list[Hit]:
+    """Return the rows of ``concordance`` as a list, without pandas (the command's path)."""
     if order not in ORDERS:
         raise QueryError(f"unknown order '{order}': use one of {', '.join(ORDERS)}")
     if width < 1:
@@ -89,12 +118,11 @@ def concordance(
             if ends is not None and not (_is_bound(ends, start) and _is_bound(ends, end)):
                 continue
             rows.append(_row(unit, start, end, width))
-    frame = pd.DataFrame(rows, columns=CONCORDANCE_COLUMNS)
     if order == "left":
-        frame = frame.iloc[sorted(range(len(frame)), key=lambda i: frame["left"].iat[i][::-1])]
+        rows.sort(key=lambda h: h.left[::-1])  # sort() is stable, as pandas' was
     elif order == "right":
-        frame = frame.sort_values("right", kind="stable")
-    return frame.reset_index(drop=True)
+        rows.sort(key=lambda h: h.right)
+    return rows
 
 
 def _token_bounds(store: Store, unit_ids: list[str]) -> dict[str, list[int]]:
@@ -116,9 +144,9 @@ def _is_bound(bounds: list[int], offset: int) -> bool:
     return at < len(bounds) and bounds[at] == offset
 
 
-def _row(unit: UnitRow, start: int, end: int, width: int) -> tuple:
+def _row(unit: UnitRow, start: int, end: int, width: int) -> Hit:
     text = unit.text
-    return (
+    return Hit(
         unit.unit_id,
         unit.doc_id,
         unit.speaker,

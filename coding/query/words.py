@@ -17,6 +17,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from functools import lru_cache
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -52,21 +53,59 @@ def stop_words() -> frozenset[str]:
     return frozenset(stopwordsiso.stopwords("zh"))
 
 
+# Up to this many words are looked up one by one in jieba's dictionary text; more
+# (a --pos filter over every word counted) read the whole table once.
+_LOOKUPS = 100
+
+
+@lru_cache(maxsize=1)
+def _dictionary_text() -> str:
+    """Return jieba's own dict.txt (``word freq tag`` lines) behind a newline, found without
+    importing jieba, whose import loads its HMM tables."""
+    from importlib.util import find_spec
+
+    spec = find_spec("jieba")
+    if spec is None or spec.origin is None:
+        raise QueryError("jieba is not installed; it is needed for part-of-speech tags")
+    return "\n" + (Path(spec.origin).parent / "dict.txt").read_text(encoding="utf-8")
+
+
 @lru_cache(maxsize=1)
 def _tags() -> dict[str, str]:
-    """Return jieba's dictionary word → part-of-speech tag (read from its dict.txt)."""
-    import jieba
-    import jieba.posseg
+    """Return jieba's dictionary word → part-of-speech tag, as ``jieba.posseg`` reads it
+    (the last line of a word wins)."""
+    lines = (line.strip() for line in _dictionary_text().splitlines())
+    return {word: tag for word, _, tag in (line.split(" ") for line in lines if line)}
 
-    jieba.setLogLevel(60)
-    return jieba.posseg.POSTokenizer(jieba.Tokenizer()).word_tag_tab
+
+def _lookup(word: str) -> str | None:
+    """Return a word's tag from the last dictionary line that starts with it."""
+    text = _dictionary_text()
+    at = text.rfind("\n" + word + " ")
+    if at < 0:
+        return None
+    end = text.find("\n", at + 1)
+    parts = text[at + 1 : end if end >= 0 else len(text)].strip().split(" ")
+    return parts[2] if len(parts) == 3 and parts[0] == word else None
+
+
+def pos_tags(words: Iterable[str]) -> dict[str, str]:
+    """Return each word's tag as jieba.posseg gives dictionary words: else 'eng', 'm', 'x'."""
+    wanted = set(words)
+    if len(wanted) > _LOOKUPS:
+        table = _tags()
+        found = {w: table.get(w) for w in wanted}
+    else:  # a few words: no need to read 349,046 lines into a table
+        found = {w: _lookup(w) for w in wanted}
+    return {w: tag or _untagged(w) for w, tag in found.items()}
 
 
 def pos_tag(word: str) -> str:
     """Return a word's tag as jieba.posseg gives dictionary words: 'eng', 'm', or 'x'."""
-    tag = _tags().get(word)
-    if tag:
-        return tag
+    return pos_tags([word])[word]
+
+
+def _untagged(word: str) -> str:
     if word.isascii():
         return "m" if word.isdigit() else "eng"
     return "x"
@@ -125,19 +164,30 @@ def word_table(
     total: Counter[str] = Counter()
     per_group: dict[str, Counter[str]] = {}
     units = 0
+    # every token is counted, and which are words is decided once per distinct token
+    # a cluster or role is one group per unit: the total is then the groups' sum
+    partition = by in ("cluster", "role")
     for unit_id, tokens in store.unit_tokens(flt):
         units += 1
-        words = [t for t in tokens if is_word(t)]
-        if prefixes:
-            words = [w for w in words if pos_tag(w).startswith(prefixes)]
-        counted = Counter(words)
-        total.update(counted)
+        if not partition or unit_id not in groups:
+            total.update(tokens)
         for group in groups.get(unit_id, ()):
-            per_group.setdefault(group, Counter()).update(counted)
+            per_group.setdefault(group, Counter()).update(tokens)
+    if partition:
+        for counted in per_group.values():
+            total.update(counted)
     if not units:
         raise QueryError(
             "no unit with cached tokens matches; run 'clusterqda segment' or widen the filters"
         )
+    keep = {t for t in total if is_word(t)}
+    if prefixes:
+        tags = pos_tags(keep)
+        keep = {w for w in keep if tags[w].startswith(prefixes)}
+    total = Counter({w: n for w, n in total.items() if w in keep})
+    per_group = {
+        g: Counter({w: n for w, n in c.items() if w in keep}) for g, c in per_group.items()
+    }
     if by is None:
         return _frequencies(total, top)
     return _keywords(total, per_group, top)
@@ -146,15 +196,11 @@ def word_table(
 def _unit_groups(store: Store, flt: UnitFilter, by: str, coder: str | None) -> dict[str, list[str]]:
     """Return each unit's groups: its cluster or role, or the codes it was given."""
     if by == "code":
-        codings = store.unit_codings(flt, coder)
-        if coder is None:
-            from coding.trust import trusted_coders
+        from coding.query.filters import trusted_order
 
-            codings = codings.merge(trusted_coders(store), on=["unit_id", "coder"])
+        trusted = None if coder else trusted_order(store)
         out: dict[str, list[str]] = {}
-        for unit_id, code in (
-            codings[["unit_id", "code_id"]].drop_duplicates().itertuples(index=False)
-        ):
+        for unit_id, code in store.unit_code_pairs(flt, coder, trusted=trusted):
             out.setdefault(unit_id, []).append(code)
         return out
     frame = store.unit_frame(flt)
@@ -168,10 +214,9 @@ def _frequencies(total: Counter[str], top: int) -> pd.DataFrame:
     import pandas as pd
 
     size = sum(total.values())
-    rows = [
-        (ALL, w, pos_tag(w), n, 1e4 * n / size, None, np.nan, np.nan, np.nan)
-        for w, n in sorted(total.items(), key=lambda kv: (-kv[1], kv[0]))[:top]
-    ]
+    best = sorted(total.items(), key=lambda kv: (-kv[1], kv[0]))[:top]
+    tags = pos_tags(w for w, _ in best)
+    rows = [(ALL, w, tags[w], n, 1e4 * n / size, None, np.nan, np.nan, np.nan) for w, n in best]
     return pd.DataFrame(rows, columns=WORD_COLUMNS)
 
 
@@ -210,5 +255,5 @@ def _keywords(total: Counter[str], per_group: dict[str, Counter[str]], top: int)
     if not frames:
         return pd.DataFrame(columns=WORD_COLUMNS)
     out = pd.concat(frames, ignore_index=True)
-    out["pos"] = out["word"].map(pos_tag)
+    out["pos"] = out["word"].map(pos_tags(out["word"]))
     return out[WORD_COLUMNS]

@@ -6,6 +6,7 @@ import json
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
+from coding.store.codinglayout import INDEX_NAMES, INDEXES
 from coding.store.connection import Connection, query_frame, timestamp
 from coding.store.rows import CodingRow, UnitToCode
 
@@ -130,6 +131,93 @@ class CodingsTable(Connection):
                 ((u, coder, now, scope_json) for u in unit_ids),
             )
 
+    def bulk_codings(self, expected_rows: int) -> bool:
+        """Prepare a large run of ``write_codings``: inside the caller's transaction, drop the
+        codings' indexes when the run adds more rows than there are (``end_bulk_codings``
+        builds them once, at the end of the same transaction). Return whether it did."""
+        stored = self.conn.execute("SELECT COUNT(*) FROM coding_data").fetchone()[0]
+        if expected_rows <= stored:
+            return False
+        for name in INDEX_NAMES:
+            self.conn.execute(f"DROP INDEX IF EXISTS {name}")
+        return True
+
+    def end_bulk_codings(self) -> None:
+        """Build the codings' indexes again after ``bulk_codings`` dropped them."""
+        for statement in INDEXES:
+            self.conn.execute(statement.replace("CREATE INDEX", "CREATE INDEX IF NOT EXISTS"))
+
+    def has_coded(self, coders: list[str]) -> bool:
+        """Return whether any of these coders has looked at some unit."""
+        return any(
+            self.conn.execute("SELECT 1 FROM coded_units WHERE coder = ? LIMIT 1", (c,)).fetchone()
+            for c in coders
+        )
+
+    def write_codings(
+        self, coders: list[str], unit_ids: list[str], rows: list[tuple], replace: bool = True
+    ) -> None:
+        """Store machine codings of units straight into the compact layout; mark the units
+        as coded by every coder in ``coders``.
+
+        ``rows`` are ``(unit rowid, coder, also, code_id, stance, start, end, rule_id,
+        terms, probability)`` with coders as indexes into ``coders`` (``also``: a second
+        coder that gave the same coding, or None), offsets into ``documents.text``
+        inside the unit (the evidence is the unit's text there), ``terms`` a tuple.
+        With ``replace``, these coders' earlier codings of the units are deleted first.
+        """
+        now = timestamp()
+        with self.transaction():
+            if replace:
+                self.conn.executemany(
+                    "DELETE FROM codings WHERE unit_id = ? AND coder = ?",
+                    ((u, c) for c in coders for u in unit_ids),
+                )
+            ids = [
+                self.conn.execute("SELECT rowid FROM coders WHERE coder = ?", (c,)).fetchone()[0]
+                for c in coders
+            ]
+            terms = {r[8]: _json_text(list(r[8])) for r in rows}
+            labels = self._labels({now, *(r[7] for r in rows), *terms.values()})
+            created = labels[now]
+            self.conn.executemany(
+                'INSERT INTO coding_data (unit, coder, also, code_id, stance, start, "end",'
+                " rule, terms, created, probability) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+                (
+                    (
+                        u,
+                        ids[k],
+                        None if a is None else ids[a],
+                        code,
+                        stance,
+                        start,
+                        end,
+                        labels[rule],
+                        labels[terms[t]],
+                        created,
+                        p,
+                    )
+                    for u, k, a, code, stance, start, end, rule, t, p in rows
+                ),  # fmt: skip
+            )
+            self.conn.executemany(
+                "INSERT OR REPLACE INTO coded_units VALUES (?,?,?,NULL)",
+                ((u, c, now) for c in coders for u in unit_ids),
+            )
+
+    def _labels(self, wanted: set[str]) -> dict[str, int]:
+        """Return the ids of labels (rule ids, terms, times), adding the new ones."""
+        self.conn.executemany(
+            "INSERT OR IGNORE INTO coding_labels (label) VALUES (?)", ((w,) for w in wanted)
+        )
+        return dict(
+            self.conn.execute(
+                "SELECT label, id FROM coding_labels"
+                " WHERE label IN (SELECT value FROM json_each(?))",
+                (json.dumps(sorted(wanted), ensure_ascii=False),),
+            )
+        )
+
     def coded_pairs(self, coder: str) -> list[tuple[str, str]]:
         """Return the (unit_id, code_id) pairs a coder gave."""
         return self.conn.execute(
@@ -151,6 +239,16 @@ class CodingsTable(Connection):
             CodingRow(u, code, stance, start, end, evidence, rule, json.loads(terms or "[]"))
             for u, code, stance, start, end, evidence, rule, terms in rows
         ]
+
+    def code_unit_counts(self, coder: str, no_cluster: str) -> list[tuple[str, str, int]]:
+        """Return (code_id, cluster, interviewee units) of a coder's codes; ``no_cluster``
+        stands for documents without a cluster."""
+        return self.conn.execute(
+            "SELECT c.code_id, COALESCE(d.cluster, ?), COUNT(DISTINCT c.unit_id)"
+            " FROM codings c JOIN units u USING (unit_id) JOIN documents d USING (doc_id)"
+            " WHERE c.coder = ? AND NOT u.is_interviewer GROUP BY 1, 2",
+            (no_cluster, coder),
+        ).fetchall()
 
     def coded_unit_coders(self) -> pd.DataFrame:
         """Return ``unit_id, coder`` for every unit each coder has looked at."""

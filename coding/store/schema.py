@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import sqlite3
 
+from coding.store.codinglayout import compact_codings
 from coding.store.tokencodec import encode_tokens
 
 
@@ -199,6 +200,7 @@ MIGRATIONS: list = [
     );
     CREATE INDEX episodes_cluster ON episodes(cluster);
     """,
+    compact_codings,  # v9: codings in a compact table behind a view of the same name
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 

@@ -89,33 +89,35 @@ class SearchTable(Connection):
     def units_containing(self, pattern: str, flt: UnitFilter) -> list[UnitRow]:
         """Return the filtered units whose view contains ``pattern`` (a view string), in
         document and turn order."""
-        return self.units_by_rowid(self.rowids_containing(pattern, flt))
+        candidates, args, exact = _candidates(pattern)
+        where, params = flt.where()
+        cursor = self.conn.execute(
+            f"{_UNIT_SELECT} WHERE u.rowid IN ({candidates}) AND {where}{_ORDER}",
+            [*args, *params],
+        )
+        rows = [UnitRow(*row) for row in cursor]
+        return rows if exact else [row for row in rows if pattern in row.view]
 
     def rowids_containing(self, pattern: str, flt: UnitFilter) -> list[int]:
         """Return the rowids of the filtered units whose view contains ``pattern``.
 
-        The index names the units that may hold it (every trigram present; for
-        one or two characters, every trigram that begins with them), and each
-        of those views is checked here, so the answer is exact.
+        For one to three characters the index's answer is exact; for more it
+        names the units that hold every trigram of the pattern, and each of
+        those views is checked here, so the answer is always exact.
         """
+        candidates, args, exact = _candidates(pattern)
         where, params = flt.where()
-        if len(pattern) >= 3:
-            # detail=none keeps no positions: every trigram present is the best it can say
-            grams = dict.fromkeys(pattern[i : i + 3] for i in range(len(pattern) - 2))
-            query = " AND ".join('"' + g.replace('"', '""') + '"' for g in grams)
-            rows = "SELECT rowid FROM unit_search WHERE unit_search MATCH ?"
-            args: list[object] = [query]
-        else:
-            # every one- or two-character string begins some trigram (the body is padded)
-            rows = "SELECT doc FROM unit_search_terms WHERE term >= ? AND term < ?"
-            args = [pattern, pattern + _LAST_CHAR]
+        if exact and not params and where == "1":
+            return [rowid for (rowid,) in self.conn.execute(candidates, args)]
         join = " JOIN documents d USING (doc_id)" if params or where != "1" else ""
+        # checked in SQL: instr() finds code points as `in` does, and no view is copied out
+        check = "" if exact else " AND instr(COALESCE(u.match_text, u.text), ?) > 0"
         cursor = self.conn.execute(
-            f"SELECT u.rowid, COALESCE(u.match_text, u.text) FROM units u{join}"
-            f" WHERE u.rowid IN ({rows}) AND {where}",
-            [*args, *params],
+            f"SELECT u.rowid FROM ({candidates}) c JOIN units u ON u.rowid = c.rowid{join}"
+            f" WHERE {where}{check}",
+            [*args, *params, *([] if exact else [pattern])],
         )
-        return [rowid for rowid, view in cursor if pattern in view]
+        return [rowid for (rowid,) in cursor]
 
     def units_by_rowid(self, rowids: Sequence[int]) -> list[UnitRow]:
         """Return the units of some rowids, in document and turn order."""
@@ -199,19 +201,44 @@ class SearchTable(Connection):
         )
         return frame.rename(columns={str(i): key for i, key in enumerate(keys)})
 
-    def unit_codings(self, flt: UnitFilter, coder: str | None = None) -> pd.DataFrame:
+    def unit_codings(
+        self,
+        flt: UnitFilter,
+        coder: str | None = None,
+        *,
+        codes: Sequence[str] = (),
+        trusted: Sequence[str] | None = None,
+    ) -> pd.DataFrame:
         """Return the codings of the filtered units: ``unit_id, code_id, coder, stance,
-        start, end, evidence`` (offsets into the unit's text), of one coder or all."""
-        where, params = flt.where()
-        by_coder = " AND c.coder = ?" if coder else ""
-        return query_frame(
-            "SELECT c.unit_id, c.code_id, c.coder, c.stance,"
-            ' c.start - u.start AS start, c."end" - u.start AS "end", c.evidence'
-            " FROM codings c JOIN units u USING (unit_id) JOIN documents d USING (doc_id)"
-            f" WHERE {where}{by_coder} ORDER BY u.doc_id, u.turn, c.code_id, c.start",
-            self.conn,
-            params=(*params, *([coder] if coder else [])),
+        start, end, evidence`` (offsets into the unit's text), in document and turn order.
+
+        ``coder`` keeps one coder's; else ``trusted`` (coders, most trusted first)
+        keeps each unit's codings of the first of them that looked at it (as
+        ``trust.trusted_coders`` chooses); else all. ``codes`` keeps those codes
+        and their children (``ACT.FIRM`` keeps ``ACT.FIRM.LEAD``).
+        """
+        arms, args = _coding_arms(
+            flt,
+            coder,
+            trusted,
+            codes,
+            "c.coding_id, u.doc_id, u.turn, c.unit_id, c.code_id, c.coder, c.stance,"
+            ' c.start - u.start AS start, c."end" - u.start AS "end", c.evidence',
         )
+        return query_frame(
+            'SELECT unit_id, code_id, coder, stance, start, "end", evidence'
+            f" FROM ({arms}) ORDER BY doc_id, turn, code_id, start, coding_id",
+            self.conn,
+            params=tuple(args),
+        )
+
+    def unit_code_pairs(
+        self, flt: UnitFilter, coder: str | None = None, *, trusted: Sequence[str] | None = None
+    ) -> list[tuple[str, str]]:
+        """Return ``(unit_id, code_id)``, each pair once, of the filtered units' codings
+        (``coder`` and ``trusted`` as in ``unit_codings``), without pandas."""
+        arms, args = _coding_arms(flt, coder, trusted, (), "DISTINCT c.unit_id, c.code_id")
+        return self.conn.execute(arms, args).fetchall()
 
     def units_by_id(self, unit_ids: Sequence[str]) -> list[UnitRow]:
         """Return some units (those that exist), in document and turn order."""
@@ -223,6 +250,17 @@ class SearchTable(Connection):
             )
             rows.extend(UnitRow(*row) for row in cursor)
         return sorted(rows, key=lambda u: (u.doc_id, u.turn))
+
+    def has_code(self, code: str) -> bool:
+        """Return whether some coding has ``code`` or one of its children (an index range
+        per coder, not a scan of every coding)."""
+        # CROSS JOIN keeps coders outermost, so each coder's range of codings_coder is read
+        row = self.conn.execute(
+            "SELECT EXISTS (SELECT 1 FROM coders k CROSS JOIN codings c ON c.coder = k.coder"
+            " WHERE c.code_id >= ? AND c.code_id < ? AND (c.code_id = ? OR c.code_id >= ?))",
+            (code, code + "/", code, code + "."),
+        ).fetchone()
+        return bool(row[0])
 
     def code_ids(self) -> set[str]:
         """Return every code id some coding in the project has."""
@@ -241,3 +279,101 @@ class SearchTable(Connection):
             )
             out.update(cursor)
         return out
+
+
+def _candidates(pattern: str) -> tuple[str, list[object], bool]:
+    """Return a query of the rowids of units that may contain ``pattern``, its values, and
+    whether every unit it names does contain it.
+
+    Every one- or two-character string of a view begins some indexed trigram
+    (the body is padded with two private-use characters, which no pattern
+    holds), so for those the trigrams that begin with the pattern, read from
+    the index's vocabulary, name exactly the units that hold it; a
+    three-character pattern is one trigram. Longer ones are an AND of their
+    trigrams: ``detail=none`` keeps no positions, so the order is unchecked.
+    """
+    if len(pattern) < 3:
+        query = "SELECT DISTINCT doc AS rowid FROM unit_search_terms WHERE term >= ? AND term < ?"
+        return query, [pattern, pattern + _LAST_CHAR], True
+    grams = dict.fromkeys(pattern[i : i + 3] for i in range(len(pattern) - 2))
+    match = " AND ".join('"' + g.replace('"', '""') + '"' for g in grams)
+    return "SELECT rowid FROM unit_search WHERE unit_search MATCH ?", [match], len(pattern) == 3
+
+
+def _coding_arms(
+    flt: UnitFilter,
+    coder: str | None,
+    trusted: Sequence[str] | None,
+    codes: Sequence[str],
+    columns: str,
+) -> tuple[str, list[object]]:
+    """Return a UNION of selects of codings (one per coder, and per code when codes are
+    asked) and its values, each read the way that touches the fewest pages.
+
+    Some codes: each coder's range of them in the ``codings_coder`` index. Every
+    code: each unit's chosen coder by the units it looked at (``coded_units``),
+    then their codings by ``codings_unit``, in table order: reading every
+    code's codings through ``codings_coder`` jumps across the whole table.
+    """
+    where, params = flt.where()
+    filtered = where != "1"
+    ranked: list[str | None] | None = [*trusted] if trusted is not None and not coder else None
+    coders: list[str | None] = [coder] if coder else [None] if ranked is None else ranked
+    selects: list[str] = []
+    args: list[object] = []
+    if not codes and ranked is not None:
+        units = filtered or "u." in columns
+        joins = " CROSS JOIN units u ON u.unit_id = s.unit_id" if units else ""
+        joins += " CROSS JOIN documents d USING (doc_id)" if filtered else ""
+        for i, chosen in enumerate(ranked):
+            selects.append(
+                f"SELECT {columns} FROM coded_units s{joins} CROSS JOIN codings c"
+                " ON c.unit_id = s.unit_id AND c.coder = s.coder"
+                f" WHERE s.coder = ?{_no_better(i)} AND {where}"
+            )
+            args += [chosen, *ranked[:i], *params]
+        return _union(selects, columns), args
+    joins = " JOIN units u USING (unit_id)" if filtered or "u." in columns else ""
+    joins += " JOIN documents d USING (doc_id)" if filtered else ""
+    # a code and its children: code_id = code, or code_id in [code + '.', code + '/')
+    by_code: list[tuple[str, list[object]]] = [
+        (
+            " AND c.code_id >= ? AND c.code_id < ? AND (c.code_id = ? OR c.code_id >= ?)",
+            [code, code + "/", code, code + "."],
+        )
+        for code in codes
+    ] or [("", [])]
+    table = "codings c" if codes else "codings c NOT INDEXED"  # every code: in table order
+    for i, who in enumerate(coders):
+        mine = "" if who is None else " AND c.coder = ?"
+        trust = ""
+        if ranked is not None:
+            # the unit's chosen coder looked at it, and no more trusted coder did
+            trust = (
+                " AND EXISTS (SELECT 1 FROM coded_units s"
+                " WHERE s.unit_id = c.unit_id AND s.coder = c.coder)"
+            ) + _no_better(i, "c.unit_id")
+        for condition, values in by_code:
+            selects.append(
+                f"SELECT {columns} FROM {table}{joins} WHERE {where}{mine}{condition}{trust}"
+            )
+            args += [*params, *([who] if who is not None else []), *values]
+            args += ranked[:i] if ranked is not None else []
+    return _union(selects, columns), args
+
+
+def _no_better(i: int, unit: str = "s.unit_id") -> str:
+    """Return the condition that none of the ``i`` more trusted coders looked at ``unit``."""
+    if not i:
+        return ""
+    return (
+        f" AND NOT EXISTS (SELECT 1 FROM coded_units b WHERE b.unit_id = {unit}"
+        f" AND b.coder IN ({','.join('?' * i)}))"
+    )
+
+
+def _union(selects: list[str], columns: str) -> str:
+    # no coder at all: a select of nothing, with the columns
+    return " UNION ".join(selects) or (
+        f"SELECT {columns} FROM codings c JOIN units u USING (unit_id) WHERE 0"
+    )

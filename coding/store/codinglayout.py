@@ -1,0 +1,124 @@
+"""The compact layout codings are stored in (schema version 9), behind a view named
+``codings`` with the columns every reader used before.
+
+One row per coding in ``coding_data``: the unit and coder as row ids, the rule id,
+the terms (as JSON) and the time as ids of ``coding_labels``, the evidence left out
+where it is the unit's own text between the coding's offsets (the view cuts it
+again), and a second coder in ``also`` where two coders gave the very same coding
+(the default coder keeps most of the rules' codings: they are stored once).
+``coding_id`` in the view is ``2 * rowid`` (``+ 1`` for the second coder), so the
+order of a coder's codings is the order they were written in.
+
+INSTEAD OF triggers let every writer insert into and delete from ``codings`` as
+before; ``code`` writes ``coding_data`` directly, in bulk (``store/codings.py``).
+"""
+
+from __future__ import annotations
+
+import sqlite3
+
+# evidence: NULL = the unit's text at [start, end); a zero-length blob = no evidence
+_EVIDENCE = (
+    "CASE WHEN c.evidence IS NULL AND c.start IS NOT NULL"
+    ' THEN substr(u.text, c.start - u.start + 1, c."end" - c.start)'
+    " WHEN typeof(c.evidence) = 'blob' THEN NULL ELSE c.evidence END"
+)
+_BRANCH = (
+    "SELECT c.rowid * 2{plus} AS coding_id, u.unit_id, c.code_id, k.coder, c.stance, c.start,"
+    ' c."end", ' + _EVIDENCE + " AS evidence, r.label AS rule_id, t.label AS terms,"
+    " w.label AS created_at, c.probability"
+    " FROM coding_data c JOIN units u ON u.rowid = c.unit JOIN coders k ON k.rowid = c.{who}"
+    " JOIN coding_labels w ON w.id = c.created"
+    " LEFT JOIN coding_labels r ON r.id = c.rule LEFT JOIN coding_labels t ON t.id = c.terms"
+)
+INDEXES = [
+    "CREATE INDEX coding_data_unit ON coding_data(unit, coder)",
+    "CREATE INDEX coding_data_coder ON coding_data(coder, code_id)",
+    "CREATE INDEX coding_data_also ON coding_data(also, code_id)",
+]
+INDEX_NAMES = [s.split()[2] for s in INDEXES]
+
+
+def _label(expr: str) -> str:
+    return f"(SELECT id FROM coding_labels WHERE label = {expr})"
+
+
+def _stored_evidence(row: str) -> str:
+    """SQL for the evidence column stored for a coding given as ``row`` (NEW or o)."""
+    return (
+        f"CASE WHEN {row}.start IS NOT NULL AND {row}.evidence IS NULL THEN X''"
+        f' WHEN {row}.start >= u.start AND {row}."end" <= u."end" AND {row}.evidence ='
+        f' substr(u.text, {row}.start - u.start + 1, {row}."end" - {row}.start) THEN NULL'
+        f" ELSE {row}.evidence END"
+    )
+
+
+_SCRIPT = [
+    "CREATE TABLE coding_labels (id INTEGER PRIMARY KEY, label TEXT NOT NULL UNIQUE)",
+    """CREATE TABLE coding_data (
+        unit        INTEGER NOT NULL,
+        coder       INTEGER NOT NULL,
+        also        INTEGER,
+        code_id     TEXT NOT NULL,
+        stance      TEXT CHECK (stance IN ('positive', 'negative', 'neutral', 'mixed')),
+        start       INTEGER,
+        "end"       INTEGER,
+        evidence    TEXT,
+        rule        INTEGER,
+        terms       INTEGER,
+        created     INTEGER NOT NULL,
+        probability REAL
+    )""",
+    "INSERT OR IGNORE INTO coding_labels (label)"
+    " SELECT rule_id FROM codings WHERE rule_id IS NOT NULL"
+    " UNION SELECT terms FROM codings WHERE terms IS NOT NULL"
+    " UNION SELECT created_at FROM codings",
+    # the old coding_id becomes the rowid, so that every coder's order is kept
+    'INSERT INTO coding_data (rowid, unit, coder, code_id, stance, start, "end", evidence,'
+    " rule, terms, created, probability)"
+    ' SELECT o.coding_id, u.rowid, k.rowid, o.code_id, o.stance, o.start, o."end", '
+    + _stored_evidence("o")
+    + ", "
+    + ", ".join(_label(f"o.{c}") for c in ("rule_id", "terms", "created_at"))
+    + ", o.probability FROM codings o JOIN units u ON u.unit_id = o.unit_id"
+    " JOIN coders k ON k.coder = o.coder ORDER BY o.coding_id",
+    "DROP TABLE codings",
+    *INDEXES,
+    "CREATE VIEW codings AS "
+    + _BRANCH.format(plus="", who="coder")
+    + " UNION ALL "
+    + _BRANCH.format(plus=" + 1", who="also"),
+    "CREATE TRIGGER codings_insert INSTEAD OF INSERT ON codings BEGIN"
+    " SELECT RAISE(ABORT, 'FOREIGN KEY constraint failed')"
+    " WHERE NOT EXISTS (SELECT 1 FROM units WHERE unit_id = NEW.unit_id)"
+    " OR NOT EXISTS (SELECT 1 FROM coders WHERE coder = NEW.coder);"
+    " INSERT OR IGNORE INTO coding_labels (label) SELECT v FROM (SELECT NEW.rule_id AS v"
+    " UNION ALL SELECT NEW.terms UNION ALL SELECT NEW.created_at) WHERE v IS NOT NULL;"
+    ' INSERT INTO coding_data (unit, coder, code_id, stance, start, "end", evidence, rule,'
+    " terms, created, probability)"
+    ' SELECT u.rowid, k.rowid, NEW.code_id, NEW.stance, NEW.start, NEW."end", '
+    + _stored_evidence("NEW")
+    + ", "
+    + ", ".join(_label(f"NEW.{c}") for c in ("rule_id", "terms", "created_at"))
+    + ", NEW.probability FROM units u, coders k"
+    " WHERE u.unit_id = NEW.unit_id AND k.coder = NEW.coder; END",
+    # a shared row loses one of its two coders; a row of one coder goes
+    "CREATE TRIGGER codings_delete INSTEAD OF DELETE ON codings BEGIN"
+    " DELETE FROM coding_data WHERE rowid = OLD.coding_id / 2 AND also IS NULL"
+    " AND coder = (SELECT rowid FROM coders WHERE coder = OLD.coder);"
+    " UPDATE coding_data SET also = NULL WHERE rowid = OLD.coding_id / 2"
+    " AND also = (SELECT rowid FROM coders WHERE coder = OLD.coder);"
+    " UPDATE coding_data SET coder = also, also = NULL WHERE rowid = OLD.coding_id / 2"
+    " AND also IS NOT NULL AND coder = (SELECT rowid FROM coders WHERE coder = OLD.coder);"
+    " END",
+    # what the foreign key's ON DELETE CASCADE did
+    "CREATE TRIGGER units_delete_codings AFTER DELETE ON units BEGIN"
+    " DELETE FROM coding_data WHERE unit = OLD.rowid; END",
+]
+
+
+def compact_codings(conn: sqlite3.Connection) -> None:
+    """Migrate the codings table into ``coding_data`` behind the ``codings`` view."""
+    # statements hold semicolons inside triggers: run one by one, never split
+    for statement in _SCRIPT:
+        conn.execute(statement)

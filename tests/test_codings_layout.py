@@ -1,0 +1,141 @@
+"""The compact codings layout (schema v9): migrating keeps every coding, the view writes."""
+
+from __future__ import annotations
+
+import shutil
+import sqlite3
+from pathlib import Path
+
+from coding.store import MIGRATIONS, Store
+from coding.store.schema import statements
+
+COLUMNS = 'unit_id, code_id, coder, stance, start, "end", evidence, rule_id, terms, probability'
+LAYOUT_VERSION = 9  # the migration that made the compact layout
+TABLES = ("documents", "units", "coders", "coder_rules", "coded_units")
+
+
+def _codings(db: Path) -> list[tuple]:
+    with sqlite3.connect(db) as conn:
+        return sorted(
+            conn.execute(f"SELECT {COLUMNS} FROM codings"), key=lambda r: tuple(map(repr, r))
+        )
+
+
+def _order(db: Path) -> dict[str, list[tuple]]:
+    """Each coder's codings in coding_id order (what exports sort by)."""
+    with sqlite3.connect(db) as conn:
+        rows = conn.execute(f"SELECT {COLUMNS} FROM codings ORDER BY coder, coding_id")
+        out: dict[str, list[tuple]] = {}
+        for row in rows:
+            out.setdefault(row[2], []).append(row)
+        return out
+
+
+def _old_layout_copy(source: Path, target: Path) -> None:
+    """Write the project's documents, units, coders and codings into a database of the
+    schema before the compact layout, as an older clusterqda left it."""
+    conn = sqlite3.connect(target)
+    for step in MIGRATIONS[: LAYOUT_VERSION - 1]:
+        if callable(step):
+            step(conn)
+        else:
+            for statement in statements(step):
+                conn.execute(statement)
+    conn.execute(f"PRAGMA user_version = {LAYOUT_VERSION - 1}")
+    conn.execute("ATTACH DATABASE ? AS src", (str(source),))
+    for table in TABLES:
+        conn.execute(f"INSERT INTO {table} SELECT * FROM src.{table}")
+    conn.execute(
+        f"INSERT INTO codings (coding_id, {COLUMNS}, created_at)"
+        f" SELECT coding_id, {COLUMNS}, created_at FROM src.codings ORDER BY coding_id"
+    )
+    conn.commit()
+    conn.close()
+
+
+def test_migrating_an_old_layout_database_keeps_every_coding(sample_project, tmp_path):
+    """The demo's codings written into the old table, then migrated: the same codings
+    (evidence, rule, terms, probability and all) in the same order per coder."""
+    source = sample_project / "clusterqda.sqlite"
+    old = tmp_path / "old.sqlite"
+    _old_layout_copy(source, old)
+    before, order = _codings(old), _order(old)
+    assert len(before) > 1000 and len({r[2] for r in before}) >= 3
+    with Store(old) as store:
+        assert store.schema_version == len(MIGRATIONS)
+        assert store.conn.execute(
+            "SELECT type FROM sqlite_master WHERE name = 'codings'"
+        ).fetchone()
+    assert _codings(old) == before == _codings(source)
+    assert _order(old) == order
+
+
+def test_a_shared_coding_is_deleted_for_one_coder_only(sample_project, tmp_path):
+    """A coding the rules and the hybrid both gave is one row: deleting the rules'
+    codings of a unit leaves the hybrid's as they were, and the other way round."""
+    project = tmp_path / "p"
+    shutil.copytree(sample_project, project)
+    db = project / "clusterqda.sqlite"
+    with sqlite3.connect(db) as conn:
+        unit, first, second = conn.execute(
+            "SELECT u.unit_id, a.coder, b.coder FROM coding_data c JOIN units u"
+            " ON u.rowid = c.unit JOIN coders a ON a.rowid = c.coder"
+            " JOIN coders b ON b.rowid = c.also LIMIT 1"
+        ).fetchone()
+
+        def of(coder: str) -> list[tuple]:
+            return conn.execute(
+                f"SELECT {COLUMNS} FROM codings WHERE unit_id = ? AND coder = ? ORDER BY code_id",
+                (unit, coder),
+            ).fetchall()
+
+        kept = of(second)
+        assert kept and set(kept) & {r[:2] + (second,) + r[3:] for r in of(first)}
+        conn.execute("DELETE FROM codings WHERE unit_id = ? AND coder = ?", (unit, first))
+        assert of(first) == [] and of(second) == kept
+        conn.execute("DELETE FROM codings WHERE unit_id = ? AND coder = ?", (unit, second))
+        assert of(second) == []
+        left = conn.execute("SELECT COUNT(*) FROM coding_data c JOIN units u ON u.rowid = c.unit"
+                            " WHERE u.unit_id = ?", (unit,)).fetchone()  # fmt: skip
+        assert left == (0,)
+
+
+def test_codings_written_through_the_view_read_back_as_given(project):
+    """An insert into the view (sheets, imports) keeps evidence that is not the unit's
+    text, no evidence at all, and refuses an unknown coder like the old foreign key."""
+    import pytest
+
+    with Store(project / "clusterqda.sqlite") as store:
+        store.conn.execute(
+            "INSERT INTO documents VALUES ('d', 'd.txt', 'h', 'utf-8', NULL, '{}', NULL,"
+            " '问：你好。答：合作社很好。', 't')"
+        )
+        store.conn.execute(
+            'INSERT INTO units (unit_id, doc_id, turn, is_interviewer, start, "end", text)'
+            " VALUES ('d#2', 'd', 2, 0, 6, 13, '答：合作社很好。')"
+        )
+        store.register_coder("甲", "human", None, None)
+        rows = [
+            ("d#2", "A", "positive", 8, 11, "合作社", None, None),
+            ("d#2", "B", None, 8, 11, "别的字", None, None),
+            ("d#2", "C", None, 8, 11, None, None, None),
+            ("d#2", "D", None, None, None, None, "D", ["合作"]),
+        ]
+        store.save_codings("甲", ["d#2"], rows)
+        back = store.conn.execute(
+            'SELECT code_id, stance, start, "end", evidence, rule_id, terms FROM codings'
+            " ORDER BY code_id"
+        ).fetchall()
+        assert back == [
+            ("A", "positive", 8, 11, "合作社", None, "null"),
+            ("B", None, 8, 11, "别的字", None, "null"),
+            ("C", None, 8, 11, None, None, "null"),
+            ("D", None, None, None, None, "D", '["合作"]'),
+        ]
+        stored = store.conn.execute("SELECT evidence FROM coding_data ORDER BY code_id")
+        assert [r[0] for r in stored][:1] == [None]  # derived from the unit, not stored
+        with pytest.raises(sqlite3.IntegrityError):
+            store.conn.execute(
+                "INSERT INTO codings (unit_id, code_id, coder, created_at)"
+                " VALUES ('d#2', 'A', 'nobody', 't')"
+            )

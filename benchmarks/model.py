@@ -58,7 +58,32 @@ def main() -> None:
         _cross_validation(frame, book, args.folds, args.curve)
     _heldout(book, args.heldout, args.heldout_codes)
     if args.speed:
+        _stance_speed(frame, book)
         _speed(args.train, args.suggest, frame, pd)
+
+
+def _stance_speed(frame, book) -> None:
+    """Time the default coder on the training turns with and without the learned stance."""
+    from dataclasses import replace
+
+    from coding.hybrid.coder import HybridCoder, shipped_weights
+
+    weights = shipped_weights(book)
+    texts = [_view(t) for t in frame["text"]]
+    roles = [r or None for r in frame["role"]]
+    questions = [_view(q) or None for q in frame["question"]]
+    chars = sum(map(len, texts))
+    for name, chosen in (("learned", weights), ("cue words", replace(weights, stance=None))):
+        coder, best = HybridCoder(book, chosen), float("inf")
+        for _ in range(3):
+            start = time.perf_counter()
+            analysed, proba = coder.analyse(texts, None, roles, questions)
+            [coder.combine(v, c, p) for (v, c), p in zip(analysed, proba, strict=True)]
+            best = min(best, time.perf_counter() - start)
+        print(
+            f"default coder, stance by {name}: {len(texts)} turns in {best:.2f} s "
+            f"({chars / best / 1e6:.3f} M chars/s, rules and model, no storage)"
+        )
 
 
 def _cross_validation(frame, book, folds: int, curve: bool) -> None:

@@ -999,9 +999,9 @@ def demo(
             )
         )
     for path in result.reports:
-        out.print(f"Report: {path}")
+        out.print(f"Report: {path}", soft_wrap=True)  # a path is never broken over lines
     for path in result.exchange:
-        out.print(f"For NVivo, ATLAS.ti, MAXQDA, QualCoder (REFI-QDA): {path}")
+        out.print(f"For NVivo, ATLAS.ti, MAXQDA, QualCoder (REFI-QDA): {path}", soft_wrap=True)
     for finding in significant_findings(result.beliefs):
         out.print(f"- {finding}", highlight=False, soft_wrap=True)
 

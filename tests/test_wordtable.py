@@ -24,6 +24,7 @@ from coding.report.wordtable import (
     fit_widths,
     set_east_asian_font,
     text_width_pt,
+    too_wide,
     usable_width,
 )
 
@@ -249,3 +250,41 @@ def test_libreoffice_sets_each_code_id_on_one_line(tmp_path: Path):
     ).stdout
     for code in ("MODE.ROUTINE", "GOAL.CLUSTER.BRAND", "kappa"):
         assert code in text
+
+
+def _wide_frame(columns: int) -> pd.DataFrame:
+    """A table of short Chinese cells, ``columns`` wide."""
+    return pd.DataFrame({f"列{i}": ["小企业与农户、地方政府"] * 3 for i in range(columns)})
+
+
+def test_too_wide_asks_for_room_by_readable_columns():
+    doc = docx.Document()
+    upright = usable_width(doc)
+    assert not too_wide(_wide_frame(3), upright)
+    assert too_wide(_wide_frame(11), upright)
+    assert not too_wide(pd.DataFrame(), upright)
+
+
+def test_wide_tables_get_landscape_pages_and_charts_stay_upright(tmp_path):
+    from coding.report.charts import Bar, Chart
+    from coding.report.docx import write_docx
+    from coding.report.layout import ChartBlock, Document, Para, Section, Table
+
+    blocks = [
+        Table("narrow", _wide_frame(3)),
+        Table("wide", _wide_frame(11)),
+        Table("narrow after", _wide_frame(2)),  # stays on the landscape page it follows
+        ChartBlock(Chart("bars", "图", bars=[Bar("甲", 3.0)])),
+        Para("说明"),
+    ]
+    path = tmp_path / "r.docx"
+    write_docx(Document("标题", "副标题", [Section("一、表", blocks)]), path)
+    word = docx.Document(str(path))
+    landscape = [s.page_width > s.page_height for s in word.sections]
+    assert landscape == [False, True, False]
+    # the wide table sits in the landscape section and fills its wider text width
+    wide = word.tables[1]
+    total = sum(int(tc.tcPr.find(qn("w:tcW")).get(qn("w:w"))) for tc in wide.rows[0]._tr.tc_lst)
+    section = word.sections[1]
+    text_twips = (section.page_width - section.left_margin - section.right_margin) / 635
+    assert abs(total - text_twips) <= len(wide.columns)

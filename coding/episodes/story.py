@@ -19,6 +19,8 @@ from coding.episodes.current import PROPOSED, current_episodes
 from coding.episodes.describe import Episode
 from coding.store import Store
 
+# the review column as the report's reader reads it
+STATUS = {"zh": {"reviewed": "已审核", "proposed": "待审核"}}
 WORDS = {
     "zh": {
         "reviewed": "以下合作行动事件已由研究者审核（{who}），共 {n} 件。",
@@ -162,7 +164,7 @@ def cluster_story(store: Store, codebook: Codebook, cluster: str, lang: str = "z
         words["chart_note"],
         words["unit"],
         points,
-        _table(episodes, label, words),
+        _table(episodes, label, words, lang),
         [(e.name, paragraph(e, label, words), _quotes(store, e, label)) for e in episodes],
     )
 
@@ -175,14 +177,14 @@ def _years(e: Episode, words: dict) -> str:
     )
 
 
-def _table(episodes: list[Episode], label: dict, words: dict) -> pd.DataFrame:
+def _table(episodes: list[Episode], label: dict, words: dict, lang: str) -> pd.DataFrame:
     def names(codes: list[str]) -> str:
         return "、".join(label.get(c, c) for c in codes)
 
     rows = [
         (e.episode_id, e.name, _years(e, words), label.get(e.ca_type, e.ca_type),
          label.get(e.mode, e.mode), names(e.forms), names(e.initiators), names(e.participants),
-         len(e.interviewees), names(e.roles), e.status)
+         len(e.interviewees), names(e.roles), STATUS.get(lang, {}).get(e.status, e.status))
         for e in episodes
     ]  # fmt: skip
     columns = ["episode_id", "name", "years", "ca_type", "mode", "forms", "initiators",

@@ -17,7 +17,14 @@ def write_docx(doc: Document, path: Path) -> None:
     from docx.shared import Cm, Pt, RGBColor
 
     from coding.report.charts import to_png
-    from coding.report.wordtable import add_quote, add_table, set_east_asian_font
+    from coding.report.wordtable import (
+        add_quote,
+        add_table,
+        set_east_asian_font,
+        too_wide,
+        turn_page,
+        usable_width,
+    )
 
     t = TEXT[doc.lang]
     word = docx.Document()
@@ -27,10 +34,20 @@ def write_docx(doc: Document, path: Path) -> None:
     set_east_asian_font(word)
     word.add_heading(doc.title, level=0)
     word.add_paragraph(doc.byline)
+    upright = usable_width(word)
+    sideways = False  # wide tables share landscape pages; charts and quotes go back upright
     for section in doc.sections:
         word.add_heading(section.title, level=1)
         for block in section.blocks:
             kind = type(block).__name__
+            shown = display(block.shown(), doc.lang) if kind == "Table" else None
+            # a narrow table or text stays on the page it is on; charts and quotes read upright
+            want = (kind == "Table" and too_wide(shown, upright)) or (
+                sideways and kind not in ("ChartBlock", "Quotes")
+            )
+            if want != sideways:
+                sideways = want
+                turn_page(word, landscape=want)
             if kind == "Para":
                 paragraph = word.add_paragraph()
                 run = paragraph.add_run(("⚠ " if block.kind == "warning" else "") + block.text)
@@ -42,8 +59,7 @@ def write_docx(doc: Document, path: Path) -> None:
             elif kind == "Heading":
                 word.add_heading(block.text, level=2)
             elif kind == "Table":
-                wide = [header(c, doc.lang) for c in block.wide]
-                add_table(word, display(block.shown(), doc.lang), wide=wide)
+                add_table(word, shown, wide=[header(c, doc.lang) for c in block.wide])
             elif kind == "ChartBlock" and (block.chart.bars or block.chart.points):
                 word.add_picture(io.BytesIO(to_png(block.chart)), width=Cm(16))
             elif kind == "Bullets":

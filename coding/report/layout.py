@@ -171,7 +171,7 @@ def cluster_document(report: ReportData, labels: dict[str, str]) -> Document:
                 Table("编码者 coders", r.provenance.coders),
                 Heading(t["gates"]),
                 Para(t["gates_note"], "note"),
-                Table("可靠性 gates", _gates(r.gates, r.lang), wide=("basis",)),
+                Table("可靠性 gates", _gates(r.gates), wide=("basis",)),
                 *(
                     [Para(t["excluded"].format(dims="、".join(excluded)), "warning")]
                     if excluded
@@ -327,7 +327,7 @@ def _alpha_table(frame: pd.DataFrame) -> pd.DataFrame:
     return frame.drop(columns=["alpha_low", "alpha_high"])
 
 
-def _gates(gates: pd.DataFrame, lang: str) -> pd.DataFrame:
+def _gates(gates: pd.DataFrame) -> pd.DataFrame:
     from coding.gating import STATUS_LABEL
 
     frame = gates.copy()

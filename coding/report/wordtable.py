@@ -139,32 +139,22 @@ def _is_number(value: object) -> bool:
     return isinstance(value, numbers.Number) and not isinstance(value, bool)
 
 
-def add_table(
-    doc: Document, frame: pd.DataFrame | None, *, wide: Sequence[str] = ()
-) -> Table | Paragraph:
-    """Add ``frame`` as a Word table fitted to the page; a paragraph "（无数据 no data）" if empty.
-
-    Header row bold, shaded and repeated on each page; numbers right-aligned and formatted
-    with ``text.fmt``; columns named in ``wide`` take the width the others leave.
-    """
-    from docx.enum.table import WD_TABLE_ALIGNMENT
-    from docx.enum.text import WD_ALIGN_PARAGRAPH
-    from docx.oxml import OxmlElement
-    from docx.oxml.ns import qn
-    from docx.shared import Emu, Pt
-
+def _cells(frame: pd.DataFrame) -> tuple[list[str], list[list[tuple[str, bool]]]]:
+    """Return the headers and the displayed text of each cell, with whether it is a number."""
     from coding.report.text import fmt
 
-    if frame is None or frame.empty or len(frame.columns) == 0:
-        return doc.add_paragraph(NO_DATA)
     headers = [without_controls(str(c)) for c in frame.columns]
     rows = [
         [(without_controls(fmt(v)), _is_number(v)) for v in row]
         for row in frame.itertuples(index=False)
     ]
-    numeric = [
-        all(is_num for (text, is_num) in (r[i] for r in rows) if text) for i in range(len(headers))
-    ]
+    return headers, rows
+
+
+def _measure(
+    headers: list[str], rows: list[list[tuple[str, bool]]]
+) -> tuple[list[float], list[float]]:
+    """Return each column's natural width and the width it cannot go below, in points."""
     natural = []
     minimum = []
     for i, name in enumerate(headers):
@@ -183,6 +173,53 @@ def add_table(
         natural.append(max(longest_line, header) + CELL_PADDING_PT)
         unbreakable = max([header, *(_unbreakable_pt(c, TABLE_PT) for c in cells)])
         minimum.append(unbreakable + CELL_PADDING_PT)
+    return natural, minimum
+
+
+def too_wide(frame: pd.DataFrame | None, usable_emu: int) -> bool:
+    """Return whether the table cannot give each short column a few CJK characters a line
+    (``READABLE_CJK``) within ``usable_emu``: it then reads better on a landscape page."""
+    if frame is None or frame.empty or len(frame.columns) == 0:
+        return False
+    natural, minimum = _measure(*_cells(frame))
+    readable = READABLE_CJK * TABLE_PT + CELL_PADDING_PT
+    wants = sum(max(m, min(n, readable)) for m, n in zip(natural, minimum, strict=True))
+    return wants * EMU_PER_PT > usable_emu
+
+
+def turn_page(doc: Document, landscape: bool) -> None:
+    """Start a new section on a new page, landscape or portrait, keeping the margins."""
+    from docx.enum.section import WD_ORIENT, WD_SECTION
+
+    last = doc.sections[-1]
+    width, height = last.page_width, last.page_height
+    section = doc.add_section(WD_SECTION.NEW_PAGE)
+    if width is not None and height is not None and (width > height) != landscape:
+        section.page_width, section.page_height = height, width
+    section.orientation = WD_ORIENT.LANDSCAPE if landscape else WD_ORIENT.PORTRAIT
+
+
+def add_table(
+    doc: Document, frame: pd.DataFrame | None, *, wide: Sequence[str] = ()
+) -> Table | Paragraph:
+    """Add ``frame`` as a Word table fitted to the page; a paragraph "（无数据 no data）" if empty.
+
+    Header row bold, shaded and repeated on each page; numbers right-aligned and formatted
+    with ``text.fmt``; columns named in ``wide`` take the width the others leave.
+    """
+    from docx.enum.table import WD_TABLE_ALIGNMENT
+    from docx.enum.text import WD_ALIGN_PARAGRAPH
+    from docx.oxml import OxmlElement
+    from docx.oxml.ns import qn
+    from docx.shared import Emu, Pt
+
+    if frame is None or frame.empty or len(frame.columns) == 0:
+        return doc.add_paragraph(NO_DATA)
+    headers, rows = _cells(frame)
+    numeric = [
+        all(is_num for (text, is_num) in (r[i] for r in rows) if text) for i in range(len(headers))
+    ]
+    natural, minimum = _measure(headers, rows)
     usable_emu = usable_width(doc)
     widths_pt = fit_widths(
         natural,

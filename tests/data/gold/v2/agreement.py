@@ -1,6 +1,7 @@
 """Agreement of the two independent codings of a v2 gold set, per dimension.
 
 Usage (from the repository root): python tests/data/gold/v2/agreement.py B
+(or a set's path stem, e.g. tests/data/gold/heldout2/partC)
 Prints Krippendorff's alpha per dimension (presence of each code, pooled by
 dimension, 95% bootstrap interval over turns) between codes1 and codes2, and
 the share of codes both gave with the same stance.
@@ -18,7 +19,8 @@ sys.path.insert(0, str(ROOT))
 from coding.agree import Judged, dimension_agreement  # noqa: E402
 from coding.codebook import load_codebook  # noqa: E402
 
-HERE = Path(__file__).parent
+sys.path.insert(0, str(Path(__file__).parent))
+from disputes import prefix  # noqa: E402
 
 
 def read(path: Path) -> dict[str, tuple[frozenset[str], dict[str, str]]]:
@@ -35,7 +37,8 @@ def read(path: Path) -> dict[str, tuple[frozenset[str], dict[str, str]]]:
 def main(name: str) -> None:
     """Print the agreement of set ``name``'s two codings."""
     book = load_codebook()
-    first, second = (read(HERE / f"set{name}.codes{i}.csv") for i in (1, 2))
+    stem = prefix(name)
+    first, second = (read(stem.with_name(f"{stem.name}.codes{i}.csv")) for i in (1, 2))
     table = dimension_agreement(
         {u: Judged(c) for u, (c, _) in first.items()},
         {u: Judged(c) for u, (c, _) in second.items()},

@@ -2,6 +2,8 @@
 
     python tests/data/gold/v2/disputes.py write B   -> setB.disputes.csv
     python tests/data/gold/v2/disputes.py build B   -> setB.gold.csv
+    python tests/data/gold/v2/disputes.py write tests/data/gold/heldout2/partC
+                                                    -> partC.disputes.csv beside it
 
 A dispute is a code one coder gave and the other did not, or a code both gave
 with different stances. The adjudicator fills `decision` with `keep` or
@@ -19,6 +21,16 @@ HERE = Path(__file__).parent
 STANCED = ("COND.", "EVAL.", "AGENCY.")
 
 
+def prefix(name: str) -> Path:
+    """Return the path stem of a set: a v2 set's letter, or a path such as heldout2/partC."""
+    return Path(name) if "/" in name else HERE / f"set{name}"
+
+
+def _file(name: str, suffix: str) -> Path:
+    stem = prefix(name)
+    return stem.with_name(stem.name + suffix)
+
+
 def _read(path: Path) -> dict[str, tuple[set[str], dict[str, str]]]:
     with open(path, encoding="utf-8", newline="") as handle:
         return {
@@ -32,9 +44,9 @@ def _read(path: Path) -> dict[str, tuple[set[str], dict[str, str]]]:
 
 def write(name: str) -> None:
     """Write the disputes of set ``name`` with the turn and its question."""
-    with open(HERE / f"set{name}.csv", encoding="utf-8", newline="") as handle:
+    with open(_file(name, ".csv"), encoding="utf-8", newline="") as handle:
         turns = {r["id"]: r for r in csv.DictReader(handle)}
-    one, two = (_read(HERE / f"set{name}.codes{i}.csv") for i in (1, 2))
+    one, two = (_read(_file(name, f".codes{i}.csv")) for i in (1, 2))
     rows = []
     for unit, (codes, stances) in one.items():
         other, other_stances = two[unit]
@@ -46,7 +58,7 @@ def write(name: str) -> None:
             if code.startswith(STANCED) and stances.get(code) != other_stances.get(code):
                 pair = f"{stances.get(code)}|{other_stances.get(code)}"
                 rows.append((unit, code, "both (stance differs)", pair, ""))
-    with open(HERE / f"set{name}.disputes.csv", "w", encoding="utf-8", newline="") as handle:
+    with open(_file(name, ".disputes.csv"), "w", encoding="utf-8", newline="") as handle:
         out = csv.writer(handle)
         out.writerow(["id", "code", "given_by", "stance", "decision", "question", "text"])
         for unit, code, by, stance, decision in rows:
@@ -57,9 +69,9 @@ def write(name: str) -> None:
 
 def build(name: str) -> None:
     """Build set ``name``'s gold from the agreed codes and the adjudicated disputes."""
-    one, two = (_read(HERE / f"set{name}.codes{i}.csv") for i in (1, 2))
+    one, two = (_read(_file(name, f".codes{i}.csv")) for i in (1, 2))
     decided: dict[tuple[str, str], tuple[str, str]] = {}
-    for path in sorted(HERE.glob(f"set{name}.disputes*.decided.csv")):
+    for path in sorted(prefix(name).parent.glob(f"{prefix(name).name}.disputes*.decided.csv")):
         with open(path, encoding="utf-8", newline="") as handle:
             for r in csv.DictReader(handle):
                 decided[(r["id"], r["code"])] = (r["decision"].strip(), r["stance"].strip())
@@ -87,7 +99,7 @@ def build(name: str) -> None:
         )
     if missing:
         raise SystemExit(f"{missing} disputes have no keep/drop decision")
-    with open(HERE / f"set{name}.gold.csv", "w", encoding="utf-8", newline="") as handle:
+    with open(_file(name, ".gold.csv"), "w", encoding="utf-8", newline="") as handle:
         out = csv.writer(handle)
         out.writerow(["id", "codes", "stances"])
         out.writerows(rows)

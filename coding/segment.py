@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import marshal
+import sys
 import tempfile
 import time
 from bisect import bisect_left
@@ -83,6 +84,14 @@ def jieba_version() -> str:
 
 def _jieba():
     """Import jieba when cutting is needed, quietly."""
+    if "jieba" not in sys.modules and "pkg_resources" not in sys.modules:
+        # jieba imports setuptools' pkg_resources (a third of its import time) only
+        # to open its own dictionary file; without it, jieba opens the file by path.
+        sys.modules["pkg_resources"] = None
+        try:
+            import jieba
+        finally:
+            del sys.modules["pkg_resources"]
     import jieba
 
     jieba.setLogLevel(logging.WARNING)
@@ -117,7 +126,7 @@ def explicit_words(dictionary: UserDictionary, engine: str) -> list[tuple[str, i
 
 
 def _explicit(dictionary: UserDictionary, base) -> list[tuple[str, int]]:
-    if isinstance(base, _jieba().Tokenizer):
+    if hasattr(base, "FREQ"):  # a jieba.Tokenizer: rjieba's are told apart without importing jieba
         known, suggest = base.FREQ.get, lambda w: base.suggest_freq(w, False)
     else:
         known, suggest = base.has_word, base.suggest_freq

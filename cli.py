@@ -376,13 +376,16 @@ def code_command(
         report = code_project(
             store, book, progress=lambda d, t: update("code", d, t), coder=coder.value
         )
-        frequencies = code_frequencies(store, report.coder)
+        frequencies = code_frequencies(store, report.coder) if report.units else None
     print_warnings([report.note] if report.note else [])
+    if not report.units:
+        out.print(f"Coded 0 units with {report.coder}: nothing to code ({report.seconds:.1f} s).")
+        return
     out.print(
         f"Coded {report.units} units with {report.coder}: {report.codings} codings "
         f"in {report.seconds:.1f} s."
     )
-    if report.units:
+    if frequencies is not None:
         print_frame(frequencies, "Interviewee units per code and cluster")
 
 

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 from coding.codebook import Codebook
 from coding.common.parallel import bounded_map, default_workers
 from coding.model import CodeReport, Coding
-from coding.rulecoder import MODEL_RULE, SPEAKER_RULE, RuleCoder
+from coding.rulecoder import MODEL_RULE, SPEAKER_RULE, RuleCoder, rule_texts
 from coding.store import Store, UnitToCode, decode_tokens
 
 if TYPE_CHECKING:
@@ -65,16 +65,26 @@ def code_project(
     are coded in a process pool; ``progress(done_units, total_units)`` reports.
     """
     started = time.perf_counter()
+    # the coders' names and rule texts come from the codebook and the model's header, so
+    # that a run with nothing to do loads neither the model nor the compiled rules
+    shipped = _shipped_coder(codebook) if coder == "hybrid" else None
+    name = shipped or codebook.coder
+    note = "" if shipped or coder != "hybrid" else _no_model(codebook)
+    report = CodeReport(coder=name, note=note)
+    store.register_coder(codebook.coder, "rules", codebook.hash, codebook.version)
+    store.register_rules(codebook.coder, rule_texts(codebook))
+    if shipped:
+        from coding.hybrid.coder import hybrid_rules_text
+
+        store.register_coder(shipped, "hybrid", codebook.hash, codebook.version)
+        store.register_rules(shipped, hybrid_rules_text(codebook, shipped.split("@", 1)[1]))
+    total = store.count_uncoded(name)
+    if not total:
+        report.seconds = time.perf_counter() - started
+        return report
     _init_worker(codebook, coder)
     rules: RuleCoder = _WORKER["rules"]
     machine = _WORKER["coder"]
-    report = CodeReport(coder=machine.coder, note=_WORKER["note"])
-    store.register_coder(rules.coder, "rules", codebook.hash, codebook.version)
-    store.register_rules(rules.coder, rules.rules())
-    if machine is not rules:
-        store.register_coder(machine.coder, "hybrid", codebook.hash, codebook.version)
-        store.register_rules(machine.coder, machine.rules_text())
-    total = store.count_uncoded(machine.coder)
     batches = _unit_batches(store, machine.coder, questions=machine is not rules)
     coders = [rules.coder] if machine is rules else [rules.coder, machine.coder]
     workers = workers or default_workers()
@@ -111,15 +121,25 @@ def _init_worker(codebook: Codebook, coder: str = "hybrid") -> None:
 
         weights = shipped_weights(codebook)
         if weights is None:
-            note = (
-                f"no model is shipped for codebook {codebook.name} {codebook.version} "
-                f"({codebook.hash[:12]}); coded with the rules alone"
-            )
+            note = _no_model(codebook)
         else:
             from coding.hybrid.coder import HybridCoder
 
             machine = HybridCoder(codebook, weights)
     _WORKER.update(key=(codebook.hash, coder), rules=rules, coder=machine, note=note)
+
+
+def _shipped_coder(codebook: Codebook) -> str | None:
+    from coding.hybrid.coder import shipped_coder
+
+    return shipped_coder(codebook)
+
+
+def _no_model(codebook: Codebook) -> str:
+    return (
+        f"no model is shipped for codebook {codebook.name} {codebook.version} "
+        f"({codebook.hash[:12]}); coded with the rules alone"
+    )
 
 
 def _unit_batches(store: Store, coder: str, questions: bool = False):

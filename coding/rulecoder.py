@@ -115,10 +115,7 @@ class RuleCoder:
 
     def rules(self) -> dict[str, str]:
         """Return the rule text behind each rule id this coder records."""
-        rules = {code.id: code.rule for code in self._codes}
-        if self.codebook.speaker_rule:
-            rules[SPEAKER_RULE] = self.codebook.speaker_rule
-        return rules
+        return rule_texts(self.codebook)
 
     @staticmethod
     def _coding(code_id: str, rule_id: str, evidence: list[Hit], view: TextView) -> Coding:
@@ -128,6 +125,14 @@ class RuleCoder:
         negated = any(view.negated(h) for h in evidence if h.term)
         stance = code_stance(code_id, stance_of(view, start, end), negated)
         return Coding(code_id, stance, start, end, terms, rule_id)
+
+
+def rule_texts(codebook: Codebook) -> dict[str, str]:
+    """Return the rule text behind each rule id a codebook's rule coder records."""
+    rules = {code.id: code.rule for code in codebook.codes.values()}
+    if codebook.speaker_rule:
+        rules[SPEAKER_RULE] = codebook.speaker_rule
+    return rules
 
 
 def _evidence(rule: Evaluator, view: TextView) -> list[Hit] | None:

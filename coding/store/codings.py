@@ -243,11 +243,15 @@ class CodingsTable(Connection):
     def code_unit_counts(self, coder: str, no_cluster: str) -> list[tuple[str, str, int]]:
         """Return (code_id, cluster, interviewee units) of a coder's codes; ``no_cluster``
         stands for documents without a cluster."""
+        # on the compact table, not the view: a coder's rows by its index, no evidence cut
         return self.conn.execute(
-            "SELECT c.code_id, COALESCE(d.cluster, ?), COUNT(DISTINCT c.unit_id)"
-            " FROM codings c JOIN units u USING (unit_id) JOIN documents d USING (doc_id)"
-            " WHERE c.coder = ? AND NOT u.is_interviewer GROUP BY 1, 2",
-            (no_cluster, coder),
+            "WITH k AS (SELECT rowid AS id FROM coders WHERE coder = ?)"
+            " SELECT c.code_id, COALESCE(d.cluster, ?), COUNT(DISTINCT c.unit)"
+            " FROM (SELECT unit, code_id FROM coding_data, k WHERE coder = k.id"
+            "  UNION ALL SELECT unit, code_id FROM coding_data, k WHERE also = k.id) c"
+            " JOIN units u ON u.rowid = c.unit JOIN documents d USING (doc_id)"
+            " WHERE NOT u.is_interviewer GROUP BY 1, 2",
+            (coder, no_cluster),
         ).fetchall()
 
     def coded_unit_coders(self) -> pd.DataFrame:

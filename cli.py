@@ -385,6 +385,12 @@ def code_command(
         f"Coded {report.units} units with {report.coder}: {report.codings} codings "
         f"in {report.seconds:.1f} s."
     )
+    if report.reused_from:
+        out.print(
+            f"Recoded {report.recoded} units for {report.changed_rules} changed "
+            f"rule{'' if report.changed_rules == 1 else 's'}; the "
+            f"other {report.units - report.recoded} kept the codings of {report.reused_from}."
+        )
     if frequencies is not None:
         print_frame(frequencies, "Interviewee units per code and cluster")
 

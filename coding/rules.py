@@ -435,7 +435,9 @@ def compile_rule(node: Node) -> Evaluator:
                 elif len(present) == 1:  # no caller changes a list of evidence it is given
                     cache[terms] = hits[next(iter(present))]
                 else:  # in the order the terms were found, as the evidence has always been
-                    cache[terms] = [h for term, found in hits.items() if term in present for h in found]
+                    cache[terms] = [
+                        h for term, found in hits.items() if term in present for h in found
+                    ]
             return cache[terms]
 
         return any_term

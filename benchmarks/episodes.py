@@ -3,8 +3,10 @@
 Builds a corpus of --mb megabytes from the sample transcripts (``ingest_segment.build_corpus``),
 ingests, segments and rule-codes it (``code`` is timed), then times proposing and
 describing every cluster's episodes (``coding.episodes.proposed_episodes``) in a fresh
-process, whose peak resident memory is reported (``ru_maxrss``). Run it at two sizes to
-see whether memory grows with the corpus.
+process, whose peak resident memory is reported (``ru_maxrss``). The same is run on a
+corpus a quarter the size: a peak that does not grow with the corpus is what proposing
+one cluster and one block of interviews at a time buys. Wall and CPU seconds are both
+shown, since a shared machine slows the wall clock.
 
 Usage: python benchmarks/episodes.py [--mb 20] [--workers N]
 """
@@ -24,7 +26,7 @@ sys.path.insert(0, str(ROOT))
 
 
 def main() -> None:
-    """Build the corpus, code it, propose episodes and print the figures."""
+    """Build the corpora, code them, propose episodes and print the figures."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--mb", type=float, default=20.0, help="corpus size in MB (default 20)")
     parser.add_argument("--workers", type=int, default=None, help="processes (default: cores)")
@@ -33,7 +35,12 @@ def main() -> None:
     if args.propose:
         _propose(args.propose)
         return
+    for label, size in (("full", args.mb), ("quarter", args.mb / 4)):
+        measure(label, size, args.workers)
 
+
+def measure(label: str, mb: float, workers: int | None) -> None:
+    """Build, code and propose one corpus; print its figures."""
     from benchmarks.ingest_segment import build_corpus
     from coding.autocode import code_project
     from coding.codebook import load_codebook
@@ -43,27 +50,26 @@ def main() -> None:
 
     book = load_codebook()
     with tempfile.TemporaryDirectory() as tmp:
-        size = build_corpus(Path(tmp) / "corpus", args.mb)
+        size = build_corpus(Path(tmp) / "corpus", mb)
         root = Path(tmp) / "p"
         init_project(root)
         with open_project(root) as store:
-            ingest(store, [Path(tmp) / "corpus"], workers=args.workers)
-            segment_project(store, project_dictionary(root), workers=args.workers)
-            report = code_project(store, book, workers=args.workers)
-            print(
-                f"corpus {size / 1e6:.1f} MB; code: {report.units:,} units in "
-                f"{report.seconds:.1f} s"
-            )
+            ingest(store, [Path(tmp) / "corpus"], workers=workers)
+            segment_project(store, project_dictionary(root), workers=workers)
+            report = code_project(store, book, workers=workers)
         child = subprocess.run(
             [sys.executable, __file__, "--propose", str(root)],
             capture_output=True,
             text=True,
             check=True,
         )
-        seconds = float(child.stdout.split()[0])
+        seconds, cpu, episodes, mentions, peak = child.stdout.split()
         print(
-            f"propose + describe: {' '.join(child.stdout.split()[1:])}; "
-            f"{seconds / report.seconds:.2f}x code"
+            f"[{label}] corpus {size / 1e6:.1f} MB, {report.units:,} units; "
+            f"code {report.seconds:.1f} s; propose + describe {float(seconds):.1f} s "
+            f"({float(cpu):.1f} s CPU, {float(seconds) / report.seconds:.2f}x code): "
+            f"{int(episodes):,} episodes from {int(mentions):,} mentions, "
+            f"peak resident memory {float(peak):.0f} MB"
         )
 
 
@@ -74,14 +80,11 @@ def _propose(root: Path) -> None:
     from coding.project import open_project
 
     with open_project(root) as store:
-        started = time.perf_counter()
+        started, cpu = time.perf_counter(), time.process_time()
         table = episode_table(proposed_episodes(store, load_codebook()))
-        seconds = time.perf_counter() - started
+        seconds, cpu = time.perf_counter() - started, time.process_time() - cpu
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # kB on Linux
-    print(
-        f"{seconds:.2f} {len(table):,} episodes from {int(table['n_units'].sum()):,} mentions "
-        f"in {seconds:.1f} s, peak resident memory {peak:.0f} MB"
-    )
+    print(f"{seconds:.2f} {cpu:.2f} {len(table)} {int(table['n_units'].sum())} {peak:.0f}")
 
 
 if __name__ == "__main__":

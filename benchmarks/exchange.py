@@ -10,7 +10,9 @@ interpreter so that peak memory is its own:
 
 The issue's target: export and import each within 2x of ingest. The same is
 run on a corpus a quarter the size: peak memory that does not grow with the
-corpus is what streaming the zip buys.
+corpus is what streaming the zip buys. CPU seconds (the step's process and its
+workers) are shown beside wall seconds: on a shared machine the wall clock
+says more about the neighbours than about the code.
 
 Usage: python benchmarks/exchange.py [--mb 20] [--workers N]
 """
@@ -34,6 +36,17 @@ def _peak_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
+def _cpu() -> float:
+    """Return the CPU seconds of this process and of its finished workers."""
+    return sum(
+        r.ru_utime + r.ru_stime
+        for r in (
+            resource.getrusage(resource.RUSAGE_SELF),
+            resource.getrusage(resource.RUSAGE_CHILDREN),
+        )
+    )
+
+
 def step(name: str, corpus: str, project: str, qdpx: str, workers: str) -> dict:
     """Run one step (called in a child process) and return its seconds and peak memory."""
     from coding.codebook import load_codebook
@@ -46,10 +59,10 @@ def step(name: str, corpus: str, project: str, qdpx: str, workers: str) -> dict:
 
         init_project(project)
         with open_project(project) as store:
-            started = time.perf_counter()
+            started, cpu = time.perf_counter(), _cpu()
             report = ingest(store, [corpus], workers=w)
-            seconds = time.perf_counter() - started
-        return {"s": seconds, "mb": _peak_mb(), "units": report.units, "chars": report.chars}
+            seconds, cpu = time.perf_counter() - started, _cpu() - cpu
+        return {"s": seconds, "cpu": cpu, "mb": _peak_mb(), "units": report.units}
     if name == "code":
         from coding.autocode import code_project
 
@@ -60,18 +73,18 @@ def step(name: str, corpus: str, project: str, qdpx: str, workers: str) -> dict:
         from coding.exchange import export_qdpx
 
         with open_project(project) as store:
-            started = time.perf_counter()
+            started, cpu = time.perf_counter(), _cpu()
             done = export_qdpx(store, book, qdpx)
-            seconds = time.perf_counter() - started
-        return {"s": seconds, "mb": _peak_mb(), "selections": done.selections}
+            seconds, cpu = time.perf_counter() - started, _cpu() - cpu
+        return {"s": seconds, "cpu": cpu, "mb": _peak_mb(), "selections": done.selections}
     from coding.exchange import import_qdpx
 
     init_project(project)
     with open_project(project) as store:
-        started = time.perf_counter()
+        started, cpu = time.perf_counter(), _cpu()
         summary = import_qdpx(store, book, qdpx)
-        seconds = time.perf_counter() - started
-    return {"s": seconds, "mb": _peak_mb(), "rows": summary.coding_rows}
+        seconds, cpu = time.perf_counter() - started, _cpu() - cpu
+    return {"s": seconds, "cpu": cpu, "mb": _peak_mb(), "rows": summary.coding_rows}
 
 
 def in_child(*args: str) -> dict:
@@ -117,10 +130,10 @@ def main() -> None:
                 f"{f['code']['codings']:,} codings; .qdpx {f['qdpx_mb']:.1f} MB"
             )
             for name, r in (("ingest", ingest), ("export qdpx", export), ("import qdpx", imported)):
-                ratio = r["s"] / ingest["s"]
                 print(
-                    f"  {name:12s} {r['s']:7.2f} s  ({ratio:.2f}x ingest)  "
-                    f"peak memory {r['mb']:7.0f} MB"
+                    f"  {name:12s} {r['s']:7.2f} s ({r['s'] / ingest['s']:.2f}x ingest), "
+                    f"CPU {r['cpu']:6.2f} s ({r['cpu'] / ingest['cpu']:.2f}x ingest), "
+                    f"peak memory {r['mb']:5.0f} MB"
                 )
 
 

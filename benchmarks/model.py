@@ -1,18 +1,26 @@
-"""The default coder on the held-out gold, its learning curve, and the project model's speed.
+"""The default coder by leave-cluster-out cross-validation, its learning curve, one
+held-out set, and the project model's speed.
 
-Held-out: the shipped model (codebooks/models/, rebuilt by codebooks/models/rebuild.py
-from the training gold only) and the rules alone, scored on tests/data/gold/
-gold_heldout.csv, which neither was tuned on: micro-F1 per dimension, and stance
-accuracy per dimension on the codes both the coder and the gold gave (where the gold
-has stances). Learning curve: models fitted the same way on random shares of the
-training gold (two draws per size; thresholds from cross-validation inside each
-share), scored on the same held-out set, with a paired bootstrap interval of the
-hybrid's gain over the rules at full size.
+Cross-validation (the figures the coder was chosen by): the training gold (dev sets and
+v2 sets A and B) in five folds that keep whole clusters together (the dev sets' whole
+interviews); each fold's coder is built from the other folds exactly as the shipped one
+is (codebooks/models/rebuild.py: inner cross-validation for policies, thresholds and the
+learned stance) and codes the held-out clusters. Printed: micro-F1 per dimension, rules
+alone and the hybrid, and stance accuracy per dimension on the codes both the coder and
+the gold gave. Learning curve (--curve): the same folds, each coder built from a share
+of its training clusters.
+
+Held-out: the shipped model and the rules scored once on a set neither was tuned on:
+tests/data/gold/gold_heldout.csv, or --heldout PART.csv (v2 layout: id, cluster, ...,
+role, doc, turn, question, text) with its codes (--heldout-codes, default the sibling
+codes.csv or <stem>.gold.csv: id, codes, stances); with a paired bootstrap interval of
+the hybrid's gain over the rules.
 
 Speed (--speed): the project model of `model train` (CodeSuggester) fitted on --train
 synthetic coded units and suggesting for --suggest units.
 
-Usage: python benchmarks/model.py [--speed] [--train 20000] [--suggest 100000]
+Usage: python benchmarks/model.py [--heldout PART.csv [--heldout-codes CODES.csv]]
+       [--no-cv] [--curve] [--folds 5] [--speed] [--train 20000] [--suggest 100000]
 """
 
 from __future__ import annotations
@@ -27,114 +35,123 @@ sys.path.insert(0, str(ROOT))
 
 
 def main() -> None:
-    """Print the held-out comparison, the learning curve and, if asked, the timings."""
+    """Print the cross-validated figures, the learning curve, one held-out set, timings."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--heldout", type=Path, default=None, help="held-out units (v2 layout)")
+    parser.add_argument("--heldout-codes", type=Path, default=None, help="its id,codes,stances")
+    parser.add_argument("--no-cv", action="store_true", help="skip the cross-validation")
+    parser.add_argument("--curve", action="store_true", help="also the learning curve")
+    parser.add_argument("--folds", type=int, default=5, help="cluster folds")
     parser.add_argument("--speed", action="store_true", help="also time the project model")
     parser.add_argument("--train", type=int, default=20_000, help="coded units to train on")
     parser.add_argument("--suggest", type=int, default=100_000, help="units to suggest for")
     args = parser.parse_args()
 
-    import numpy as np
     import pandas as pd
-    from scipy.stats import bootstrap
 
     from coding.codebook import load_codebook
-    from coding.hybrid.coder import HybridCoder, shipped_weights
-    from coding.hybrid.gold import GOLD, HELD_OUT, read_training_gold
-    from coding.hybrid.learn import fit_weights
-    from coding.hybrid.ship import gold_examples, training_frame
-    from coding.metrics import by_dimension, score_coders, stance_accuracy
-    from coding.rulecoder import RuleCoder
+    from coding.hybrid.ship import training_frame
 
     book = load_codebook()
-    rules = RuleCoder(book)
+    frame = training_frame(book)
+    if not args.no_cv:
+        _cross_validation(frame, book, args.folds, args.curve)
+    _heldout(book, args.heldout, args.heldout_codes)
+    if args.speed:
+        _stance_speed(frame, book)
+        _speed(args.train, args.suggest, frame, pd)
+
+
+def _stance_speed(frame, book) -> None:
+    """Time the default coder on the training turns with and without the learned stance."""
+    from dataclasses import replace
+
+    from coding.hybrid.coder import HybridCoder, shipped_weights
+
+    weights = shipped_weights(book)
+    texts = [_view(t) for t in frame["text"]]
+    roles = [r or None for r in frame["role"]]
+    questions = [_view(q) or None for q in frame["question"]]
+    chars = sum(map(len, texts))
+    for name, chosen in (("learned", weights), ("cue words", replace(weights, stance=None))):
+        coder, best = HybridCoder(book, chosen), float("inf")
+        for _ in range(3):
+            start = time.perf_counter()
+            analysed, proba = coder.analyse(texts, None, roles, questions)
+            [coder.combine(v, c, p) for (v, c), p in zip(analysed, proba, strict=True)]
+            best = min(best, time.perf_counter() - start)
+        print(
+            f"default coder, stance by {name}: {len(texts)} turns in {best:.2f} s "
+            f"({chars / best / 1e6:.3f} M chars/s, rules and model, no storage)"
+        )
+
+
+def _cross_validation(frame, book, folds: int, curve: bool) -> None:
+    """Print the leave-cluster-out figures and, if asked, the learning curve."""
+    from coding.hybrid.crossval import cross_validate, scores
+
+    clusters = frame["group"].nunique()
+    start = time.perf_counter()
+    coded = cross_validate(frame, book, folds)
+    f1, accuracy = scores(coded)
+    print(
+        f"leave-cluster-out cross-validation: {len(frame)} training turns, {clusters} "
+        f"clusters or interviews, {folds} folds ({time.perf_counter() - start:.0f} s)"
+    )
+    print("micro-F1 per dimension:\n" + f1.round(3).to_string())
+    print("stance accuracy on codes both the coder and the gold gave:")
+    print(accuracy.round(3).to_string())
+    if curve:
+        groups = coded.frame["group"]
+        print("learning curve (micro-F1 of all codes, same folds; share of training clusters):")
+        for share in (0.25, 0.5):
+            part, _ = scores(cross_validate(frame, book, folds, share=share))
+            print(
+                f"  {share:4.0%} of ~{round(clusters * (folds - 1) / folds)}: "
+                f"hybrid {part.loc['all', 'hybrid']:.3f}"
+            )
+        print(
+            f"  100%: hybrid {f1.loc['all', 'hybrid']:.3f}, rules {f1.loc['all', 'rules']:.3f}"
+            f" ({groups.nunique()} groups)"
+        )
+
+
+def _heldout(book, part: Path | None, codes: Path | None) -> None:
+    """Score the shipped model and the rules once on a held-out set."""
+    import numpy as np
+    from scipy.stats import bootstrap
+
+    from coding.hybrid.coder import HybridCoder, shipped_weights
+    from coding.hybrid.crossval import code_frame, scores
+    from coding.hybrid.gold import GOLD, HELD_OUT, read_heldout, read_training_gold
+
     weights = shipped_weights(book)
     if weights is None:
         sys.exit("no model shipped for this codebook: run codebooks/models/rebuild.py")
-    held = read_training_gold(GOLD / HELD_OUT, book)
-    truth = [set(g) for g in held["gold"]]
-
-    def coded_by(weights_) -> tuple[list[dict], list[dict]]:
-        """Hybrid and rules codings (code -> stance) of every held-out item."""
-        hybrid = HybridCoder(book, weights_)
-        views, proba = hybrid.analyse(
-            [_view(t) for t in held["text"]],
-            None,
-            [r or None for r in held["role"]],
-            [_view(q) or None for q in held["question"]],
-        )
-        mixed = [hybrid.combine(v, c, p) for (v, c), p in zip(views, proba, strict=True)]
-        by_rules = [{c.code_id: c.stance for c in codings} for _, codings in views]
-        return [{c.code_id: c.stance for c in m} for m in mixed], by_rules
-
-    def f1(sets: list[set[str]]) -> float:
-        tp = sum(len(t & s) for t, s in zip(truth, sets, strict=True))
-        wrong = sum(len(t ^ s) for t, s in zip(truth, sets, strict=True))
-        return 2 * tp / (2 * tp + wrong)
-
-    hybrid, ruled = coded_by(weights)
-    sets = {"rules": [set(r) for r in ruled], "hybrid": [set(h) for h in hybrid]}
-    codes = sorted({c for s in truth for c in s})
-    table = by_dimension(score_coders(truth, sets, codes))
+    if part is None:
+        held = read_training_gold(GOLD / HELD_OUT, book)
+    else:
+        if codes is None:
+            sibling = part.with_name("codes.csv")
+            codes = sibling if sibling.is_file() else part.with_suffix(".gold.csv")
+        held = read_heldout(part, codes, book)
+    coded = code_frame(HybridCoder(book, weights), held)
+    f1, accuracy = scores(coded)
     print(
         f"{weights.coder}: trained on {weights.made_from['units']} units "
-        f"({', '.join(weights.made_from['sets'])}); scored on {len(held)} held-out items"
+        f"({', '.join(weights.made_from['sets'])}); scored on {len(held)} held-out items "
+        f"of {held['source'].iloc[0]}"
     )
-    print("micro-F1 per dimension (held-out):")
-    wide = table.pivot(index="dimension", columns="coder", values="f1").round(3)
-    print(wide[["rules", "hybrid"]].to_string())
-    stances = held["stances"].tolist()
-    if any(stances):
-        for name, coded in (("rules", ruled), ("hybrid", hybrid)):
-            acc = stance_accuracy(stances, coded).round(3)
-            print(f"stance accuracy of {name} on codes both gave:\n{acc.to_string(index=False)}")
+    print("micro-F1 per dimension (held-out):\n" + f1.round(3).to_string())
+    if held["stances"].map(bool).any():
+        print("stance accuracy on codes both gave (held-out):\n" + accuracy.round(3).to_string())
     else:
         print("stance accuracy: the held-out gold has no stances")
-    # Stance is not learned from the gold: cue words, negation and each code's own valence
-    # (coding/stance.py). Its code defaults were chosen on set B's clusters cl01-cl08; set B's
-    # clusters cl09-cl15 and set A were not looked at for them, and are reported apart.
-    frame = training_frame(book)
-    with_stance = frame[frame["stances"].map(bool)]
-    if len(with_stance):
-        coder = HybridCoder(book, weights)
-        in_b = with_stance["source"].eq("setB.csv")
-        tuned = in_b & with_stance["group"].str.contains(r"-cl0[1-8]-")
-        parts = [
-            ("set B cl01-08 (tuned on)", with_stance[tuned]),
-            ("set B cl09-15", with_stance[in_b & ~tuned]),
-            ("set A", with_stance[with_stance["source"].eq("setA.csv")]),
-        ]
-        for name, part in parts:
-            if part.empty:
-                continue
-            coded = [
-                {c.code_id: c.stance for c in coder.code_text(t, r or None, q)}
-                for t, r, q in zip(part["text"], part["role"], part["question"], strict=True)
-            ]
-            acc = stance_accuracy(part["stances"].tolist(), coded).round(3)
-            print(
-                f"stance accuracy on v2 turns of {name}, {len(part)} turns "
-                f"(codes both gave; the gold gives stances for AGENCY, COND, EVAL):\n"
-                + acc.to_string(index=False)
-            )
+    truth = [set(g) for g in held["gold"]]
 
-    # learning curve over the training gold, always scored on the same held-out items
-    examples = gold_examples(frame, rules)
-    n = len(examples.ids)
-    print(
-        f"learning curve: random shares of {n} training units; rules alone {f1(sets['rules']):.3f}"
-    )
-    for size in sorted({400, n // 2, n}):
-        runs = []
-        for seed in range(2) if size < n else range(1):
-            pick = sorted(np.random.default_rng(seed).permutation(n)[:size])
-            fitted = fit_weights(examples.subset(pick), book)
-            runs.append(f1([set(h) for h in coded_by(fitted)[0]]))
-        print(f"  {size:5d} units: hybrid " + ", ".join(f"{r:.3f}" for r in runs))
-
-    def per_item(chosen: list[set[str]]) -> tuple[np.ndarray, np.ndarray]:
-        tp = np.array([len(t & s) for t, s in zip(truth, chosen, strict=True)])
-        wrong = np.array([len(t ^ s) for t, s in zip(truth, chosen, strict=True)])
+    def per_item(chosen: list[dict]) -> tuple[np.ndarray, np.ndarray]:
+        tp = np.array([len(t & set(s)) for t, s in zip(truth, chosen, strict=True)])
+        wrong = np.array([len(t ^ set(s)) for t, s in zip(truth, chosen, strict=True)])
         return tp, wrong
 
     def gain(tp_h, wrong_h, tp_r, wrong_r, axis=-1):
@@ -143,14 +160,12 @@ def main() -> None:
 
         return score(tp_h, wrong_h) - score(tp_r, wrong_r)
 
-    data = (*per_item(sets["hybrid"]), *per_item(sets["rules"]))
+    data = (*per_item(coded.hybrid), *per_item(coded.rules))
     ci = bootstrap(data, gain, paired=True, n_resamples=4999, random_state=0).confidence_interval
     print(
-        f"hybrid minus rules (shipped model): {gain(*data):+.4f} F1, 95% paired bootstrap CI "
+        f"hybrid minus rules: {gain(*data):+.4f} F1, 95% paired bootstrap CI "
         f"{ci.low:+.4f} to {ci.high:+.4f} over {len(held)} items"
     )
-    if args.speed:
-        _speed(args.train, args.suggest, frame, pd)
 
 
 def _view(text: str) -> str:

@@ -2,8 +2,9 @@
 
 Usage: python codebooks/models/rebuild.py [--codebook codebooks/collective_action.yaml]
 
-Writes codebooks/models/<codebook name>-<version>.json and .npy and removes the older
-files of that codebook. The same gold and codebook give the same version and bytes.
+Writes codebooks/models/<codebook name>-<version>.json and .npy (the codes' model and the
+learned stance) and removes the older files of that codebook. The same gold and codebook
+give the same version and bytes.
 """
 
 from __future__ import annotations
@@ -38,6 +39,17 @@ def main() -> None:
     }
     for policy, codes in policies.items():
         print(f"  {policy}: {', '.join(codes) or 'none'}")
+    stance = weights.stance
+    if stance is not None:
+        print(
+            f"stance learned for {', '.join(stance.dimensions) or 'no dimension'}; fixed: "
+            + ", ".join(f"{c} {s}" for c, s in stance.fixed.items())
+        )
+        for row in stance.metrics["cross_validated"]:
+            print(
+                f"  {row['dimension']}: cue words {row['cue']:.3f}, learned {row['learned']:.3f}"
+                f" ({row['n']} stances, leave-cluster-out)"
+            )
 
 
 if __name__ == "__main__":

@@ -16,7 +16,7 @@ from coding.episodes.current import (
     episode_table,
     proposed_episodes,
 )
-from coding.episodes.describe import Episode, Judgement
+from coding.episodes.describe import Episode, Judgement, Witness
 from coding.episodes.export import EpisodeExport, export_episodes
 from coding.episodes.propose import METHOD
 from coding.episodes.review import EpisodeReview, import_episode_sheet
@@ -44,6 +44,7 @@ __all__ = [
     "EpisodeReview",
     "EpisodeSheet",
     "Judgement",
+    "Witness",
     "current_episodes",
     "episode_table",
     "export_episode_sheet",

@@ -1,8 +1,9 @@
 """The episodes a project tells: the reviewed ones where a cluster has them, else proposals.
 
-``cluster_episodes`` describes them (``describe.Episode``); ``episode_table`` is the one
+``current_episodes`` describes them (``describe.Episode``); ``episode_table`` is the one
 table every output uses (the CSV export, the review sheet, the report), one row per
-episode with ``EPISODE_COLUMNS``.
+episode with ``EPISODE_COLUMNS``. Both kinds are described a cluster at a time from
+tallies of their mentions (``describe.Tally``), so memory does not grow with the corpus.
 """
 
 from __future__ import annotations
@@ -14,9 +15,15 @@ from dataclasses import dataclass
 import pandas as pd
 
 from coding.codebook import Codebook
-from coding.episodes.describe import Episode, candidate_names, describe
-from coding.episodes.mentions import Mention, load_mentions
-from coding.episodes.propose import METHOD, propose
+from coding.episodes.describe import (
+    Episode,
+    Tally,
+    candidate_names,
+    describe_tally,
+    episode_name,
+)
+from coding.episodes.mentions import load_mentions
+from coding.episodes.propose import BLOCK_UNITS, METHOD, propose
 from coding.store import Store
 
 EPISODE_COLUMNS = [
@@ -67,24 +74,35 @@ def proposed_episodes(
 ) -> list[ClusterEpisodes]:
     """Propose and describe the episodes of one cluster, or of every cluster."""
     labels = {c.id: c.label_en for c in codebook.codes.values()}
-    by_cluster: dict[str, list] = {}
-    for proposal in propose(store, cluster, progress):
-        by_cluster.setdefault(proposal.cluster, []).append(proposal)
     out = []
-    for name, proposals in by_cluster.items():
-        frequency, n = _phrase_frequency([m for p in proposals for m in p.mentions])
+    for found in propose(store, cluster, progress):
+        if not found.tallies:
+            continue
+        names = [episode_name(t.names, found.frequency, found.n_mentions) for t in found.tallies]
+        saying = _saying(store, found.tallies, names)
         episodes = [
-            describe(proposal_id(name, i), name, p.mentions, frequency, n, labels)
-            for i, p in enumerate(proposals, start=1)
+            describe_tally(proposal_id(found.cluster, i), found.cluster, t, n, s, labels)
+            for i, (t, n, s) in enumerate(zip(found.tallies, names, saying, strict=True), start=1)
         ]
         for e in episodes:
             e.proposed_by = METHOD
-        out.append(ClusterEpisodes(name, PROPOSED, episodes))
+        out.append(ClusterEpisodes(found.cluster, PROPOSED, episodes))
+        del found, names, saying  # the tallies' counts, before the next cluster is proposed
     return out
 
 
-def _phrase_frequency(mentions: list[Mention]) -> tuple[Counter, int]:
-    return Counter(c for m in mentions for c in candidate_names(m)), len(mentions)
+def _saying(store: Store, tallies: list[Tally], names: list[str]) -> list[set[str]]:
+    """Return, per episode, its units whose text says its name (texts read again, not kept)."""
+    owners: dict[str, list[int]] = {}
+    for i, tally in enumerate(tallies):
+        for w in tally.witnesses:
+            owners.setdefault(w.unit_id, []).append(i)
+    out: list[set[str]] = [set() for _ in tallies]
+    for unit_id, text in store.unit_texts(list(owners)):
+        for i in owners[unit_id]:
+            if names[i] in text:
+                out[i].add(unit_id)
+    return out
 
 
 def reviewed_episodes(store: Store, codebook: Codebook) -> list[ClusterEpisodes]:
@@ -93,26 +111,39 @@ def reviewed_episodes(store: Store, codebook: Codebook) -> list[ClusterEpisodes]
     if stored.empty:
         return []
     labels = {c.id: c.label_en for c in codebook.codes.values()}
-    units = store.units().set_index("unit_id")["doc_id"]
     out = []
     for cluster, rows in stored.groupby("cluster", sort=True):
-        wanted = set(rows["unit_id"])
-        docs = sorted(set(units.loc[list(wanted)]))
-        mentions = {m.unit_id: m for m in load_mentions(store, docs, wanted)}
-        every = load_mentions(store, docs)
-        frequency, n = _phrase_frequency(every)
-        episodes = []
-        for episode_id, part in rows.groupby("episode_id", sort=False):
-            first = part.iloc[0]
-            found = [mentions[u] for u in part["unit_id"] if u in mentions]
-            if not found:
+        firsts = rows.drop_duplicates("episode_id")  # in stored order
+        tallies = {str(e): Tally() for e in firsts["episode_id"]}
+        member_of: dict[str, list[str]] = {}
+        for episode_id, unit_id in zip(rows["episode_id"], rows["unit_id"], strict=True):
+            member_of.setdefault(unit_id, []).append(str(episode_id))
+        docs = set(rows["doc_id"])
+        # the phrases of every mention of these interviews say how rare a name is
+        frequency: Counter = Counter()
+        n = 0
+        for block in store.interview_blocks(str(cluster), BLOCK_UNITS):
+            block = [d for d in block if d in docs]
+            if not block:
                 continue
-            e = describe(str(episode_id), str(cluster), found, frequency, n, labels, first["name"])
-            e.status, e.proposed_by, e.reviewed_by = (
-                REVIEWED,
-                first["proposed_by"],
-                first["reviewed_by"],
-            )
+            for m in load_mentions(store, block):
+                frequency.update(candidate_names(m))
+                n += 1
+            for m in load_mentions(store, block, set(member_of)):
+                for episode_id in member_of[m.unit_id]:
+                    tallies[episode_id].add(m)
+        kept = [(e, t) for e, t in tallies.items() if t.witnesses]
+        for _, tally in kept:
+            tally.witnesses.sort(key=lambda w: (w.doc_id, w.turn))
+        first = firsts.set_index("episode_id")
+        names = [first.at[e, "name"] or episode_name(t.names, frequency, n) for e, t in kept]
+        saying = _saying(store, [t for _, t in kept], names)
+        episodes = []
+        for (episode_id, tally), name, says in zip(kept, names, saying, strict=True):
+            e = describe_tally(episode_id, str(cluster), tally, name, says, labels)
+            e.status = REVIEWED
+            e.proposed_by = first.at[episode_id, "proposed_by"]
+            e.reviewed_by = first.at[episode_id, "reviewed_by"]
             episodes.append(e)
         out.append(ClusterEpisodes(str(cluster), REVIEWED, _in_time_order(episodes)))
     return out

@@ -8,20 +8,23 @@ follow each other in one interview are alike beyond their words, since a speaker
 tells one action over several turns. scikit-learn's agglomerative clustering (average
 linkage) cuts the tree at a fixed distance, so the number of episodes is not chosen.
 
-Memory stays flat in corpus size: a cluster's interviews are read in blocks of at most
-``BLOCK_UNITS`` turns; each block is clustered on its own, and its episodes join an
-earlier block's episode whose centroid is close enough (``JOIN_SIMILARITY``), else
-start their own.
+Memory stays flat in corpus size: one cluster is proposed at a time, its interviews
+read in blocks of at most ``BLOCK_UNITS`` turns; each block is clustered on its own,
+and its episodes join an earlier block's episode whose centroid is close enough
+(``JOIN_SIMILARITY``), else start their own. A block's mentions are dropped once
+counted: an episode keeps only the tally describing it needs (``describe.Tally``).
 """
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
+from coding.episodes.describe import Tally, candidate_names
 from coding.episodes.mentions import Mention, load_mentions
 from coding.store import Store
 
@@ -33,61 +36,77 @@ FORM_WEIGHT = 1.0
 NEXT_TURN = (0.15, 0.05)  # similarity added for the next, and the one after, mention
 JOIN_SIMILARITY = 0.6
 N_FEATURES = 2**18
+PRODUCT_ROWS = 256
 
 
 @dataclass
-class Proposal:
-    """A group of mentions proposed as one episode, before it is described."""
+class ClusterProposals:
+    """A cluster's proposed episodes (tallies of their mentions, in document order), with
+    what naming them needs: how many of the cluster's ``n_mentions`` mentions hold each
+    candidate name (``frequency``)."""
 
     cluster: str
-    mentions: list[Mention]
-    centroid: Any = field(repr=False)  # a sparse row, L2-normalised
+    tallies: list[Tally]
+    frequency: Counter
+    n_mentions: int
 
 
 def propose(
     store: Store,
     cluster: str | None = None,
     progress: Callable[[int, int], None] | None = None,
-) -> list[Proposal]:
-    """Return the proposed episodes of one cluster (or of every cluster), in cluster order."""
+) -> Iterator[ClusterProposals]:
+    """Yield the proposed episodes of one cluster (or of every cluster), a cluster at a time."""
     clusters = store.interview_clusters() if cluster is None else [cluster]
-    out: list[Proposal] = []
     for i, name in enumerate(clusters):
-        out += _propose_cluster(store, name)
+        found = _propose_cluster(store, name)
         if progress:
             progress(i + 1, len(clusters))
-    return out
+        yield found
+        del found  # else held while the next cluster is proposed
 
 
-def _propose_cluster(store: Store, cluster: str) -> list[Proposal]:
+def _propose_cluster(store: Store, cluster: str) -> ClusterProposals:
     """Cluster a cluster's mentions block by block, joining blocks through centroids."""
-    proposals: list[Proposal] = []
+    tallies: list[Tally] = []
+    centroids: list[Any] = []  # sparse rows, L2-normalised, one per tally
+    frequency: Counter = Counter()
+    n_mentions = 0
     for doc_ids in store.interview_blocks(cluster, BLOCK_UNITS):
         mentions = load_mentions(store, doc_ids)
-        for group, centroid in _cluster_block(mentions):
-            target = _nearest(proposals, centroid)
+        names = [candidate_names(m) for m in mentions]
+        for held in names:
+            frequency.update(held)
+        n_mentions += len(mentions)
+        for members, centroid in _cluster_block(mentions):
+            tally = Tally()
+            for i in members:
+                tally.add(mentions[i], names[i])
+            target = _nearest(centroids, centroid)
             if target is None:
-                proposals.append(Proposal(cluster, group, centroid))
+                tallies.append(tally)
+                centroids.append(centroid)
             else:
                 from sklearn.preprocessing import normalize
 
-                n, m = len(target.mentions), len(group)
-                target.centroid = normalize(target.centroid * n + centroid * m)
-                target.mentions += group
-    for proposal in proposals:
-        proposal.mentions.sort(key=lambda m: (m.doc_id, m.turn))
-    proposals.sort(key=lambda p: (p.mentions[0].doc_id, p.mentions[0].turn))
-    return proposals
+                n, m = len(tallies[target].witnesses), len(members)
+                centroids[target] = normalize(centroids[target] * n + centroid * m)
+                tallies[target].merge(tally)
+    for tally in tallies:
+        tally.witnesses.sort(key=lambda w: (w.doc_id, w.turn))
+    tallies.sort(key=lambda t: (t.witnesses[0].doc_id, t.witnesses[0].turn))
+    return ClusterProposals(cluster, tallies, frequency, n_mentions)
 
 
-def _nearest(proposals: list[Proposal], centroid) -> Proposal | None:
-    if not proposals:
+def _nearest(centroids: list[Any], centroid) -> int | None:
+    """Return the index of the centroid closest to ``centroid``, if close enough."""
+    if not centroids:
         return None
     from scipy.sparse import vstack
 
-    sims = (vstack([p.centroid for p in proposals]) @ centroid.T).toarray().ravel()
+    sims = (vstack(centroids) @ centroid.T).toarray().ravel()
     best = int(np.argmax(sims))
-    return proposals[best] if sims[best] >= JOIN_SIMILARITY else None
+    return best if sims[best] >= JOIN_SIMILARITY else None
 
 
 def features(mentions: list[Mention]):
@@ -113,7 +132,12 @@ def features(mentions: list[Mention]):
 
 def similarity(mentions: list[Mention], rows) -> np.ndarray:
     """Return the mentions' pairwise similarity: words, plus following turns of one interview."""
-    sims = (rows @ rows.T).toarray()
+    n = rows.shape[0]
+    sims = np.empty((n, n))
+    transposed = rows.T.tocsr()
+    # a few hundred rows at a time: the sparse product of a whole block is nearly dense
+    for i in range(0, n, PRODUCT_ROWS):
+        sims[i : i + PRODUCT_ROWS] = (rows[i : i + PRODUCT_ROWS] @ transposed).toarray()
     order: dict[str, list[int]] = {}
     for i, m in enumerate(mentions):
         order.setdefault(m.doc_id, []).append(i)
@@ -127,8 +151,8 @@ def similarity(mentions: list[Mention], rows) -> np.ndarray:
     return sims
 
 
-def _cluster_block(mentions: list[Mention]) -> Iterator[tuple[list[Mention], Any]]:
-    """Yield the groups of one block's mentions with their centroids."""
+def _cluster_block(mentions: list[Mention]) -> Iterator[tuple[list[int], Any]]:
+    """Yield the groups of one block's mentions (their indices) with their centroids."""
     if not mentions:
         return
     rows = features(mentions)
@@ -143,11 +167,13 @@ def _cluster_block(mentions: list[Mention]) -> Iterator[tuple[list[Mention], Any
             linkage="average",
             distance_threshold=DISTANCE,
         )
-        labels = model.fit_predict(1.0 - similarity(mentions, rows))
+        distance = similarity(mentions, rows)
+        np.subtract(1.0, distance, out=distance)  # in place: a block's matrix is tens of MB
+        labels = model.fit_predict(distance)
     from scipy.sparse import csr_matrix
     from sklearn.preprocessing import normalize
 
     for label in np.unique(labels):
         members = np.flatnonzero(labels == label)
         # kept sparse: a dense row of the hashed space is 2 MB
-        yield [mentions[i] for i in members], normalize(csr_matrix(rows[members].sum(axis=0)))
+        yield members.tolist(), normalize(csr_matrix(rows[members].sum(axis=0)))

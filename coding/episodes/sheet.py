@@ -107,24 +107,20 @@ def write_episode_sheet(
         )
     _dropdowns(sheet, ids, len(ids))
     evidence = book.create_sheet(SHEET_EVIDENCE)
-    units = [
-        (u, e.episode_id, m)
-        for g in groups
-        for e in g.episodes
-        for u, m in zip(e.unit_ids, e.mentions, strict=True)
-    ]
+    units = [(w, e.episode_id) for g in groups for e in g.episodes for w in e.witnesses]
+    texts = dict(store.unit_texts(list({w.unit_id: None for w, _ in units})))
     _lay_out(evidence, EVIDENCE_HEADER, [18, 18, 14, 14, 80], len(units))
     evidence.append([cell(evidence, h, bold=True) for h in EVIDENCE_HEADER])
     wrapped = style_of(evidence, alignment=WRAP, fill=GREY)
     free = style_of(evidence, protection=UNLOCKED)
-    for unit_id, episode_id, m in units:
-        locked = [text_cell(evidence, v, grey) for v in (m.doc_id, m.role)]
+    for w, episode_id in units:
+        locked = [text_cell(evidence, v, grey) for v in (w.doc_id, w.role)]
         evidence.append(
             [
-                text_cell(evidence, unit_id, grey),
+                text_cell(evidence, w.unit_id, grey),
                 text_cell(evidence, episode_id, free),
                 *locked,
-                text_cell(evidence, m.text, wrapped),
+                text_cell(evidence, texts[w.unit_id], wrapped),
             ]
         )
     episode_list = DataValidation(
@@ -134,7 +130,7 @@ def write_episode_sheet(
     if units:
         episode_list.add(f"B2:B{len(units) + 1}")
     documents = store.documents()
-    docs = {m.doc_id for _, _, m in units}
+    docs = {w.doc_id for w, _ in units}
     meta = SheetMeta(
         format=EPISODE_FORMAT,
         fingerprint=fingerprint(documents[documents["doc_id"].isin(docs)]),
@@ -143,7 +139,7 @@ def write_episode_sheet(
         coder=reviewer,
         codes=ids,
         header=EPISODE_HEADER,
-        units=[(u, text_hash(m.text)) for u, _, m in units],
+        units=[(w.unit_id, text_hash(texts[w.unit_id])) for w, _ in units],
     )
     write_meta(book, store, meta)
     with atomic_write(out, "wb") as handle:

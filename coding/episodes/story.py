@@ -227,14 +227,15 @@ def paragraph(e: Episode, label: dict, words: dict) -> str:
 
 def _quotes(store: Store, e: Episode, label: dict) -> list[Quote]:
     """The episode's strongest quotations, its name marked where the speaker says it."""
-    by_id = {m.unit_id: m for m in e.mentions}
+    by_id = {w.unit_id: w for w in e.witnesses}
+    texts = dict(store.unit_texts(e.quotes))  # read here: episodes do not keep their texts
     out = []
     for unit_id in e.quotes:
-        m = by_id[unit_id]
-        at = m.text.find(e.name)
+        w, text = by_id[unit_id], texts[unit_id]
+        at = text.find(e.name)
         out.append(
             Quote(
-                e.episode_id, m.unit_id, m.doc_id, label.get(m.role, m.role), m.turn, m.text,
+                e.episode_id, w.unit_id, w.doc_id, label.get(w.role, w.role), w.turn, text,
                 at if at >= 0 else None, at + len(e.name) if at >= 0 else None,
             )
         )  # fmt: skip

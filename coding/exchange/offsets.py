@@ -101,28 +101,38 @@ def _score(lf_text: str, counting: _Counting, spans: Sequence[Span]) -> float:
 
 
 def choose_reading(
-    text: str, spans: Sequence[Span], standard_only: bool = False
+    text: str,
+    spans: Sequence[Span] | Callable[[], Sequence[Span]],
+    standard_only: bool = False,
 ) -> tuple[str, Callable[[int], int | None]]:
     """Return the reading that best fits a source's selections, and its position converter.
 
     ``text`` is the source as the tool wrote it (BOM removed); the converter
     returns a position in ``normalise(text)``, or None where the position
     cannot be read. ``standard_only`` for files that say they count code
-    points (our own exports).
+    points (our own exports). ``spans`` may be a function that returns them:
+    it is called only when two readings are to be scored.
     """
     lf_text = text.replace("\r\n", "\n").replace("\r", "\n")
-    to_nfc = _nfc_converter(lf_text)
     has_crlf = "\r\n" in text
     has_astral = _ASTRAL.search(text) is not None
-    candidates = [
-        (name, _Counting(text, "UTF-16" in name, "CRLF" in name))
+    names = [
+        name
         for name in READINGS
         if ("CRLF" not in name or has_crlf) and ("UTF-16" not in name or has_astral)
     ][: 1 if standard_only else None]
+    if names == [STANDARD] and lf_text == text and unicodedata.is_normalized("NFC", text):
+        # every position is itself: no reading to choose and nothing to convert
+        length = len(text)
+        return STANDARD, lambda p: p if 0 <= p <= length else None
+    to_nfc = _nfc_converter(lf_text)
+    candidates = [(name, _Counting(text, "UTF-16" in name, "CRLF" in name)) for name in names]
     best_name, best = candidates[0]
-    if len(candidates) > 1 and spans:
-        scores = [(_score(lf_text, c, spans), -i) for i, (_, c) in enumerate(candidates)]
-        best_name, best = candidates[-max(scores)[1]]
+    if len(candidates) > 1:
+        spans = spans() if callable(spans) else spans
+        if spans:
+            scores = [(_score(lf_text, c, spans), -i) for i, (_, c) in enumerate(candidates)]
+            best_name, best = candidates[-max(scores)[1]]
 
     def convert(position: int) -> int | None:
         lf = best.to_lf(position)

@@ -240,6 +240,11 @@ def _evidence(description: str) -> str:
 
 
 def _stance(description: str) -> str | None:
+    if ":" not in description:
+        return None
+    first = description.partition("\n")[0]
+    if first.startswith("stance: ") and first[8:] in STANCES:  # how our exports write it
+        return first[8:]
     for line in description.splitlines():
         key, _, value = line.partition(":")
         if key.strip().lower() == "stance" and value.strip() in STANCES:
@@ -292,8 +297,11 @@ def _on_source(ctx: _Context, archive: ProjectArchive, head: QdeHead, source: So
     summary.counts["sources"] += 1
     summary.documents.append(doc_id)
     summary.warnings.extend(doc.warnings)
-    spans = [Span(s.start, s.end, s.name, _evidence(s.description)) for s in source.selections]
-    reading, convert = choose_reading(raw, spans, head.origin.startswith("clusterqda"))
+    reading, convert = choose_reading(
+        raw,
+        lambda: [Span(s.start, s.end, s.name, _evidence(s.description)) for s in source.selections],
+        head.origin.startswith("clusterqda"),
+    )
     summary.readings[doc_id] = reading
     _take_selections(ctx, head, source, doc, units, convert)
 
@@ -315,14 +323,20 @@ def _units(ctx: _Context, doc: ParsedDocument) -> list[tuple[int, int, str]] | N
 
 
 def _take_selections(ctx, head, source, doc, units, convert) -> None:
+    # runs once per selection of the file: names are looked up once, outside the loop
     summary = ctx.summary
+    drop = summary.drop
+    text, length = doc.text, len(doc.text)
     starts = [u[0] for u in units]
+    code_ids = ctx.code_ids
+    coders: dict[str | None, str] = {}  # user GUID -> coder, for this document
     seen: set[tuple] = set()
     rows_by: dict[str, list[CodingRow]] = {}  # this document's codings, by coder
+    taken = codings_taken = 0
     for selection in source.selections:
         start, end = convert(selection.start), convert(selection.end)
         reason = None
-        if start is None or end is None or end > len(doc.text):
+        if start is None or end is None or end > length:
             reason = "its span lies outside its source's text"
         elif end <= start:
             reason = "its span is empty"
@@ -339,28 +353,35 @@ def _take_selections(ctx, head, source, doc, units, convert) -> None:
             if not hits:
                 reason = "its span lies in no unit (front matter or between turns)"
         if reason:
-            summary.drop("PlainTextSelection", selection.guid, selection.name, reason)
+            drop("PlainTextSelection", selection.guid, selection.name, reason)
             for coding in selection.codings:
-                summary.drop("Coding", coding.guid, "", f"its selection is dropped: {reason}")
+                drop("Coding", coding.guid, "", f"its selection is dropped: {reason}")
             continue
-        summary.counts["selections"] += 1
+        taken += 1
         stance = _stance(selection.description)
         for coding in selection.codings:
-            code_id = ctx.code_ids.get(coding.code)
+            code_id = code_ids.get(coding.code)
             if code_id is None:
-                summary.drop("Coding", coding.guid, "", "its CodeRef names no code of the file")
+                drop("Coding", coding.guid, "", "its CodeRef names no code of the file")
                 continue
-            coder = _coder(ctx, head, coding.user)
+            coder = coders.get(coding.user)
+            if coder is None:
+                coder = coders[coding.user] = _coder(ctx, head, coding.user)
             key = (coder, code_id, start, end)
             if key in seen:
-                summary.drop("Coding", coding.guid, "", "the same code, coder and span again")
+                drop("Coding", coding.guid, "", "the same code, coder and span again")
                 continue
             seen.add(key)
-            summary.counts["codings"] += 1
-            rows = rows_by.setdefault(coder, [])
+            codings_taken += 1
+            rows = rows_by.get(coder)
+            if rows is None:
+                rows = rows_by[coder] = []
             for u_start, u_end, unit_id in hits:
-                a, b = max(start, u_start), min(end, u_end)
-                rows.append(CodingRow(unit_id, code_id, stance, a, b, doc.text[a:b]))
+                a = start if start > u_start else u_start
+                b = end if end < u_end else u_end
+                rows.append(CodingRow(unit_id, code_id, stance, a, b, text[a:b]))
+    summary.counts["selections"] += taken
+    summary.counts["codings"] += codings_taken
     # saved document by document: memory holds one document's codings, never the project's
     for coder, rows in rows_by.items():
         ctx.coded[coder] = ctx.coded.get(coder, 0) + len(rows)

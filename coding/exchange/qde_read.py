@@ -13,11 +13,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import IO
 
 from coding.exchange.codebook_qdc import CodeTree, read_code
 from coding.exchange.guids import normal_guid
-from coding.exchange.xmlsafe import XmlElement, child_text, forget, iter_ends, local_name
+from coding.exchange.xmlsafe import XmlElement, forget, iter_ends, local_name
 
 _VALUE_TAGS = {
     "TextValue",
@@ -118,7 +119,20 @@ def _value(element: XmlElement, variables: dict[str, str]) -> tuple[str, str] | 
     return (name, value) if name and value is not None else None
 
 
+@lru_cache(maxsize=4096)
+def _normal(value: str) -> str:
+    """``normal_guid``, remembered: a file names the same few codes and users again and again."""
+    return normal_guid(value)
+
+
+@lru_cache(maxsize=256)
+def _local(tag: object) -> str:
+    """``local_name``, remembered: a file has a handful of distinct tags."""
+    return local_name(tag)
+
+
 def _selection(element: XmlElement) -> SelectionRead | tuple[str, str]:
+    # called once per selection (hundreds of thousands): one pass over the children
     # a selection's and a coding's own GUIDs are only ever reported, so kept as written
     guid = element.get("guid") or ""
     try:
@@ -128,23 +142,24 @@ def _selection(element: XmlElement) -> SelectionRead | tuple[str, str]:
         return guid, "its startPosition or endPosition is not a whole number"
     user = element.get("creatingUser")
     codings = []
+    description = None
     for child in element:
-        if local_name(child.tag) != "Coding":
-            continue
-        ref = next((c for c in child if local_name(c.tag) == "CodeRef"), None)
-        if ref is None:
-            continue
-        coder = child.get("creatingUser") or user
-        codings.append(
-            CodingRef(
-                child.get("guid") or "",
-                normal_guid(ref.get("targetGUID") or ""),
-                normal_guid(coder) if coder else None,
+        kind = _local(child.tag)
+        if kind == "Coding":
+            ref = next((c for c in child if _local(c.tag) == "CodeRef"), None)
+            if ref is None:
+                continue
+            coder = child.get("creatingUser") or user
+            codings.append(
+                CodingRef(
+                    child.get("guid") or "",
+                    _normal(ref.get("targetGUID") or ""),
+                    _normal(coder) if coder else None,
+                )
             )
-        )
-    return SelectionRead(
-        guid, start, end, element.get("name") or "", child_text(element, "Description"), codings
-    )
+        elif kind == "Description" and description is None:
+            description = child.text or ""
+    return SelectionRead(guid, start, end, element.get("name") or "", description or "", codings)
 
 
 def _source(element: XmlElement, head: QdeHead) -> SourceRead:
@@ -158,7 +173,7 @@ def _source(element: XmlElement, head: QdeHead) -> SourceRead:
         whole_codings=0,
     )
     for child in element:
-        kind = local_name(child.tag)
+        kind = _local(child.tag)
         if kind == "PlainTextContent":
             source.content = child.text or ""
         elif kind == "PlainTextSelection":

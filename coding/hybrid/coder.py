@@ -133,7 +133,8 @@ class HybridCoder:
         return self.code_views([view], [tokens], [role], [match_view(question or "")])[0]
 
     def combine(self, view: TextView, codings: list[Coding], proba: np.ndarray) -> list[Coding]:
-        """Apply each learned code's policy to the rules' codings of one unit."""
+        """Apply each learned code's policy to the rules' codings of one unit, then the
+        learned stance where it was found better than the cue words."""
         weights, out = self.weights, []
         by_rules = {c.code_id for c in codings}
         for coding in codings:
@@ -148,11 +149,11 @@ class HybridCoder:
         for code, j in self._columns.items():
             policy, p = weights.policy.get(code, "rules"), float(proba[j])
             if policy != "rules" and code not in by_rules and p >= weights.thresholds[code]:
-                out.append(self._model_coding(code, p, view))
-        return out
+                out.append(self.model_coding(code, p, view))
+        return weights.stance.restance(view, out) if weights.stance is not None else out
 
     @staticmethod
-    def _model_coding(code: str, p: float, view: TextView) -> Coding:
+    def model_coding(code: str, p: float, view: TextView) -> Coding:
         """A code the model gave: no evidence span (stored as none), the unit's stance."""
         end = len(view.text.rstrip())
         whole = (0, -1)  # a key no sentence span has

@@ -66,12 +66,25 @@ def read_training_gold(path: str | Path, codebook: Codebook) -> pd.DataFrame:
     return frame[GOLD_COLUMNS].reset_index(drop=True)
 
 
-def _read_v2(path: Path, codebook: Codebook) -> pd.DataFrame:
-    """Join a v2 set's units with its first coder's codes and stances."""
+def read_heldout(part: str | Path, codes: str | Path, codebook: Codebook) -> pd.DataFrame:
+    """Read a held-out set in the v2 layout from its units file (``id, cluster, ..., role,
+    doc, turn, question, text``) and its codes file (``id, codes, stances``); return
+    ``GOLD_COLUMNS`` like ``read_training_gold``."""
+    part = Path(part)
+    frame = _read_v2(part, codebook, Path(codes))
+    for column in ("role", "question", "text"):
+        frame[column] = frame[column].fillna("").astype(str) if column in frame else ""
+    frame["source"] = part.name
+    frame["group"] = _groups(frame, part.name)
+    return frame[GOLD_COLUMNS].reset_index(drop=True)
+
+
+def _read_v2(path: Path, codebook: Codebook, codes_path: Path | None = None) -> pd.DataFrame:
+    """Join a v2 set's units with its codes and stances (the adjudicated file if any)."""
     from coding.common.tables import read_table
 
     units = read_table(path, required=["id", "text"])
-    codes = read_table(_v2_codes(path), required=["id", "codes"])
+    codes = read_table(codes_path or _v2_codes(path), required=["id", "codes"])
     codes = codes.rename(columns={"codes": "codes_given"})
     frame = units.merge(codes, on="id", how="inner")
     frame["codes"] = frame["codes_given"].fillna("")
@@ -138,10 +151,12 @@ def _sample_questions() -> dict[tuple[str, int], str]:
 
 
 def _groups(frame: pd.DataFrame, source: str) -> list[str]:
-    """Return each unit's interview: the ``doc`` column, the id before ``#``, or else
-    blocks of five consecutive rows (the first sets list one interview's turns together)."""
+    """Return each unit's cross-validation group: its cluster in the v2 sets (``doc``
+    ``A-cl01-i1`` -> ``A-cl01``, so folds hold out whole clusters: new places, new
+    authors), else its interview (the id before ``#``), else blocks of five consecutive
+    rows (the first sets list one interview's turns together)."""
     if "doc" in frame:
-        return [f"{source}:{d}" for d in frame["doc"].astype(str)]
+        return [f"{source}:{str(d).rsplit('-i', 1)[0]}" for d in frame["doc"].astype(str)]
     ids = [str(i) for i in frame["id"]]
     if all("#" in i for i in ids):
         return [i.rpartition("#")[0] for i in ids]

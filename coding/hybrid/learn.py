@@ -12,6 +12,7 @@ import pandas as pd
 
 from coding.codebook import Codebook
 from coding.errors import ModelError
+from coding.hybrid.stancemodel import StanceWeights
 from coding.hybrid.weights import LearnedWeights
 
 # Fewer positives than this leave a code to the rules: with five folds, a fold then
@@ -138,8 +139,12 @@ def fit_weights(
     c: float = C,
     folds: int = FOLDS,
     sets: list[str] | None = None,
+    stance: StanceWeights | None = None,
 ) -> LearnedWeights:
-    """Cross-validate, calibrate and choose per code on ``examples``; fit on all of them."""
+    """Cross-validate, calibrate and choose per code on ``examples``; fit on all of them.
+
+    ``stance``, a stance model fitted on the same gold, ships with the codes' model and
+    its digest is part of the version."""
     import sklearn
 
     counts = pd.Series([c for s in examples.codes for c in s], dtype=object).value_counts()
@@ -175,6 +180,8 @@ def fit_weights(
         "params": {"C": c, "folds": folds, "min_examples": MIN_EXAMPLES, "gain": GAIN},
         "sklearn": sklearn.__version__,
     }
+    if stance is not None:
+        made_from["stance"] = stance.digest()
     version = hashlib.sha256(json.dumps(made_from, sort_keys=True).encode()).hexdigest()[:12]
     return LearnedWeights(
         codebook.name,
@@ -190,4 +197,5 @@ def fit_weights(
         policy,
         made_from,
         {"cross_validated": choice_rows},
+        stance,
     )

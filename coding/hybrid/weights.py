@@ -2,7 +2,8 @@
 
 Nothing is pickled. ``<name>-<version>.json`` holds the codes, vocabulary, idf,
 intercepts, the sigmoid calibration, per-code thresholds and how each code is decided;
-``<name>-<version>.npy`` the weight matrix (codes x features, float32). Both are written
+``<name>-<version>.npy`` the weight matrix (codes x features, float32). The small stance
+model (``stancemodel.py``) is kept in the JSON as lists. Both are written
 byte for byte the same from the same inputs, and ``version`` is a hash of what the model
 was made from (codebook hash, training data, parameters, library versions).
 """
@@ -18,6 +19,7 @@ from pathlib import Path
 import numpy as np
 
 from coding.errors import ModelError
+from coding.hybrid.stancemodel import StanceWeights
 
 FORMAT = "clusterqda-hybrid-1"
 # How a code is decided: by the rules alone, by the rules plus the model's code where
@@ -42,6 +44,8 @@ class LearnedWeights:
     policy: dict[str, str]
     made_from: dict = field(default_factory=dict)
     metrics: dict = field(default_factory=dict)
+    # the learned stance of COND, EVAL and AGENCY codings; None keeps the cue words
+    stance: StanceWeights | None = None
 
     def __post_init__(self) -> None:
         self._index = {f: i for i, f in enumerate(self.vocabulary)}
@@ -113,6 +117,7 @@ class LearnedWeights:
             "weights_sha256": _sha(self.coef),
             "made_from": self.made_from,
             "metrics": self.metrics,
+            "stance": self.stance.to_json() if self.stance is not None else None,
         }
         json_path = stem.with_suffix(".json")
         json_path.write_text(
@@ -166,4 +171,5 @@ def load_weights(json_path: Path) -> LearnedWeights:
         head["policy"],
         head.get("made_from", {}),
         head.get("metrics", {}),
+        StanceWeights.from_json(head["stance"]) if head.get("stance") else None,
     )

@@ -113,6 +113,15 @@ class EpisodesTable(Connection):
                     out[unit_id] = tokens
         return out
 
+    def unit_texts(self, unit_ids: list[str]) -> Iterator[tuple[str, str]]:
+        """Yield ``(unit_id, text)`` of some units, a few hundred read at a time."""
+        for i in range(0, len(unit_ids), 500):
+            part = unit_ids[i : i + 500]
+            marks = ",".join("?" * len(part))
+            yield from self.conn.execute(
+                f"SELECT unit_id, text FROM units WHERE unit_id IN ({marks})", part
+            ).fetchall()
+
     def save_episodes(
         self,
         clusters: Iterable[str],
@@ -141,11 +150,11 @@ class EpisodesTable(Connection):
         """Return the reviewed episodes with their units: one row per episode and unit.
 
         Columns ``episode_id, cluster, name, proposal_id, proposed_by, reviewed_by,
-        reviewed_at, unit_id``, in cluster, episode and document order.
+        reviewed_at, unit_id, doc_id``, in cluster, episode and document order.
         """
         return query_frame(
             "SELECT e.episode_id, e.cluster, e.name, e.proposal_id, e.proposed_by,"
-            " e.reviewed_by, e.reviewed_at, m.unit_id FROM episodes e"
+            " e.reviewed_by, e.reviewed_at, m.unit_id, u.doc_id FROM episodes e"
             " JOIN episode_units m USING (episode_id) JOIN units u USING (unit_id)"
             " ORDER BY e.cluster, e.episode_id, u.doc_id, u.turn",
             self.conn,

@@ -1,0 +1,108 @@
+"""The learned stance, held-out files in the v2 layout, and folds that keep clusters whole."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from coding.autocode import text_coder
+from coding.codebook import load_codebook
+from coding.hybrid.crossval import cluster_folds
+from coding.hybrid.gold import GOLD, read_heldout, read_training_gold
+from coding.hybrid.stancemodel import (
+    StanceExamples,
+    StanceWeights,
+    fit_stance,
+    stance_features,
+)
+from coding.model import Coding
+from coding.textview import TextView
+
+
+@pytest.fixture(scope="module")
+def book():
+    return load_codebook()
+
+
+def _examples() -> StanceExamples:
+    """Synthetic codings: 但是 after a success makes it mixed, else positive; the cue-word
+    stance (the baseline) always says positive, so the model can only win by learning."""
+    texts = [f"第{i}次展会效果很好{'，但是后来没人管' if i % 3 == 0 else ''}。" for i in range(60)]
+    features, labels = [], []
+    for text in texts:
+        view = TextView(text, {})
+        coding = Coding("EVAL.SUCCESS", "positive", 0, len(text), (), "model", 0.9)
+        features.append(stance_features(view, coding))
+        labels.append("mixed" if "但是" in text else "positive")
+    groups = [f"g{i % 5}" for i in range(60)]
+    return StanceExamples(features, labels, ["positive"] * 60, ["EVAL"] * 60, groups)
+
+
+def test_the_stance_model_learns_hedges_and_survives_json():
+    examples = _examples()
+    model = fit_stance(examples, folds=3)
+    # by construction the cue words are right 40 of 60 times; the model must beat that
+    row = model.metrics["cross_validated"][0]
+    assert row["cue"] == pytest.approx(40 / 60) and row["learned"] > row["cue"]
+    assert model.dimensions == ["EVAL"]
+    again = StanceWeights.from_json(model.to_json())
+    assert again.predict(examples.features) == model.predict(examples.features)
+    assert again.predict(examples.features[:3]) == ["mixed", "positive", "positive"]
+    assert again.digest() == model.digest()
+
+
+def test_a_dimension_keeps_the_cue_words_where_the_model_is_not_better():
+    examples = _examples()
+    # the cue words right every time: the model cannot be better, so it decides nowhere
+    examples.cue = list(examples.labels)
+    assert fit_stance(examples, folds=3).dimensions == []
+
+
+@pytest.mark.parametrize(
+    ("text", "code", "stance"),
+    [
+        ("小厂自己搞不起。", "AGENCY.CAPACITY", "negative"),
+        ("没什么合作，各扫门前雪。", "EVAL.TOOLITTLE", "negative"),
+        ("那个展会后来再没开过。", "EVAL.FAILURE", "negative"),
+    ],
+)
+def test_the_issue_cases_hold_with_the_learned_stance(book, text, code, stance):
+    coded = {c.code_id: c for c in text_coder(book, "hybrid").code_text(text)}
+    assert coded[code].stance == stance
+    # a fair that never met again is a failure, not a shock from outside
+    assert "COND.SHOCK" not in coded
+
+
+def test_a_fair_that_never_opened_again_is_no_shock_to_the_rules_either(book):
+    coded = {c.code_id for c in text_coder(book, "rules").code_text("那个展会后来再没开过。")}
+    assert "EVAL.FAILURE" in coded and "COND.SHOCK" not in coded
+
+
+def test_heldout_files_in_the_v2_layout_are_read(book, tmp_path):
+    part = tmp_path / "part.csv"
+    part.write_text(
+        "id,cluster,trade,region,style,role,doc,turn,question,text\n"
+        "H-1,某镇,x,y,short,ACT.FIRM,H-cl01-i1,2,你们合作过吗？,没什么合作，各扫门前雪。\n"
+        "H-2,某镇,x,y,short,ACT.FIRM,H-cl02-i1,4,,展会办得很成功。\n",
+        encoding="utf-8",
+    )
+    codes = tmp_path / "codes.csv"
+    codes.write_text(
+        "id,codes,stances\nH-1,EVAL.TOOLITTLE,EVAL.TOOLITTLE=negative\nH-2,EVAL.SUCCESS,\n",
+        encoding="utf-8",
+    )
+    frame = read_heldout(part, codes, book)
+    assert frame["gold"].tolist() == [frozenset({"EVAL.TOOLITTLE"}), frozenset({"EVAL.SUCCESS"})]
+    assert frame["stances"].tolist() == [{"EVAL.TOOLITTLE": "negative"}, {}]
+    assert frame["question"].tolist() == ["你们合作过吗？", ""]
+    assert frame["group"].nunique() == 2  # one per cluster
+
+
+def test_v2_units_are_grouped_by_cluster_and_folds_keep_clusters_whole(book):
+    frame = read_training_gold(GOLD / "v2" / "setA.csv", book)
+    # every interview of a cluster (A-cl01-i1, A-cl01-i2, ...) shares one group
+    assert frame["group"].nunique() == 15
+    groups = frame["group"].tolist()
+    for train, test in cluster_folds(groups, 5):
+        assert not {groups[i] for i in train} & {groups[i] for i in test}
+        assert len(np.intersect1d(train, test)) == 0

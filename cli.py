@@ -376,13 +376,22 @@ def code_command(
         report = code_project(
             store, book, progress=lambda d, t: update("code", d, t), coder=coder.value
         )
-        frequencies = code_frequencies(store, report.coder)
+        frequencies = code_frequencies(store, report.coder) if report.units else None
     print_warnings([report.note] if report.note else [])
+    if not report.units:
+        out.print(f"Coded 0 units with {report.coder}: nothing to code ({report.seconds:.1f} s).")
+        return
     out.print(
         f"Coded {report.units} units with {report.coder}: {report.codings} codings "
         f"in {report.seconds:.1f} s."
     )
-    if report.units:
+    if report.reused_from:
+        out.print(
+            f"Recoded {report.recoded} units for {report.changed_rules} changed "
+            f"rule{'' if report.changed_rules == 1 else 's'}; the "
+            f"other {report.units - report.recoded} kept the codings of {report.reused_from}."
+        )
+    if frequencies is not None:
         print_frame(frequencies, "Interviewee units per code and cluster")
 
 

@@ -376,13 +376,22 @@ def code_command(
         report = code_project(
             store, book, progress=lambda d, t: update("code", d, t), coder=coder.value
         )
-        frequencies = code_frequencies(store, report.coder)
+        frequencies = code_frequencies(store, report.coder) if report.units else None
     print_warnings([report.note] if report.note else [])
+    if not report.units:
+        out.print(f"Coded 0 units with {report.coder}: nothing to code ({report.seconds:.1f} s).")
+        return
     out.print(
         f"Coded {report.units} units with {report.coder}: {report.codings} codings "
         f"in {report.seconds:.1f} s."
     )
-    if report.units:
+    if report.reused_from:
+        out.print(
+            f"Recoded {report.recoded} units for {report.changed_rules} changed "
+            f"rule{'' if report.changed_rules == 1 else 's'}; the "
+            f"other {report.units - report.recoded} kept the codings of {report.reused_from}."
+        )
+    if frequencies is not None:
         print_frame(frequencies, "Interviewee units per code and cluster")
 
 
@@ -1264,19 +1273,24 @@ def words(
 ) -> None:
     """Word frequencies (stop words removed) and keyness: log-likelihood G² and log ratio."""
     from coding.project import open_project
-    from coding.query.words import word_table
+    from coding.query.words import WORD_COLUMNS, word_frame, word_rows
 
     flt = _filter(cluster, role, doc, speaker, source)
     with open_project(project) as store:
-        frame = word_table(
+        rows = word_rows(
             store, flt, by=by.value if by else None, pos=_split(pos) or [], top=top, coder=coder
         )
     title = f"Keywords by {by.value} (G², log ratio)" if by else "Most frequent words"
-    print_query(frame, title, limit)
+    # without pandas (its import is half a second): rows as word_rows gives them
+    numeric = [
+        c not in ("group", "word", "pos") and (c != "rest_count" or by is not None)
+        for c in WORD_COLUMNS
+    ]
+    print_query_rows(WORD_COLUMNS, rows[:limit], len(rows), numeric, title)
     if out_file:
         from coding.query.output import write_words
 
-        for path in write_words(frame, out_file):
+        for path in write_words(word_frame(rows), out_file):
             out.print(f"Wrote {path}")
 
 

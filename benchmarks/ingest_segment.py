@@ -13,7 +13,14 @@ transcripts, then measures in one run:
 
 Each pipeline runs --repeat times (default 3) and the median run is shown.
 
-Usage: python benchmarks/ingest_segment.py [--mb 20] [--workers N] [--repeat 3]
+With --index-share it measures instead what the search index adds to ingest
+(without segmenting, where its share is largest): the corpus ingested into a
+project with the index and into one whose index is a view that keeps nothing
+(as ``benchmarks/query.py`` does), alternately, each in a fresh process; CPU
+time of the process and its workers (steadier than wall time on a busy
+machine), the least of --repeat runs.
+
+Usage: python benchmarks/ingest_segment.py [--mb 20] [--workers N] [--repeat 3] [--index-share]
 """
 
 from __future__ import annotations
@@ -101,6 +108,61 @@ def run_pipeline(folder: Path, engine: str, workers: int | None) -> dict:
     }
 
 
+def index_run(folder: Path, with_index: bool) -> dict:
+    """Ingest ``folder`` without segmenting, with or without the index (in a child process)."""
+    from coding.ingest import ingest
+    from coding.project import init_project, open_project
+
+    def cpu() -> float:
+        own = resource.getrusage(resource.RUSAGE_SELF)
+        kids = resource.getrusage(resource.RUSAGE_CHILDREN)
+        return own.ru_utime + own.ru_stime + kids.ru_utime + kids.ru_stime
+
+    with tempfile.TemporaryDirectory() as tmp:
+        init_project(tmp)
+        with open_project(tmp) as store:
+            if not with_index:  # a view that takes the same inserts and keeps nothing
+                for statement in (
+                    "DROP TABLE unit_search_terms",
+                    "DROP TABLE unit_search",
+                    "CREATE VIEW unit_search(rowid, body) AS SELECT 0, '' WHERE 0",
+                    "CREATE TRIGGER unit_search_ignore INSTEAD OF INSERT ON unit_search"
+                    " BEGIN SELECT 1; END",
+                ):
+                    store.conn.execute(statement)
+            started, spent = time.perf_counter(), cpu()
+            ingest(store, [folder], segment=False)
+            return {"wall_s": time.perf_counter() - started, "cpu_s": cpu() - spent}
+
+
+def index_share(folder: Path, repeat: int) -> None:
+    """Print the ingest's CPU and wall time with and without the search index."""
+    runs: dict[bool, list[dict]] = {False: [], True: []}
+    for _ in range(repeat):  # alternately, so that a busy spell hits both
+        for with_index in (False, True):
+            code = (
+                "import json, sys; sys.path.insert(0, sys.argv[1]);"
+                "from benchmarks.ingest_segment import index_run; from pathlib import Path;"
+                "print(json.dumps(index_run(Path(sys.argv[2]), sys.argv[3] == '1')))"
+            )
+            out = subprocess.run(
+                [sys.executable, "-c", code, str(ROOT), str(folder), str(int(with_index))],
+                check=True,
+                capture_output=True,
+                text=True,
+            )
+            runs[with_index].append(json.loads(out.stdout.strip().splitlines()[-1]))
+    for key in ("cpu_s", "wall_s"):
+        bare = min(r[key] for r in runs[False])
+        indexed = min(r[key] for r in runs[True])
+        print(
+            f"ingest without segmenting, {key[:-2]} (least of {repeat}): {bare:.2f} s without "
+            f"the index, {indexed:.2f} s with it (+{indexed / bare - 1:.0%}); runs "
+            f"{', '.join(f'{r[key]:.2f}' for r in runs[False])} and "
+            f"{', '.join(f'{r[key]:.2f}' for r in runs[True])} s"
+        )
+
+
 def in_child(folder: Path, engine: str, workers: int | None) -> dict:
     """Run ``run_pipeline`` in a fresh interpreter and return its figures."""
     code = (
@@ -127,8 +189,18 @@ def main() -> None:
     parser.add_argument(
         "--repeat", type=int, default=3, help="runs of each pipeline; the median is shown"
     )
+    parser.add_argument(
+        "--index-share", action="store_true", help="measure what the search index adds instead"
+    )
     args = parser.parse_args()
     from coding.segment import rjieba_available
+
+    if args.index_share:
+        with tempfile.TemporaryDirectory() as tmp:
+            size = build_corpus(Path(tmp) / "corpus", args.mb)
+            print(f"corpus: {size / 1e6:.1f} MB; cores: {os.cpu_count()}")
+            index_share(Path(tmp) / "corpus", args.repeat)
+        return
 
     with tempfile.TemporaryDirectory() as tmp:
         big, small = Path(tmp) / "big", Path(tmp) / "small"

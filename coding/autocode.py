@@ -8,10 +8,19 @@ from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+import ahocorasick
+
 from coding.codebook import Codebook
 from coding.common.parallel import bounded_map, default_workers
 from coding.model import CodeReport, Coding
-from coding.rulecoder import MODEL_RULE, SPEAKER_RULE, RuleCoder
+from coding.rulecoder import (
+    MODEL_RULE,
+    SPEAKER_RULE,
+    RuleCoder,
+    changed_rules,
+    rule_fingerprints,
+    rule_texts,
+)
 from coding.store import Store, UnitToCode, decode_tokens
 
 if TYPE_CHECKING:
@@ -65,27 +74,41 @@ def code_project(
     are coded in a process pool; ``progress(done_units, total_units)`` reports.
     """
     started = time.perf_counter()
-    _init_worker(codebook, coder)
+    # the coders' names and rule texts come from the codebook and the model's header, so
+    # that a run with nothing to do loads neither the model nor the compiled rules
+    shipped = _shipped_coder(codebook) if coder == "hybrid" else None
+    name = shipped or codebook.coder
+    note = "" if shipped or coder != "hybrid" else _no_model(codebook)
+    report = CodeReport(coder=name, note=note)
+    store.register_coder(codebook.coder, "rules", codebook.hash, codebook.version)
+    store.register_rules(codebook.coder, rule_texts(codebook))
+    # what decided the rules' codings, so that after an edit only changed rules are redone
+    store.set_rule_fingerprints(codebook.coder, rule_fingerprints(codebook))
+    if shipped:
+        from coding.hybrid.coder import hybrid_rules_text
+
+        store.register_coder(shipped, "hybrid", codebook.hash, codebook.version)
+        store.register_rules(shipped, hybrid_rules_text(codebook, shipped.split("@", 1)[1]))
+    total = store.count_uncoded(name)
+    if not total:
+        report.seconds = time.perf_counter() - started
+        return report
+    reuse = _reusable(store, codebook) if name == codebook.coder else None
+    clauses = reuse[2] if reuse else ()
+    _init_worker(codebook, coder, clauses)
     rules: RuleCoder = _WORKER["rules"]
     machine = _WORKER["coder"]
-    report = CodeReport(coder=machine.coder, note=_WORKER["note"])
-    store.register_coder(rules.coder, "rules", codebook.hash, codebook.version)
-    store.register_rules(rules.coder, rules.rules())
-    if machine is not rules:
-        store.register_coder(machine.coder, "hybrid", codebook.hash, codebook.version)
-        store.register_rules(machine.coder, machine.rules_text())
-    total = store.count_uncoded(machine.coder)
-    batches = _unit_batches(store, machine.coder, questions=machine is not rules)
+    batches = _unit_batches(store, machine.coder, machine is not rules, reuse)
     coders = [rules.coder] if machine is rules else [rules.coder, machine.coder]
     workers = workers or default_workers()
     # One transaction for the run: codings go in without index upkeep (built once at
-    # the end) unless earlier codings of these coders must be found and replaced.
+    # the end) unless earlier codings must be found: to replace them, or to keep them.
     replace = store.has_coded(coders)
     with store.transaction():
-        bulk = not replace and store.bulk_codings(total * BULK_ROWS_PER_UNIT)
+        bulk = not replace and not reuse and store.bulk_codings(total * BULK_ROWS_PER_UNIT)
         if workers > 1 and total >= PARALLEL_MIN_UNITS:
             with ProcessPoolExecutor(
-                workers, initializer=_init_worker, initargs=(codebook, coder)
+                workers, initializer=_init_worker, initargs=(codebook, coder, clauses)
             ) as pool:
                 results = bounded_map(pool, _code_batch, batches, window=workers * 2)
                 _save_all(store, coders, replace, results, report, total, progress)
@@ -93,6 +116,8 @@ def code_project(
             _save_all(store, coders, replace, map(_code_batch, batches), report, total, progress)
         if bulk:
             store.end_bulk_codings()
+    if reuse:
+        report.reused_from, report.changed_rules = reuse[0], len(reuse[1])
     report.seconds = time.perf_counter() - started
     return report
 
@@ -100,8 +125,14 @@ def code_project(
 _WORKER: dict = {}
 
 
-def _init_worker(codebook: Codebook, coder: str = "hybrid") -> None:
-    if _WORKER.get("key") == (codebook.hash, coder):
+def _init_worker(
+    codebook: Codebook,
+    coder: str = "hybrid",
+    changed: tuple[tuple[frozenset[str], ...], ...] = (),
+) -> None:
+    """Build a process's coders once; ``changed`` holds, per changed rule, the term sets a
+    unit must each meet for it to fire (units meeting none keep their earlier codings)."""
+    if _WORKER.get("key") == (codebook.hash, coder, changed):
         return
     rules = RuleCoder(codebook)
     machine: RuleCoder | HybridCoder = rules
@@ -111,39 +142,96 @@ def _init_worker(codebook: Codebook, coder: str = "hybrid") -> None:
 
         weights = shipped_weights(codebook)
         if weights is None:
-            note = (
-                f"no model is shipped for codebook {codebook.name} {codebook.version} "
-                f"({codebook.hash[:12]}); coded with the rules alone"
-            )
+            note = _no_model(codebook)
         else:
             from coding.hybrid.coder import HybridCoder
 
             machine = HybridCoder(codebook, weights)
-    _WORKER.update(key=(codebook.hash, coder), rules=rules, coder=machine, note=note)
+    automaton = None
+    terms = {t for clauses in changed for clause in clauses for t in clause}
+    if terms:
+        automaton = ahocorasick.Automaton()
+        for term in terms:
+            automaton.add_word(term, term)
+        automaton.make_automaton()
+    _WORKER.update(
+        key=(codebook.hash, coder, changed),
+        rules=rules,
+        coder=machine,
+        note=note,
+        changed=(automaton, changed),
+    )
 
 
-def _unit_batches(store: Store, coder: str, questions: bool = False):
+def _may_fire(view: str) -> bool:
+    """Whether some changed rule could fire on a text: each of its term sets is met."""
+    automaton, changed = _WORKER["changed"]
+    found = {term for _end, term in automaton.iter(view)} if automaton is not None else set()
+    return any(all(not c.isdisjoint(found) for c in clauses) for clauses in changed)
+
+
+def _reusable(
+    store: Store, codebook: Codebook
+) -> tuple[str, set[str], tuple[tuple[frozenset[str], ...], ...]] | None:
+    """The earlier rule coder whose codings of unchanged rules can be kept, the codes that
+    changed and the term sets their new rules need; None when everything must be coded."""
+    earlier = store.earlier_rules(codebook.coder)
+    if earlier is None:
+        return None
+    changed = changed_rules(codebook, earlier[1])
+    # past half the codes changed, keeping codings saves less than finding them costs
+    if changed is None or len(changed[0]) * 2 > len(codebook.codes):
+        return None
+    return earlier[0], changed[0], changed[1]
+
+
+def _shipped_coder(codebook: Codebook) -> str | None:
+    from coding.hybrid.coder import shipped_coder
+
+    return shipped_coder(codebook)
+
+
+def _no_model(codebook: Codebook) -> str:
+    return (
+        f"no model is shipped for codebook {codebook.name} {codebook.version} "
+        f"({codebook.hash[:12]}); coded with the rules alone"
+    )
+
+
+def _unit_batches(store: Store, coder: str, questions: bool = False, reuse=None):
+    """Yield the units to code in batches, each with the earlier codings it may keep."""
     last = 0
     while rows := store.units_to_code(coder, last, CODE_BATCH, questions):
         last = rows[-1].rowid
-        yield rows
+        yield rows, store.reusable_codings(reuse[0], rows, reuse[1]) if reuse else {}
 
 
-def _code_batch(rows: list[UnitToCode]) -> tuple[list[str], list[tuple], int]:
+def _code_batch(batch: tuple[list[UnitToCode], dict[int, list[tuple]]]):
     """Code a batch; return its unit ids, the rows ``Store.write_codings`` takes (coder 0
-    the rules, 1 the hybrid) and how many codings the last coder gave."""
+    the rules, 1 the hybrid), how many codings the last coder gave and how many units
+    were coded (the others kept their earlier codings: none of their terms is new)."""
+    rows, kept = batch
     rules: RuleCoder = _WORKER["rules"]
     machine = _WORKER["coder"]
     views = [unit.text if unit.match_text is None else unit.match_text for unit in rows]
-    # only token distances need the tokens: leave them packed otherwise
-    tokens = [
-        decode_tokens(unit.tokens, view) if unit.tokens and rules.needs_tokens else None
-        for unit, view in zip(rows, views, strict=True)
-    ]
     if machine is rules:
-        coded = [rules.code(v, t, u.role) for u, v, t in zip(rows, views, tokens, strict=True)]
-        stored = _stored(rows, coded, None)
-        return [u.unit_id for u in rows], stored, len(stored)
+        stored: list[tuple] = []
+        coded = 0
+        for unit, view in zip(rows, views, strict=True):
+            earlier = kept.get(unit.rowid)
+            if earlier is not None and not _may_fire(view):
+                stored += earlier
+                continue
+            coded += 1
+            cut = _tokens(unit, view, rules)
+            rowid, at = unit.rowid, unit.start
+            stored += [
+                (rowid, 0, None, c.code_id, c.stance, at + c.start, at + c.end, c.rule_id,
+                 c.terms, c.probability)
+                for c in rules.code(view, cut, unit.role)
+            ]  # fmt: skip  # _row inlined: a rule's coding always has its span
+        return [u.unit_id for u in rows], stored, len(stored), coded
+    tokens = [_tokens(unit, view, rules) for unit, view in zip(rows, views, strict=True)]
     # the model learned interviewee turns: interviewer turns keep the rules' codings
     asked = [i for i, u in enumerate(rows) if not u.interviewer]
     analysed, proba = machine.analyse(
@@ -162,7 +250,12 @@ def _code_batch(rows: list[UnitToCode]) -> tuple[list[str], list[tuple], int]:
         ruled[i] = codings
         mixed[i] = machine.combine(view, codings, proba[k])
     ids = [u.unit_id for u in rows]
-    return ids, _stored(rows, ruled, mixed), sum(map(len, mixed))
+    return ids, _stored(rows, ruled, mixed), sum(map(len, mixed)), len(rows)
+
+
+def _tokens(unit: UnitToCode, view: str, rules: RuleCoder) -> list[str] | None:
+    # only token distances need the tokens: leave them packed otherwise
+    return decode_tokens(unit.tokens, view) if unit.tokens and rules.needs_tokens else None
 
 
 def _stored(
@@ -204,10 +297,11 @@ def _row(unit: UnitToCode, c: Coding, coder: int, also: int | None) -> tuple:
 
 
 def _save_all(store, coders, replace, results, report, total, progress) -> None:
-    for unit_ids, rows, given in results:
+    for unit_ids, rows, given, coded in results:
         store.write_codings(coders, unit_ids, rows, replace)
         report.units += len(unit_ids)
         report.codings += given
+        report.recoded += coded
         if progress:
             progress(report.units, total)
 

@@ -94,3 +94,8 @@ class CodeReport:
     codings: int = 0
     seconds: float = 0.0
     note: str = ""  # why the default coder fell back to the rules, if it did
+    # after a codebook edit: the earlier rule coder whose codings of unchanged rules were
+    # kept, how many rules changed and how many units were coded again
+    reused_from: str = ""
+    changed_rules: int = 0
+    recoded: int = 0

@@ -9,11 +9,21 @@ import ahocorasick
 from coding.codebook import Codebook
 from coding.ingest.normalize import match_view
 from coding.model import Coding
-from coding.rules import Call, Evaluator, compile_rule, required_clauses, walk
-from coding.stance import code_stance, stance_of
+from coding.rules import (
+    Call,
+    Evaluator,
+    canonical,
+    compile_rule,
+    required_clauses,
+    walk,
+)
+from coding.stance import CUES, code_stance, stance_of
 from coding.textview import Hit, TextView
 
 SPEAKER_RULE = "speaker_rule"
+# Raised when what a rule does on a text changes (negation, hypotheticals, stance): codings
+# of an earlier codebook are then never reused for unchanged rules.
+RULE_ENGINE = "1"
 MODEL_RULE = "model"  # the rule_id of a code the learned model gave
 
 
@@ -25,7 +35,8 @@ class RuleCoder:
         self.coder = codebook.coder
         self._automaton = ahocorasick.Automaton()
         for term in sorted(codebook.terms()):
-            self._automaton.add_word(term, term)
+            # the term with how far back it starts from where it ends: no len() per hit
+            self._automaton.add_word(term, (term, len(term) - 1))
         self._automaton.make_automaton()
         self._codes = list(codebook.codes.values())
         self._clauses = {c.id: required_clauses(c.node) for c in self._codes}
@@ -42,8 +53,11 @@ class RuleCoder:
     def view(self, text: str, tokens: list[str] | None = None, role: str | None = None) -> TextView:
         """Analyse a matching-view text: every term hit, ready for the rules."""
         hits: dict[str, list[Hit]] = {}
-        for end, term in self._automaton.iter(text):
-            hits.setdefault(term, []).append(Hit(end - len(term) + 1, end + 1, term))
+        for end, (term, back) in self._automaton.iter(text):
+            if term in hits:
+                hits[term].append(Hit(end - back, end + 1, term))
+            else:
+                hits[term] = [Hit(end - back, end + 1, term)]
         return TextView(text, hits, tokens, role)
 
     def code(
@@ -115,19 +129,63 @@ class RuleCoder:
 
     def rules(self) -> dict[str, str]:
         """Return the rule text behind each rule id this coder records."""
-        rules = {code.id: code.rule for code in self._codes}
-        if self.codebook.speaker_rule:
-            rules[SPEAKER_RULE] = self.codebook.speaker_rule
-        return rules
+        return rule_texts(self.codebook)
 
     @staticmethod
     def _coding(code_id: str, rule_id: str, evidence: list[Hit], view: TextView) -> Coding:
-        start = min(h.start for h in evidence)
+        ordered = sorted(evidence, key=_start)  # stable: hits at one offset keep their order
+        start = ordered[0].start
         end = max(h.end for h in evidence)
-        terms = tuple(dict.fromkeys(h.term for h in sorted(evidence, key=lambda h: h.start)))
+        terms = tuple(dict.fromkeys(h.term for h in ordered))
         negated = any(view.negated(h) for h in evidence if h.term)
         stance = code_stance(code_id, stance_of(view, start, end), negated)
         return Coding(code_id, stance, start, end, terms, rule_id)
+
+
+def _start(hit: Hit) -> int:
+    return hit.start
+
+
+def rule_texts(codebook: Codebook) -> dict[str, str]:
+    """Return the rule text behind each rule id a codebook's rule coder records."""
+    rules = {code.id: code.rule for code in codebook.codes.values()}
+    if codebook.speaker_rule:
+        rules[SPEAKER_RULE] = codebook.speaker_rule
+    return rules
+
+
+def rule_fingerprints(codebook: Codebook) -> dict:
+    """Return what decides each code's codings: a digest per code's rule (synonyms expanded),
+    the speaker rule's, and the engine's (its version and the stance cues)."""
+    import hashlib
+
+    def digest(text: str) -> str:
+        return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
+
+    speaker = codebook.speaker_node
+    return {
+        "engine": digest(RULE_ENGINE + CUES.read_text(encoding="utf-8")),
+        "speaker": digest(canonical(speaker)) if speaker is not None else None,
+        "codes": {c.id: digest(canonical(c.node)) for c in codebook.codes.values()},
+    }
+
+
+def changed_rules(
+    codebook: Codebook, earlier: dict
+) -> tuple[set[str], tuple[tuple[frozenset[str], ...], ...]] | None:
+    """Return the codes whose codings may differ from those of the codebook that ``earlier``
+    (``rule_fingerprints``) describes, and for each of them still in the codebook the term
+    sets a unit must each meet for its new rule to fire (``required_clauses``); None when
+    every code may differ (another engine or speaker rule)."""
+    now = rule_fingerprints(codebook)
+    if now["engine"] != earlier.get("engine") or now["speaker"] != earlier.get("speaker"):
+        return None
+    old: dict = earlier.get("codes") or {}
+    codes = {c for c in now["codes"].keys() | old.keys() if now["codes"].get(c) != old.get(c)}
+    clauses = tuple(
+        tuple(required_clauses(codebook.codes[c].node)) for c in sorted(codes & now["codes"].keys())
+    )
+    return codes, clauses
 
 
 def _evidence(rule: Evaluator, view: TextView) -> list[Hit] | None:

@@ -391,6 +391,19 @@ def terms_of(node: Node) -> list[Term]:
     return out
 
 
+def canonical(node: Node) -> str:
+    """Return a rule's tree as text that is equal exactly when two rules mean the same to the
+    engine (positions left out, sets sorted): what tells that a codebook edit changed a rule."""
+    if isinstance(node, Term):
+        return repr(node.text)
+    if isinstance(node, TermSet):
+        return "{" + ",".join(map(repr, sorted(node.terms))) + "}"
+    if isinstance(node, Op):
+        return node.kind + "(" + ",".join(canonical(p) for p in node.parts) + ")"
+    args = ",".join(canonical(a) for a in node.args)
+    return f"{node.name}({args};{node.number})"
+
+
 Evaluator = Callable[[TextView], "list[Hit] | None"]
 
 
@@ -415,8 +428,16 @@ def compile_rule(node: Node) -> Evaluator:
             # codes share synonym lists: each distinct set is gathered once per text
             cache = view.term_sets
             if terms not in cache:
-                found = [h for term, hits in view.hits.items() if term in terms for h in hits]
-                cache[terms] = found or None
+                hits = view.hits
+                present = terms.intersection(hits)  # in C; most sets meet no term or one
+                if not present:
+                    cache[terms] = None
+                elif len(present) == 1:  # no caller changes a list of evidence it is given
+                    cache[terms] = hits[next(iter(present))]
+                else:  # in the order the terms were found, as the evidence has always been
+                    cache[terms] = [
+                        h for term, found in hits.items() if term in present for h in found
+                    ]
             return cache[terms]
 
         return any_term

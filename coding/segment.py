@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import marshal
+import sys
 import tempfile
 import time
 from bisect import bisect_left
@@ -21,6 +22,7 @@ from coding.common.parallel import bounded_map, default_workers
 from coding.errors import SegmenterError
 from coding.model import SegmentReport
 from coding.store import Store, encode_tokens
+from coding.store.tokencodec import encode_runs
 
 if TYPE_CHECKING:
     import jieba
@@ -83,6 +85,14 @@ def jieba_version() -> str:
 
 def _jieba():
     """Import jieba when cutting is needed, quietly."""
+    if "jieba" not in sys.modules and "pkg_resources" not in sys.modules:
+        # jieba imports setuptools' pkg_resources (a third of its import time) only
+        # to open its own dictionary file; without it, jieba opens the file by path.
+        sys.modules["pkg_resources"] = None
+        try:
+            import jieba
+        finally:
+            del sys.modules["pkg_resources"]
     import jieba
 
     jieba.setLogLevel(logging.WARNING)
@@ -117,7 +127,7 @@ def explicit_words(dictionary: UserDictionary, engine: str) -> list[tuple[str, i
 
 
 def _explicit(dictionary: UserDictionary, base) -> list[tuple[str, int]]:
-    if isinstance(base, _jieba().Tokenizer):
+    if hasattr(base, "FREQ"):  # a jieba.Tokenizer: rjieba's are told apart without importing jieba
         known, suggest = base.FREQ.get, lambda w: base.suggest_freq(w, False)
     else:
         known, suggest = base.has_word, base.suggest_freq
@@ -185,20 +195,40 @@ class Segmenter:
         if len(texts) < 2:
             return [self._cut(t) for t in texts]
         tokens = self._cut("\n".join(texts))
-        ends = list(accumulate(map(len, tokens)))
-        out: list[list[str]] = []
-        first = offset = 0
-        for text in texts:
-            offset += len(text)
-            last = bisect_left(ends, offset, first)
-            if last == len(ends) or ends[last] != offset:
-                return [self._cut(t) for t in texts]  # a boundary was not kept: be safe
-            out.append(tokens[first : last + 1])
-            offset += 1  # the joining newline, which must be a token of its own
-            first = last + 2
-            if len(out) < len(texts) and (first > len(tokens) or tokens[last + 1] != "\n"):
-                return [self._cut(t) for t in texts]
-        return out
+        bounds = _bounds(texts, tokens)
+        if bounds is None:
+            return [self._cut(t) for t in texts]
+        return [tokens[i:j] for i, j in bounds]
+
+    def cut_encoded(self, texts: list[str]) -> list[bytes]:
+        """Return ``encode_tokens`` of each text's tokens (as ``cut_many``), without making
+        a list of tokens per text."""
+        if len(texts) < 2:
+            return [encode_tokens(self._cut(t)) for t in texts]
+        tokens = self._cut("\n".join(texts))
+        bounds = _bounds(texts, tokens)
+        if bounds is None:
+            return [encode_tokens(self._cut(t)) for t in texts]
+        return encode_runs(tokens, bounds)
+
+
+def _bounds(texts: list[str], tokens: list[str]) -> list[tuple[int, int]] | None:
+    """Return where each text's tokens start and end among the tokens of the texts joined
+    by newlines; None if a text's edge fell inside a token or a newline was not its own."""
+    ends = list(accumulate(map(len, tokens)))
+    out: list[tuple[int, int]] = []
+    first = offset = 0
+    for text in texts:
+        offset += len(text)
+        last = bisect_left(ends, offset, first)
+        if last == len(ends) or ends[last] != offset:
+            return None  # a boundary was not kept: be safe
+        out.append((first, last + 1))
+        offset += 1  # the joining newline, which must be a token of its own
+        first = last + 2
+        if len(out) < len(texts) and (first > len(tokens) or tokens[last + 1] != "\n"):
+            return None
+    return out
 
 
 @lru_cache(maxsize=4)
@@ -240,8 +270,8 @@ def _init_worker(dictionary: UserDictionary, engine: str) -> None:
 def _cut_batch(batch: list[tuple[str, str]]) -> tuple[list[tuple[str, bytes]], int]:
     assert _WORKER is not None
     seg = get_segmenter(*_WORKER)
-    cut = seg.cut_many([text for _, text in batch])
-    rows = [(uid, encode_tokens(tokens)) for (uid, _), tokens in zip(batch, cut, strict=True)]
+    cut = seg.cut_encoded([text for _, text in batch])
+    rows = [(uid, tokens) for (uid, _), tokens in zip(batch, cut, strict=True)]
     return rows, sum(len(text) for _, text in batch)
 
 

@@ -53,6 +53,7 @@ class TextView:
         # evidence of each set of terms (an OR of plain terms), filled by the rules
         self.term_sets: dict[frozenset[str], list[Hit] | None] = {}
         self.stances: dict[tuple[int, int], str] = {}  # stance per span of sentences
+        self._negated: dict[int, bool] = {}  # by a hit's start: all the answer depends on
 
     @cached_property
     def _sentence_starts(self) -> list[int]:
@@ -92,9 +93,13 @@ class TextView:
 
     def negated(self, hit: Hit) -> bool:
         """Return whether a negation cue stands just before the hit in its clause."""
-        clause_start = self._clause_starts[self.clause_of(hit)]
-        before = self.text[max(clause_start, hit.start - NEGATION_WINDOW) : hit.start]
-        return bool(_NEGATION.search(_NOT_NEGATION.sub("__", before)))
+        # asked again for the same hit by fact(), neg() and each coding's stance
+        cache = self._negated
+        if hit.start not in cache:
+            clause_start = self._clause_starts[self.clause_of(hit)]
+            before = self.text[max(clause_start, hit.start - NEGATION_WINDOW) : hit.start]
+            cache[hit.start] = bool(_NEGATION.search(_NOT_NEGATION.sub("__", before)))
+        return cache[hit.start]
 
     def hypothetical(self, hit: Hit) -> bool:
         """Return whether the hit's sentence is a wish, a condition or a 'should'."""

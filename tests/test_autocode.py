@@ -210,3 +210,61 @@ def test_project_coding_decodes_cached_tokens_for_token_distances(store, tmp_pat
             expected.add(unit_id)
     assert coded == expected and len(coded) >= 3
     assert len(units) > len(coded)
+
+
+def _codings(db, coder: str) -> list[tuple]:
+    """A coder's codings as the readers see them, in the order they were written."""
+    import sqlite3
+
+    conn = sqlite3.connect(db)
+    try:
+        return conn.execute(
+            'SELECT unit_id, code_id, stance, start, "end", evidence, rule_id, terms, probability'
+            " FROM codings WHERE coder = ? ORDER BY coding_id",
+            (coder,),
+        ).fetchall()
+    finally:
+        conn.close()
+
+
+def test_code_after_one_rule_edit_recodes_only_the_units_it_can_change(sample_project, tmp_path):
+    import re
+    import shutil
+    import sqlite3
+
+    from coding.project import open_project, project_codebook
+
+    edited, full = tmp_path / "edited", tmp_path / "full"
+    shutil.copytree(sample_project, edited)
+    shutil.copytree(sample_project, full)
+    before = load_codebook(project_codebook(sample_project))
+    rule = before.codes["FORM.MARKET"].rule  # a plain OR of terms
+    text = project_codebook(sample_project).read_text(encoding="utf-8")
+    assert text.count(rule) == 1
+    path = tmp_path / "codebook.yaml"
+    path.write_text(text.replace(rule, "展会|" + rule), encoding="utf-8")
+    book = load_codebook(path)
+    with open_project(edited) as store:
+        report = code_project(store, book, coder="rules")
+    assert (report.reused_from, report.changed_rules) == (before.coder, 1)
+    # the same codebook on a copy that has no earlier rules to keep: every unit coded
+    db = full / "clusterqda.sqlite"
+    conn = sqlite3.connect(db)
+    with conn:
+        conn.execute("DELETE FROM meta WHERE key LIKE 'rules:%'")
+    conn.close()
+    with open_project(full) as store:
+        whole = code_project(store, book, coder="rules")
+    assert not whole.reused_from and whole.recoded == whole.units == report.units
+    assert _codings(edited / "clusterqda.sqlite", book.coder) == _codings(db, book.coder)
+    # touched: the units holding a term of the new rule, and those the old rule coded
+    terms = set(re.split(r"\|", "展会|" + rule))
+    conn = sqlite3.connect(db)
+    views = conn.execute("SELECT unit_id, COALESCE(match_text, text) FROM units").fetchall()
+    conn.close()
+    old = {u for u, code, *_ in _codings(db, before.coder) if code == "FORM.MARKET"}
+    could = {u for u, view in views if any(t in view for t in terms)} | old
+    assert report.recoded == len(could) < report.units / 4
+    # the edit did change codings (展会 is in the sample turns), of the edited code only
+    changed = set(_codings(db, book.coder)) ^ set(_codings(db, before.coder))
+    assert changed and {c[1] for c in changed} == {"FORM.MARKET"}

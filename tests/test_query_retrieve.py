@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import shutil
 
 import pytest
 
@@ -76,7 +77,9 @@ def test_evidence_html_escapes_and_marks():
 
 
 def test_cli_commands_write_their_files(sample_project, runner, tmp_path):
-    project = str(sample_project)
+    # a copy: `words` keeps its word counts in the project database
+    shutil.copytree(sample_project, tmp_path / "proj")
+    project = str(tmp_path / "proj")
     result = runner.invoke(
         app, ["retrieve", "FORM.FINANCE", "-p", project, "--out", str(tmp_path / "r.html")]
     )

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import math
+import shutil
 from collections import Counter
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -12,9 +14,30 @@ from hypothesis import strategies as st
 from scipy.stats import power_divergence
 
 from coding.errors import OptionError
+from coding.ingest import ingest
 from coding.project import open_project
 from coding.query.filters import unit_filter
 from coding.query.words import is_word, keyness, stop_words, word_table
+
+
+@pytest.fixture(scope="module")
+def words_project(sample_project, tmp_path_factory) -> Path:
+    """Return a copy of the demo project: `words` stores its word counts in the database."""
+    copy = tmp_path_factory.mktemp("words") / "proj"
+    shutil.copytree(sample_project, copy)
+    return copy
+
+
+def plain_counts(store, flt, by: str | None = None) -> dict[str, Counter]:
+    """Return word counts per cluster or role (or '全部') by a plain scan of every unit's
+    tokens, without the cache."""
+    groups = store.unit_frame(flt).set_index("unit_id")
+    out: dict[str, Counter] = {}
+    for unit_id, tokens in store.unit_tokens(flt):
+        group = groups.loc[unit_id, by] if by else "全部"
+        group = group if isinstance(group, str) and group else "（未指定）"
+        out.setdefault(group, Counter()).update(t for t in tokens if is_word(t))
+    return out
 
 
 def test_keyness_matches_the_ucrel_worked_example():
@@ -46,9 +69,9 @@ def test_log_ratio_takes_a_zero_count_as_half():
     assert float(ratio[0]) == pytest.approx(math.log2(0.5 / 10))
 
 
-def test_frequencies_are_a_plain_count_without_stop_words(sample_project):
+def test_frequencies_are_a_plain_count_without_stop_words(words_project):
     flt = unit_filter(speaker="interviewee")
-    with open_project(sample_project) as store:
+    with open_project(words_project) as store:
         table = word_table(store, flt, top=30)
         plain = Counter(t for _, tokens in store.unit_tokens(flt) for t in tokens if is_word(t))
     assert list(table["count"]) == sorted(plain.values(), reverse=True)[:30]
@@ -57,9 +80,9 @@ def test_frequencies_are_a_plain_count_without_stop_words(sample_project):
     assert "的" in stop_words() and "我们" in stop_words()  # the list is loaded, not empty
 
 
-def test_keywords_by_cluster_add_up_and_lean_to_their_group(sample_project):
+def test_keywords_by_cluster_add_up_and_lean_to_their_group(words_project):
     flt = unit_filter(speaker="interviewee")
-    with open_project(sample_project) as store:
+    with open_project(words_project) as store:
         table = word_table(store, flt, by="cluster", top=10)
         plain = Counter(t for _, tokens in store.unit_tokens(flt) for t in tokens if is_word(t))
     assert table["group"].nunique() >= 3
@@ -70,8 +93,8 @@ def test_keywords_by_cluster_add_up_and_lean_to_their_group(sample_project):
         assert list(group["g2"]) == sorted(group["g2"], reverse=True)
 
 
-def test_pos_filter_keeps_only_those_tags(sample_project):
-    with open_project(sample_project) as store:
+def test_pos_filter_keeps_only_those_tags(words_project):
+    with open_project(words_project) as store:
         table = word_table(store, unit_filter(), pos=["n"], top=20)
     assert len(table) == 20 and all(p.startswith("n") for p in table["pos"])
 
@@ -98,10 +121,76 @@ def pos_tag_fallback(word: str) -> str:
     return ("m" if word.isdigit() else "eng") if word.isascii() else "x"
 
 
-def test_keywords_by_code_and_wrong_options(sample_project):
-    with open_project(sample_project) as store:
+def test_keywords_by_code_and_wrong_options(words_project):
+    with open_project(words_project) as store:
         table = word_table(store, unit_filter(), by="code", top=3)
         assert table["group"].str.contains(r"\.").any() or table["group"].str.isupper().all()
         assert np.isfinite(table["g2"]).all()
         with pytest.raises(OptionError):
             word_table(store, unit_filter(), by="weather")
+
+
+@pytest.mark.parametrize(
+    ("speaker", "by"), [("interviewee", "cluster"), ("all", "role"), ("interviewer", None)]
+)
+def test_cached_counts_are_the_plain_scans(words_project, speaker, by):
+    # every word of every group, not only the top ones: counts and rest counts of the cache
+    # against a plain scan of the units' tokens
+    flt = unit_filter(speaker=speaker)
+    with open_project(words_project) as store:
+        table = word_table(store, flt, by=by, top=100_000)
+        plain = plain_counts(store, flt, by)
+    everything = sum(plain.values(), Counter())
+    for row in table.itertuples():
+        assert row.count == plain[row.group][row.word]
+        if by:
+            assert row.rest_count == everything[row.word] - row.count
+    if by is None:
+        assert dict(zip(table["word"], table["count"], strict=True)) == dict(everything)
+
+
+def test_changed_document_is_counted_again(words_project, tmp_path):
+    # a re-ingested transcript's stale counts are dropped (triggers) and rebuilt on next use
+    project = tmp_path / "proj"
+    shutil.copytree(words_project, project)
+    transcript = tmp_path / "in" / "extra-01.txt"
+    transcript.parent.mkdir()
+
+    def write(word: str, times: int) -> None:
+        head = "---\nid: extra-01\ncluster: 测试集群\nrole: ACT.FIRM\n---\n"
+        transcript.write_text(head + "问：最近怎么样？\n答：" + f"{word}。" * times, "utf-8")
+
+    flt = unit_filter(speaker="interviewee", clusters=["测试集群"])
+    with open_project(project) as store:
+        word_table(store, unit_filter())  # every document counted and cached
+        write("蝴蝶兰", 4)
+        ingest(store, [transcript])
+        first = word_table(store, flt)
+        write("红掌", 7)
+        ingest(store, [transcript])
+        second = word_table(store, flt)
+        plain = plain_counts(store, flt)["全部"]
+        rows = store.conn.execute("SELECT COUNT(*) FROM word_counts").fetchone()[0]
+        documents = store.conn.execute("SELECT COUNT(*) FROM documents").fetchone()[0]
+    assert dict(zip(first["word"], first["count"], strict=True)) == {"蝴蝶兰": 4}
+    assert dict(zip(second["word"], second["count"], strict=True)) == dict(plain)
+    assert plain == Counter({"红掌": 7})
+    assert rows == 2 * documents  # both speaker kinds of every document, no stale row
+
+
+def test_new_tokens_drop_a_documents_counts(words_project, tmp_path):
+    project = tmp_path / "proj"
+    shutil.copytree(words_project, project)
+    with open_project(project) as store:
+        word_table(store, unit_filter())
+        unit_id, doc_id = store.conn.execute("SELECT unit_id, doc_id FROM units LIMIT 1").fetchone()
+        with store.transaction():
+            store.conn.execute("DELETE FROM tokens WHERE unit_id = ?", (unit_id,))
+        left = store.conn.execute(
+            "SELECT COUNT(*) FROM word_counts WHERE doc_id = ?", (doc_id,)
+        ).fetchone()[0]
+        assert left == 0
+        flt = unit_filter(docs=[doc_id])
+        table = word_table(store, flt, top=100_000)
+        plain = plain_counts(store, flt)["全部"]
+    assert dict(zip(table["word"], table["count"], strict=True)) == dict(plain)

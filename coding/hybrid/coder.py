@@ -12,37 +12,62 @@ from __future__ import annotations
 from dataclasses import replace
 from functools import lru_cache
 from pathlib import Path
-
-import numpy as np
+from typing import TYPE_CHECKING
 
 from coding.codebook import Codebook
-from coding.hybrid.features import unit_features
-from coding.hybrid.weights import LearnedWeights, load_weights
 from coding.model import Coding
-from coding.rulecoder import MODEL_RULE, RuleCoder
+from coding.rulecoder import MODEL_RULE, RuleCoder, rule_texts
 from coding.stance import code_stance, polarity_counts, stance_from_counts
 from coding.textview import TextView
+
+if TYPE_CHECKING:  # numpy and the features load with the model, not with this module
+    import numpy as np
+
+    from coding.hybrid.weights import LearnedWeights
 
 MODELS = Path(__file__).resolve().parent.parent.parent / "codebooks" / "models"
 
 
 def find_shipped(codebook: Codebook, folder: Path = MODELS) -> Path | None:
     """Return the shipped model trained with exactly this codebook, or None."""
+    found = _shipped(codebook.hash, _headers(codebook.name, folder))
+    return found[0] if found else None
+
+
+def shipped_coder(codebook: Codebook) -> str | None:
+    """Return the coder id (``hybrid@<version>``) of the model shipped for this codebook, or
+    None; read from the model's header, without loading the model."""
+    found = _shipped(codebook.hash, _headers(codebook.name, MODELS))
+    return f"hybrid@{found[1]}" if found else None
+
+
+def _headers(name: str, folder: Path) -> tuple[tuple[Path, int], ...]:
+    """The model headers a codebook name could have, with their modification times."""
+    return tuple((p, p.stat().st_mtime_ns) for p in sorted(folder.glob(f"{name}-*.json")))
+
+
+@lru_cache(maxsize=8)
+def _shipped(codebook_hash: str, headers: tuple[tuple[Path, int], ...]) -> tuple[Path, str] | None:
+    """The shipped model's path and version for a codebook: each header (as of its
+    modification time) is parsed once per process."""
     import json
 
     found = []
-    for path in sorted(folder.glob(f"{codebook.name}-*.json")):
+    for path, _mtime in headers:
         try:
             head = json.loads(path.read_text(encoding="utf-8"))
         except (OSError, ValueError):
             continue
-        if head.get("codebook_hash") == codebook.hash:
-            found.append((int(head.get("made_from", {}).get("units", 0)), path))
-    return max(found)[1] if found else None
+        if head.get("codebook_hash") == codebook_hash:
+            units = int(head.get("made_from", {}).get("units", 0))
+            found.append((units, path, str(head.get("version"))))
+    return max(found)[1:] if found else None
 
 
 @lru_cache(maxsize=4)
 def _cached_weights(path: Path) -> LearnedWeights:
+    from coding.hybrid.weights import load_weights
+
     return load_weights(path)
 
 
@@ -69,6 +94,8 @@ class HybridCoder:
         questions: list[str | None] | None = None,
     ) -> tuple[list[tuple[TextView, list[Coding]]], np.ndarray]:
         """Return each text's view and rule codings, and the model's P(code) per text."""
+        from coding.hybrid.features import unit_features
+
         n = len(texts)
         tokens = tokens or [None] * n
         roles = roles or [None] * n
@@ -95,7 +122,7 @@ class HybridCoder:
 
     def rules_text(self) -> dict[str, str]:
         """Return the rule text behind each rule id this coder records (``model`` too)."""
-        return {**self.rules.rules(), MODEL_RULE: f"learned model {self.weights.version}"}
+        return hybrid_rules_text(self.rules.codebook, self.weights.version)
 
     def code_text(self, text: str, role: str | None = None, question: str | None = None):
         """Code one raw text outside a project (its matching view)."""
@@ -134,6 +161,11 @@ class HybridCoder:
             view.stances[whole] = stance_from_counts(*polarity_counts(view.text))
         stance = code_stance(code, view.stances[whole])
         return Coding(code, stance, 0, end, (), MODEL_RULE, round(p, 4))
+
+
+def hybrid_rules_text(codebook: Codebook, version: str) -> dict[str, str]:
+    """Return the rule text behind each rule id the hybrid of a model version records."""
+    return {**rule_texts(codebook), MODEL_RULE: f"learned model {version}"}
 
 
 def project_coder(store, codebook: Codebook) -> str:

@@ -87,16 +87,25 @@ class CodeMatrix:
 
 def unit_codes(store: Store, flt: UnitFilter, coder: str | None = None) -> pd.DataFrame:
     """Return ``unit_id, code_id`` (each pair once) of the filtered units."""
+    import pandas as pd
+
+    rowids = store.unit_rowids(flt)
+    by_code = code_units(store, coder)
+    kept = {code: ids[np.isin(ids, rowids)] for code, ids in by_code.items()}
+    names = store.unit_ids_of(np.unique(np.concatenate([*kept.values(), np.zeros(0, np.int64)])))
+    pairs = [(names[int(u)], code) for code, ids in kept.items() for u in ids]
+    return pd.DataFrame(pairs, columns=["unit_id", "code_id"])
+
+
+def code_units(store: Store, coder: str | None = None) -> dict[str, np.ndarray]:
+    """Return each code's units (rowids) in the project: ``coder``'s codings, else each
+    unit's most trusted coder's."""
     if coder is not None and coder not in store.coder_kinds():
         known = ", ".join(store.coder_kinds()) or "none yet"
         raise OptionError(f"no coder '{coder}' in this project (coders: {known})")
-    import pandas as pd
-
     from coding.query.filters import trusted_order
 
-    trusted = None if coder else trusted_order(store)
-    pairs = store.unit_code_pairs(flt, coder, trusted=trusted)
-    return pd.DataFrame(pairs, columns=["unit_id", "code_id"])
+    return store.code_units(coder, trusted=None if coder else trusted_order(store))
 
 
 def code_matrix(
@@ -112,31 +121,53 @@ def code_matrix(
 
     ``codes`` keeps those codes and their children (default: every code given).
     """
-    import pandas as pd
-
     from coding.query.retrieve import matches
     from coding.stats import adjust
 
     by = by.strip()
     if not by:
         raise OptionError("--by needs a group: role, cluster, or a metadata key")
-    keys = [] if by in ("role", "cluster") else [by]
-    units = store.unit_frame(flt, keys)
-    if units.empty:
+    documents = store.unit_rowids_by_group(flt, by)
+    if not documents or not any(ids.size for _, ids in documents):
         raise QueryError("no unit matches the filters")
-    pairs = unit_codes(store, flt, coder)
+    rowids = np.concatenate([ids for _, ids in documents])
+    labels = [_label(g) for g, _ in documents]
+    groups = np.repeat(np.array(labels, dtype=object), [ids.size for _, ids in documents])
+    by_code = code_units(store, coder)
     if codes:
-        pairs = pairs[[any(matches(c, a) for a in codes) for c in pairs["code_id"].tolist()]]
-    if pairs.empty:
+        by_code = {c: u for c, u in by_code.items() if any(matches(c, a) for a in codes)}
+    names, present = _presence(rowids, by_code)
+    if not names:
         raise QueryError("none of these units has a coding; run 'clusterqda code' first")
-    present = presence(units["unit_id"], pairs)
-    groups = [str(g) if pd.notna(g) and str(g) != "" else NO_GROUP for g in units[by].tolist()]
-    if len(set(groups)) < 2:
+    if len(set(labels)) < 2:
         raise QueryError(f"the units fall in fewer than two groups of '{by}'; nothing to compare")
-    cells, tests = crosstab(present, np.array(groups, dtype=object))
+    cells, tests = _crosstab(present, names, groups)
     tests["p_adjusted"] = adjust(tests["p"].to_numpy(), adjustment)
-    counts, cooccurrence = _cooccurrence(present)
-    return CodeMatrix(by, cooccurrence, counts, cells, tests, len(units))
+    counts, cooccurrence = _cooccurrence(present, names)
+    return CodeMatrix(by, cooccurrence, counts, cells, tests, int(rowids.size))
+
+
+def _label(group: object) -> str:
+    """Return a group's name; a missing or empty value is a group of its own."""
+    return str(group) if group is not None and str(group) != "" else NO_GROUP
+
+
+def _presence(rowids: np.ndarray, by_code: dict[str, np.ndarray]) -> tuple[list[str], np.ndarray]:
+    """Return the codes some unit has and the units × codes 0/1 matrix (units as given)."""
+    position = np.full(int(rowids.max()) + 1, -1, dtype=np.int64)
+    position[rowids] = np.arange(rowids.size)
+    names, columns = [], []
+    for code in sorted(by_code):
+        ids = by_code[code]
+        rows = position[ids[ids < position.size]]
+        rows = rows[rows >= 0]
+        if rows.size:
+            column = np.zeros(rowids.size, dtype=np.int64)
+            column[rows] = 1
+            names.append(code)
+            columns.append(column)
+    matrix = np.column_stack(columns) if columns else np.zeros((rowids.size, 0), np.int64)
+    return names, matrix
 
 
 def presence(unit_ids: pd.Series, pairs: pd.DataFrame) -> pd.DataFrame:
@@ -158,13 +189,12 @@ def presence(unit_ids: pd.Series, pairs: pd.DataFrame) -> pd.DataFrame:
     )
 
 
-def _cooccurrence(present: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+def _cooccurrence(present: np.ndarray, codes: list[str]) -> tuple[pd.DataFrame, pd.DataFrame]:
     import pandas as pd
 
     # in floats: BLAS multiplies them (integers it does not), exact for counts below 2**53
-    matrix = present.to_numpy(dtype=np.float64)
+    matrix = present.astype(np.float64)
     both = np.rint(matrix.T @ matrix).astype(np.int64)
-    codes = list(present.columns)
     counts = pd.DataFrame(both, index=codes, columns=codes)
     rows = []
     for i, a in enumerate(codes):
@@ -178,6 +208,14 @@ def _cooccurrence(present: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
 
 
 def crosstab(present: pd.DataFrame, groups: np.ndarray) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Return the cells (``CROSSTAB_COLUMNS``) and tests (``TEST_COLUMNS`` without
+    ``p_adjusted``) of a unit × code 0/1 table by the units' groups."""
+    return _crosstab(present.to_numpy(dtype=np.int64), list(present.columns), groups)
+
+
+def _crosstab(
+    present: np.ndarray, codes: list[str], groups: np.ndarray
+) -> tuple[pd.DataFrame, pd.DataFrame]:
     import pandas as pd
     from statsmodels.stats.contingency_tables import Table
 
@@ -189,9 +227,9 @@ def crosstab(present: pd.DataFrame, groups: np.ndarray) -> tuple[pd.DataFrame, p
     member = np.zeros((len(names), len(groups)), dtype=np.int64)
     member[[index[g] for g in groups], np.arange(len(groups))] = 1
     sizes = member.sum(axis=1)
-    counts = member @ present.to_numpy(dtype=np.int64)  # groups × codes
+    counts = member @ present  # groups × codes
     cells, tests = [], []
-    for j, code in enumerate(present.columns):
+    for j, code in enumerate(codes):
         with_code = counts[:, j]
         table = np.column_stack([sizes - with_code, with_code])  # groups × (absent, present)
         result = presence_test(table)

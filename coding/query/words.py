@@ -147,7 +147,28 @@ def word_table(
     top: int = 20,
     coder: str | None = None,
 ) -> pd.DataFrame:
-    """Return the top words (``WORD_COLUMNS``): by count overall, or by G² per group.
+    """Return the top words (``WORD_COLUMNS``) as ``word_rows`` finds them."""
+    return word_frame(word_rows(store, flt, by=by, pos=pos, top=top, coder=coder))
+
+
+def word_frame(rows: list[tuple]) -> pd.DataFrame:
+    """Return ``word_rows``' rows as a table with ``WORD_COLUMNS``."""
+    import pandas as pd
+
+    return pd.DataFrame(rows or None, columns=WORD_COLUMNS)
+
+
+def word_rows(
+    store: Store,
+    flt: UnitFilter,
+    *,
+    by: str | None = None,
+    pos: Iterable[str] = (),
+    top: int = 20,
+    coder: str | None = None,
+) -> list[tuple]:
+    """Return the top words, rows of ``WORD_COLUMNS``' values (without pandas, which the
+    command does not need): by count overall, or by G² per group.
 
     ``by`` is ``cluster``, ``role`` or ``code`` (a unit counts in every code its
     most trusted coder, or ``coder``, gave it). ``pos`` keeps words whose tag
@@ -160,22 +181,11 @@ def word_table(
     if top < 1:
         raise OptionError("--top must be at least 1")
     prefixes = tuple(p.strip() for p in pos if p.strip())
-    groups = _unit_groups(store, flt, by, coder) if by else {}
-    total: Counter[str] = Counter()
-    per_group: dict[str, Counter[str]] = {}
-    units = 0
-    # every token is counted, and which are words is decided once per distinct token
-    # a cluster or role is one group per unit: the total is then the groups' sum
-    partition = by in ("cluster", "role")
-    for unit_id, tokens in store.unit_tokens(flt):
-        units += 1
-        if not partition or unit_id not in groups:
-            total.update(tokens)
-        for group in groups.get(unit_id, ()):
-            per_group.setdefault(group, Counter()).update(tokens)
-    if partition:
-        for counted in per_group.values():
-            total.update(counted)
+    if by == "code" or store.read_only:
+        total, per_group, units = _token_counts(store, flt, by, coder)
+    else:  # a document's counts are cached: sum them instead of decoding every unit's tokens
+        store.refresh_word_counts()
+        total, per_group, units = _cached_counts(store, flt, by)
     if not units:
         raise QueryError(
             "no unit with cached tokens matches; run 'clusterqda segment' or widen the filters"
@@ -193,39 +203,93 @@ def word_table(
     return _keywords(total, per_group, top)
 
 
+def _token_counts(
+    store: Store, flt: UnitFilter, by: str | None, coder: str | None
+) -> tuple[Counter[str], dict[str, Counter[str]], int]:
+    """Return token counts overall and per group, and the units counted, from every
+    unit's cached tokens."""
+    groups = _unit_groups(store, flt, by, coder) if by else {}
+    total: Counter[str] = Counter()
+    per_group: dict[str, Counter[str]] = {}
+    units = 0
+    # a cluster or role is one group per unit: the total is then the groups' sum
+    partition = by in ("cluster", "role")
+    for unit_id, tokens in store.unit_tokens(flt):
+        units += 1
+        if not partition or unit_id not in groups:
+            total.update(tokens)
+        for group in groups.get(unit_id, ()):
+            per_group.setdefault(group, Counter()).update(tokens)
+    if partition:
+        for counted in per_group.values():
+            total.update(counted)
+    return total, per_group, units
+
+
+def _cached_counts(
+    store: Store, flt: UnitFilter, by: str | None
+) -> tuple[Counter[str], dict[str, Counter[str]], int]:
+    """Return token counts overall and per cluster or role, and the units counted, summed
+    from the documents' cached counts."""
+    rows = store.word_count_rows(flt, by)
+    vocab = store.word_vocab()
+    names = sorted({_group_name(g) for g, *_ in rows}) if by else []
+    index = {g: k for k, g in enumerate(names)}
+    size = len(vocab)
+    if rows:
+        which = np.concatenate(
+            [ids.astype(np.int64) + size * index.get(_group_name(g), 0) for g, _, ids, _ in rows]
+        ).astype(np.int64)
+        weights = np.concatenate([counts for *_, counts in rows]).astype(np.float64)
+        # float sums of integer counts are exact below 2**53
+        summed: np.ndarray = np.bincount(which, weights, minlength=size * max(len(names), 1))
+    else:
+        summed = np.zeros(size)
+    table = np.rint(summed).astype(np.int64).reshape(max(len(names), 1), size)
+
+    def counter(row: np.ndarray) -> Counter[str]:
+        (nonzero,) = np.nonzero(row)
+        return Counter(dict(zip([vocab[i] for i in nonzero], row[nonzero].tolist(), strict=True)))
+
+    per_group = {g: counter(table[k]) for g, k in index.items()}
+    return counter(table.sum(axis=0)), per_group, sum(units for _, units, *_ in rows)
+
+
+def _group_name(group: object) -> str:
+    return group if isinstance(group, str) and group else NO_GROUP
+
+
 def _unit_groups(store: Store, flt: UnitFilter, by: str, coder: str | None) -> dict[str, list[str]]:
     """Return each unit's groups: its cluster or role, or the codes it was given."""
     if by == "code":
-        from coding.query.filters import trusted_order
+        from coding.query.matrix import code_units
 
-        trusted = None if coder else trusted_order(store)
+        rowids = store.unit_rowids(flt)
         out: dict[str, list[str]] = {}
-        for unit_id, code in store.unit_code_pairs(flt, coder, trusted=trusted):
-            out.setdefault(unit_id, []).append(code)
+        kept = {code: ids[np.isin(ids, rowids)] for code, ids in code_units(store, coder).items()}
+        names = store.unit_ids_of(np.unique(np.concatenate([*kept.values(), rowids[:0]])))
+        for code, ids in kept.items():
+            for unit in ids.tolist():
+                out.setdefault(names[unit], []).append(code)
         return out
     frame = store.unit_frame(flt)
-    return {
-        u: [g if isinstance(g, str) and g else NO_GROUP]
-        for u, g in zip(frame["unit_id"], frame[by], strict=True)
-    }
+    return {u: [_group_name(g)] for u, g in zip(frame["unit_id"], frame[by], strict=True)}
 
 
-def _frequencies(total: Counter[str], top: int) -> pd.DataFrame:
-    import pandas as pd
-
+def _frequencies(total: Counter[str], top: int) -> list[tuple]:
     size = sum(total.values())
     best = sorted(total.items(), key=lambda kv: (-kv[1], kv[0]))[:top]
     tags = pos_tags(w for w, _ in best)
-    rows = [(ALL, w, tags[w], n, 1e4 * n / size, None, np.nan, np.nan, np.nan) for w, n in best]
-    return pd.DataFrame(rows, columns=WORD_COLUMNS)
+    return [(ALL, w, tags[w], n, 1e4 * n / size, None, np.nan, np.nan, np.nan) for w, n in best]
 
 
-def _keywords(total: Counter[str], per_group: dict[str, Counter[str]], top: int) -> pd.DataFrame:
-    import pandas as pd
-    from scipy.stats import chi2
+def _keywords(total: Counter[str], per_group: dict[str, Counter[str]], top: int) -> list[tuple]:
+    # scipy.special only: chdtrc(1, x) is what chi2.sf(x, 1) computes, without importing
+    # scipy.stats (0.9 s of CPU, more than the whole query)
+    from scipy.special import chdtrc
 
     size = sum(total.values())
-    frames = []
+    rows: list[tuple] = []
     for group in sorted(per_group):
         counts = per_group[group]
         words = [w for w, n in counts.items() if n >= MIN_COUNT]
@@ -236,24 +300,18 @@ def _keywords(total: Counter[str], per_group: dict[str, Counter[str]], top: int)
         if not words or d <= 0:
             continue
         g2, ratio = keyness(a, b, c, d)
-        frame = pd.DataFrame(
-            {
-                "group": group,
-                "word": words,
-                "count": a.astype(int),
-                "per_10k": 1e4 * a / c,
-                "rest_count": b.astype(int),
-                "g2": g2,
-                "p": chi2.sf(g2, 1),
-                "log_ratio": ratio,
-            }
+        (over,) = np.nonzero(ratio > 0)
+        # strongest G² first, then by word (words are unique: the order is total)
+        best = sorted(over.tolist(), key=lambda i: (-g2[i], words[i]))[:top]
+        chosen = np.array(best, dtype=np.int64)
+        columns = (
+            a[chosen].astype(int).tolist(),
+            (1e4 * a / c)[chosen].tolist(),
+            b[chosen].astype(int).tolist(),
+            g2[chosen].tolist(),
+            chdtrc(1, g2[chosen]).tolist(),
+            ratio[chosen].tolist(),
         )
-        frame = frame[frame["log_ratio"] > 0].sort_values(
-            ["g2", "word"], ascending=[False, True], kind="stable"
-        )
-        frames.append(frame.head(top))
-    if not frames:
-        return pd.DataFrame(columns=WORD_COLUMNS)
-    out = pd.concat(frames, ignore_index=True)
-    out["pos"] = out["word"].map(pos_tags(out["word"]))
-    return out[WORD_COLUMNS]
+        rows += [(group, words[i], *values) for i, *values in zip(best, *columns, strict=True)]
+    tags = pos_tags(row[1] for row in rows)
+    return [(g, w, tags[w], *rest) for g, w, *rest in rows]

@@ -7,6 +7,7 @@ return. Every SQL statement of clusterqda is in here, so another database could
 stand behind the same methods. ``Store`` is all of them on one connection.
 """
 
+from coding.store.codepresence import CodePresenceTable
 from coding.store.codings import CodingsTable
 from coding.store.connection import Connection
 from coding.store.documents import DocumentsTable
@@ -19,6 +20,7 @@ from coding.store.search import SearchTable, UnitFilter, UnitRow
 from coding.store.surveys import SurveysTable
 from coding.store.tokencodec import decode_tokens, encode_tokens
 from coding.store.tokens import TokensTable
+from coding.store.wordcounts import WordCountsTable
 
 
 class Store(
@@ -30,6 +32,8 @@ class Store(
     EpisodesTable,
     SearchTable,
     ExchangeTable,
+    CodePresenceTable,
+    WordCountsTable,
     Connection,
 ):
     """A project database connection with every table family; use as a context manager."""

@@ -53,6 +53,64 @@ class CodingsTable(Connection):
                 ((coder, rule_id, rule) for rule_id, rule in rules.items()),
             )
 
+    def set_rule_fingerprints(self, coder: str, fingerprints: dict) -> None:
+        """Record what decided a rule coder's codings (``rulecoder.rule_fingerprints``)."""
+        with self.transaction():
+            self.conn.execute(
+                "INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)",
+                (f"rules:{coder}", json.dumps(fingerprints, sort_keys=True)),
+            )
+
+    def earlier_rules(self, coder: str) -> tuple[str, dict] | None:
+        """Return the latest other rule coder that has coded units and recorded its rules'
+        fingerprints, with them; None if there is none."""
+        row = self.conn.execute(
+            "SELECT k.coder, m.value FROM coders k JOIN meta m ON m.key = 'rules:' || k.coder"
+            " WHERE k.kind = 'rules' AND k.coder != ? AND EXISTS (SELECT 1 FROM coded_units u"
+            " WHERE u.coder = k.coder) ORDER BY k.rowid DESC LIMIT 1",
+            (coder,),
+        ).fetchone()
+        return (row[0], json.loads(row[1])) if row else None
+
+    def reusable_codings(
+        self, coder: str, units: list[UnitToCode], codes: set[str]
+    ) -> dict[int, list[tuple]]:
+        """Return, for each of these units that ``coder`` looked at (judging every code) and
+        gave none of ``codes``, its codings as ``write_codings`` rows (coder 0, no ``also``)."""
+        if not units:
+            return {}
+        first, last = units[0].rowid, units[-1].rowid
+        (coder_id,) = self.conn.execute(
+            "SELECT rowid FROM coders WHERE coder = ?", (coder,)
+        ).fetchone()
+        looked = {
+            r[0]
+            for r in self.conn.execute(
+                "SELECT u.rowid FROM coded_units c JOIN units u USING (unit_id)"
+                " WHERE c.coder = ? AND c.scope IS NULL AND u.rowid BETWEEN ? AND ?",
+                (coder, first, last),
+            )
+        }
+        out: dict[int, list[tuple]] = {u: [] for u in looked}
+        rows = self.conn.execute(
+            'SELECT c.unit, c.code_id, c.stance, c.start, c."end", r.label, t.label,'
+            " c.probability FROM coding_data c LEFT JOIN coding_labels r ON r.id = c.rule"
+            " LEFT JOIN coding_labels t ON t.id = c.terms"
+            " WHERE c.unit BETWEEN ? AND ? AND ? IN (c.coder, c.also) ORDER BY c.rowid",
+            (first, last, coder_id),
+        )
+        spoilt = set()
+        decoded: dict[str | None, tuple] = {}  # terms by their label: decoded once each
+        for unit, code, stance, start, end, rule, terms, p in rows:
+            if unit in out:
+                if terms not in decoded:
+                    decoded[terms] = tuple(json.loads(terms or "[]"))
+                out[unit].append((unit, 0, None, code, stance, start, end, rule,
+                                  decoded[terms], p))  # fmt: skip
+                if code in codes:
+                    spoilt.add(unit)
+        return {u: c for u, c in out.items() if u not in spoilt}
+
     def count_uncoded(self, coder: str) -> int:
         """Return how many units this coder has not looked at yet."""
         return self.conn.execute(
@@ -177,7 +235,8 @@ class CodingsTable(Connection):
                 self.conn.execute("SELECT rowid FROM coders WHERE coder = ?", (c,)).fetchone()[0]
                 for c in coders
             ]
-            terms = {r[8]: _json_text(list(r[8])) for r in rows}
+            # each distinct tuple of terms is spelt once (most codings share a few)
+            terms = {t: _json_text(list(t)) for t in {r[8] for r in rows}}
             labels = self._labels({now, *(r[7] for r in rows), *terms.values()})
             created = labels[now]
             self.conn.executemany(
@@ -243,11 +302,15 @@ class CodingsTable(Connection):
     def code_unit_counts(self, coder: str, no_cluster: str) -> list[tuple[str, str, int]]:
         """Return (code_id, cluster, interviewee units) of a coder's codes; ``no_cluster``
         stands for documents without a cluster."""
+        # on the compact table, not the view: a coder's rows by its index, no evidence cut
         return self.conn.execute(
-            "SELECT c.code_id, COALESCE(d.cluster, ?), COUNT(DISTINCT c.unit_id)"
-            " FROM codings c JOIN units u USING (unit_id) JOIN documents d USING (doc_id)"
-            " WHERE c.coder = ? AND NOT u.is_interviewer GROUP BY 1, 2",
-            (no_cluster, coder),
+            "WITH k AS (SELECT rowid AS id FROM coders WHERE coder = ?)"
+            " SELECT c.code_id, COALESCE(d.cluster, ?), COUNT(DISTINCT c.unit)"
+            " FROM (SELECT unit, code_id FROM coding_data, k WHERE coder = k.id"
+            "  UNION ALL SELECT unit, code_id FROM coding_data, k WHERE also = k.id) c"
+            " JOIN units u ON u.rowid = c.unit JOIN documents d USING (doc_id)"
+            " WHERE NOT u.is_interviewer GROUP BY 1, 2",
+            (coder, no_cluster),
         ).fetchall()
 
     def coded_unit_coders(self) -> pd.DataFrame:

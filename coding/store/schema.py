@@ -54,6 +54,43 @@ def _search_index(conn: sqlite3.Connection) -> None:
         conn.execute(statement)
 
 
+# v10: each document's word counts (for `words`), per speaker kind, built from the
+# token cache on first use. Triggers drop a document's counts whenever its units or
+# their tokens change (re-ingest, a new dictionary, a unit re-cut), so a count is
+# never stale and only changed documents are counted again.
+_WORD_COUNTS = [
+    "CREATE TABLE word_vocab (id INTEGER PRIMARY KEY, word TEXT NOT NULL UNIQUE)",
+    """CREATE TABLE word_counts (
+        doc_id      TEXT NOT NULL REFERENCES documents(doc_id) ON DELETE CASCADE,
+        interviewer INTEGER NOT NULL,
+        units       INTEGER NOT NULL,
+        words       BLOB NOT NULL,
+        counts      BLOB NOT NULL,
+        PRIMARY KEY (doc_id, interviewer)
+    )""",
+    "CREATE TRIGGER word_counts_tokens_insert AFTER INSERT ON tokens BEGIN"
+    " DELETE FROM word_counts WHERE doc_id ="
+    " (SELECT doc_id FROM units WHERE unit_id = new.unit_id); END",
+    "CREATE TRIGGER word_counts_tokens_delete AFTER DELETE ON tokens BEGIN"
+    " DELETE FROM word_counts WHERE doc_id ="
+    " (SELECT doc_id FROM units WHERE unit_id = old.unit_id); END",
+    "CREATE TRIGGER word_counts_tokens_update AFTER UPDATE ON tokens BEGIN"
+    " DELETE FROM word_counts WHERE doc_id IN"
+    " (SELECT doc_id FROM units WHERE unit_id IN (old.unit_id, new.unit_id)); END",
+    "CREATE TRIGGER word_counts_units_delete AFTER DELETE ON units BEGIN"
+    " DELETE FROM word_counts WHERE doc_id = old.doc_id; END",
+    "CREATE TRIGGER word_counts_units_update"
+    " AFTER UPDATE OF doc_id, unit_id, is_interviewer, text, match_text ON units BEGIN"
+    " DELETE FROM word_counts WHERE doc_id IN (old.doc_id, new.doc_id); END",
+]
+
+
+def _word_counts(conn: sqlite3.Connection) -> None:
+    # trigger bodies hold semicolons, which statements() would split on
+    for statement in _WORD_COUNTS:
+        conn.execute(statement)
+
+
 # Each entry upgrades the schema by one version: SQL, or a function of the
 # connection for what SQL cannot say. Never edit a shipped entry, append.
 MIGRATIONS: list = [
@@ -201,6 +238,7 @@ MIGRATIONS: list = [
     CREATE INDEX episodes_cluster ON episodes(cluster);
     """,
     compact_codings,  # v9: codings in a compact table behind a view of the same name
+    _word_counts,  # v10: per-document word counts for `words`, dropped when tokens change
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 

@@ -19,6 +19,15 @@ def encode_tokens(tokens: list[str]) -> bytes:
         return _WIDE + array("I", map(len, tokens)).tobytes()
 
 
+def encode_runs(tokens: list[str], runs: list[tuple[int, int]]) -> list[bytes]:
+    """Return ``encode_tokens(tokens[i:j])`` for each run ``(i, j)``, each token measured once."""
+    try:
+        lengths = bytes(map(len, tokens))
+    except ValueError:  # a token longer than 255 characters: each run on its own
+        return [encode_tokens(tokens[i:j]) for i, j in runs]
+    return [_NARROW + lengths[i:j] for i, j in runs]
+
+
 def decode_tokens(stored: bytes, view: str) -> list[str] | None:
     """Return the tokens of ``view`` from ``encode_tokens``; None if they do not fit it."""
     lengths = array("I", stored[1:]) if stored[:1] == _WIDE else stored[1:]

@@ -1,0 +1,149 @@
+"""Which units carry which codes, read from the compact codings table by integer ids.
+
+The ``codings`` view joins every row to its unit, coder and labels by text; a
+query that joins it again on ``unit_id`` and ``coder`` (each unit's trusted
+coder) cannot use ``coding_data``'s integer indexes and took minutes on the
+20 MB benchmark project. Here units are their rowids, as ``coding_data`` keeps
+them, and each answer comes back as a few long ``group_concat`` strings that
+NumPy parses at once, instead of hundreds of thousands of Python tuples.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+
+import numpy as np
+
+from coding.store.connection import Connection
+from coding.store.search import UnitFilter
+
+
+def _ids(joined: str | None) -> np.ndarray:
+    """Return the integers of a comma-joined ``group_concat`` (empty for NULL)."""
+    if not joined:
+        return np.zeros(0, dtype=np.int64)
+    return np.fromstring(joined, dtype=np.int64, sep=",")  # text mode: not deprecated
+
+
+class CodePresenceTable(Connection):
+    """Compact reads of units, their groups and their codes for ``matrix`` and ``words``."""
+
+    def unit_rowids_by_group(self, flt: UnitFilter, by: str) -> list[tuple[object, np.ndarray]]:
+        """Return ``(group value, unit rowids)`` per filtered document: its role, cluster, or
+        the metadata key ``by`` (the document's, else the respondent's attribute)."""
+        where, params = flt.where()
+        key_params: list[object] = []
+        if by == "role":
+            group = "json_extract(d.metadata, '$.role')"
+        elif by == "cluster":
+            group = "d.cluster"
+        else:
+            quoted = '"' + by.replace('"', '""') + '"'
+            group = "COALESCE(json_extract(d.metadata, ?), json_extract(d.metadata, ?))"
+            key_params = [f"$.{quoted}", f"$.attributes.{quoted}"]
+        # per document: the group is a document's, and its JSON is read once, not per unit
+        cursor = self.conn.execute(
+            f"SELECT {group}, group_concat(u.rowid) FROM units u JOIN documents d USING (doc_id)"
+            f" WHERE {where} GROUP BY u.doc_id ORDER BY u.doc_id",
+            [*key_params, *params],
+        )
+        return [(value, _ids(rowids)) for value, rowids in cursor]
+
+    def unit_rowids(self, flt: UnitFilter) -> np.ndarray:
+        """Return the rowids of the filtered units (in no particular order)."""
+        where, params = flt.where()
+        (joined,) = self.conn.execute(
+            "SELECT group_concat(u.rowid) FROM units u JOIN documents d USING (doc_id)"
+            f" WHERE {where}",
+            params,
+        ).fetchone()
+        return _ids(joined)
+
+    def unit_ids_of(self, rowids: Iterable[int]) -> dict[int, str]:
+        """Return the unit id of each unit rowid given."""
+        out: dict[int, str] = {}
+        values = [int(r) for r in rowids]
+        for start in range(0, len(values), 5000):
+            chunk = values[start : start + 5000]
+            out.update(
+                self.conn.execute(
+                    "SELECT rowid, unit_id FROM units WHERE rowid IN"
+                    f" ({','.join('?' * len(chunk))})",
+                    chunk,
+                )
+            )
+        return out
+
+    def code_units(
+        self, coder: str | None = None, *, trusted: Sequence[str] | None = None
+    ) -> dict[str, np.ndarray]:
+        """Return each code's units (sorted unique rowids) over the whole project.
+
+        ``coder`` keeps that coder's codings; else ``trusted`` (coders, most
+        trusted first) keeps each unit's codings of the first of them that
+        looked at it (``coded_units``), as ``trust.trusted_coders`` chooses;
+        else every coding.
+        """
+        if coder is not None:
+            return self._codes_of([(coder, None)])
+        if trusted is None:
+            rows = self.conn.execute(
+                "SELECT code_id, group_concat(unit) FROM coding_data NOT INDEXED GROUP BY code_id"
+            )
+            return {code: np.unique(_ids(units)) for code, units in rows}
+        total = self.conn.execute("SELECT COUNT(*) FROM units").fetchone()[0]
+        chosen: list[tuple[str, np.ndarray | None]] = []
+        claimed = np.zeros(0, dtype=np.int64)  # units a more trusted coder looked at
+        for name in trusted:
+            looked = self.conn.execute(
+                "SELECT COUNT(*) FROM coded_units WHERE coder = ?", (name,)
+            ).fetchone()[0]
+            if not looked:
+                continue
+            if looked == total and not claimed.size:
+                chosen.append((name, None))  # looked at every unit: no one after it counts
+                break
+            units = self._looked_at(name)
+            mine = np.setdiff1d(units, claimed, assume_unique=True)
+            chosen.append((name, mine))
+            claimed = np.union1d(claimed, units)
+            if looked == total:
+                break
+        return self._codes_of(chosen)
+
+    def _looked_at(self, coder: str) -> np.ndarray:
+        """Return the sorted rowids of the units a coder looked at."""
+        (joined,) = self.conn.execute(
+            "SELECT group_concat(u.rowid) FROM coded_units s CROSS JOIN units u"
+            " ON u.unit_id = s.unit_id WHERE s.coder = ?",
+            (coder,),
+        ).fetchone()
+        return np.unique(_ids(joined))
+
+    def _codes_of(self, chosen: list[tuple[str, np.ndarray | None]]) -> dict[str, np.ndarray]:
+        """Return each code's units from coders' codings, each coder's kept to its units
+        (None: all of them)."""
+        parts: dict[str, list[np.ndarray]] = {}
+        for name, units in chosen:
+            row = self.conn.execute("SELECT rowid FROM coders WHERE coder = ?", (name,)).fetchone()
+            if row is None:
+                continue
+            if units is None or units.size > 10_000:
+                # many units: the table in its order, not an index that jumps across it
+                sql = (
+                    "SELECT code_id, group_concat(unit) FROM coding_data NOT INDEXED"
+                    " WHERE coder = ?1 OR also = ?1 GROUP BY code_id"
+                )
+            else:
+                sql = (
+                    "SELECT code_id, group_concat(unit) FROM (SELECT code_id, unit FROM"
+                    " coding_data WHERE coder = ?1 UNION ALL SELECT code_id, unit FROM"
+                    " coding_data WHERE also = ?1) GROUP BY code_id"
+                )
+            for code, joined in self.conn.execute(sql, (row[0],)):
+                ids = _ids(joined)
+                if units is not None:
+                    ids = ids[np.isin(ids, units)]
+                parts.setdefault(code, []).append(ids)
+        out = {code: np.unique(np.concatenate(p)) for code, p in parts.items()}
+        return {code: ids for code, ids in sorted(out.items()) if ids.size}

@@ -322,7 +322,7 @@ def _units(ctx: _Context, doc: ParsedDocument) -> list[tuple[int, int, str, int]
     if doc.doc_id in ctx.existing:
         if store.document_text(doc.doc_id)[1] != doc.text:
             return None
-        rowids = store.unit_rowids(doc.doc_id)
+        rowids = store.document_unit_rowids(doc.doc_id)
         return [
             (u.start, u.end, u.unit_id, rowids[u.unit_id]) for u in store.unit_spans(doc.doc_id)
         ]
@@ -330,7 +330,7 @@ def _units(ctx: _Context, doc: ParsedDocument) -> list[tuple[int, int, str, int]
         from coding.ingest import store_document
 
         store_document(store, doc, None, IngestReport())
-        rowids = store.unit_rowids(doc.doc_id)
+        rowids = store.document_unit_rowids(doc.doc_id)
     ids = [f"{doc.doc_id}#{t.turn}" for t in doc.turns]
     return sorted(
         (t.start, t.end, u, rowids.get(u, 0)) for t, u in zip(doc.turns, ids, strict=True)

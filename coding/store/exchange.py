@@ -106,7 +106,7 @@ class ExchangeTable(Connection):
         """Return every code id some coding uses."""
         return [r[0] for r in self.conn.execute("SELECT DISTINCT code_id FROM codings")]
 
-    def unit_rowids(self, doc_id: str) -> dict[str, int]:
+    def document_unit_rowids(self, doc_id: str) -> dict[str, int]:
         """Return a document's unit ids with their row ids (what ``coding_data`` points to)."""
         rows = self.conn.execute("SELECT unit_id, rowid FROM units WHERE doc_id = ?", (doc_id,))
         return dict(rows)

@@ -31,6 +31,18 @@ _BRANCH = (
     " JOIN coding_labels w ON w.id = c.created"
     " LEFT JOIN coding_labels r ON r.id = c.rule LEFT JOIN coding_labels t ON t.id = c.terms"
 )
+
+
+def codings_where(condition: str) -> str:
+    """Return the ``codings`` view's query with ``condition`` (on ``u.`` units or ``c.``
+    coding_data columns) inside each branch: SQLite cannot push a join's filter into the
+    view's UNION ALL, and would otherwise materialise every coding for each query."""
+    return " UNION ALL ".join(
+        _BRANCH.format(plus=plus, who=who) + f" WHERE {condition}"
+        for plus, who in (("", "coder"), (" + 1", "also"))
+    )
+
+
 INDEXES = [
     "CREATE INDEX coding_data_unit ON coding_data(unit, coder)",
     "CREATE INDEX coding_data_coder ON coding_data(coder, code_id)",

@@ -76,8 +76,13 @@ class ExchangeTable(Connection):
 
     def document_codings(self, doc_id: str) -> list[ExportCoding]:
         """Return a document's codings in unit and coder order."""
+        from coding.store.codinglayout import codings_where
+
+        one_document = _CODINGS.replace(
+            "FROM codings c", f"FROM ({codings_where('u.doc_id = :doc')}) c", 1
+        )
         rows = self.conn.execute(
-            _CODINGS + " WHERE u.doc_id = ? ORDER BY u.turn, c.coder, c.coding_id", (doc_id,)
+            one_document + " ORDER BY u.turn, c.coder, c.coding_id", {"doc": doc_id}
         )
         return [ExportCoding(*r) for r in rows]
 

@@ -118,12 +118,10 @@ def _cross_validation(frame, book, folds: int, curve: bool) -> None:
 
 def _heldout(book, part: Path | None, codes: Path | None) -> None:
     """Score the shipped model and the rules once on a held-out set."""
-    import numpy as np
-    from scipy.stats import bootstrap
-
     from coding.hybrid.coder import HybridCoder, shipped_weights
     from coding.hybrid.crossval import code_frame, scores
     from coding.hybrid.gold import GOLD, HELD_OUT, read_heldout, read_training_gold
+    from coding.metrics import f1_difference
 
     weights = shipped_weights(book)
     if weights is None:
@@ -148,23 +146,10 @@ def _heldout(book, part: Path | None, codes: Path | None) -> None:
     else:
         print("stance accuracy: the held-out gold has no stances")
     truth = [set(g) for g in held["gold"]]
-
-    def per_item(chosen: list[dict]) -> tuple[np.ndarray, np.ndarray]:
-        tp = np.array([len(t & set(s)) for t, s in zip(truth, chosen, strict=True)])
-        wrong = np.array([len(t ^ set(s)) for t, s in zip(truth, chosen, strict=True)])
-        return tp, wrong
-
-    def gain(tp_h, wrong_h, tp_r, wrong_r, axis=-1):
-        def score(tp, wrong):
-            return 2 * tp.sum(axis) / (2 * tp.sum(axis) + wrong.sum(axis))
-
-        return score(tp_h, wrong_h) - score(tp_r, wrong_r)
-
-    data = (*per_item(coded.hybrid), *per_item(coded.rules))
-    ci = bootstrap(data, gain, paired=True, n_resamples=4999, random_state=0).confidence_interval
+    diff, low, high = f1_difference(truth, coded.hybrid, coded.rules)
     print(
-        f"hybrid minus rules: {gain(*data):+.4f} F1, 95% paired bootstrap CI "
-        f"{ci.low:+.4f} to {ci.high:+.4f} over {len(held)} items"
+        f"hybrid minus rules: {diff:+.4f} F1, 95% paired bootstrap CI "
+        f"{low:+.4f} to {high:+.4f} over {len(held)} items"
     )
 
 

@@ -89,3 +89,28 @@ def stance_accuracy(truth: list[dict[str, str]], coded: list[dict[str, str]]) ->
     out = pd.DataFrame(rows, columns=["dimension", "n", "correct"])
     out["accuracy"] = out["correct"] / out["n"].replace(0, np.nan)
     return out
+
+
+def f1_difference(
+    truth: list[set[str]], first: list, second: list, resamples: int = 4999
+) -> tuple[float, float, float]:
+    """Return micro-F1 of ``first`` minus that of ``second`` against the same truth (each a
+    list of per-unit code collections), with a 95% paired bootstrap interval over units."""
+    from scipy.stats import bootstrap
+
+    def per_unit(sets: list) -> tuple[np.ndarray, np.ndarray]:
+        tp = np.array([len(t & set(s)) for t, s in zip(truth, sets, strict=True)])
+        wrong = np.array([len(t ^ set(s)) for t, s in zip(truth, sets, strict=True)])
+        return tp, wrong
+
+    def gain(tp_a, wrong_a, tp_b, wrong_b, axis=-1):
+        def score(tp, wrong):
+            return 2 * tp.sum(axis) / (2 * tp.sum(axis) + wrong.sum(axis))
+
+        return score(tp_a, wrong_a) - score(tp_b, wrong_b)
+
+    data = (*per_unit(first), *per_unit(second))
+    ci = bootstrap(
+        data, gain, paired=True, n_resamples=resamples, random_state=0
+    ).confidence_interval
+    return float(gain(*data)), float(ci.low), float(ci.high)

@@ -244,3 +244,15 @@ def test_the_same_data_give_the_same_model_version(trained):
         again = train(store, book, ["consensus", "human"], folds=3)
         assert again.version == result.version
         assert load_model(store, book).version == result.version
+
+
+def test_f1_difference_is_micro_f1_minus_micro_f1_with_an_interval_around_it():
+    from coding.metrics import f1_difference
+
+    truth = [{"A"}, {"A", "B"}, set(), {"C"}] * 5
+    perfect = [set(t) for t in truth]
+    # by hand per 4 units: tp 1 (the A of unit 2), wrong 4 (A, B, C missed; D extra) -> 2/(2+4)
+    weaker = [set(), {"A"}, {"D"}, set()] * 5
+    diff, low, high = f1_difference(truth, perfect, weaker, resamples=999)
+    assert diff == pytest.approx(1 - 2 / 6)
+    assert low <= diff <= high

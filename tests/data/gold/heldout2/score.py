@@ -37,13 +37,10 @@ def _codes(path: Path) -> dict[str, tuple[set[str], dict[str, str]]]:
 
 def main() -> None:
     """Print the held-out scores of the shipped default coder and of the two people."""
-    import numpy as np
-    from scipy.stats import bootstrap
-
     from coding.codebook import load_codebook
     from coding.hybrid.coder import HybridCoder, shipped_weights
     from coding.ingest.normalize import match_view
-    from coding.metrics import by_dimension, score_coders, stance_accuracy
+    from coding.metrics import by_dimension, f1_difference, score_coders, stance_accuracy
 
     rows, gold, people = [], {}, {"coder1": {}, "coder2": {}}
     for part in PARTS:
@@ -91,22 +88,10 @@ def main() -> None:
         print(f"stance accuracy of {name} on codes both it and the gold gave:")
         print(acc.to_string(index=False))
 
-    def per_item(sets: list[dict]) -> tuple[np.ndarray, np.ndarray]:
-        tp = np.array([len(t & set(s)) for t, s in zip(truth, sets, strict=True)])
-        wrong = np.array([len(t ^ set(s)) for t, s in zip(truth, sets, strict=True)])
-        return tp, wrong
-
-    def gain(tp_h, wrong_h, tp_r, wrong_r, axis=-1):
-        def score(tp, wrong):
-            return 2 * tp.sum(axis) / (2 * tp.sum(axis) + wrong.sum(axis))
-
-        return score(tp_h, wrong_h) - score(tp_r, wrong_r)
-
-    data = (*per_item(hybrid), *per_item(ruled))
-    ci = bootstrap(data, gain, paired=True, n_resamples=4999, random_state=0).confidence_interval
+    diff, low, high = f1_difference(truth, hybrid, ruled)
     print(
-        f"default coder minus rules: {gain(*data):+.4f} micro-F1, 95% paired bootstrap CI "
-        f"{ci.low:+.4f} to {ci.high:+.4f} over {len(rows)} turns"
+        f"default coder minus rules: {diff:+.4f} micro-F1, 95% paired bootstrap CI "
+        f"{low:+.4f} to {high:+.4f} over {len(rows)} turns"
     )
 
 

@@ -17,6 +17,16 @@ NAMESPACE = uuid.UUID("6d1b8f4e-3c0a-5f57-9a6e-2f1c7d9b4a10")
 
 
 _NS_BYTES = NAMESPACE.bytes
+# the variant nibble (RFC 4122 §4.1.1: 10xx) of each hex digit the SHA-1 put there
+_VARIANT = dict(zip("0123456789abcdef", "89ab89ab89ab89ab", strict=True))
+
+
+def _uuid5_text(name: bytes) -> str:
+    """Return uuid5 of ``name`` (already prefixed with the namespace) in upper case."""
+    # RFC 4122 §4.3 on the hex digest: the version digit is 5, the variant's
+    # top bits 10; a string made once, no UUID or bytearray per call
+    h = hashlib.sha1(name).hexdigest()
+    return f"{h[:8]}-{h[8:12]}-5{h[13:16]}-{_VARIANT[h[16]]}{h[17:20]}-{h[20:32]}".upper()
 
 
 def stable_guid(kind: str, *parts: object) -> str:
@@ -27,11 +37,7 @@ def stable_guid(kind: str, *parts: object) -> str:
     hundred thousand. A test checks it against ``uuid.uuid5``.
     """
     name = kind + ":" + "\x1f".join(str(p) for p in parts)
-    digest = bytearray(hashlib.sha1(_NS_BYTES + name.encode("utf-8")).digest()[:16])
-    digest[6] = (digest[6] & 0x0F) | 0x50  # version 5
-    digest[8] = (digest[8] & 0x3F) | 0x80  # RFC 4122 variant
-    h = digest.hex().upper()
-    return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
+    return _uuid5_text(_NS_BYTES + name.encode("utf-8"))
 
 
 @lru_cache(maxsize=4096)
@@ -60,6 +66,18 @@ def selection_guid(coder: str, unit_id: str, code_id: str, start: int, end: int)
 def coding_guid(coder: str, unit_id: str, code_id: str, start: int, end: int) -> str:
     """Return the GUID of one coding (a Coding element)."""
     return stable_guid("coding", coder, unit_id, code_id, start, end)
+
+
+def selection_and_coding_guids(
+    coder: str, unit_id: str, code_id: str, start: int, end: int
+) -> tuple[str, str]:
+    """Return ``selection_guid`` and ``coding_guid`` of one coding, their name spelt once."""
+    tail = f"{coder}\x1f{unit_id}\x1f{code_id}\x1f{start}\x1f{end}".encode()
+    return _uuid5_text(_SELECTION + tail), _uuid5_text(_CODING + tail)
+
+
+_SELECTION = _NS_BYTES + b"selection:"
+_CODING = _NS_BYTES + b"coding:"
 
 
 def case_guid(kind: str, key: str) -> str:

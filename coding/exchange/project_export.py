@@ -29,15 +29,13 @@ from coding.exchange.codebook_qdc import CodeNode, code_elements, codebook_tree
 from coding.exchange.guids import (
     case_guid,
     code_guid,
-    coding_guid,
     document_guid,
-    selection_guid,
+    selection_and_coding_guids,
     user_guid,
     variable_guid,
 )
 from coding.exchange.xmlsafe import escape_attr, escape_text
 from coding.store import Store
-from coding.store.exchange import ExportCoding
 
 PROJECT_NS = "urn:QDA-XML:project:1.0"
 SCHEMA_LOCATION = "http://schema.qdasoftware.org/versions/Project/v1.0/Project.xsd"
@@ -128,24 +126,25 @@ def _extra_codes(store: Store, codebook: Codebook) -> list[CodeNode]:
     ]
 
 
-def _selection(coding: ExportCoding, text: str) -> str:
-    start, end = (
-        (coding.start, coding.end)
-        if coding.start is not None and coding.end is not None
-        else (coding.unit_start, coding.unit_end)
-    )
-    user = user_guid(coding.coder)
-    key = (coding.coder, coding.unit_id, coding.code_id, start, end)
-    note = [f"stance: {coding.stance}"] if coding.stance else []
-    # the quoted text lets an importer check which way offsets were counted
-    note.append(f"evidence: {coding.evidence or text[start:end]}")
-    description = f"<Description>{escape_text(chr(10).join(note))}</Description>"
-    return (
-        f'<PlainTextSelection guid="{selection_guid(*key)}" startPosition="{start}" '
-        f'endPosition="{end}" creatingUser="{user}">{description}'
-        f'<Coding guid="{coding_guid(*key)}" creatingUser="{user}">'
-        f'<CodeRef targetGUID="{code_guid(coding.code_id)}"/></Coding></PlainTextSelection>\n'
-    )
+def selections_xml(text: str, codings: list[tuple]) -> str:
+    """Return the ``PlainTextSelection`` elements of one document's codings, as
+    ``Store.document_selections`` gives them, over the document's ``text``."""
+    # runs once per coding of the project: one f-string each, GUIDs spelt once
+    parts = []
+    add = parts.append
+    for _, coder, _, unit_id, code_id, stance, start, end, evidence in codings:
+        user = user_guid(coder)
+        selection, coding = selection_and_coding_guids(coder, unit_id, code_id, start, end)
+        # the quoted text lets an importer check which way offsets were counted
+        note = f"stance: {stance}\nevidence: " if stance else "evidence: "
+        add(
+            f'<PlainTextSelection guid="{selection}" startPosition="{start}" '
+            f'endPosition="{end}" creatingUser="{user}"><Description>'
+            f"{escape_text(note + (evidence or text[start:end]))}</Description>"
+            f'<Coding guid="{coding}" creatingUser="{user}">'
+            f'<CodeRef targetGUID="{code_guid(code_id)}"/></Coding></PlainTextSelection>\n'
+        )
+    return "".join(parts)
 
 
 def _write_head(xml: IO[str], store: Store, codebook: Codebook, name: str, summary) -> list:
@@ -219,8 +218,8 @@ def export_qdpx(
                 f'<TextSource guid="{guid}" name="{escape_attr(doc_id)}" '
                 f'plainTextPath="internal://{guid}.txt">\n'
             )
-            codings = store.document_codings(doc_id)
-            xml.writelines(_selection(c, doc.text) for c in codings)
+            codings = store.document_selections(doc_id)
+            xml.write(selections_xml(doc.text, codings))
             xml.write("</TextSource>\n")
             summary.sources += 1
             summary.selections += len(codings)

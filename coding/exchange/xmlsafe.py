@@ -19,6 +19,7 @@ import re
 from collections.abc import Iterator
 from functools import lru_cache
 from typing import IO, Any
+from xml.sax.saxutils import escape
 
 from coding.errors import ExchangeError
 
@@ -26,12 +27,11 @@ from coding.errors import ExchangeError
 XmlElement = Any
 
 _ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
-_ESCAPES = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;"})
-# In attributes a newline or tab would be normalised to a space by the reader.
-_ATTR_ESCAPES = str.maketrans(
-    {"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "\n": "&#10;", "\t": "&#9;",
-     "\r": "&#13;"}
-)  # fmt: skip
+# saxutils.escape does & < > itself (in that order, so an entity is never escaped
+# twice); these are the rest. In attributes a newline or tab would be normalised
+# to a space by the reader.
+_TEXT_ENTITIES = {'"': "&quot;"}
+_ATTR_ENTITIES = {'"': "&quot;", "\n": "&#10;", "\t": "&#9;", "\r": "&#13;"}
 
 
 def xml_safe(text: str) -> str:
@@ -41,12 +41,12 @@ def xml_safe(text: str) -> str:
 
 def escape_text(text: str) -> str:
     """Return text escaped for element content."""
-    return xml_safe(text).translate(_ESCAPES)
+    return escape(_ILLEGAL.sub("\ufffd", text), _TEXT_ENTITIES)
 
 
 def escape_attr(text: str) -> str:
     """Return text escaped for a double-quoted attribute value."""
-    return xml_safe(text).translate(_ATTR_ESCAPES)
+    return escape(_ILLEGAL.sub("\ufffd", text), _ATTR_ENTITIES)
 
 
 @lru_cache(maxsize=256)  # a file has a few dozen distinct tags, met a million times

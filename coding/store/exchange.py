@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Iterator
+from operator import itemgetter
 from typing import NamedTuple
 
 from coding.store.connection import Connection, timestamp
@@ -52,6 +53,23 @@ _CODINGS = (
 )
 
 
+# coding_data as the codings view reads it (codinglayout), for one document's units;
+# evidence NULL: the text over the span, which the view cuts from the unit's text and
+# the exporter from the document's (the same characters while the span is inside)
+_SELECTIONS = (
+    "SELECT c.rowid, c.coder, c.also, u.unit_id, u.turn, c.code_id, c.stance,"
+    # a span needs both ends, else the unit's
+    ' CASE WHEN c.start IS NULL OR c."end" IS NULL THEN u.start ELSE c.start END,'
+    ' CASE WHEN c.start IS NULL OR c."end" IS NULL THEN u."end" ELSE c."end" END,'
+    " CASE WHEN typeof(c.evidence) = 'blob' THEN NULL"
+    " WHEN c.evidence IS NOT NULL OR c.start IS NULL THEN c.evidence"
+    ' WHEN c.start >= u.start AND c."end" <= u."end" AND c.start <= c."end" THEN NULL'
+    ' ELSE substr(u.text, c.start - u.start + 1, c."end" - c.start) END'
+    " FROM units u JOIN coding_data c ON c.unit = u.rowid WHERE u.doc_id = ?"
+)
+_ORDER = itemgetter(0, 1, 2)
+
+
 class ExchangeTable(Connection):
     """Documents, units and codings read for export and import, without pandas."""
 
@@ -74,17 +92,28 @@ class ExchangeTable(Connection):
         rows = self.conn.execute("SELECT doc_id, cluster, encoding, metadata FROM documents")
         return {d: (c, e, json.loads(m)) for d, c, e, m in rows}
 
-    def document_codings(self, doc_id: str) -> list[ExportCoding]:
-        """Return a document's codings in unit and coder order."""
-        from coding.store.codinglayout import codings_where
+    def document_selections(self, doc_id: str) -> list[tuple]:
+        """Return a document's codings as an export writes them, in unit, coder and coding
+        order (the ``codings`` view's ``turn, coder, coding_id``): plain tuples
+        ``(turn, coder, coding_id, unit_id, code_id, stance, start, end, evidence)``.
 
-        one_document = _CODINGS.replace(
-            "FROM codings c", f"FROM ({codings_where('u.doc_id = :doc')}) c", 1
-        )
-        rows = self.conn.execute(
-            one_document + " ORDER BY u.turn, c.coder, c.coding_id", {"doc": doc_id}
-        )
-        return [ExportCoding(*r) for r in rows]
+        The span is the unit's where the coding has none. ``evidence`` is None where
+        it is the document's text over the span (the view cuts it from the unit's
+        text, the same characters): read from ``coding_data`` itself, with none of
+        the view's joins, and a coding shared by two coders given once for each.
+        """
+        coders = dict(self.conn.execute("SELECT rowid, coder FROM coders"))
+        rows = self.conn.execute(_SELECTIONS, (doc_id,))
+        out = []
+        add = out.append
+        for rowid, who, also, unit_id, turn, code, stance, start, end, evidence in rows:
+            coder = coders.get(who)
+            if coder is not None:
+                add((turn, coder, rowid * 2, unit_id, code, stance, start, end, evidence))
+            if also is not None and (coder := coders.get(also)) is not None:
+                add((turn, coder, rowid * 2 + 1, unit_id, code, stance, start, end, evidence))
+        out.sort(key=_ORDER)
+        return out
 
     def iter_codings(self) -> Iterator[ExportCoding]:
         """Yield every coding, by document, unit and coder (a cursor, never a list)."""

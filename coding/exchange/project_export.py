@@ -130,7 +130,7 @@ def selections_xml(text: str, codings: list[tuple]) -> str:
     """Return the ``PlainTextSelection`` elements of one document's codings, as
     ``Store.document_selections`` gives them, over the document's ``text``."""
     # runs once per coding of the project: one f-string each, GUIDs spelt once
-    parts = []
+    parts: list[str] = []
     add = parts.append
     for _, coder, _, unit_id, code_id, stance, start, end, evidence in codings:
         user = user_guid(coder)

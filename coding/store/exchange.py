@@ -104,7 +104,7 @@ class ExchangeTable(Connection):
         """
         coders = dict(self.conn.execute("SELECT rowid, coder FROM coders"))
         rows = self.conn.execute(_SELECTIONS, (doc_id,))
-        out = []
+        out: list[tuple] = []
         add = out.append
         for rowid, who, also, unit_id, turn, code, stance, start, end, evidence in rows:
             coder = coders.get(who)

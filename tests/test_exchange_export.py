@@ -9,6 +9,8 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from lxml import etree
 
 from coding.codebook import FIXED_IDS, load_codebook
@@ -127,3 +129,68 @@ def test_export_codings_csv_and_xlsx_have_every_coding(sample_project, tmp_path)
     ]
     sheet = load_workbook(tmp_path / "c.xlsx", read_only=True).worksheets[0]
     assert sum(1 for _ in sheet.iter_rows()) == total + 1
+
+
+def _contents(path: Path) -> dict[str, bytes]:
+    """Return a zip's members by name, the export's time of day masked."""
+    import re
+
+    with zipfile.ZipFile(path) as archive:
+        members = {name: archive.read(name) for name in archive.namelist()}
+    members["project.qde"] = re.sub(
+        rb'creationDateTime="[^"]*"', b'creationDateTime=""', members["project.qde"], count=1
+    )
+    return members
+
+
+def test_export_in_worker_processes_writes_the_same_project(sample_project, tmp_path):
+    from coding.exchange import export_qdpx
+
+    book = load_codebook(sample_project / "codebooks" / "collective_action.yaml")
+    with open_project(sample_project) as store:
+        one = export_qdpx(store, book, tmp_path / "one.qdpx", workers=1)
+        two = export_qdpx(store, book, tmp_path / "two.qdpx", workers=2)
+    assert (one.sources, one.selections) == (two.sources, two.selections)
+    assert one.selections > 1000  # several chunks of documents, made out of order
+    assert _contents(tmp_path / "one.qdpx") == _contents(tmp_path / "two.qdpx")
+
+
+def test_document_selections_come_in_the_codings_views_order(sample_project):
+    with open_project(sample_project) as store:
+        for doc_id in store.document_ids()[:40]:
+            # the view, read the slow way: every column the export writes
+            expected = store.conn.execute(
+                "SELECT u.turn, c.coder, c.coding_id, c.unit_id, c.code_id, c.stance, c.start,"
+                ' c."end", c.evidence, u.start, u."end" FROM codings c JOIN units u'
+                " USING (unit_id) WHERE u.doc_id = ? ORDER BY u.turn, c.coder, c.coding_id",
+                (doc_id,),
+            ).fetchall()
+            text = store.document_text(doc_id)[1]
+            got = store.document_selections(doc_id)
+            assert [r[:3] for r in got] == [r[:3] for r in expected]
+            for row, want in zip(got, expected, strict=True):
+                start, end = (want[6], want[7]) if want[6] is not None else (want[9], want[10])
+                assert row[3:8] == (want[3], want[4], want[5], start, end)
+                assert (row[8] or text[start:end]) == (want[8] or text[start:end])
+
+
+def test_selection_and_coding_guids_are_uuid5_of_their_names():
+    from coding.exchange.guids import selection_and_coding_guids
+
+    key = ("王助理", "访谈 A#3", "CA.BH", 12, 40)
+    name = "\x1f".join(str(p) for p in key)
+    # computed with the uuid module, not our helper
+    assert selection_and_coding_guids(*key) == (
+        str(uuid.uuid5(NAMESPACE, f"selection:{name}")).upper(),
+        str(uuid.uuid5(NAMESPACE, f"coding:{name}")).upper(),
+    )
+
+
+@given(st.text())
+def test_escaped_text_and_attributes_read_back_as_written(text):
+    from coding.exchange.xmlsafe import escape_attr, escape_text, xml_safe
+
+    # lxml is the independent reader; a bare CR in content is read as LF (XML 1.0 §2.11)
+    element = etree.fromstring(f'<a b="{escape_attr(text)}">{escape_text(text)}</a>')
+    assert element.get("b") == xml_safe(text)
+    assert (element.text or "") == xml_safe(text).replace("\r\n", "\n").replace("\r", "\n")

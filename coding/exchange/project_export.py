@@ -9,15 +9,21 @@ the selection's ``Description``; a person's coding of a whole unit (sheets
 have no spans) selects the unit. Documents are cases with their metadata as
 variables, and so are survey respondents.
 
-Streaming: documents are read one at a time; the XML goes to a temporary
-file while the texts go into the zip, and is added last, so memory holds one
-document's text and codings, never the project.
+Streaming: the texts go into the zip first, one at a time, then
+``project.qde``, its sources' selections made a chunk of documents at a time
+(in worker processes for a large project, the first chunks while the texts
+are written) and written in document order, so memory holds a few chunks'
+XML, never the project's.
 """
 
 from __future__ import annotations
 
-import tempfile
+import io
 import zipfile
+from collections import deque
+from collections.abc import Iterator
+from concurrent.futures import ProcessPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -25,6 +31,7 @@ from typing import IO
 
 from coding.codebook import Codebook
 from coding.common.files import atomic_write
+from coding.common.parallel import default_workers
 from coding.exchange.codebook_qdc import CodeNode, code_elements, codebook_tree
 from coding.exchange.guids import (
     case_guid,
@@ -39,6 +46,13 @@ from coding.store import Store
 
 PROJECT_NS = "urn:QDA-XML:project:1.0"
 SCHEMA_LOCATION = "http://schema.qdasoftware.org/versions/Project/v1.0/Project.xsd"
+# below this many codings a process pool's start costs more than it saves
+PARALLEL_MIN_CODINGS = 50_000
+# documents per task: a few hundred kilobytes of XML, a round trip well paid for
+CHUNK_DOCUMENTS = 16
+# a generous size of one selection in project.qde (ours take ~470 bytes): beyond
+# 2 GiB of them the member needs zip64 sizes, which must be chosen before writing
+QDE_BYTES_PER_CODING = 1000
 
 
 @dataclass
@@ -197,44 +211,105 @@ def _count(nodes: list[CodeNode]) -> int:
     return sum(1 + _count(n.children) for n in nodes)
 
 
+def _sources_xml(store: Store, doc_ids: list[str]) -> tuple[bytes, int]:
+    """Return these documents' ``TextSource`` elements as UTF-8, and their selections."""
+    parts: list[str] = []
+    selections = 0
+    for doc_id in doc_ids:
+        text = store.export_document(doc_id).text
+        guid = document_guid(doc_id)
+        codings = store.document_selections(doc_id)
+        parts.append(
+            f'<TextSource guid="{guid}" name="{escape_attr(doc_id)}" '
+            f'plainTextPath="internal://{guid}.txt">\n'
+            f"{selections_xml(text, codings)}</TextSource>\n"
+        )
+        selections += len(codings)
+    return "".join(parts).encode("utf-8"), selections
+
+
+_WORKER: dict[str, Store] = {}
+
+
+def _init_worker(database: str) -> None:
+    _WORKER["store"] = Store(database)  # its own connection: a read of committed data
+
+
+def _chunk_xml(doc_ids: list[str]) -> tuple[bytes, int]:
+    return _sources_xml(_WORKER["store"], doc_ids)
+
+
+@contextmanager
+def _source_elements(
+    store: Store, chunks: list[list[str]], workers: int
+) -> Iterator[Iterator[tuple[bytes, int]]]:
+    """Yield the chunks' ``TextSource`` elements in order, made here or by ``workers``
+    processes; the first chunks are under way once this is entered (while the caller
+    writes the texts), and never more than a few are held."""
+    if workers <= 1:
+        yield (_sources_xml(store, chunk) for chunk in chunks)
+        return
+    with ProcessPoolExecutor(
+        workers, initializer=_init_worker, initargs=(str(store.path),)
+    ) as pool:
+        window = workers * 2
+        pending = deque(pool.submit(_chunk_xml, chunk) for chunk in chunks[:window])
+        rest = iter(chunks[window:])
+
+        def results() -> Iterator[tuple[bytes, int]]:
+            while pending:
+                done = pending.popleft().result()
+                if (chunk := next(rest, None)) is not None:
+                    pending.append(pool.submit(_chunk_xml, chunk))
+                yield done
+
+        try:
+            yield results()
+        finally:
+            for future in pending:
+                future.cancel()
+
+
 def export_qdpx(
-    store: Store, codebook: Codebook, out: str | Path, name: str = "clusterqda project"
+    store: Store,
+    codebook: Codebook,
+    out: str | Path,
+    name: str = "clusterqda project",
+    workers: int | None = None,
 ) -> ExportSummary:
-    """Write the project as a REFI-QDA project (.qdpx); return what it holds."""
+    """Write the project as a REFI-QDA project (.qdpx); return what it holds.
+
+    ``workers`` processes build the selections (default: one per core for a
+    project of many codings whose data are committed, else none).
+    """
     out = Path(out)
     summary = ExportSummary(out)
+    doc_ids = store.document_ids()
+    codings = store.coding_count()
+    if workers is None:
+        workers = default_workers() if codings >= PARALLEL_MIN_CODINGS else 1
+    if store.conn.in_transaction:  # workers would not see what is not committed
+        workers = 1
+    chunks = [doc_ids[i : i + CHUNK_DOCUMENTS] for i in range(0, len(doc_ids), CHUNK_DOCUMENTS)]
+    head = io.StringIO()
+    _write_head(head, store, codebook, name, summary)
     with (
-        tempfile.TemporaryFile("w+", encoding="utf-8") as xml,
         atomic_write(out, "wb") as handle,
         zipfile.ZipFile(handle, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as archive,
+        _source_elements(store, chunks, workers) as elements,
     ):
-        _write_head(xml, store, codebook, name, summary)
-        xml.write("<Sources>\n")
-        for doc_id in store.document_ids():
-            doc = store.export_document(doc_id)
-            guid = document_guid(doc_id)
-            archive.writestr(f"sources/{guid}.txt", doc.text.encode("utf-8"))
-            xml.write(
-                f'<TextSource guid="{guid}" name="{escape_attr(doc_id)}" '
-                f'plainTextPath="internal://{guid}.txt">\n'
-            )
-            codings = store.document_selections(doc_id)
-            xml.write(selections_xml(doc.text, codings))
-            xml.write("</TextSource>\n")
-            summary.sources += 1
-            summary.selections += len(codings)
-        if not summary.sources:  # <Sources> needs at least one source
-            xml.seek(0)
-            head = xml.read().removesuffix("<Sources>\n")
-            xml.seek(0)
-            xml.truncate()
-            xml.write(head)
-        else:
-            xml.write("</Sources>\n")
-        xml.write("</Project>\n")
-        xml.flush()
-        xml.seek(0)
-        with archive.open("project.qde", "w") as member:
-            while chunk := xml.read(1 << 20):
-                member.write(chunk.encode("utf-8"))
+        for doc_id in doc_ids:
+            text = store.export_document(doc_id).text
+            archive.writestr(f"sources/{document_guid(doc_id)}.txt", text.encode("utf-8"))
+        large = codings * QDE_BYTES_PER_CODING > zipfile.ZIP64_LIMIT
+        with archive.open("project.qde", "w", force_zip64=large) as member:
+            member.write(head.getvalue().encode("utf-8"))
+            if doc_ids:  # <Sources> needs at least one source
+                member.write(b"<Sources>\n")
+                for xml, selections in elements:
+                    member.write(xml)
+                    summary.selections += selections
+                member.write(b"</Sources>\n")
+            member.write(b"</Project>\n")
+    summary.sources = len(doc_ids)
     return summary

@@ -138,7 +138,12 @@ class ExchangeTable(Connection):
 
     def coded_code_ids(self) -> list[str]:
         """Return every code id some coding uses."""
-        return [r[0] for r in self.conn.execute("SELECT DISTINCT code_id FROM codings")]
+        # coding_data, not the view: a row shared by two coders has one code
+        return [r[0] for r in self.conn.execute("SELECT DISTINCT code_id FROM coding_data")]
+
+    def coding_count(self) -> int:
+        """Return how many codings the project holds (a shared row counts for each coder)."""
+        return self.conn.execute("SELECT count(*) + count(also) FROM coding_data").fetchone()[0]
 
     def document_unit_rowids(self, doc_id: str) -> dict[str, int]:
         """Return a document's unit ids with their row ids (what ``coding_data`` points to)."""

@@ -268,3 +268,45 @@ def test_codebook_import_with_other_schema_location_and_member_codes(tmp_path):
     written, tree = import_qdc(qdc, tmp_path / "c.yaml")
     assert tree.sets == 1
     assert [c.label for c in load_codebook(written).codes.values()] == ["合作"]
+
+
+def _imported(path: Path, root: Path, workers: int) -> tuple[dict, list[tuple]]:
+    """Import into a fresh project; return the summary and every coding as stored."""
+    init_project(root)
+    with open_project(root) as store:
+        summary = import_qdpx(store, BOOK, path, workers=workers).as_json()
+        rows = store.conn.execute(
+            'SELECT coding_id, unit_id, code_id, coder, stance, start, "end", evidence'
+            " FROM codings ORDER BY coding_id"
+        ).fetchall()
+        rows += store.conn.execute(
+            "SELECT doc_id, text, metadata FROM documents ORDER BY rowid"
+        ).fetchall()
+    return summary, rows
+
+
+def test_reading_in_a_second_process_imports_the_same(sample_project, tmp_path):
+    variants = _qdpx(
+        tmp_path / "v.qdpx",
+        _variants_project(),
+        {"sources/s.txt": "问：我们合作\n答：协会很好".encode()},
+    )
+    for n, path in enumerate((sample_project / "reports" / "demo.qdpx", variants)):
+        one = _imported(path, tmp_path / f"one{n}", workers=1)
+        two = _imported(path, tmp_path / f"two{n}", workers=2)
+        assert one == two
+        assert one[0]["codings"] > 0
+
+
+def test_errors_from_the_reading_process_are_the_same(store, tmp_path):
+    bomb = _qdpx(tmp_path / "z.qdpx", _qde(""), {"sources/big.txt": b"0" * 5_000_000})
+    with pytest.raises(ExchangeError, match="zip bomb"):
+        import_qdpx(store, BOOK, bomb, workers=2)
+    (tmp_path / "bad.qde").write_bytes(b"<Project")
+    with pytest.raises(ExchangeError, match="not well-formed") as caught:
+        import_qdpx(store, BOOK, tmp_path / "bad.qde", workers=2)
+    assert str(tmp_path / "bad.qde") in str(caught.value)
+    dtd = f'<?xml version="1.0"?><!DOCTYPE p [<!ENTITY x SYSTEM "file:///etc/passwd">]><Project {NS} name="&x;"/>'
+    with pytest.raises(ExchangeError, match="DTD"):
+        import_qdpx(store, BOOK, _qdpx(tmp_path / "x.qdpx", dtd, {}), workers=2)
+    assert store.document_ids() == []

@@ -26,7 +26,10 @@ KIND = "REFI-QDA project (.qdpx)"
 class ProjectArchive:
     """The project.qde and the source texts of a .qdpx (or of a folder with a .qde)."""
 
-    def __init__(self, path: str | Path) -> None:
+    def __init__(self, path: str | Path, guard: bool = True) -> None:
+        """Open the file; ``guard=False`` leaves the zip's check to a ``check()`` call
+        (made at once by another process: zipfile never inflates a member past the
+        size its header declares, so reading meanwhile stays bounded)."""
         self.path = Path(path)
         if not self.path.is_file():
             raise ExchangeError("no such file", self.path)
@@ -38,15 +41,22 @@ class ProjectArchive:
             qde = [n for n in names if "/" not in n.strip("/") and n.lower().endswith(".qde")]
             if not qde:
                 raise ExchangeError(f"this {KIND} has no project.qde", self.path)
-            try:
-                check_office_zip(self.path, KIND, qde[0])
-            except DocumentError as exc:
-                raise ExchangeError(exc.message, self.path) from None
-            self.zip = zipfile.ZipFile(self.path)
             self.qde = qde[0]
+            if guard:
+                self.check()
+            self.zip = zipfile.ZipFile(self.path)
             self.members = {n.lower(): n for n in names}
         else:
             self.qde = self.path.name
+
+    def check(self) -> None:
+        """Refuse a zip that is corrupt, encrypted or a zip bomb (nothing to do for a .qde)."""
+        if not zipfile.is_zipfile(self.path):
+            return
+        try:
+            check_office_zip(self.path, KIND, self.qde)
+        except DocumentError as exc:
+            raise ExchangeError(exc.message, self.path) from None
 
     def __enter__(self) -> ProjectArchive:
         return self
@@ -93,7 +103,9 @@ class ProjectArchive:
                     info = self.zip.getinfo(found)
                     if info.file_size > MAX_TRANSCRIPT_BYTES:
                         return "its text is larger than 20 MB"
-                    return self.zip.read(found)
+                    # inflated at most to its declared size (a longer member fails its CRC)
+                    with self.zip.open(info) as member:
+                        return member.read(info.file_size)
             return f"its text file {reference!r} is not in the archive"
         folder = self.path.parent.resolve()
         for name in names:

@@ -28,6 +28,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from coding.codebook import Codebook
+from coding.common.parallel import default_workers
 from coding.errors import ClusterQDAError
 from coding.exchange.archive import ProjectArchive
 from coding.exchange.codebook_qdc import (
@@ -38,6 +39,7 @@ from coding.exchange.codebook_qdc import (
 )
 from coding.exchange.guids import code_guid
 from coding.exchange.offsets import Span, choose_reading
+from coding.exchange.qde_ahead import AheadReader, SourceText, source_text
 from coding.exchange.qde_read import QdeHead, QdeRest, SourceRead, read_qde
 from coding.model import IngestReport, ParsedDocument
 from coding.store import Store
@@ -48,6 +50,9 @@ STANCES = {"positive", "negative", "neutral", "mixed"}
 # about how many bytes of project.qde a coding takes (ours: ~450 a selection with one
 # coding): an estimate of the rows to come, to decide on dropping the indexes
 QDE_BYTES_PER_CODING = 400
+# a project.qde this large is read in a second process (~30,000 of our selections):
+# below it, starting the process costs about what it saves
+AHEAD_MIN_BYTES = 16 * 1024 * 1024
 _SUFFIXES = (".txt", ".docx", ".doc", ".rtf", ".md", ".pdf", ".odt")
 
 
@@ -215,28 +220,6 @@ def _drop_source(ctx: _Context, source: SourceRead, reason: str) -> None:
             summary.drop("Coding", coding[0], "", "its source is dropped")
 
 
-def _text(ctx: _Context, archive: ProjectArchive, source: SourceRead) -> str | None:
-    """Return the source's text as the tool wrote it (BOM removed), or None once dropped."""
-    from coding.errors import InputError
-    from coding.ingest.read import decode_bytes
-
-    if source.content is not None and not source.plain_path:
-        return source.content.lstrip("\ufeff")
-    if not source.plain_path:
-        _drop_source(ctx, source, "it has neither plain text nor a plainTextPath")
-        return None
-    data = archive.read_source(source.plain_path)
-    if isinstance(data, str):
-        _drop_source(ctx, source, data)
-        return None
-    try:
-        text, _ = decode_bytes(data, source.plain_path)
-    except InputError as exc:  # empty, binary, not in an encoding we read
-        _drop_source(ctx, source, f"its text cannot be read ({exc.message})")
-        return None
-    return text.lstrip("\ufeff")
-
-
 def _evidence(description: str) -> str:
     """Return the quoted text of a selection's description (our exports write one)."""
     _, found, rest = description.partition("evidence: ")
@@ -256,7 +239,9 @@ def _stance(description: str) -> str | None:
     return None
 
 
-def _on_source(ctx: _Context, archive: ProjectArchive, head: QdeHead, source: SourceRead) -> None:
+def _on_source(
+    ctx: _Context, archive: ProjectArchive, head: QdeHead, source: SourceRead, text: SourceText
+) -> None:
     from coding.ingest import parse_text
 
     _start(ctx, head)
@@ -269,8 +254,9 @@ def _on_source(ctx: _Context, archive: ProjectArchive, head: QdeHead, source: So
         summary.drop("PlainTextSelection", guid, "", reason)
     for _ in range(source.whole_codings):
         summary.drop("Coding", source.guid, source.name, "it codes a whole source, not a span")
-    raw = _text(ctx, archive, source)
+    raw, unreadable = text
     if raw is None:
+        _drop_source(ctx, source, unreadable or "")
         return
     if not raw.strip():
         _drop_source(ctx, source, "its plain text is empty")
@@ -478,20 +464,51 @@ def import_qdpx(
     path: str | Path,
     dry_run: bool = False,
     root: str | Path | None = None,
+    workers: int | None = None,
 ) -> ImportSummary:
-    """Import a .qdpx (or bare .qde) into the project; with ``dry_run`` only report."""
+    """Import a .qdpx (or bare .qde) into the project; with ``dry_run`` only report.
+
+    With ``workers`` above 1 (default: on a machine of several cores, for a
+    project.qde of at least ``AHEAD_MIN_BYTES``) the file is read in a second
+    process while this one maps and stores (``qde_ahead``).
+    """
     path = Path(path)
     summary = ImportSummary(str(path), dry_run)
     ctx = _Context(store, codebook, summary, dry_run)
-    with ProjectArchive(path) as archive, archive.open_qde() as handle, store.transaction():
-        # one transaction, as `code` writes: without index upkeep when the file brings
-        # more codings than the project holds, the indexes built once at the end
-        ctx.bulk = not dry_run and store.bulk_codings(archive.qde_size() // QDE_BYTES_PER_CODING)
-        head, rest = read_qde(handle, str(path), lambda h, s: _on_source(ctx, archive, h, s))
-        summary.origin = head.origin
-        _finish(ctx, head, rest, Path(root) if root is not None else None, path.stem)
-        if ctx.bulk:
-            store.end_bulk_codings()
+    reader = None
+    with ProjectArchive(path, guard=False) as archive:
+        if workers is None:
+            workers = default_workers() if archive.qde_size() >= AHEAD_MIN_BYTES else 1
+        try:
+            if workers > 1:
+                reader = AheadReader(path)  # reading while the zip is checked
+            archive.check()
+            with store.transaction():
+                # one transaction, as `code` writes: without index upkeep when the file
+                # brings more codings than the project holds, the indexes built once at
+                # the end
+                ctx.bulk = not dry_run and store.bulk_codings(
+                    archive.qde_size() // QDE_BYTES_PER_CODING
+                )
+                if reader is not None:
+                    for head, source, text in reader:
+                        _on_source(ctx, archive, head, source, text)
+                    assert reader.result is not None
+                    head, rest = reader.result
+                else:
+                    with archive.open_qde() as handle:
+                        head, rest = read_qde(
+                            handle,
+                            str(path),
+                            lambda h, s: _on_source(ctx, archive, h, s, source_text(archive, s)),
+                        )
+                summary.origin = head.origin
+                _finish(ctx, head, rest, Path(root) if root is not None else None, path.stem)
+                if ctx.bulk:
+                    store.end_bulk_codings()
+        finally:
+            if reader is not None:
+                reader.close()
     return summary
 
 

@@ -22,7 +22,6 @@ element left out with its reason.
 
 from __future__ import annotations
 
-import hashlib
 from bisect import bisect_right
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -39,7 +38,16 @@ from coding.exchange.codebook_qdc import (
 )
 from coding.exchange.guids import code_guid
 from coding.exchange.offsets import Span, choose_reading
-from coding.exchange.qde_ahead import AheadReader, SourceText, source_text
+from coding.exchange.qde_ahead import (
+    AheadReader,
+    Parsed,
+    SourceText,
+    cases_by_source,
+    document_name,
+    parse_source,
+    source_metadata,
+    source_text,
+)
 from coding.exchange.qde_read import QdeHead, QdeRest, SourceRead, read_qde
 from coding.model import IngestReport, ParsedDocument
 from coding.store import Store
@@ -53,7 +61,6 @@ QDE_BYTES_PER_CODING = 400
 # a project.qde this large is read in a second process (~30,000 of our selections):
 # below it, starting the process costs about what it saves
 AHEAD_MIN_BYTES = 16 * 1024 * 1024
-_SUFFIXES = (".txt", ".docx", ".doc", ".rtf", ".md", ".pdf", ".odt")
 
 
 @dataclass
@@ -182,31 +189,12 @@ def _start(ctx: _Context, head: QdeHead) -> None:
     summary.in_file["variables"] = len(head.variables)
 
 
-def _doc_id(source: SourceRead, taken: set[str]) -> str:
-    path_name = (source.plain_path or "").replace("\\", "/").rsplit("/", 1)[-1]
-    name = " ".join(source.name.split()) or path_name or source.guid
-    for suffix in _SUFFIXES:
-        if name.lower().endswith(suffix) and len(name) > len(suffix):
-            name = name[: -len(suffix)]
-            break
-    doc_id, n = name, 1
-    while doc_id in taken:
-        n += 1
-        doc_id = f"{name}~{n}"
-    return doc_id
-
-
 def _metadata(ctx: _Context, head: QdeHead, source: SourceRead) -> dict:
     if ctx.cases_of is None:  # built once: cases by the sources they cover
-        ctx.cases_of = {}
-        for case in head.cases:
-            for guid in case.sources:
-                ctx.cases_of.setdefault(guid, []).append(case)
-    metadata: dict = {}
+        ctx.cases_of = cases_by_source(head)
     for case in ctx.cases_of.get(source.guid, ()):
-        metadata.update(case.variables)
         ctx.case_taken.add(case.guid)
-    metadata.update(source.variables)
+    metadata = source_metadata(ctx.cases_of, source)
     ctx.variables_taken.update(metadata)
     return metadata
 
@@ -240,10 +228,13 @@ def _stance(description: str) -> str | None:
 
 
 def _on_source(
-    ctx: _Context, archive: ProjectArchive, head: QdeHead, source: SourceRead, text: SourceText
+    ctx: _Context,
+    archive: ProjectArchive,
+    head: QdeHead,
+    source: SourceRead,
+    text: SourceText,
+    parsed: Parsed | None = None,
 ) -> None:
-    from coding.ingest import parse_text
-
     _start(ctx, head)
     summary = ctx.summary
     summary.in_file["sources"] += 1
@@ -261,19 +252,16 @@ def _on_source(
     if not raw.strip():
         _drop_source(ctx, source, "its plain text is empty")
         return
-    doc_id = _doc_id(source, ctx.doc_ids)
-    try:
-        doc = parse_text(
-            raw,
-            Path(f"{archive.path.name}/{doc_id}"),
-            hashlib.sha256(raw.encode("utf-8")).hexdigest(),
-            "utf-8",
-            _metadata(ctx, head, source),
-            doc_id=doc_id,
-        )
-    except ClusterQDAError as exc:
-        _drop_source(ctx, source, f"it cannot be stored as a transcript ({exc})")
-        return
+    doc_id = document_name(source, ctx.doc_ids)
+    metadata = _metadata(ctx, head, source)
+    # parsed by the reading process when it chose the same name and metadata
+    doc = parsed.doc if parsed is not None and parsed.fits(doc_id, metadata) else None
+    if doc is None:
+        try:
+            doc = parse_source(raw, archive.path.name, metadata, doc_id)
+        except ClusterQDAError as exc:
+            _drop_source(ctx, source, f"it cannot be stored as a transcript ({exc})")
+            return
     units = _units(ctx, doc)
     if units is None:
         _drop_source(
@@ -491,8 +479,8 @@ def import_qdpx(
                     archive.qde_size() // QDE_BYTES_PER_CODING
                 )
                 if reader is not None:
-                    for head, source, text in reader:
-                        _on_source(ctx, archive, head, source, text)
+                    for head, source, text, parsed in reader:
+                        _on_source(ctx, archive, head, source, text, parsed)
                     assert reader.result is not None
                     head, rest = reader.result
                 else:

@@ -1,26 +1,36 @@
 """A project.qde read in a second process, a batch of sources ahead of the importer.
 
-Reading the XML (inflating the zip, lxml's parse, the selections as tuples) and
-each source's text is about half of an import's work; in a worker process it
-runs beside the main process's mapping and storing, on a machine of two or
-more cores. The worker sends its sources in order, in batches through a
-bounded queue (so memory holds a few batches, never the project), each with
-its text already read (or the reason it cannot be); the head (users, codes,
-variables, cases) comes with the first batch and again whenever it has grown,
-so the importer sees what a reader in its own process would have seen.
-Errors (a file that is not well-formed, a DTD) come back as themselves.
+Reading the XML (inflating the zip, lxml's parse, the selections as tuples),
+each source's text and its speaker turns are about half of an import's work;
+in a worker process they run beside the main process's mapping and storing,
+on a machine of two or more cores. The worker sends its sources in order, in
+batches through a bounded queue (so memory holds a few batches, never the
+project), each with its text already read (or the reason it cannot be) and
+parsed as a transcript under the name and metadata the importer will give it
+(the importer parses again itself when its choice differs: a name taken by a
+document it refused). The head (users, codes, variables, cases) comes with
+the first batch and again whenever it has grown, so the importer sees what a
+reader in its own process would have seen. Errors (a file that is not
+well-formed, a DTD) come back as themselves.
+
+The pure steps both sides share live here: the text, the name, the metadata
+and the parse of a source.
 """
 
 from __future__ import annotations
 
+import hashlib
 import multiprocessing
+import pickle
 import queue
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 from coding.errors import ClusterQDAError, ExchangeError, InputError
 from coding.exchange.archive import ProjectArchive
-from coding.exchange.qde_read import QdeHead, QdeRest, SourceRead, read_qde
+from coding.exchange.qde_read import CaseRead, QdeHead, QdeRest, SourceRead, read_qde
+from coding.model import ParsedDocument
 
 # sources a batch holds at most, and selections after which it is sent early
 BATCH_SOURCES = 32
@@ -28,6 +38,67 @@ BATCH_SELECTIONS = 10_000
 QUEUE_BATCHES = 4  # batches under way at most: memory stays flat
 # a source's text as the tool wrote it (BOM removed), or why it cannot be read
 SourceText = tuple[str | None, str | None]
+_SUFFIXES = (".txt", ".docx", ".doc", ".rtf", ".md", ".pdf", ".odt")
+
+
+@dataclass
+class Parsed:
+    """A source parsed ahead, under the name and metadata it was parsed with."""
+
+    doc_id: str
+    metadata: list[tuple]  # the metadata's items in order (the order is stored too)
+    doc: ParsedDocument
+
+    def fits(self, doc_id: str, metadata: dict) -> bool:
+        """Return whether the importer's choice of name and metadata is this one."""
+        return doc_id == self.doc_id and list(metadata.items()) == self.metadata
+
+
+def document_name(source: SourceRead, taken: set[str]) -> str:
+    """Return a source's document id: its name (or file name) without a suffix, made unique."""
+    path_name = (source.plain_path or "").replace("\\", "/").rsplit("/", 1)[-1]
+    name = " ".join(source.name.split()) or path_name or source.guid
+    for suffix in _SUFFIXES:
+        if name.lower().endswith(suffix) and len(name) > len(suffix):
+            name = name[: -len(suffix)]
+            break
+    doc_id, n = name, 1
+    while doc_id in taken:
+        n += 1
+        doc_id = f"{name}~{n}"
+    return doc_id
+
+
+def cases_by_source(head: QdeHead) -> dict[str, list[CaseRead]]:
+    """Return the cases covering each source GUID."""
+    cases: dict[str, list[CaseRead]] = {}
+    for case in head.cases:
+        for guid in case.sources:
+            cases.setdefault(guid, []).append(case)
+    return cases
+
+
+def source_metadata(cases: dict[str, list[CaseRead]], source: SourceRead) -> dict:
+    """Return a source's metadata: its cases' variables, then its own."""
+    metadata: dict = {}
+    for case in cases.get(source.guid, ()):
+        metadata.update(case.variables)
+    metadata.update(source.variables)
+    return metadata
+
+
+def parse_source(raw: str, archive_name: str, metadata: dict, doc_id: str) -> ParsedDocument:
+    """Return a source's text parsed as a transcript (``ingest.parse_text``)."""
+    from coding.ingest import parse_text
+
+    return parse_text(
+        raw,
+        Path(f"{archive_name}/{doc_id}"),
+        hashlib.sha256(raw.encode("utf-8")).hexdigest(),
+        "utf-8",
+        metadata,
+        doc_id=doc_id,
+    )
 
 
 def source_text(archive: ProjectArchive, source: SourceRead) -> SourceText:
@@ -63,23 +134,42 @@ def _head_state(head: QdeHead) -> tuple:
 
 
 def _work(path: str, out: multiprocessing.Queue) -> None:
-    """Read the project.qde at ``path``, putting batches of ``(source, text)`` on ``out``."""
-    batch: list[tuple[SourceRead, SourceText]] = []
+    """Read the project.qde at ``path``, putting batches of sources on ``out``."""
+    batch: list[tuple[SourceRead, SourceText, Parsed | None]] = []
     sent: list[tuple | None] = [None]
     size = [0]
+    taken: set[str] = set()  # names as the importer gives them, if it takes every source
+    cases: list[dict[str, list[CaseRead]]] = []  # built at the first source, as there
 
     def flush(head: QdeHead) -> None:
         state = _head_state(head)
-        out.put(("batch", head if state != sent[0] else None, batch.copy()))
+        # pickled here, not in the queue's thread: the head may still change after
+        out.put(pickle.dumps(("batch", head if state != sent[0] else None, batch), -1))
         sent[0] = state
         batch.clear()
         size[0] = 0
+
+    def parse(archive: ProjectArchive, head: QdeHead, source: SourceRead, raw: str | None):
+        if raw is None or not raw.strip():
+            return None
+        doc_id = document_name(source, taken)
+        if not cases:
+            cases.append(cases_by_source(head))
+        metadata = source_metadata(cases[0], source)
+        items = list(metadata.items())  # as the importer will have it, before parsing
+        try:
+            doc = parse_source(raw, archive.path.name, metadata, doc_id)
+        except ClusterQDAError:
+            return None  # the importer meets the same error and says so
+        taken.add(doc_id)
+        return Parsed(doc_id, items, doc)
 
     try:
         with ProjectArchive(path, guard=False) as archive, archive.open_qde() as handle:
 
             def on_source(head: QdeHead, source: SourceRead) -> None:
-                batch.append((source, source_text(archive, source)))
+                text = source_text(archive, source)
+                batch.append((source, text, parse(archive, head, source, text[0])))
                 size[0] += len(source.selections)
                 if len(batch) >= BATCH_SOURCES or size[0] >= BATCH_SELECTIONS:
                     flush(head)
@@ -87,11 +177,9 @@ def _work(path: str, out: multiprocessing.Queue) -> None:
             head, rest = read_qde(handle, path, on_source)
             if batch:
                 flush(head)
-        out.put(("end", head, rest))
-    except ClusterQDAError as exc:
-        out.put(("error", exc, None))
-    except Exception as exc:  # a bug: shown in the importer as itself
-        out.put(("error", exc, None))
+        out.put(pickle.dumps(("end", head, rest), -1))
+    except Exception as exc:  # ours, or a bug: raised in the importer as itself
+        out.put(pickle.dumps(("error", exc, None), -1))
 
 
 class AheadReader:
@@ -109,15 +197,15 @@ class AheadReader:
     def _get(self) -> tuple:
         while True:
             try:
-                return self.queue.get(timeout=1.0)
+                return pickle.loads(self.queue.get(timeout=1.0))
             except queue.Empty:
                 if not self.process.is_alive():  # killed, out of memory: no message will come
                     raise ExchangeError(
                         "the process reading this file stopped unexpectedly", self.path
                     ) from None
 
-    def __iter__(self) -> Iterator[tuple[QdeHead, SourceRead, SourceText]]:
-        """Yield each source with its text and the head as it stood then."""
+    def __iter__(self) -> Iterator[tuple[QdeHead, SourceRead, SourceText, Parsed | None]]:
+        """Yield each source with its text, its parse and the head as it stood then."""
         head: QdeHead | None = None
         while True:
             kind, first, second = self._get()
@@ -128,8 +216,8 @@ class AheadReader:
                 return
             head = first if first is not None else head
             assert head is not None
-            for source, text in second:
-                yield head, source, text
+            for source, text, parsed in second:
+                yield head, source, text, parsed
 
     def close(self) -> None:
         """Stop the worker (it is done, or the import failed) and wait for it."""

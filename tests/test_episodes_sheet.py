@@ -11,6 +11,7 @@ import pytest
 from cli import app
 from coding.codebook import load_codebook
 from coding.episodes import (
+    METHOD,
     SHEET_EPISODES,
     SHEET_EVIDENCE,
     export_episode_sheet,
@@ -108,7 +109,7 @@ def test_round_trip_keeps_renames_drops_merges_and_moves(project, sheet, tmp_pat
     fourth_units = {r[0] for r in evidence[1:] if r[1] == fourth}
     assert fourth_units <= set(stored.loc[stored["episode_id"] == third, "unit_id"])
     assert set(stored["reviewed_by"]) == {"赵老师"}
-    assert set(stored["proposed_by"]) == {"episodes-rules/1"}
+    assert set(stored["proposed_by"]) == {METHOD}
 
 
 def test_export_says_reviewed_or_proposed(project, tmp_path):

@@ -202,7 +202,7 @@ def run_demo(root: str | Path, progress: Progress | None = None) -> DemoResult:
         )
         imported = import_coding_sheets(store, codebook, [filled])
         per_code, per_dimension, _ = project_agreement(
-            store, codebook, [codebook.coder, DEMO_ASSISTANT], bootstrap=200
+            store, codebook, [coded.coder, DEMO_ASSISTANT], bootstrap=200
         )
         second, settled = _second_coding(store, codebook, root / "reports")
         _, people, _ = project_agreement(

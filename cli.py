@@ -1338,13 +1338,16 @@ def matrix(
             out=out_file,
             map_file=map_file,
         )
-    tests = result.matrix.tests
-    print_query(
-        tests.sort_values("p_adjusted", kind="stable"),
-        f"Codes by {by} in {result.matrix.units} units (p adjusted: {adjust})",
-        limit,
-    )
-    print_query(result.matrix.cooccurrence, "Codes in the same unit", limit)
+    from coding.query.matrix import COOCCURRENCE_COLUMNS, TEST_COLUMNS, TEXT_COLUMNS
+
+    # without pandas (its import is a third of the command): the rows as the tables hold them
+    title = f"Codes by {by} in {result.matrix.units} units (p adjusted: {adjust})"
+    for columns, rows, heading in (
+        (TEST_COLUMNS, result.matrix.tests_by_p(), title),
+        (COOCCURRENCE_COLUMNS, result.matrix.cooccurrence_rows, "Codes in the same unit"),
+    ):
+        numeric = [bool(rows) and c not in TEXT_COLUMNS for c in columns]
+        print_query_rows(columns, rows[:limit], len(rows), numeric, heading)
     for path in result.written:
         out.print(f"Wrote {path}")
 

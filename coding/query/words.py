@@ -78,15 +78,27 @@ def _tags() -> dict[str, str]:
     return {word: tag for word, _, tag in (line.split(" ") for line in lines if line)}
 
 
-def _lookup(word: str) -> str | None:
-    """Return a word's tag from the last dictionary line that starts with it."""
+def _lookups(words: set[str]) -> dict[str, str | None]:
+    """Return each word's tag from the last dictionary line that starts with it, found in
+    one Aho-Corasick pass over the text (a search per word from its end took 0.3 s for a
+    hundred words)."""
+    import ahocorasick
+
     text = _dictionary_text()
-    at = text.rfind("\n" + word + " ")
-    if at < 0:
-        return None
-    end = text.find("\n", at + 1)
-    parts = text[at + 1 : end if end >= 0 else len(text)].strip().split(" ")
-    return parts[2] if len(parts) == 3 and parts[0] == word else None
+    automaton = ahocorasick.Automaton()
+    for word in words:
+        automaton.add_word("\n" + word + " ", word)
+    last: dict[str, int] = {}
+    if words:
+        automaton.make_automaton()
+        for end, word in automaton.iter(text):
+            last[word] = end - len(word) - 1  # the line's newline
+    found: dict[str, str | None] = dict.fromkeys(words)
+    for word, at in last.items():
+        end = text.find("\n", at + 1)
+        parts = text[at + 1 : end if end >= 0 else len(text)].strip().split(" ")
+        found[word] = parts[2] if len(parts) == 3 and parts[0] == word else None
+    return found
 
 
 def pos_tags(words: Iterable[str]) -> dict[str, str]:
@@ -96,7 +108,7 @@ def pos_tags(words: Iterable[str]) -> dict[str, str]:
         table = _tags()
         found = {w: table.get(w) for w in wanted}
     else:  # a few words: no need to read 349,046 lines into a table
-        found = {w: _lookup(w) for w in wanted}
+        found = _lookups(wanted)
     return {w: tag or _untagged(w) for w, tag in found.items()}
 
 

@@ -229,20 +229,20 @@ class SearchTable(Connection):
         ``trust.trusted_coders`` chooses); else all. ``codes`` keeps those codes
         and their children (``ACT.FIRM`` keeps ``ACT.FIRM.LEAD``).
         """
-        arms, args = _coding_arms(
-            flt,
-            coder,
-            trusted,
-            codes,
-            "c.coding_id, u.doc_id, u.turn, c.unit_id, c.code_id, c.coder, c.stance,"
-            ' c.start - u.start AS start, c."end" - u.start AS "end", c.evidence',
-        )
-        return query_frame(
-            'SELECT unit_id, code_id, coder, stance, start, "end", evidence'
-            f" FROM ({arms}) ORDER BY doc_id, turn, code_id, start, coding_id",
-            self.conn,
-            params=tuple(args),
-        )
+        sql, args = _codings_sql(flt, coder, trusted, codes)
+        return query_frame(sql, self.conn, params=tuple(args))
+
+    def unit_coding_rows(
+        self,
+        flt: UnitFilter,
+        coder: str | None = None,
+        *,
+        codes: Sequence[str] = (),
+        trusted: Sequence[str] | None = None,
+    ) -> list[tuple]:
+        """Return the rows of ``unit_codings`` as tuples, without pandas."""
+        sql, args = _codings_sql(flt, coder, trusted, codes)
+        return self.conn.execute(sql, args).fetchall()
 
     def unit_code_pairs(
         self, flt: UnitFilter, coder: str | None = None, *, trusted: Sequence[str] | None = None
@@ -310,6 +310,25 @@ def _candidates(pattern: str) -> tuple[str, list[object], bool]:
     grams = dict.fromkeys(pattern[i : i + 3] for i in range(len(pattern) - 2))
     match = " AND ".join('"' + g.replace('"', '""') + '"' for g in grams)
     return "SELECT rowid FROM unit_search WHERE unit_search MATCH ?", [match], len(pattern) == 3
+
+
+def _codings_sql(
+    flt: UnitFilter, coder: str | None, trusted: Sequence[str] | None, codes: Sequence[str]
+) -> tuple[str, list[object]]:
+    """Return the query of ``unit_codings`` and its values."""
+    arms, args = _coding_arms(
+        flt,
+        coder,
+        trusted,
+        codes,
+        "c.coding_id, u.doc_id, u.turn, c.unit_id, c.code_id, c.coder, c.stance,"
+        ' c.start - u.start AS start, c."end" - u.start AS "end", c.evidence',
+    )
+    return (
+        'SELECT unit_id, code_id, coder, stance, start, "end", evidence'
+        f" FROM ({arms}) ORDER BY doc_id, turn, code_id, start, coding_id",
+        args,
+    )
 
 
 def _coding_arms(

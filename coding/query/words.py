@@ -53,9 +53,10 @@ def stop_words() -> frozenset[str]:
     return frozenset(stopwordsiso.stopwords("zh"))
 
 
-# Up to this many words are looked up one by one in jieba's dictionary text; more
-# (a --pos filter over every word counted) read the whole table once.
-_LOOKUPS = 100
+# Up to this many words are found in one Aho-Corasick pass over jieba's dictionary text
+# (0.1 s for 1,000); more (a --pos filter over every word counted) read the whole table
+# once (0.3 s).
+_LOOKUPS = 2000
 
 
 @lru_cache(maxsize=1)

@@ -194,7 +194,9 @@ def word_rows(
     if top < 1:
         raise OptionError("--top must be at least 1")
     prefixes = tuple(p.strip() for p in pos if p.strip())
-    if by == "code" or store.read_only:
+    if by == "code":
+        total, per_group, units = _code_counts(store, flt, coder)
+    elif store.read_only:
         total, per_group, units = _token_counts(store, flt, by, coder)
     else:  # a document's counts are cached: sum them instead of decoding every unit's tokens
         store.refresh_word_counts()
@@ -237,6 +239,48 @@ def _token_counts(
         for counted in per_group.values():
             total.update(counted)
     return total, per_group, units
+
+
+def _code_counts(
+    store: Store, flt: UnitFilter, coder: str | None
+) -> tuple[Counter[str], dict[str, Counter[str]], int]:
+    """Return token counts overall and per code (a unit counts in each of its codes), and
+    the units counted: every unit's tokens as word ids once, then each code's sum by one
+    ``bincount`` over its units' tokens (a Counter per unit and code took seconds)."""
+    from coding.query.matrix import code_units
+
+    rowids: list[int] = []
+    lengths: list[int] = []
+    tokens: list[str] = []
+    for rowid, _, cut in store.unit_token_rows(flt):
+        rowids.append(rowid)
+        lengths.append(len(cut))
+        tokens.extend(cut)
+    vocab = list(dict.fromkeys(tokens))
+    index = {w: i for i, w in enumerate(vocab)}
+    ids = np.fromiter(map(index.__getitem__, tokens), dtype=np.int64, count=len(tokens))
+    ends = np.cumsum(np.array(lengths, dtype=np.int64))
+    starts = ends - np.array(lengths, dtype=np.int64)
+    units = np.array(rowids, dtype=np.int64)
+    order = np.argsort(units)
+    ranked = units[order]
+
+    def counter(counts: np.ndarray) -> Counter[str]:
+        (nonzero,) = np.nonzero(counts)
+        words = [vocab[i] for i in nonzero]
+        return Counter(dict(zip(words, counts[nonzero].tolist(), strict=True)))
+
+    per_group: dict[str, Counter[str]] = {}
+    for code, coded in code_units(store, coder).items():
+        mine = order[np.isin(ranked, coded, assume_unique=True)]  # its units counted here
+        if not mine.size:
+            continue
+        sizes = ends[mine] - starts[mine]
+        # every token of those units: each unit's start, then 0, 1, … within the unit
+        first = np.repeat(starts[mine] - (np.cumsum(sizes) - sizes), sizes)
+        token_at = first + np.arange(int(sizes.sum()))
+        per_group[code] = counter(np.bincount(ids[token_at], minlength=len(vocab)))
+    return counter(np.bincount(ids, minlength=len(vocab))), per_group, len(rowids)
 
 
 def _cached_counts(

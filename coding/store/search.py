@@ -161,19 +161,24 @@ class SearchTable(Connection):
     def unit_tokens(self, flt: UnitFilter) -> Iterator[tuple[str, list[str]]]:
         """Yield (unit_id, tokens) of the filtered units from the newest dictionary that cut
         each; units without cached tokens are left out."""
+        for _, unit_id, tokens in self.unit_token_rows(flt):
+            yield unit_id, tokens
+
+    def unit_token_rows(self, flt: UnitFilter) -> Iterator[tuple[int, str, list[str]]]:
+        """Yield (rowid, unit_id, tokens) as ``unit_tokens`` yields (unit_id, tokens)."""
         where, params = flt.where()
         cursor = self.conn.execute(
-            "SELECT u.unit_id, t.tokens, COALESCE(u.match_text, u.text)"
+            "SELECT u.rowid, u.unit_id, t.tokens, COALESCE(u.match_text, u.text)"
             " FROM units u JOIN documents d USING (doc_id) JOIN tokens t ON t.unit_id = u.unit_id"
             " JOIN dictionaries x ON x.dict_version = t.dict_version"
             f" WHERE {where} ORDER BY x.created_at DESC",
             params,
         )
         seen: set[str] = set()
-        for unit_id, stored, view in cursor:  # newest dictionary first: it wins
+        for rowid, unit_id, stored, view in cursor:  # newest dictionary first: it wins
             if unit_id not in seen and (tokens := decode_tokens(stored, view)) is not None:
                 seen.add(unit_id)
-                yield unit_id, tokens
+                yield rowid, unit_id, tokens
 
     def tokens_of(self, unit_ids: Sequence[str]) -> dict[str, list[str]]:
         """Return the newest cached tokens of some units (those without tokens are absent)."""

@@ -133,6 +133,16 @@ def test_a_wish_is_not_an_episode(sample_table):
     assert not table["unit_ids"].str.contains("lighting-06#30").any()
 
 
+def test_an_action_told_in_one_turn_is_a_lone_mention_not_an_episode(sample_project):
+    with open_project(sample_project) as store:
+        groups = proposed_episodes(store, load_codebook(project_codebook(sample_project)))
+    lone = {w.unit_id for g in groups for w in g.lone}
+    told = [e for g in groups for e in g.episodes]
+    assert lone  # the sample corpora have actions told once
+    assert all(len(e.witnesses) >= 2 for e in told)
+    assert not lone & {w.unit_id for e in told for w in e.witnesses}
+
+
 def _mention(text: str, spans) -> Mention:
     return Mention("d#2", "d", 2, "答", 0, text, "ACT.GOV", "2024", [], [], {}, spans)
 

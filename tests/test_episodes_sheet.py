@@ -11,6 +11,7 @@ import pytest
 from cli import app
 from coding.codebook import load_codebook
 from coding.episodes import (
+    METHOD,
     SHEET_EPISODES,
     SHEET_EVIDENCE,
     export_episode_sheet,
@@ -69,7 +70,12 @@ def test_the_sheet_has_episodes_evidence_and_signed_metadata(sheet):
     episodes, evidence = _rows(sheet, SHEET_EPISODES), _rows(sheet, SHEET_EVIDENCE)
     ids = [r[0] for r in episodes[1:]]
     assert all(i.startswith(CLUSTER + "#E") for i in ids)
-    assert {r[1] for r in evidence[1:]} <= set(ids)
+    assert {r[1] for r in evidence[1:]} <= {*ids, "无"}
+    # the evidence's dropdown offers every episode id and 无 (none)
+    (listed,) = [dv.formula1 for dv in wb[SHEET_EVIDENCE].data_validations.dataValidation]
+    cells = listed.lstrip("=").split("!")[1].replace("$", "").split(":")
+    choices = [c.value for row in wb["说明"][cells[0] : cells[1]] for c in row]
+    assert choices == [*ids, "无"]
     # keep and merge are dropdowns; the evidence's episode a dropdown of the ids
     kinds = {dv.formula1 for dv in wb[SHEET_EPISODES].data_validations.dataValidation}
     assert '"保留,删除"' in kinds
@@ -103,7 +109,7 @@ def test_round_trip_keeps_renames_drops_merges_and_moves(project, sheet, tmp_pat
     fourth_units = {r[0] for r in evidence[1:] if r[1] == fourth}
     assert fourth_units <= set(stored.loc[stored["episode_id"] == third, "unit_id"])
     assert set(stored["reviewed_by"]) == {"赵老师"}
-    assert set(stored["proposed_by"]) == {"episodes-rules/1"}
+    assert set(stored["proposed_by"]) == {METHOD}
 
 
 def test_export_says_reviewed_or_proposed(project, tmp_path):

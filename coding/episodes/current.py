@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import pandas as pd
 
@@ -18,6 +18,7 @@ from coding.codebook import Codebook
 from coding.episodes.describe import (
     Episode,
     Tally,
+    Witness,
     candidate_names,
     describe_tally,
     episode_name,
@@ -59,6 +60,7 @@ class ClusterEpisodes:
     cluster: str
     source: str
     episodes: list[Episode]
+    lone: list[Witness] = field(default_factory=list)  # proposed: turns told alone
 
 
 def proposal_id(cluster: str, n: int) -> str:
@@ -76,7 +78,7 @@ def proposed_episodes(
     labels = {c.id: c.label_en for c in codebook.codes.values()}
     out = []
     for found in propose(store, cluster, progress):
-        if not found.tallies:
+        if not found.tallies and not found.lone:
             continue
         names = [episode_name(t.names, found.frequency, found.n_mentions) for t in found.tallies]
         saying = _saying(store, found.tallies, names)
@@ -86,7 +88,7 @@ def proposed_episodes(
         ]
         for e in episodes:
             e.proposed_by = METHOD
-        out.append(ClusterEpisodes(found.cluster, PROPOSED, episodes))
+        out.append(ClusterEpisodes(found.cluster, PROPOSED, episodes, found.lone))
         del found, names, saying  # the tallies' counts, before the next cluster is proposed
     return out
 

@@ -82,11 +82,15 @@ def write_episode_sheet(
     """Write given episodes to a signed review workbook."""
     table = episode_table(groups)
     book = Workbook(write_only=True)
+    ids = list(table["episode_id"])
     info = book.create_sheet(SHEET_HELP)
     info.column_dimensions["A"].width = 110
-    for line in HELP:
-        info.append([cell(info, line, wrap=True)])
-    ids = list(table["episode_id"])
+    info.column_dimensions["C"].width = 20
+    # column C lists what the evidence's episode may be: every id, and 无 for none
+    choices = ["事件选项 choices", *ids, NONE]
+    for i in range(max(len(HELP), len(choices))):
+        line = cell(info, HELP[i], wrap=True) if i < len(HELP) else None
+        info.append([line, None, text_cell(info, choices[i]) if i < len(choices) else None])
     sheet = book.create_sheet(SHEET_EPISODES)
     _lay_out(sheet, EPISODE_HEADER, [16, 24, 8, 16, 12, 11, 8, 12, 30, 24, 10, 24], len(ids))
     sheet.append([cell(sheet, h, bold=True) for h in EPISODE_HEADER])
@@ -108,6 +112,8 @@ def write_episode_sheet(
     _dropdowns(sheet, ids, len(ids))
     evidence = book.create_sheet(SHEET_EVIDENCE)
     units = [(w, e.episode_id) for g in groups for e in g.episodes for w in e.witnesses]
+    # turns that told an action alone, under no episode: the reviewer may assign them
+    units += [(w, NONE) for g in groups for w in g.lone]
     texts = dict(store.unit_texts(list({w.unit_id: None for w, _ in units})))
     _lay_out(evidence, EVIDENCE_HEADER, [18, 18, 14, 14, 80], len(units))
     evidence.append([cell(evidence, h, bold=True) for h in EVIDENCE_HEADER])
@@ -124,7 +130,7 @@ def write_episode_sheet(
             ]
         )
     episode_list = DataValidation(
-        type="list", formula1=f"={SHEET_EPISODES}!$A$2:$A${len(ids) + 1}", allow_blank=True
+        type="list", formula1=f"={SHEET_HELP}!$C$2:$C${len(ids) + 2}", allow_blank=True
     )
     evidence.data_validations.append(episode_list)
     if units:

@@ -21,7 +21,10 @@ Builds a corpus of at least --mb megabytes from the sample transcripts
   ``words`` once first on its own, since that run counts every document and caches
   the counts (``word_counts``) that the later runs sum.
 
-Usage: python benchmarks/query.py [--mb 20] [--repeat 3] [--keep DIR]
+With --before DIR (a checkout of earlier code, e.g. ``git worktree add``) each
+command of that code is timed too, just before this code's, on the same project.
+
+Usage: python benchmarks/query.py [--mb 20] [--repeat 3] [--keep DIR] [--before DIR]
 """
 
 from __future__ import annotations
@@ -92,9 +95,9 @@ def give_roles(project: Path) -> None:
             )
 
 
-def cli_time(args: list[str], repeat: int) -> tuple[float, float]:
+def cli_time(args: list[str], repeat: int, root: Path = ROOT) -> tuple[float, float]:
     """Return the fastest wall time and CPU time (user + system) of a fresh ``clusterqda``
-    process."""
+    process (of the code in ``root``)."""
     import resource
 
     command = [sys.executable, "-c", "from cli import app; app()", *args]
@@ -102,7 +105,7 @@ def cli_time(args: list[str], repeat: int) -> tuple[float, float]:
     for _ in range(repeat):
         before = resource.getrusage(resource.RUSAGE_CHILDREN)
         start = time.perf_counter()
-        subprocess.run(command, cwd=ROOT, check=True, capture_output=True)
+        subprocess.run(command, cwd=root, check=True, capture_output=True)
         walls.append(time.perf_counter() - start)
         after = resource.getrusage(resource.RUSAGE_CHILDREN)
         cpus.append(after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime)
@@ -115,6 +118,9 @@ def main() -> None:
     parser.add_argument("--mb", type=float, default=20.0, help="corpus size in MB (default 20)")
     parser.add_argument("--repeat", type=int, default=3, help="runs per timing (best is kept)")
     parser.add_argument("--keep", type=Path, help="build the project here and keep it")
+    parser.add_argument(
+        "--before", type=Path, help="a checkout of earlier code: its commands timed beside"
+    )
     args = parser.parse_args()
 
     from benchmarks.ingest_segment import build_corpus
@@ -195,10 +201,14 @@ def main() -> None:
             ("matrix --by cluster", ["matrix", "--by", "cluster", *p]),
             ("matrix --by role", ["matrix", "--by", "role", *p]),
         ]:
+            before = ""
+            if args.before:
+                old_wall, old_cpu = cli_time(command, args.repeat, args.before)
+                before = f"; before: {old_wall:.2f} s, CPU {old_cpu:.2f} s"
             wall, cpu = cli_time(command, args.repeat)
             print(
                 f"  {label:<35} {wall:.2f} s ({wall / status:.2f} x status), "
-                f"CPU {cpu:.2f} s ({cpu / status_cpu:.2f} x)"
+                f"CPU {cpu:.2f} s ({cpu / status_cpu:.2f} x){before}"
             )
 
 

@@ -197,7 +197,7 @@ def word_rows(
     if by == "code":
         total, per_group, units = _code_counts(store, flt, coder)
     elif store.read_only:
-        total, per_group, units = _token_counts(store, flt, by, coder)
+        total, per_group, units = _token_counts(store, flt, by)
     else:  # a document's counts are cached: sum them instead of decoding every unit's tokens
         store.refresh_word_counts()
         total, per_group, units = _cached_counts(store, flt, by)
@@ -219,11 +219,11 @@ def word_rows(
 
 
 def _token_counts(
-    store: Store, flt: UnitFilter, by: str | None, coder: str | None
+    store: Store, flt: UnitFilter, by: str | None
 ) -> tuple[Counter[str], dict[str, Counter[str]], int]:
-    """Return token counts overall and per group, and the units counted, from every
-    unit's cached tokens."""
-    groups = _unit_groups(store, flt, by, coder) if by else {}
+    """Return token counts overall and per cluster or role, and the units counted, from
+    every unit's cached tokens (a project opened read-only, whose counts cannot be cached)."""
+    groups = _unit_groups(store, flt, by) if by else {}
     total: Counter[str] = Counter()
     per_group: dict[str, Counter[str]] = {}
     units = 0
@@ -316,19 +316,8 @@ def _group_name(group: object) -> str:
     return group if isinstance(group, str) and group else NO_GROUP
 
 
-def _unit_groups(store: Store, flt: UnitFilter, by: str, coder: str | None) -> dict[str, list[str]]:
-    """Return each unit's groups: its cluster or role, or the codes it was given."""
-    if by == "code":
-        from coding.query.matrix import code_units
-
-        rowids = store.unit_rowids(flt)
-        out: dict[str, list[str]] = {}
-        kept = {code: ids[np.isin(ids, rowids)] for code, ids in code_units(store, coder).items()}
-        names = store.unit_ids_of(np.unique(np.concatenate([*kept.values(), rowids[:0]])))
-        for code, ids in kept.items():
-            for unit in ids.tolist():
-                out.setdefault(names[unit], []).append(code)
-        return out
+def _unit_groups(store: Store, flt: UnitFilter, by: str) -> dict[str, list[str]]:
+    """Return each unit's group: its cluster or role."""
     frame = store.unit_frame(flt)
     return {u: [_group_name(g)] for u, g in zip(frame["unit_id"], frame[by], strict=True)}
 

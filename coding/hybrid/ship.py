@@ -9,7 +9,7 @@ import pandas as pd
 from coding.codebook import Codebook
 from coding.hybrid.coder import MODELS, HybridCoder
 from coding.hybrid.features import unit_features
-from coding.hybrid.gold import read_training_gold, training_paths
+from coding.hybrid.gold import GOLD, read_training_gold, training_paths
 from coding.hybrid.learn import Examples, fit_weights
 from coding.hybrid.stancemodel import (
     STANCE_DIMENSIONS,
@@ -85,10 +85,8 @@ def build_model(
     """
     paths = paths or training_paths()
     frame = training_frame(codebook, paths)
-    sets = [
-        p.relative_to(p.parent.parent if p.parent.name == "v2" else p.parent).as_posix()
-        for p in paths
-    ]
+    # named from the gold folder (v2/setA.csv, heldout2/partC.csv), so tests can find them
+    sets = [p.relative_to(GOLD).as_posix() if p.is_relative_to(GOLD) else p.name for p in paths]
     rules = RuleCoder(codebook)
     stance = fit_stance(stance_examples(frame, rules))
     weights = fit_weights(gold_examples(frame, rules), codebook, sets=sets, stance=stance)

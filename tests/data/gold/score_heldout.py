@@ -1,9 +1,10 @@
-"""Score the default coder shipped in this checkout, once, on the held-out parts.
+"""Score the default coder shipped in this checkout, once, on a held-out set's parts.
 
-Usage (from the repository root): python tests/data/gold/heldout2/score.py
+Usage (from the repository root): python tests/data/gold/score_heldout.py heldout3
 
-The parts (C, D) were written, coded twice blind and adjudicated after the
-coder's method was fixed, by people who never saw its rules or model, from
+A held-out folder's parts (``part<X>.csv`` with ``part<X>.gold.csv`` and the two
+people's ``part<X>.codes1.csv``, ``.codes2.csv``) were written, coded twice blind
+and adjudicated after the coder's method was fixed, by people who never saw its rules or model, from
 clusters, authors and wording new to the project. This prints, per dimension,
 micro-F1 against the adjudicated gold for the rules alone and the default coder
 (rules plus the shipped model), the stance accuracy on the codes both the coder
@@ -18,10 +19,9 @@ import csv
 import sys
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[4]
+ROOT = Path(__file__).resolve().parents[3]
 sys.path.insert(0, str(ROOT))
-HERE = Path(__file__).parent
-PARTS = ("C", "D")
+GOLD = Path(__file__).parent
 
 
 def _codes(path: Path) -> dict[str, tuple[set[str], dict[str, str]]]:
@@ -42,17 +42,25 @@ def main() -> None:
     from coding.ingest.normalize import match_view
     from coding.metrics import by_dimension, f1_difference, score_coders, stance_accuracy
 
-    rows, gold, people = [], {}, {"coder1": {}, "coder2": {}}
-    for part in PARTS:
-        with open(HERE / f"part{part}.csv", encoding="utf-8", newline="") as handle:
-            rows += list(csv.DictReader(handle))
-        gold.update(_codes(HERE / f"part{part}.gold.csv"))
-        for i in (1, 2):
-            people[f"coder{i}"].update(_codes(HERE / f"part{part}.codes{i}.csv"))
+    if len(sys.argv) != 2 or not (GOLD / sys.argv[1]).is_dir():
+        sys.exit("usage: python tests/data/gold/score_heldout.py <held-out folder, e.g. heldout3>")
+    folder = GOLD / sys.argv[1]
+    parts = sorted(p.name[4:-9] for p in folder.glob("part*.gold.csv"))
+    here = folder
     book = load_codebook()
     weights = shipped_weights(book)
     if weights is None:
         sys.exit("no model is shipped for this codebook")
+    learned = [s for s in weights.made_from["sets"] if s.startswith(f"{folder.name}/")]
+    if learned:
+        sys.exit(f"{weights.coder} learned from {', '.join(learned)}: that is no held-out score")
+    rows, gold, people = [], {}, {"coder1": {}, "coder2": {}}
+    for part in parts:
+        with open(here / f"part{part}.csv", encoding="utf-8", newline="") as handle:
+            rows += list(csv.DictReader(handle))
+        gold.update(_codes(here / f"part{part}.gold.csv"))
+        for i in (1, 2):
+            people[f"coder{i}"].update(_codes(here / f"part{part}.codes{i}.csv"))
     coder = HybridCoder(book, weights)
     views, proba = coder.analyse(
         [match_view(r["text"]) for r in rows],
@@ -78,7 +86,7 @@ def main() -> None:
                                       codes))  # fmt: skip
     print(
         f"{weights.coder} (codebook {book.version}) on {len(rows)} held-out turns "
-        f"(parts {', '.join(PARTS)}, adjudicated gold)"
+        f"(parts {', '.join(parts)}, adjudicated gold)"
     )
     print("micro-F1 per dimension (coder1 and coder2: the two people, against the same gold):")
     wide = table.pivot(index="dimension", columns="coder", values="f1").round(3)

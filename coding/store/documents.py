@@ -11,6 +11,7 @@ from coding.model import ParsedDocument
 from coding.store.connection import Connection, query_frame, timestamp
 from coding.store.rows import DocumentCount, SheetRow, StoredDocument
 from coding.store.schema import SEARCH_PAD
+from coding.store.search import size_search_buffer
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -78,6 +79,7 @@ class DocumentsTable(Connection):
 
     def _index_units(self, doc_ids: list[str]) -> None:
         """Add the units of some documents to the search index, in one statement."""
+        size_search_buffer(self.conn)
         self.conn.execute(
             "INSERT INTO unit_search (rowid, body)"
             " SELECT rowid, COALESCE(match_text, text) || ? FROM units"

@@ -10,7 +10,9 @@ VACUUM, which could renumber them (``rebuild_search_index`` makes it anew).
 from __future__ import annotations
 
 import json
+import sqlite3
 from collections.abc import Iterator, Sequence
+from contextlib import suppress
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, NamedTuple
 
@@ -35,6 +37,12 @@ _LAST_CHAR = "\U0010ffff"
 # since SQLite copies no page into its own cache (1.75 -> 0.9 ms for 龙头企业's 1,404 units
 # of the 20 MB benchmark project).
 _MMAP_BYTES = 1 << 30
+# FTS5 writes its pending terms out as a new segment once they take this many bytes
+# (its default is 1 MiB, about 500,000 characters of views), and merges every four
+# segments of a level into one: on the 21 MB benchmark corpus those merges were a
+# third of the index's cost. At 16 MiB (some 8 million characters) an ingest's index
+# statement of a few million characters is written as one segment.
+SEARCH_HASH_BYTES = 16 << 20
 
 
 @dataclass(frozen=True)
@@ -152,6 +160,7 @@ class SearchTable(Connection):
         """Index every unit anew (after a VACUUM, say); return how many units."""
         with self.transaction():
             self.conn.execute("INSERT INTO unit_search (unit_search) VALUES ('delete-all')")
+            size_search_buffer(self.conn)
             return self.conn.execute(
                 "INSERT INTO unit_search (rowid, body)"
                 " SELECT rowid, COALESCE(match_text, text) || ? FROM units",
@@ -296,6 +305,23 @@ class SearchTable(Connection):
             )
             out.update(cursor)
         return out
+
+
+def size_search_buffer(conn: sqlite3.Connection) -> None:
+    """Let the index gather ``SEARCH_HASH_BYTES`` of pending terms before it writes them.
+
+    The setting (FTS5's ``hashsize``, kept in ``unit_search_config``) changes how
+    the index is laid out in segments, never which (trigram, unit) it holds; an
+    SQLite without it keeps its default.
+    """
+    row = conn.execute("SELECT v FROM unit_search_config WHERE k = 'hashsize'").fetchone()
+    if row is not None and row[0] == SEARCH_HASH_BYTES:
+        return
+    with suppress(sqlite3.OperationalError):
+        conn.execute(
+            "INSERT INTO unit_search (unit_search, rank) VALUES ('hashsize', ?)",
+            (SEARCH_HASH_BYTES,),
+        )
 
 
 def _candidates(pattern: str) -> tuple[str, list[object], bool]:

@@ -212,6 +212,35 @@ def test_index_follows_ingest_and_re_ingest(sample_project, tmp_path):
         assert _hits(concordance(store, "协会", unit_filter())) == before
 
 
+@pytest.mark.parametrize("index_chars", [0, 10**9])
+def test_the_index_holds_every_trigram_of_each_view(tmp_path, monkeypatch, index_chars):
+    # whether ingest indexes each small batch in its own statement (many segments,
+    # merged) or all new units at the end in one, the index holds exactly the
+    # trigrams of each unit's view and its padding, counted here in Python
+    import coding.ingest as ingest_module
+    from coding.project import SAMPLE_CORPORA, init_project
+    from coding.store.schema import SEARCH_PAD
+
+    monkeypatch.setattr(ingest_module, "STORE_BATCH_DOCS", 2)
+    monkeypatch.setattr(ingest_module, "INDEX_BATCH_CHARS", index_chars)
+    init_project(tmp_path)
+    with open_project(tmp_path) as store:
+        ingest(store, [SAMPLE_CORPORA], segment=False, workers=1)
+        views = store.conn.execute("SELECT rowid, COALESCE(match_text, text) FROM units")
+        expected = {
+            (body[i : i + 3], rowid)
+            for rowid, view in views
+            for body in [view + SEARCH_PAD]
+            for i in range(len(body) - 2)
+        }
+        held = set(store.conn.execute("SELECT term, doc FROM unit_search_terms"))
+        # FTS5's own check that its segments agree with one another
+        store.conn.execute(
+            "INSERT INTO unit_search (unit_search, rank) VALUES ('integrity-check', 0)"
+        )
+    assert held == expected
+
+
 def test_migration_indexes_existing_units(tmp_path, monkeypatch):
     import coding.store.connection as store_module
     from coding.store import SCHEMA_VERSION, Store

@@ -25,6 +25,18 @@ def _ids(joined: str | None) -> np.ndarray:
     return np.fromstring(joined, dtype=np.int64, sep=",")  # text mode: not deprecated
 
 
+def _sorted_unique(parts: list[np.ndarray]) -> np.ndarray:
+    """Return the sorted unique integers of some arrays, as ``np.unique`` of them all.
+
+    One coder's codings of a code come out of the table in unit order, each
+    unit once, almost always: then they are the answer already, and sorting
+    them again cost ``matrix`` 50 ms of its 240 on the 20 MB benchmark project.
+    """
+    if len(parts) == 1 and (ids := parts[0]).size and bool(np.all(ids[1:] > ids[:-1])):
+        return ids
+    return np.unique(np.concatenate(parts))
+
+
 class CodePresenceTable(Connection):
     """Compact reads of units, their groups and their codes for ``matrix`` and ``words``."""
 
@@ -90,7 +102,7 @@ class CodePresenceTable(Connection):
             rows = self.conn.execute(
                 "SELECT code_id, group_concat(unit) FROM coding_data NOT INDEXED GROUP BY code_id"
             )
-            return {code: np.unique(_ids(units)) for code, units in rows}
+            return {code: _sorted_unique([_ids(units)]) for code, units in rows}
         total = self.conn.execute("SELECT COUNT(*) FROM units").fetchone()[0]
         chosen: list[tuple[str, np.ndarray | None]] = []
         claimed = np.zeros(0, dtype=np.int64)  # units a more trusted coder looked at
@@ -145,5 +157,5 @@ class CodePresenceTable(Connection):
                 if units is not None:
                     ids = ids[np.isin(ids, units)]
                 parts.setdefault(code, []).append(ids)
-        out = {code: np.unique(np.concatenate(p)) for code, p in parts.items()}
+        out = {code: _sorted_unique(p) for code, p in parts.items()}
         return {code: ids for code, ids in sorted(out.items()) if ids.size}

@@ -170,3 +170,20 @@ def _groups(frame: pd.DataFrame, source: str) -> list[str]:
     if all("#" in i for i in ids):
         return [i.rpartition("#")[0] for i in ids]
     return [f"{source}:{n // 5}" for n in range(len(ids))]
+
+
+def learned_unit_ids(sets: list[str], folder: Path = GOLD) -> frozenset[str]:
+    """Return the ids of the turns a model learned from (``made_from['sets']``, named from
+    the gold folder); the sample transcripts' turns keep their project unit ids there.
+
+    A set missing from this checkout contributes nothing.
+    """
+    import csv
+
+    ids: set[str] = set()
+    for name in sets:
+        path = folder / name
+        if path.is_file():
+            with open(path, encoding="utf-8-sig", newline="") as handle:
+                ids.update(row["id"] for row in csv.DictReader(handle) if row.get("id"))
+    return frozenset(ids)

@@ -162,4 +162,3 @@ def test_the_shipped_model_s_training_turns_are_known():
     assert set(dev["id"]) <= learned  # the sample transcripts' turns it learned from
     assert not learned & set(read_gold(DATA / "gold" / "gold_heldout.csv", book)["id"])
     assert shipped_learned_units(book, "hybrid@another") == frozenset()
-

@@ -183,7 +183,7 @@ def _measure(store, codebook, coder, kinds, people, scope, validation, bootstrap
     fallback = validation[validation["coder"] == coder] if kind in ("rules", "hybrid") else None
     learned: frozenset[str] = frozenset()
     if kind == "hybrid":
-        from coding.hybrid.coder import shipped_learned_units
+        from coding.hybrid.gold import shipped_learned_units
 
         learned = shipped_learned_units(codebook, coder)
     return _against(store, codebook, coder, reference, scope, fallback, bootstrap, coder, learned)

@@ -71,20 +71,6 @@ def _cached_weights(path: Path) -> LearnedWeights:
     return load_weights(path)
 
 
-def shipped_learned_units(codebook: Codebook, coder: str) -> frozenset[str]:
-    """Return the unit ids the shipped model named ``coder`` learned from (none for
-    another coder); read from the model's header, without loading the model."""
-    import json
-
-    from coding.hybrid.gold import learned_unit_ids
-
-    path = find_shipped(codebook)
-    if path is None or shipped_coder(codebook) != coder:
-        return frozenset()
-    head = json.loads(path.read_text(encoding="utf-8"))
-    return learned_unit_ids(list(head.get("made_from", {}).get("sets", [])))
-
-
 def shipped_weights(codebook: Codebook) -> LearnedWeights | None:
     """Return the shipped model for this codebook (loaded once), or None if there is none."""
     path = find_shipped(codebook)

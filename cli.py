@@ -974,8 +974,8 @@ def demo(
     )
     print_frame(
         rounded(result.agreement),
-        f"Agreement of the default coder ({result.code.coder}) with {DEMO_ASSISTANT}"
-        " (Krippendorff's alpha, unit = turn)",
+        f"Agreement of the rules with {DEMO_ASSISTANT} (Krippendorff's alpha, unit = turn;"
+        " not the default coder's: its model learned from these turns)",
     )
     out.print(
         f"{SECOND_ASSISTANT} recoded {result.second.units_done} of those turns blind (a simulated "

@@ -108,7 +108,7 @@ def test_demo_builds_the_sample_project(demo_run):
     assert "Ingested 18 transcripts, 590 units; segmented 788 units" in result.stdout
     assert "Survey cluster_survey_2023: 240 respondents, 198 open answers" in result.stdout
     assert "Imported 王助理's filled workbook: 204 units" in result.stdout
-    assert "Agreement of the default coder (hybrid@" in " ".join(result.stdout.split())
+    assert "Agreement of the rules with 王助理" in " ".join(result.stdout.split())
 
 
 def test_version(runner):

@@ -184,11 +184,19 @@ MEASURED = {
     # key: (B-cubed F1, triangulated recall, proposals matching, first year)
     "key_heldout.csv": (0.754, 5 / 8, 5 / 10, 1.0),
     "key_heldout2.csv": (0.657, 16 / 25, 16 / 33, 15 / 16),
+    # written after episodes-rules/3 was chosen, by someone who never saw the method,
+    # and scored once: it meets the issue's targets
+    "key_heldout3.csv": (0.762, 18 / 26, 18 / 28, 17 / 18),
 }
 
 
 @pytest.fixture(
-    scope="module", params=[("heldout", "key_heldout.csv"), ("heldout2", "key_heldout2.csv")]
+    scope="module",
+    params=[
+        ("heldout", "key_heldout.csv"),
+        ("heldout2", "key_heldout2.csv"),
+        ("heldout3", "key_heldout3.csv"),
+    ],
 )
 def heldout(request, tmp_path_factory):
     from coding.autocode import code_project
@@ -216,3 +224,6 @@ def test_heldout_scores_no_worse_than_measured(heldout):
     assert result.first_year >= first_year - 1e-9
     # and clear of the floor the issue warns of (every unit alone: no triangulated match)
     assert result.triangulated_recall > 0.5
+    if key == "key_heldout3.csv":  # the held-out measure of the shipped method
+        assert result.bcubed_f1 >= 0.75 and result.triangulated_recall >= 0.6
+        assert result.proposal_precision >= 0.5 and result.first_year >= 0.7

@@ -54,6 +54,7 @@ from coding.store import Store
 
 KINDS: tuple[str, ...] = ("codes", "sources", "selections", "codings", "users", "notes")
 KINDS += ("sets", "cases", "variables", "links", "graphs")
+CONSENSUS = "consensus"  # coding.sheets.layout.CONSENSUS, the adjudicated coder
 STANCES = {"positive", "negative", "neutral", "mixed"}
 # about how many bytes of project.qde a coding takes (ours: ~450 a selection with one
 # coding): an estimate of the rows to come, to decide on dropping the indexes
@@ -157,13 +158,20 @@ def _map_codes(ctx: _Context, head: QdeHead) -> None:
         ctx.code_ids.setdefault(code.guid, mapped)
 
 
+def reserved_coder(store: Store, name: str) -> bool:
+    """Return whether ``name`` is kept for machine coders (``kind@version``) or the consensus.
+
+    The rule of ``coding.sheets.people.reserved_coder`` (a test keeps them equal),
+    here so that an import loads neither ``coding.sheets`` nor pandas for it.
+    """
+    return name == CONSENSUS or "@" in name or store.coder_kinds().get(name, "human") != "human"
+
+
 def _coder(ctx: _Context, head: QdeHead, guid: str | None) -> str:
     """Return the coder a user GUID becomes (renaming names kept for machines)."""
     guid = guid or head.creating_user or ""
     if guid in ctx.coders:
         return ctx.coders[guid]
-    from coding.sheets.people import reserved_coder
-
     name = " ".join(head.users.get(guid, "").split()) or (
         f"user {guid[:8]}" if guid else "imported"
     )

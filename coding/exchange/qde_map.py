@@ -86,7 +86,10 @@ class Mapped:
         unit_starts = [u[0] for u in units]
         count = len(units)
         reasons: list[str | None] = []
-        first, hit_units, hit_starts, hit_ends = array("l"), array("l"), array("q"), array("q")
+        first: list[int] = []
+        hit_units: list[int] = []
+        hit_starts: list[int] = []
+        hit_ends: list[int] = []
         add_unit, add_start, add_end = hit_units.append, hit_starts.append, hit_ends.append
         for start, end, n in zip(self.starts, self.ends, self.counts, strict=True):
             first.append(len(hit_units))
@@ -114,8 +117,9 @@ class Mapped:
                 i += 1
             reasons.append(None if len(hit_units) > before else NO_UNIT)
         first.append(len(hit_units))
-        self.reasons, self.first = reasons, first
-        self.hit_units, self.hit_starts, self.hit_ends = hit_units, hit_starts, hit_ends
+        self.reasons, self.first = reasons, array("l", first)
+        self.hit_units = array("l", hit_units)
+        self.hit_starts, self.hit_ends = array("q", hit_starts), array("q", hit_ends)
         self.spans = [(u[0], u[1]) for u in units]
         self.length = length
 
@@ -148,31 +152,19 @@ def convert(raw: str, selections: list[Selection], standard_only: bool) -> Mappe
         lambda: [Span(s[1], s[2], s[3], evidence(s[4])) for s in selections],
         standard_only,
     )
-    starts, ends, counts = array("q"), array("q"), array("l")
-    stances: list[str | None] = []
-    coding_guids: list[str] = []
-    codes: list[str] = []
-    users: list[str | None] = []
-    for _, start, end, _, description, codings in selections:
-        ours = to_ours(start)
-        starts.append(NOWHERE if ours is None else ours)
-        ours = to_ours(end)
-        ends.append(NOWHERE if ours is None else ours)
-        stances.append(stance(description))
-        counts.append(len(codings))
-        for coding_guid, code, user in codings:
-            coding_guids.append(coding_guid)
-            codes.append(code)
-            users.append(user)
+    # comprehensions, not appends in one loop: this runs once per selection and coding
+    starts = [to_ours(s[1]) for s in selections]
+    ends = [to_ours(s[2]) for s in selections]
+    codings = [c for s in selections for c in s[5]]
     return Mapped(
         reading,
-        SEP.join(s[0] for s in selections),
-        SEP.join(s[3] for s in selections),
-        starts,
-        ends,
-        stances,
-        counts,
-        SEP.join(coding_guids),
-        codes,
-        users,
+        SEP.join([s[0] for s in selections]),
+        SEP.join([s[3] for s in selections]),
+        array("q", [NOWHERE if p is None else p for p in starts]),
+        array("q", [NOWHERE if p is None else p for p in ends]),
+        [stance(s[4]) for s in selections],
+        array("l", [len(s[5]) for s in selections]),
+        SEP.join([c[0] for c in codings]),
+        [c[1] for c in codings],
+        [c[2] for c in codings],
     )

@@ -21,7 +21,7 @@ from bisect import bisect_right
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 
-from coding.exchange.offsets import Span, choose_reading
+from coding.exchange.offsets import Span, choose_reading, plain
 from coding.exchange.qde_read import Selection
 
 # one object per stance, so a column of them pickles as references
@@ -153,15 +153,24 @@ def convert(raw: str, selections: list[Selection], standard_only: bool) -> Mappe
         standard_only,
     )
     # comprehensions, not appends in one loop: this runs once per selection and coding
-    starts = [to_ours(s[1]) for s in selections]
-    ends = [to_ours(s[2]) for s in selections]
+    if plain(raw, standard_only):  # the converter's work without a call per position
+        length = len(raw)
+        starts = array(
+            "q", [p if 0 <= p <= length else NOWHERE for p in (s[1] for s in selections)]
+        )
+        ends = array("q", [p if 0 <= p <= length else NOWHERE for p in (s[2] for s in selections)])
+    else:
+        ours = [to_ours(s[1]) for s in selections]
+        starts = array("q", [NOWHERE if p is None else p for p in ours])
+        ours = [to_ours(s[2]) for s in selections]
+        ends = array("q", [NOWHERE if p is None else p for p in ours])
     codings = [c for s in selections for c in s[5]]
     return Mapped(
         reading,
         SEP.join([s[0] for s in selections]),
         SEP.join([s[3] for s in selections]),
-        array("q", [NOWHERE if p is None else p for p in starts]),
-        array("q", [NOWHERE if p is None else p for p in ends]),
+        starts,
+        ends,
         [stance(s[4]) for s in selections],
         array("l", [len(s[5]) for s in selections]),
         SEP.join([c[0] for c in codings]),

@@ -974,7 +974,8 @@ def demo(
     )
     print_frame(
         rounded(result.agreement),
-        f"Agreement of the rules with {DEMO_ASSISTANT} (Krippendorff's alpha, unit = turn)",
+        f"Agreement of the rules with {DEMO_ASSISTANT} (Krippendorff's alpha, unit = turn;"
+        " not the default coder's: its model learned from these turns)",
     )
     out.print(
         f"{SECOND_ASSISTANT} recoded {result.second.units_done} of those turns blind (a simulated "
@@ -1121,18 +1122,6 @@ def _filter(cluster, role, doc, speaker: Speaker, source: Source):
     return unit_filter(cluster, role, doc, speaker.value, source.value)
 
 
-def print_query(frame: pd.DataFrame, title: str, limit: int, right: tuple[str, ...] = ()) -> None:
-    """Print the first ``limit`` rows of a query result; columns in ``right`` right-aligned."""
-    import pandas as pd
-
-    numeric = [pd.api.types.is_numeric_dtype(frame[c]) for c in frame.columns]
-    rows = [
-        ["" if not isinstance(v, float) and pd.isna(v) else v for v in row]
-        for row in frame.head(limit).itertuples(index=False)
-    ]
-    print_query_rows([str(c) for c in frame.columns], rows, len(frame), numeric, title, right)
-
-
 def print_query_rows(
     columns: list[str],
     rows: list,
@@ -1235,17 +1224,20 @@ def retrieve(
 ) -> None:
     """The coded segments of some codes, evidence marked 【like this】, grouped by code."""
     from coding.project import open_project
-    from coding.query.retrieve import marked
-    from coding.query.retrieve import retrieve as retrieve_segments
+    from coding.query.retrieve import MARKED_COLUMNS, marked_rows, retrieve_rows
 
     flt = _filter(cluster, role, doc, speaker, source)
     with open_project(project) as store:
-        frame = retrieve_segments(store, codes, flt, coder=coder, stance=stance, all_of=all_of)
-    print_query(marked(frame), f"{len(frame)} coded segments", limit)
+        rows = retrieve_rows(store, codes, flt, coder=coder, stance=stance, all_of=all_of)
+    # without pandas (its import is a quarter of the command): rows as retrieve_rows gives them
+    shown = marked_rows(rows[:limit])
+    numeric = [False] * len(MARKED_COLUMNS)
+    print_query_rows(MARKED_COLUMNS, shown, len(rows), numeric, f"{len(rows)} coded segments")
     if out_file:
         from coding.query.output import write_segments
+        from coding.query.retrieve import segment_frame
 
-        for path in write_segments(frame, out_file):
+        for path in write_segments(segment_frame(rows), out_file):
             out.print(f"Wrote {path}")
 
 
@@ -1338,13 +1330,16 @@ def matrix(
             out=out_file,
             map_file=map_file,
         )
-    tests = result.matrix.tests
-    print_query(
-        tests.sort_values("p_adjusted", kind="stable"),
-        f"Codes by {by} in {result.matrix.units} units (p adjusted: {adjust})",
-        limit,
-    )
-    print_query(result.matrix.cooccurrence, "Codes in the same unit", limit)
+    from coding.query.matrix import COOCCURRENCE_COLUMNS, TEST_COLUMNS, TEXT_COLUMNS
+
+    # without pandas (its import is a third of the command): the rows as the tables hold them
+    title = f"Codes by {by} in {result.matrix.units} units (p adjusted: {adjust})"
+    for columns, rows, heading in (
+        (TEST_COLUMNS, result.matrix.tests_by_p(), title),
+        (COOCCURRENCE_COLUMNS, result.matrix.cooccurrence_rows, "Codes in the same unit"),
+    ):
+        numeric = [bool(rows) and c not in TEXT_COLUMNS for c in columns]
+        print_query_rows(columns, rows[:limit], len(rows), numeric, heading)
     for path in result.written:
         out.print(f"Wrote {path}")
 

@@ -1,12 +1,15 @@
 """The query layer on the benchmark corpus: search against pandas, the others against status.
 
 Builds a corpus of at least --mb megabytes from the sample transcripts
-(``ingest_segment.build_corpus``), then in the same run:
+(``ingest_segment.build_corpus``), each copy given its original's role from
+``corpora/manifest.csv`` (so that ``--by role`` has groups), then in the same run:
 
 * ingest cost of the search index: the same corpus ingested (without
   segmentation, so the index's share is the largest it can be) into a project
-  with the index and into one whose index is a view that keeps nothing, each
-  --repeat times alternately (best kept);
+  with the index and into one whose index is a view that keeps nothing,
+  alternately, each in a fresh process (``ingest_segment.index_run``), --repeat
+  times; the least CPU time (the process and its workers: steady on a busy
+  machine) and the least wall time;
 * search: the exact set of units holding the pattern from the index (one to
   three characters from the index alone, longer ones checked in SQL) against
   ``pandas.Series.str.contains(regex=False)`` over the same units' matching
@@ -18,12 +21,17 @@ Builds a corpus of at least --mb megabytes from the sample transcripts
   ``words`` once first on its own, since that run counts every document and caches
   the counts (``word_counts``) that the later runs sum.
 
-Usage: python benchmarks/query.py [--mb 20] [--repeat 3]
+With --before DIR (a checkout of earlier code, e.g. ``git worktree add``) each
+command of that code is timed too, just before this code's, on the same project.
+
+Usage: python benchmarks/query.py [--mb 20] [--repeat 3] [--keep DIR] [--before DIR]
 """
 
 from __future__ import annotations
 
 import argparse
+import csv
+import json
 import subprocess
 import sys
 import tempfile
@@ -46,31 +54,50 @@ def best_of(repeat: int, func) -> tuple[float, object]:
     return min(times), result
 
 
-def ingest_time(corpus: Path, project: Path, with_index: bool) -> tuple[float, int]:
-    """Return (seconds, units) of ingesting the corpus without segmenting it."""
-    from coding.ingest import ingest
-    from coding.project import init_project, open_project
+def ingest_share(corpus: Path, repeat: int) -> dict[bool, list[dict]]:
+    """Return the ``index_run`` figures (``wall_s``, ``cpu_s``) of ingests without and with
+    the index, alternately (a busy spell hits both), each in a fresh process."""
+    code = (
+        "import json, sys; sys.path.insert(0, sys.argv[1]);"
+        "from benchmarks.ingest_segment import index_run; from pathlib import Path;"
+        "print(json.dumps(index_run(Path(sys.argv[2]), sys.argv[3] == '1')))"
+    )
+    runs: dict[bool, list[dict]] = {False: [], True: []}
+    for _ in range(repeat):
+        for with_index in (False, True):
+            out = subprocess.run(
+                [sys.executable, "-c", code, str(ROOT), str(corpus), str(int(with_index))],
+                check=True,
+                capture_output=True,
+                text=True,
+            )
+            runs[with_index].append(json.loads(out.stdout.strip().splitlines()[-1]))
+    return runs
 
-    init_project(project)
-    with open_project(project) as store:
-        if not with_index:
-            # the index replaced by a view that takes the same inserts and keeps nothing
-            for statement in (
-                "DROP TABLE unit_search_terms",
-                "DROP TABLE unit_search",
-                "CREATE VIEW unit_search(rowid, body) AS SELECT 0, '' WHERE 0",
-                "CREATE TRIGGER unit_search_ignore INSTEAD OF INSERT ON unit_search"
-                " BEGIN SELECT 1; END",
-            ):
-                store.conn.execute(statement)
-        start = time.perf_counter()
-        report = ingest(store, [corpus], segment=False)
-        return time.perf_counter() - start, report.units
+
+def give_roles(project: Path) -> None:
+    """Give each copied document its original's role (front matter, else the manifest), as
+    the demo has them: ``build_corpus`` keeps only id and cluster."""
+    from coding.ingest import collect_files, parse_document
+    from coding.project import SAMPLE_CORPORA, open_project
+
+    with open(SAMPLE_CORPORA / "manifest.csv", encoding="utf-8", newline="") as handle:
+        roles = {row["id"]: row["role"] for row in csv.DictReader(handle)}
+    for path in collect_files([SAMPLE_CORPORA]):
+        doc = parse_document(path)
+        roles[doc.doc_id] = doc.metadata.get("role") or roles.get(doc.doc_id, "")
+    with open_project(project) as store, store.transaction():
+        for doc_id, role in roles.items():
+            store.conn.execute(
+                "UPDATE documents SET metadata = json_set(metadata, '$.role', ?)"
+                " WHERE doc_id >= ? AND doc_id < ?",
+                (role, f"{doc_id}-", f"{doc_id}-\uffff"),
+            )
 
 
-def cli_time(args: list[str], repeat: int) -> tuple[float, float]:
+def cli_time(args: list[str], repeat: int, root: Path = ROOT) -> tuple[float, float]:
     """Return the fastest wall time and CPU time (user + system) of a fresh ``clusterqda``
-    process."""
+    process (of the code in ``root``)."""
     import resource
 
     command = [sys.executable, "-c", "from cli import app; app()", *args]
@@ -78,7 +105,7 @@ def cli_time(args: list[str], repeat: int) -> tuple[float, float]:
     for _ in range(repeat):
         before = resource.getrusage(resource.RUSAGE_CHILDREN)
         start = time.perf_counter()
-        subprocess.run(command, cwd=ROOT, check=True, capture_output=True)
+        subprocess.run(command, cwd=root, check=True, capture_output=True)
         walls.append(time.perf_counter() - start)
         after = resource.getrusage(resource.RUSAGE_CHILDREN)
         cpus.append(after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime)
@@ -90,12 +117,17 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--mb", type=float, default=20.0, help="corpus size in MB (default 20)")
     parser.add_argument("--repeat", type=int, default=3, help="runs per timing (best is kept)")
+    parser.add_argument("--keep", type=Path, help="build the project here and keep it")
+    parser.add_argument(
+        "--before", type=Path, help="a checkout of earlier code: its commands timed beside"
+    )
     args = parser.parse_args()
 
     from benchmarks.ingest_segment import build_corpus
     from coding.autocode import code_project
     from coding.codebook import load_codebook
-    from coding.project import open_project, project_dictionary
+    from coding.ingest import ingest
+    from coding.project import init_project, open_project, project_dictionary
     from coding.query.filters import unit_filter
     from coding.query.search import concordance, pattern_view
     from coding.segment import segment_project
@@ -104,23 +136,25 @@ def main() -> None:
         corpus = Path(tmp) / "corpus"
         size = build_corpus(corpus, args.mb)
         print(f"corpus: {size / 1e6:.1f} MB")
-        bares, indexes = [], []
-        for run in range(args.repeat):  # alternately, so that a busy spell hits both
-            seconds, units = ingest_time(corpus, Path(tmp) / f"bare{run}", with_index=False)
-            bares.append(seconds)
-            indexes.append(ingest_time(corpus, Path(tmp) / f"p{run}", with_index=True)[0])
-        bare, indexed = min(bares), min(indexes)
-        print(
-            f"ingest of {units} units without segmenting (best of {args.repeat}): "
-            f"{bare:.2f} s without the index, {indexed:.2f} s with it "
-            f"(+{(indexed / bare - 1):.0%}); runs {', '.join(f'{b:.2f}' for b in bares)} "
-            f"and {', '.join(f'{i:.2f}' for i in indexes)} s"
-        )
-        project = Path(tmp) / "p0"
+        runs = ingest_share(corpus, args.repeat)
+        for key, name in (("cpu_s", "CPU (process and workers)"), ("wall_s", "wall")):
+            bare = min(r[key] for r in runs[False])
+            indexed = min(r[key] for r in runs[True])
+            print(
+                f"ingest without segmenting, {name}, least of {args.repeat}: {bare:.2f} s "
+                f"without the index, {indexed:.2f} s with it (+{indexed / bare - 1:.0%}); runs "
+                f"{', '.join(f'{r[key]:.2f}' for r in runs[False])} and "
+                f"{', '.join(f'{r[key]:.2f}' for r in runs[True])} s"
+            )
+        project = args.keep or Path(tmp) / "p0"
+        init_project(project)
+        with open_project(project) as store:
+            units = ingest(store, [corpus], segment=False).units
+        give_roles(project)
         with open_project(project) as store:
             seg = segment_project(store, project_dictionary(project))
             coded = code_project(store, load_codebook())
-        print(f"(segmented {seg.units} units, coded {coded.units} units: not timed)")
+        print(f"({units} units; segmented {seg.units}, coded {coded.units}: not timed)")
 
         with open_project(project) as store:
             frame = store.units_with_views()
@@ -162,12 +196,19 @@ def main() -> None:
             ("retrieve FORM.FINANCE", ["retrieve", "FORM.FINANCE", *p]),
             ("words", ["words", *p]),
             ("words --by cluster", ["words", "--by", "cluster", *p]),
+            ("words --by role", ["words", "--by", "role", *p]),
+            ("words --by code", ["words", "--by", "code", *p]),
             ("matrix --by cluster", ["matrix", "--by", "cluster", *p]),
+            ("matrix --by role", ["matrix", "--by", "role", *p]),
         ]:
+            before = ""
+            if args.before:
+                old_wall, old_cpu = cli_time(command, args.repeat, args.before)
+                before = f"; before: {old_wall:.2f} s, CPU {old_cpu:.2f} s"
             wall, cpu = cli_time(command, args.repeat)
             print(
                 f"  {label:<35} {wall:.2f} s ({wall / status:.2f} x status), "
-                f"CPU {cpu:.2f} s ({cpu / status_cpu:.2f} x)"
+                f"CPU {cpu:.2f} s ({cpu / status_cpu:.2f} x){before}"
             )
 
 

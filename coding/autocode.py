@@ -245,10 +245,9 @@ def _code_batch(batch: tuple[list[UnitToCode], dict[int, list[tuple]]]):
         for u, v, t in zip(rows, views, tokens, strict=True)
     ]
     mixed = list(ruled)
-    for k, i in enumerate(asked):
-        view, codings = analysed[k]
-        ruled[i] = codings
-        mixed[i] = machine.combine(view, codings, proba[k])
+    for k, combined in enumerate(machine.combine_all(analysed, proba)):
+        ruled[asked[k]] = analysed[k][1]
+        mixed[asked[k]] = combined
     ids = [u.unit_id for u in rows]
     return ids, _stored(rows, ruled, mixed), sum(map(len, mixed)), len(rows)
 

@@ -201,6 +201,8 @@ def run_demo(root: str | Path, progress: Progress | None = None) -> DemoResult:
             sheet.path, ASSISTANT_CODES, root / "reports" / f"{DEMO_ASSISTANT}_完成.xlsx"
         )
         imported = import_coding_sheets(store, codebook, [filled])
+        # the rules, not the default coder: the assistant's codes are the dev gold the
+        # shipped model learned from, so the hybrid's agreement here would measure nothing
         per_code, per_dimension, _ = project_agreement(
             store, codebook, [codebook.coder, DEMO_ASSISTANT], bootstrap=200
         )

@@ -6,8 +6,10 @@ against people, per dimension, with Krippendorff's alpha:
 
 - a machine coder (rules, model, hybrid) against the most trusted person who
   coded the same unit (consensus first), on this scope's double-coded units
-  when there are at least ``MIN_DOUBLE_CODED``; otherwise, for the rules, on
-  the held-out gold recorded for the codebook (``codebooks/validation.csv``);
+  when there are at least ``MIN_DOUBLE_CODED`` (for the shipped hybrid, leaving
+  out the units its model learned from: agreement there would measure nothing);
+  otherwise, for the rules and the hybrid, on the held-out gold recorded for the
+  codebook (``codebooks/validation.csv``);
   otherwise on the whole project's double-coded units;
 - a person against the other people who coded the same units (the same
   fall-back from scope to project); ``consensus`` against nobody (it *is* the
@@ -179,28 +181,40 @@ def _measure(store, codebook, coder, kinds, people, scope, validation, bootstrap
     if kind == "human":
         reference = [p for p in reference if p != "consensus"]
     fallback = validation[validation["coder"] == coder] if kind in ("rules", "hybrid") else None
-    return _against(store, codebook, coder, reference, scope, fallback, bootstrap, coder)
+    learned: frozenset[str] = frozenset()
+    if kind == "hybrid":
+        from coding.hybrid.gold import shipped_learned_units
+
+        learned = shipped_learned_units(codebook, coder)
+    return _against(store, codebook, coder, reference, scope, fallback, bootstrap, coder, learned)
 
 
-def _against(store, codebook, coder, reference, scope, validation, bootstrap, shown) -> list[tuple]:
-    """Alpha of ``coder`` against ``reference``: this scope, else validation, else the project."""
+def _against(
+    store, codebook, coder, reference, scope, validation, bootstrap, shown, learned=frozenset()
+) -> list[tuple]:
+    """Alpha of ``coder`` against ``reference``: this scope, else validation, else the project;
+    never on the units in ``learned`` (those the coder's model was trained on)."""
     if not reference:
         if validation is not None and len(validation):
             return _from_validation(codebook, shown, validation)
         return _unmeasured(codebook, shown, "—")
     label = "、".join(reference)
-    mine = judgements(store, coder, scope)
+    mine = _unlearned(judgements(store, coder, scope), learned)
     theirs = _reference(store, reference, scope)
     if len(set(mine) & set(theirs)) >= MIN_DOUBLE_CODED:
         table = dimension_agreement(mine, theirs, codebook, bootstrap)
         return _rows(table, shown, label, BASIS_SCOPE)
     if validation is not None and len(validation):
         return _from_validation(codebook, shown, validation)
-    mine, theirs = judgements(store, coder), _reference(store, reference, None)
+    mine, theirs = _unlearned(judgements(store, coder), learned), _reference(store, reference, None)
     if len(set(mine) & set(theirs)) >= MIN_DOUBLE_CODED:
         table = dimension_agreement(mine, theirs, codebook, bootstrap)
         return _rows(table, shown, label, BASIS_PROJECT)
     return _unmeasured(codebook, shown, label)
+
+
+def _unlearned(judged: dict[str, Judged], learned: frozenset[str]) -> dict[str, Judged]:
+    return {u: j for u, j in judged.items() if u not in learned} if learned else judged
 
 
 def _rows(table: pd.DataFrame, coder: str, reference: str, basis: str) -> list[tuple]:

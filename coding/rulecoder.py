@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from functools import cached_property
+from operator import itemgetter
 
 import ahocorasick
 
@@ -17,7 +18,7 @@ from coding.rules import (
     required_clauses,
     walk,
 )
-from coding.stance import CUES, code_stance, stance_of
+from coding.stance import CUES, code_stance, negation_matters, stance_of
 from coding.textview import Hit, TextView
 
 SPEAKER_RULE = "speaker_rule"
@@ -54,10 +55,13 @@ class RuleCoder:
         """Analyse a matching-view text: every term hit, ready for the rules."""
         hits: dict[str, list[Hit]] = {}
         for end, (term, back) in self._automaton.iter(text):
-            if term in hits:
-                hits[term].append(Hit(end - back, end + 1, term))
+            # Hit's own __new__ is a Python function around this call
+            hit = _new_tuple(Hit, (end - back, end + 1, term))
+            found = hits.get(term)
+            if found is None:
+                hits[term] = [hit]
             else:
-                hits[term] = [Hit(end - back, end + 1, term)]
+                found.append(hit)
         return TextView(text, hits, tokens, role)
 
     def code(
@@ -80,7 +84,7 @@ class RuleCoder:
         if not view.hits:
             return view, []
         out = []
-        found = view.hits.keys()
+        found = view.found
         candidates = sorted({i for term in found for i in self._by_term.get(term, ())})
         for index in candidates:
             code = self._codes[index]
@@ -133,17 +137,20 @@ class RuleCoder:
 
     @staticmethod
     def _coding(code_id: str, rule_id: str, evidence: list[Hit], view: TextView) -> Coding:
-        ordered = sorted(evidence, key=_start)  # stable: hits at one offset keep their order
-        start = ordered[0].start
-        end = max(h.end for h in evidence)
-        terms = tuple(dict.fromkeys(h.term for h in ordered))
-        negated = any(view.negated(h) for h in evidence if h.term)
-        stance = code_stance(code_id, stance_of(view, start, end), negated)
-        return Coding(code_id, stance, start, end, terms, rule_id)
+        ordered = sorted(evidence, key=_START)  # stable: hits at one offset keep their order
+        start = ordered[0][0]
+        end = max(map(_END, evidence))
+        terms = tuple(dict.fromkeys(map(_TERM, ordered)))
+        cue = stance_of(view, start, end)
+        # whether the evidence is negated is asked only where the stance depends on it
+        negated = negation_matters(code_id, cue) and any(
+            view.negated(h) for h in evidence if h.term
+        )
+        return Coding(code_id, code_stance(code_id, cue, negated), start, end, terms, rule_id)
 
 
-def _start(hit: Hit) -> int:
-    return hit.start
+_new_tuple = tuple.__new__
+_START, _END, _TERM = itemgetter(0), itemgetter(1), itemgetter(2)  # a Hit's fields
 
 
 def rule_texts(codebook: Codebook) -> dict[str, str]:

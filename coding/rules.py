@@ -28,6 +28,7 @@ the language touches all three.
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -429,7 +430,7 @@ def compile_rule(node: Node) -> Evaluator:
             cache = view.term_sets
             if terms not in cache:
                 hits = view.hits
-                present = terms.intersection(hits)  # in C; most sets meet no term or one
+                present = terms & view.found  # in C; most sets meet no term or one
                 if not present:
                     cache[terms] = None
                 elif len(present) == 1:  # no caller changes a list of evidence it is given
@@ -504,20 +505,7 @@ def _compile_call(node: Call) -> Evaluator:
         return out
 
     if name in ("fact", "real", "wish", "neg"):
-        test = {
-            "fact": lambda view, h: not view.negated(h) and not view.hypothetical(h),
-            "real": lambda view, h: not view.hypothetical(h),
-            "wish": lambda view, h: view.hypothetical(h),
-            "neg": lambda view, h: view.negated(h),
-        }[name]
-
-        def filtered(view: TextView) -> list[Hit] | None:
-            found = arguments(view)
-            if found is None:
-                return None
-            return [h for h in found[0] if test(view, h)] or None
-
-        return filtered
+        return _compile_filter(name, args[0])
     if name in ("near", "tnear", "before"):
         n = n or 0  # the parser requires a distance for these three
 
@@ -540,14 +528,57 @@ def _compile_call(node: Call) -> Evaluator:
 
         return close
 
+    sentences = name == "sent"
+
     def together(view: TextView) -> list[Hit] | None:
         found = arguments(view)
         if found is None:
             return None
-        unit = view.sentence_of if name == "sent" else view.clause_of
-        common = set.intersection(*({unit(h) for h in hits} for hits in found))
+        # each hit's sentence (or clause) looked up once, by where it starts
+        starts = view.sentence_starts() if sentences else view.clause_starts()
+        where = [[bisect_right(starts, h.start) for h in hits] for hits in found]
+        common = set(where[0]).intersection(*where[1:])
         if not common:
             return None
-        return [h for hits in found for h in hits if unit(h) in common]
+        return [
+            h
+            for hits, places in zip(found, where, strict=True)
+            for h, place in zip(hits, places, strict=True)
+            if place in common
+        ]
 
     return together
+
+
+def _compile_filter(name: str, inner: Evaluator) -> Evaluator:
+    """fact(), real(), wish() and neg(): the hits of their argument that pass a test."""
+    if name == "fact":
+
+        def fact(view: TextView) -> list[Hit] | None:
+            hits = inner(view)
+            if not hits:  # None (false) or [] (no evidence to relate)
+                return None
+            negated, hypothetical = view.negated, view.hypothetical
+            return [h for h in hits if not negated(h) and not hypothetical(h)] or None
+
+        return fact
+    if name == "neg":
+
+        def neg(view: TextView) -> list[Hit] | None:
+            hits = inner(view)
+            if not hits:
+                return None
+            negated = view.negated
+            return [h for h in hits if negated(h)] or None
+
+        return neg
+    wished = name == "wish"  # real(): hits that are not hypothetical
+
+    def mood(view: TextView) -> list[Hit] | None:
+        hits = inner(view)
+        if not hits:
+            return None
+        hypothetical = view.hypothetical
+        return [h for h in hits if hypothetical(h) is wished] or None
+
+    return mood

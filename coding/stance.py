@@ -54,6 +54,14 @@ def code_stance(code_id: str, cue: str, negated: bool = False) -> str:
     return default
 
 
+def negation_matters(code_id: str, cue: str) -> bool:
+    """Return whether ``code_stance(code_id, cue, negated)`` depends on ``negated``."""
+    if cue != "neutral" or code_id.startswith(FIXED):
+        return False
+    default = CODE_STANCE.get(code_id) or CODE_STANCE.get(code_id.split(".")[0])
+    return default is not None and default != "negative"  # negated, it is "negative"
+
+
 @dataclass(frozen=True)
 class StanceLexicon:
     """Cue words compiled into one automaton: word -> +1 or -1, plus negators."""

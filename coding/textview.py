@@ -54,6 +54,12 @@ class TextView:
         self.term_sets: dict[frozenset[str], list[Hit] | None] = {}
         self.stances: dict[tuple[int, int], str] = {}  # stance per span of sentences
         self._negated: dict[int, bool] = {}  # by a hit's start: all the answer depends on
+        self._hypothetical: dict[int, bool] = {}  # by a hit's start, likewise
+
+    @cached_property
+    def found(self) -> frozenset[str]:
+        """Return the terms found in the text (a set intersects a set fastest)."""
+        return frozenset(self.hits)
 
     @cached_property
     def _sentence_starts(self) -> list[int]:
@@ -87,6 +93,10 @@ class TextView:
         """Return the offsets where the text's clauses start."""
         return self._clause_starts
 
+    def sentence_starts(self) -> list[int]:
+        """Return the offsets where the text's sentences start."""
+        return self._sentence_starts
+
     def clause_negated(self, start: int, end: int) -> bool:
         """Return whether a negation cue (not a look-alike) stands in text[start:end]."""
         return bool(_NEGATION.search(_NOT_NEGATION.sub("__", self.text[start:end])))
@@ -103,7 +113,11 @@ class TextView:
 
     def hypothetical(self, hit: Hit) -> bool:
         """Return whether the hit's sentence is a wish, a condition or a 'should'."""
-        return self._hypothetical_sentence(self.sentence_of(hit))
+        # asked again for the same hit by every fact() and real() over its term
+        cache = self._hypothetical
+        if hit.start not in cache:
+            cache[hit.start] = self._hypothetical_sentence(self.sentence_of(hit))
+        return cache[hit.start]
 
     def _hypothetical_sentence(self, index: int) -> bool:
         cache = self.__dict__.setdefault("_hypo", {})

@@ -8,9 +8,12 @@ of each unit, so no unit is counted twice.
 
 from __future__ import annotations
 
-import pandas as pd
+from typing import TYPE_CHECKING
 
 from coding.store import Store
+
+if TYPE_CHECKING:  # pandas only where a frame is made: ranking coders needs none
+    import pandas as pd
 
 # Lower is more trusted; a kind not listed comes last.
 PRECEDENCE = {"consensus": 0, "human": 1, "hybrid": 2, "model": 3, "rules": 4}
@@ -23,6 +26,8 @@ def coder_rank(coder: str, kind: str | None) -> int:
 
 def trusted_coders(store: Store) -> pd.DataFrame:
     """Return ``unit_id, coder``: for each unit looked at, its most trusted coder."""
+    import pandas as pd
+
     kinds = store.coder_kinds()
     looked = store.coded_unit_coders()
     if looked.empty:
@@ -34,6 +39,8 @@ def trusted_coders(store: Store) -> pd.DataFrame:
 
 def trusted_codings(store: Store) -> pd.DataFrame:
     """Return ``unit_id, code_id, stance`` of each unit's most trusted coder."""
+    import pandas as pd
+
     best = trusted_coders(store)
     if best.empty:
         return pd.DataFrame(columns=["unit_id", "code_id", "stance"])

@@ -92,12 +92,13 @@ def _cluster(key, unit):
 def test_proposals_beat_the_floor_on_the_sample_key(sample_table):
     table, who = sample_table
     result = score(read_key(KEYS / "key_sample.csv"), table, who)
-    # the dev key the method was tuned on; with episodes-rules/2 and the default coder
-    # 3cc31626c9a8: F1 0.67, triangulated recall 0.39 (11 of 28), proposals matching
-    # 0.47 (24 of 51); the floor (every unit alone) is F1 0.45 and no triangulated match
+    # the dev key the method was tuned on; episodes-rules/3 on the demo project (the
+    # default coder 3cc31626c9a8, outranked by 王助理 and consensus on 204 turns): F1
+    # 0.69, triangulated recall 0.57 (16 of 28), proposals matching 0.48 (29 of 60);
+    # the floor (every unit alone) is F1 0.45 and no triangulated match
     assert result.bcubed_f1 >= 0.65
-    assert result.triangulated_recall >= 0.35
-    assert result.proposal_precision >= 0.45
+    assert result.triangulated_recall >= 0.5
+    assert result.proposal_precision >= 0.4
 
 
 def test_one_action_told_by_three_interviewees_is_one_episode(sample_table):
@@ -172,21 +173,30 @@ def test_sentence_around_stops_at_sentence_ends():
     assert sentence_around("甲。乙丙！丁", 3) == "乙丙"
 
 
-# --- the held-out keys, each written after the method of its day was fixed ---
+# --- the earlier held-out keys, each written after the method of its day was fixed ---
 
-# Measured once per method and coder (README, Episodes), with episodes-rules/2 and the
-# default coder 3cc31626c9a8; the issue's targets are F1 0.75, triangulated recall 0.6,
-# proposals matching 0.5, first year 0.7, and only first year meets them on both keys.
-# Nothing was tuned on these keys: the floors guard against the method getting worse.
+# Each was scored once per method and coder while held out (README, Episodes); since
+# episodes-rules/3 was chosen looking at them they are development keys, and these are
+# their figures with episodes-rules/3 and the default coder 3cc31626c9a8. The issue's
+# targets are F1 0.75, triangulated recall 0.6, proposals matching 0.5, first year 0.7.
+# The floors guard against the method getting worse.
 MEASURED = {
     # key: (B-cubed F1, triangulated recall, proposals matching, first year)
-    "key_heldout.csv": (0.722, 5 / 8, 5 / 10, 1.0),
-    "key_heldout2.csv": (0.634, 14 / 25, 14 / 30, 1.0),
+    "key_heldout.csv": (0.754, 5 / 8, 5 / 10, 1.0),
+    "key_heldout2.csv": (0.657, 16 / 25, 16 / 33, 15 / 16),
+    # written after episodes-rules/3 was chosen, by someone who never saw the method,
+    # and scored once: it meets the issue's targets
+    "key_heldout3.csv": (0.762, 18 / 26, 18 / 28, 17 / 18),
 }
 
 
 @pytest.fixture(
-    scope="module", params=[("heldout", "key_heldout.csv"), ("heldout2", "key_heldout2.csv")]
+    scope="module",
+    params=[
+        ("heldout", "key_heldout.csv"),
+        ("heldout2", "key_heldout2.csv"),
+        ("heldout3", "key_heldout3.csv"),
+    ],
 )
 def heldout(request, tmp_path_factory):
     from coding.autocode import code_project
@@ -214,3 +224,6 @@ def test_heldout_scores_no_worse_than_measured(heldout):
     assert result.first_year >= first_year - 1e-9
     # and clear of the floor the issue warns of (every unit alone: no triangulated match)
     assert result.triangulated_recall > 0.5
+    if key == "key_heldout3.csv":  # the held-out measure of the shipped method
+        assert result.bcubed_f1 >= 0.75 and result.triangulated_recall >= 0.6
+        assert result.proposal_precision >= 0.5 and result.first_year >= 0.7

@@ -106,9 +106,14 @@ def test_provenance_uses_the_clusters_own_double_coded_units_first(sample_projec
     with open_project(sample_project) as store:
         lighting = provenance(store, book, cluster_units(store, "古镇灯饰"), validation)
         aluminium = provenance(store, book, cluster_units(store, "大沥铝型材"), validation)
-    # 古镇: the assistants are measured on each other, the rules against people, in-cluster
+    # 古镇: the assistants are measured on each other in-cluster; the default coder's model
+    # learned from every turn they coded there (the dev gold), so it is measured on its
+    # held-out validation instead, never on those turns
     rows = lighting.agreement
-    assert (rows["basis"] == BASIS_SCOPE).all()
+    hybrid = rows["coder"].str.startswith("hybrid@")
+    assert hybrid.any()
+    assert (rows.loc[~hybrid, "basis"] == BASIS_SCOPE).all()
+    assert rows.loc[hybrid, "basis"].str.startswith(BASIS_GOLD).all()
     assert set(rows["coder"]) == set(lighting.coders["coder"])
     # the figure of a dimension is the lowest of the coders counted
     for dim in book.dimensions:
@@ -146,3 +151,15 @@ def test_a_coder_nobody_checked_is_unmeasured_and_tentative(sample_project, tmp_
     assert person["alpha"].isna().all() and (person["basis"] == UNMEASURED).all()
     assert all(result.status(d) == TENTATIVE for d in book.dimensions)
     assert all(math.isnan(result.alpha(d)) for d in book.dimensions)
+
+
+def test_the_shipped_model_s_training_turns_are_known():
+    from coding.hybrid.coder import shipped_coder
+    from coding.hybrid.gold import shipped_learned_units
+
+    book = load_codebook()
+    learned = shipped_learned_units(book, shipped_coder(book))
+    dev = read_gold(DATA / "gold" / "gold_dev.csv", book)
+    assert set(dev["id"]) <= learned  # the sample transcripts' turns it learned from
+    assert not learned & set(read_gold(DATA / "gold" / "gold_heldout.csv", book)["id"])
+    assert shipped_learned_units(book, "hybrid@another") == frozenset()

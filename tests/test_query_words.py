@@ -194,3 +194,22 @@ def test_new_tokens_drop_a_documents_counts(words_project, tmp_path):
         table = word_table(store, flt, top=100_000)
         plain = plain_counts(store, flt)["全部"]
     assert dict(zip(table["word"], table["count"], strict=True)) == dict(plain)
+
+
+def test_keywords_by_code_count_what_a_plain_scan_of_each_codes_units_counts(words_project):
+    from coding.query.matrix import unit_codes
+
+    flt = unit_filter(speaker="interviewee")
+    with open_project(words_project) as store:
+        table = word_table(store, flt, by="code", top=5)
+        tokens = dict(store.unit_tokens(flt))
+        pairs = unit_codes(store, flt)
+    total = Counter(t for cut in tokens.values() for t in cut if is_word(t))
+    by_code: dict[str, Counter] = {}
+    for unit_id, code in zip(pairs["unit_id"], pairs["code_id"], strict=True):
+        if unit_id in tokens:
+            by_code.setdefault(code, Counter()).update(t for t in tokens[unit_id] if is_word(t))
+    assert table["group"].nunique() >= 5
+    for row in table.itertuples():
+        assert row.count == by_code[row.group][row.word]
+        assert row.rest_count == total[row.word] - row.count

@@ -106,3 +106,30 @@ def test_v2_units_are_grouped_by_cluster_and_folds_keep_clusters_whole(book):
     for train, test in cluster_folds(groups, 5):
         assert not {groups[i] for i in train} & {groups[i] for i in test}
         assert len(np.intersect1d(train, test)) == 0
+
+
+def test_the_batched_stance_is_the_stance_of_each_unit_alone(book):
+    """``StanceBatch`` looks n-grams up as integers for many units at once; on real turns
+    (the dev gold, plus a model coding of the whole unit each) it must give exactly the
+    stances ``StanceWeights.restance`` gives unit by unit from the spelt features."""
+    import pandas as pd
+
+    from coding.hybrid.coder import shipped_weights
+    from coding.hybrid.stancebatch import StanceBatch
+    from coding.ingest.normalize import match_view
+    from coding.rulecoder import RuleCoder
+
+    model = shipped_weights(book).stance
+    rules = RuleCoder(book)
+    texts = pd.read_csv(GOLD / "gold_dev.csv")["text"].dropna().tolist()
+    texts += ["小厂自己搞不起。", "没什么合作，各扫门前雪。", "", "。", "效果𠀀很好"]
+    units = []
+    for text in texts:
+        view, codings = rules.code_view(match_view(text))
+        units.append((view, [*codings, Coding("EVAL.SUCCESS", "positive", 0, 0, (), "model")]))
+    one_by_one = [model.restance(TextView(v.text, v.hits), c) for v, c in units]
+    batched = StanceBatch(model).restance(units)
+    assert batched == one_by_one
+    before = [c.stance for _view, codings in units for c in codings]
+    after = [c.stance for codings in batched for c in codings]
+    assert before != after  # the model does decide some stances here

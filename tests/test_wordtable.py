@@ -288,3 +288,14 @@ def test_wide_tables_get_landscape_pages_and_charts_stay_upright(tmp_path):
     section = word.sections[1]
     text_twips = (section.page_width - section.left_margin - section.right_margin) / 635
     assert abs(total - text_twips) <= len(wide.columns)
+
+
+def test_a_wide_table_takes_its_heading_and_lead_in_to_the_landscape_page():
+    from coding.report.docx import landscape_blocks
+
+    kinds = ["Para", "Heading", "Para", "Table", "Para", "Table", "Heading", "Table"]
+    wide = [False, False, False, True, False, False, False, True]
+    # the heading and note before the first wide table go with it; the text before that
+    # heading stays upright; the second wide table takes its own heading only
+    assert landscape_blocks(kinds, wide) == [False, True, True, True, False, False, True, True]
+    assert landscape_blocks(["Para", "Table"], [False, False]) == [False, False]

@@ -1,8 +1,9 @@
 """The mentions episodes are made of: interviewee turns that tell a collective action.
 
 A mention is an interviewee turn (not a survey answer) given a type of collective
-action (``CA.*``) or a concrete measure (``FORM.*``) by the most trusted coder that
-looked at it (``coding/trust.py``), unless every sentence that carries that evidence is
+action (``CA.*``), a concrete measure (``FORM.*``) or a judgement of one (``EVAL.*``:
+a turn that judges an action tells of it, often without naming it) by the most trusted
+coder that looked at it (``coding/trust.py``), unless every sentence that carries that evidence is
 a wish, plan or condition (如果, 希望, 就好了, 能不能 …): a wish that never happened is
 no episode. Each mention carries its content words (nouns, names and abbreviations by
 jieba's part-of-speech table, and words jieba does not know, which are mostly names),
@@ -20,7 +21,7 @@ import pandas as pd
 from coding.store import Store
 from coding.trust import coder_rank
 
-ACTION_PREFIXES = ("CA.", "FORM.")
+ACTION_PREFIXES = ("CA.", "FORM.", "EVAL.")  # the action's codes first, then its judgement
 # A sentence with one of these only wishes, plans or supposes an action.
 WISH = re.compile(
     r"如果|要是能|要是有|假如|希望|但愿|就好了|能不能|打算|想要|将来|应该要|最好是|我们在想|在研究"
@@ -313,7 +314,9 @@ def _spans(codings: pd.DataFrame, turns: pd.DataFrame) -> dict[str, list]:
 
 def is_wish(mention: Mention) -> bool:
     """Return whether every sentence holding the turn's action evidence only wishes or plans."""
-    spans = [s for s in mention.spans if s[0].startswith(ACTION_PREFIXES)]
+    # the action's own evidence decides; a judgement's only where the action is unnamed
+    spans = [s for s in mention.spans if s[0].startswith(ACTION_PREFIXES[:2])]
+    spans = spans or [s for s in mention.spans if s[0].startswith(ACTION_PREFIXES)]
     if not spans:
         return False  # codes given by a person without a span: the person judged it
     return all(WISH.search(sentence_around(mention.text, start)) for _, start, _, _ in spans)

@@ -33,8 +33,9 @@ from coding.episodes.describe import Tally, Witness, candidate_names
 from coding.episodes.mentions import Mention, load_mentions
 from coding.store import Store
 
-# the proposer's name and version, stored with reviews (2: one-turn actions are lone mentions)
-METHOD = "episodes-rules/2"
+# the proposer's name and version, stored with reviews (2: one-turn actions are lone
+# mentions; 3: turns that judge an action are mentions too)
+METHOD = "episodes-rules/3"
 BLOCK_UNITS = 2000
 DISTANCE = 0.85  # cut of the average-linkage tree (1 - similarity)
 QUESTION_WEIGHT = 0.3

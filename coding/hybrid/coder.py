@@ -9,7 +9,6 @@ keeps its provenance: ``rule_id`` is the rule that fired or ``model``, and
 
 from __future__ import annotations
 
-from dataclasses import replace
 from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -23,6 +22,7 @@ from coding.textview import TextView
 if TYPE_CHECKING:  # numpy and the features load with the model, not with this module
     import numpy as np
 
+    from coding.hybrid.stancebatch import StanceBatch
     from coding.hybrid.weights import LearnedWeights
 
 MODELS = Path(__file__).resolve().parent.parent.parent / "codebooks" / "models"
@@ -85,6 +85,7 @@ class HybridCoder:
         self.weights = weights
         self.coder = weights.coder
         self._columns = {c: j for j, c in enumerate(weights.codes)}
+        self._stance: StanceBatch | None = None  # built on first use
 
     def analyse(
         self,
@@ -118,7 +119,7 @@ class HybridCoder:
     ) -> list[list[Coding]]:
         """Code matching-view texts in one batch: rules, then the model for each code."""
         analysed, proba = self.analyse(texts, tokens, roles, questions)
-        return [self.combine(v, c, p) for (v, c), p in zip(analysed, proba, strict=True)]
+        return self.combine_all(analysed, proba)
 
     def rules_text(self) -> dict[str, str]:
         """Return the rule text behind each rule id this coder records (``model`` too)."""
@@ -135,6 +136,23 @@ class HybridCoder:
     def combine(self, view: TextView, codings: list[Coding], proba: np.ndarray) -> list[Coding]:
         """Apply each learned code's policy to the rules' codings of one unit, then the
         learned stance where it was found better than the cue words."""
+        return self.combine_all([(view, codings)], [proba])[0]
+
+    def combine_all(
+        self, analysed: list[tuple[TextView, list[Coding]]], proba: np.ndarray | list[np.ndarray]
+    ) -> list[list[Coding]]:
+        """``combine`` for many units: the learned stance is found for all of them at once."""
+        decided = [self._decide(v, c, p) for (v, c), p in zip(analysed, proba, strict=True)]
+        if self.weights.stance is None:
+            return decided
+        if self._stance is None:
+            from coding.hybrid.stancebatch import StanceBatch
+
+            self._stance = StanceBatch(self.weights.stance)
+        return self._stance.restance([(v, d) for (v, _c), d in zip(analysed, decided, strict=True)])
+
+    def _decide(self, view: TextView, codings: list[Coding], proba: np.ndarray) -> list[Coding]:
+        """Apply each learned code's policy to the rules' codings of one unit."""
         weights, out = self.weights, []
         by_rules = {c.code_id for c in codings}
         for coding in codings:
@@ -143,14 +161,16 @@ class HybridCoder:
             if policy == "model":
                 p = float(proba[j])
                 if p >= weights.thresholds[coding.code_id]:
-                    out.append(replace(coding, probability=round(p, 4)))
+                    c = coding  # a new Coding: dataclasses.replace costs several times more
+                    out.append(Coding(c.code_id, c.stance, c.start, c.end, c.terms, c.rule_id,
+                                      round(p, 4)))  # fmt: skip
             else:
                 out.append(coding)
         for code, j in self._columns.items():
             policy, p = weights.policy.get(code, "rules"), float(proba[j])
             if policy != "rules" and code not in by_rules and p >= weights.thresholds[code]:
                 out.append(self.model_coding(code, p, view))
-        return weights.stance.restance(view, out) if weights.stance is not None else out
+        return out
 
     @staticmethod
     def model_coding(code: str, p: float, view: TextView) -> Coding:

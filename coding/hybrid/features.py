@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from operator import add
 
 from coding.model import Coding
 from coding.textview import TextView
@@ -31,8 +32,14 @@ def _grams(text: str, orders: Iterable[int], prefix: str = "") -> list[str]:
     """Character n-grams of text without punctuation runs crossing into them."""
     out: list[str] = []
     for piece in _PUNCT.split(text):
-        for n in orders:
-            out += [prefix + piece[i : i + n] for i in range(len(piece) - n + 1)]
+        grams = [prefix + c for c in piece] if prefix else list(piece)
+        if 1 in orders:
+            out += grams
+        for n in range(2, max(orders) + 1):
+            # the n-grams from the (n-1)-grams, each joined to its next character in C
+            grams = list(map(add, grams, piece[n - 1 :]))
+            if n in orders:
+                out += grams
     return out
 
 

@@ -170,3 +170,34 @@ def _groups(frame: pd.DataFrame, source: str) -> list[str]:
     if all("#" in i for i in ids):
         return [i.rpartition("#")[0] for i in ids]
     return [f"{source}:{n // 5}" for n in range(len(ids))]
+
+
+def learned_unit_ids(sets: list[str], folder: Path = GOLD) -> frozenset[str]:
+    """Return the ids of the turns a model learned from (``made_from['sets']``, named from
+    the gold folder); the sample transcripts' turns keep their project unit ids there.
+
+    A set missing from this checkout contributes nothing.
+    """
+    import csv
+
+    ids: set[str] = set()
+    for name in sets:
+        path = folder / name
+        if path.is_file():
+            with open(path, encoding="utf-8-sig", newline="") as handle:
+                ids.update(row["id"] for row in csv.DictReader(handle) if row.get("id"))
+    return frozenset(ids)
+
+
+def shipped_learned_units(codebook: Codebook, coder: str) -> frozenset[str]:
+    """Return the unit ids the shipped model named ``coder`` learned from (none for
+    another coder); read from the model's header, without loading the model."""
+    import json
+
+    from coding.hybrid.coder import find_shipped, shipped_coder
+
+    path = find_shipped(codebook)
+    if path is None or shipped_coder(codebook) != coder:
+        return frozenset()
+    head = json.loads(path.read_text(encoding="utf-8"))
+    return learned_unit_ids(list(head.get("made_from", {}).get("sets", [])))

@@ -69,21 +69,35 @@ def _span_features(view: TextView, start: int, end: int, dim: str) -> tuple[str,
     cache = view.__dict__.setdefault("_stance_spans", {})
     key = (start, end, dim)
     if key not in cache:
+        cue, evidence, (neighbours, around), flags = span_parts(view, start, end)
+        features = ["d:" + dim, "cue:" + cue, f"around:{dim}|{around}"]
+        features += [f"{flag}:{dim}" for flag in flags]
+        features += _grams(evidence, "e:")
+        features += _grams(evidence, f"e{dim}:")
+        features += _grams(neighbours, "n:")
+        cache[key] = (cue, features)
+    return cache[key]
+
+
+def span_parts(
+    view: TextView, start: int, end: int
+) -> tuple[str, str, tuple[str, str], tuple[str, ...]]:
+    """Return what the stance model reads of a span of sentences whatever the code: the
+    cue-word stance, the evidence (its first 400 characters), the neighbouring text with
+    its cue-word stance, and which of negation (``neg``) and wish (``hyp``) it holds."""
+    cache = view.__dict__.setdefault("_stance_parts", {})
+    key = (start, end)
+    if key not in cache:
         text = view.text
         evidence = text[start:end][:400]
         cue = stance_from_counts(*polarity_counts(evidence))
         before = text[max(0, start - _NEIGHBOUR_CHARS) : start]
         after = text[end : end + _NEIGHBOUR_CHARS]
         around = stance_from_counts(*polarity_counts(before + after))
-        features = ["d:" + dim, "cue:" + cue, f"around:{dim}|{around}"]
-        if view.clause_negated(start, end):
-            features.append(f"neg:{dim}")
+        flags: tuple[str, ...] = ("neg",) if view.clause_negated(start, end) else ()
         if view.hypothetical(Hit(start, max(start + 1, end), "")):
-            features.append(f"hyp:{dim}")
-        features += _grams(evidence, "e:")
-        features += _grams(evidence, f"e{dim}:")
-        features += _grams(before + "|" + after, "n:")
-        cache[key] = (cue, features)
+            flags += ("hyp",)
+        cache[key] = (cue, evidence, (before + "|" + after, around), flags)
     return cache[key]
 
 

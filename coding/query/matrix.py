@@ -7,13 +7,18 @@ the documents' metadata or the respondents' attributes) tests each code's
 presence across the groups with ``stats.presence_test`` (χ² under Cochran's
 rule, else Fisher's exact test for two groups, else not tested), adjusts the
 p-values over the table's family (Holm by default, ``stats.adjust``) and gives
-each cell its adjusted standardised residual (statsmodels'
-``Table.standardized_resids``; Agresti 2007, section 2.4.5).
+each cell its adjusted standardised residual (``stats.adjusted_residuals``;
+Agresti 2007, section 2.4.5).
+
+The tables are computed as arrays and made DataFrames only when asked for
+(files, tests): the command prints its rows without importing pandas.
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
+from functools import cached_property
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -54,18 +59,88 @@ TEST_COLUMNS = [
     "p_adjusted",  # within the family of this table's codes
 ]
 NO_GROUP = "（未指定）"
+TEXT_COLUMNS = frozenset({"code", "group", "test", "effect_measure", "code_a", "code_b"})
 
 
 @dataclass(frozen=True)
 class CodeMatrix:
-    """Every table of `matrix`: co-occurrence (long and as counts), crosstab and its tests."""
+    """Every table of `matrix`: co-occurrence (long and as counts), crosstab and its tests.
+
+    Held as arrays; ``tests``, ``crosstab``, ``cooccurrence`` and ``counts`` are
+    their DataFrames, made on first use.
+    """
 
     by: str
-    cooccurrence: pd.DataFrame  # COOCCURRENCE_COLUMNS, each pair once (code_a < code_b)
-    counts: pd.DataFrame  # code × code units with both (diagonal: units with the code)
-    crosstab: pd.DataFrame  # CROSSTAB_COLUMNS
-    tests: pd.DataFrame  # TEST_COLUMNS
+    codes: list[str]  # the codes some unit has, sorted
+    groups: list[str]  # the groups, sorted
+    sizes: np.ndarray  # units per group
+    with_code: np.ndarray  # groups × codes: units of the group with the code
+    residual: np.ndarray  # groups × codes: adjusted standardised residuals (NaN: no variation)
+    both: np.ndarray  # codes × codes: units with both (diagonal: units with the code)
+    test_rows: list[tuple]  # TEST_COLUMNS' values, a row per code in ``codes``' order
     units: int  # units looked at (the filter's, with a coding or not)
+
+    def tests_by_p(self) -> list[tuple]:
+        """Return the test rows, smallest adjusted p first, untested rows last (stable)."""
+        return sorted(self.test_rows, key=lambda row: (row[-1] != row[-1], row[-1]))
+
+    @cached_property
+    def cooccurrence_rows(self) -> list[tuple]:
+        """Return COOCCURRENCE_COLUMNS' values, each pair once (code_a < code_b), most
+        units with both first, then highest Jaccard (stable)."""
+        both, codes = self.both.tolist(), self.codes
+        rows = []
+        for i, a in enumerate(codes):
+            for j in range(i + 1, len(codes)):
+                union = both[i][i] + both[j][j] - both[i][j]
+                jaccard = both[i][j] / union if union else math.nan
+                rows.append((a, codes[j], both[i][i], both[j][j], both[i][j], jaccard))
+        return sorted(rows, key=lambda r: (-r[4], r[5] != r[5], -r[5] if r[5] == r[5] else 0))
+
+    @cached_property
+    def tests(self) -> pd.DataFrame:
+        """Return the tests (``TEST_COLUMNS``), a row per code."""
+        import pandas as pd
+
+        return pd.DataFrame(self.test_rows, columns=TEST_COLUMNS)
+
+    @cached_property
+    def crosstab(self) -> pd.DataFrame:
+        """Return the crosstab's cells (``CROSSTAB_COLUMNS``), code by code, groups sorted."""
+        import pandas as pd
+
+        codes, groups = len(self.codes), len(self.groups)
+        sizes = np.tile(self.sizes, codes)
+        with_code = self.with_code.T.reshape(-1)
+        expected = np.outer(self.with_code.sum(axis=0), self.sizes) / self.sizes.sum()
+        with np.errstate(divide="ignore", invalid="ignore"):
+            share = np.where(sizes > 0, with_code / np.where(sizes > 0, sizes, 1), np.nan)
+        return pd.DataFrame(
+            {
+                "code": np.repeat(np.array(self.codes, dtype=object), groups),
+                "group": np.array(self.groups * codes, dtype=object),
+                "units": sizes,
+                "with_code": with_code,
+                "share": share,
+                "expected": expected.reshape(-1),
+                "residual": self.residual.T.reshape(-1),
+            },
+            columns=CROSSTAB_COLUMNS,
+        )
+
+    @cached_property
+    def cooccurrence(self) -> pd.DataFrame:
+        """Return the co-occurrence (``COOCCURRENCE_COLUMNS``) as ``cooccurrence_rows``."""
+        import pandas as pd
+
+        return pd.DataFrame(self.cooccurrence_rows, columns=COOCCURRENCE_COLUMNS)
+
+    @cached_property
+    def counts(self) -> pd.DataFrame:
+        """Return code × code units with both (diagonal: units with the code)."""
+        import pandas as pd
+
+        return pd.DataFrame(self.both, index=self.codes, columns=self.codes)
 
     def tables(self) -> dict[str, pd.DataFrame]:
         """Return the tables by sheet name, as a workbook holds them."""
@@ -132,19 +207,25 @@ def code_matrix(
         raise QueryError("no unit matches the filters")
     rowids = np.concatenate([ids for _, ids in documents])
     labels = [_label(g) for g, _ in documents]
-    groups = np.repeat(np.array(labels, dtype=object), [ids.size for _, ids in documents])
+    group_names = sorted(set(labels))
+    index = {g: k for k, g in enumerate(group_names)}
+    # each unit's group as an integer, a document at a time
+    groups = np.repeat([index[g] for g in labels], [ids.size for _, ids in documents])
     by_code = code_units(store, coder)
     if codes:
         by_code = {c: u for c, u in by_code.items() if any(matches(c, a) for a in codes)}
     names, present = _presence(rowids, by_code)
     if not names:
         raise QueryError("none of these units has a coding; run 'clusterqda code' first")
-    if len(set(labels)) < 2:
+    if len(group_names) < 2:
         raise QueryError(f"the units fall in fewer than two groups of '{by}'; nothing to compare")
-    cells, tests = _crosstab(present, names, groups)
-    tests["p_adjusted"] = adjust(tests["p"].to_numpy(), adjustment)
-    counts, cooccurrence = _cooccurrence(present, names)
-    return CodeMatrix(by, cooccurrence, counts, cells, tests, int(rowids.size))
+    sizes, with_code, residual, rows = _crosstab(present, names, groups, len(group_names))
+    p_adjusted = adjust([row[-1] for row in rows], adjustment).tolist()
+    tests = [(*row, q) for row, q in zip(rows, p_adjusted, strict=True)]
+    both = np.rint(present.T @ present).astype(np.int64)
+    return CodeMatrix(
+        by, names, group_names, sizes, with_code, residual, both, tests, int(rowids.size)
+    )
 
 
 def _label(group: object) -> str:
@@ -153,7 +234,8 @@ def _label(group: object) -> str:
 
 
 def _presence(rowids: np.ndarray, by_code: dict[str, np.ndarray]) -> tuple[list[str], np.ndarray]:
-    """Return the codes some unit has and the units × codes 0/1 matrix (units as given)."""
+    """Return the codes some unit has and the units × codes 0/1 matrix (units as given), in
+    floats: BLAS multiplies them (integers it does not), exact for counts below 2**53."""
     position = np.full(int(rowids.max()) + 1, -1, dtype=np.int64)
     position[rowids] = np.arange(rowids.size)
     names, columns = [], []
@@ -162,11 +244,11 @@ def _presence(rowids: np.ndarray, by_code: dict[str, np.ndarray]) -> tuple[list[
         rows = position[ids[ids < position.size]]
         rows = rows[rows >= 0]
         if rows.size:
-            column = np.zeros(rowids.size, dtype=np.int64)
-            column[rows] = 1
             names.append(code)
-            columns.append(column)
-    matrix = np.column_stack(columns) if columns else np.zeros((rowids.size, 0), np.int64)
+            columns.append(rows)
+    matrix = np.zeros((rowids.size, len(names)), dtype=np.float64)
+    for j, rows in enumerate(columns):
+        matrix[rows, j] = 1.0
     return names, matrix
 
 
@@ -189,72 +271,58 @@ def presence(unit_ids: pd.Series, pairs: pd.DataFrame) -> pd.DataFrame:
     )
 
 
-def _cooccurrence(present: np.ndarray, codes: list[str]) -> tuple[pd.DataFrame, pd.DataFrame]:
-    import pandas as pd
-
-    # in floats: BLAS multiplies them (integers it does not), exact for counts below 2**53
-    matrix = present.astype(np.float64)
-    both = np.rint(matrix.T @ matrix).astype(np.int64)
-    counts = pd.DataFrame(both, index=codes, columns=codes)
-    rows = []
-    for i, a in enumerate(codes):
-        for j in range(i + 1, len(codes)):
-            union = both[i, i] + both[j, j] - both[i, j]
-            jaccard = both[i, j] / union if union else np.nan
-            rows.append((a, codes[j], both[i, i], both[j, j], both[i, j], jaccard))
-    frame = pd.DataFrame(rows, columns=COOCCURRENCE_COLUMNS)
-    frame = frame.sort_values(["both", "jaccard"], ascending=False, kind="stable")
-    return counts, frame.reset_index(drop=True)
-
-
 def crosstab(present: pd.DataFrame, groups: np.ndarray) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Return the cells (``CROSSTAB_COLUMNS``) and tests (``TEST_COLUMNS`` without
     ``p_adjusted``) of a unit × code 0/1 table by the units' groups."""
-    return _crosstab(present.to_numpy(dtype=np.int64), list(present.columns), groups)
+    import pandas as pd
+
+    codes = list(present.columns)
+    names = sorted(set(groups))
+    index = {g: k for k, g in enumerate(names)}
+    sizes, with_code, residual, rows = _crosstab(
+        present.to_numpy(dtype=np.float64), codes, np.array([index[g] for g in groups]), len(names)
+    )
+    tests = [(*row, np.nan) for row in rows]
+    matrix = CodeMatrix("", codes, names, sizes, with_code, residual, np.zeros(0), tests, 0)
+    return matrix.crosstab, pd.DataFrame(rows, columns=TEST_COLUMNS[:-1])
 
 
 def _crosstab(
-    present: np.ndarray, codes: list[str], groups: np.ndarray
-) -> tuple[pd.DataFrame, pd.DataFrame]:
-    import pandas as pd
-    from statsmodels.stats.contingency_tables import Table
+    present: np.ndarray, codes: list[str], groups: np.ndarray, size: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, list[tuple]]:
+    """Return the sizes of the groups (numbered ``0 .. size - 1`` in ``groups``), the groups
+    × codes counts of units with each code and their adjusted residuals, and a test row per
+    code."""
+    from coding.stats import adjusted_residuals, presence_test
 
-    from coding.stats import presence_test
-
-    # groups as integers once; every code's counts per group in one product
-    names = sorted(set(groups))
-    index = {g: k for k, g in enumerate(names)}
-    member = np.zeros((len(names), len(groups)), dtype=np.int64)
-    member[[index[g] for g in groups], np.arange(len(groups))] = 1
-    sizes = member.sum(axis=1)
-    counts = member @ present  # groups × codes
-    cells, tests = [], []
+    sizes = np.bincount(groups, minlength=size).astype(np.int64)
+    # each group's rows summed: units sorted by group, one reduceat (a groups × units 0/1
+    # product took seconds in OpenBLAS for this shape, and grows with the groups)
+    order = np.argsort(groups, kind="stable")
+    ranked = groups[order]
+    starts = np.flatnonzero(np.r_[True, ranked[1:] != ranked[:-1]]) if ranked.size else ranked
+    counts = np.zeros((size, present.shape[1]), dtype=np.int64)
+    if ranked.size:
+        sums = np.add.reduceat(present[order], starts, axis=0)
+        counts[ranked[starts]] = np.rint(sums).astype(np.int64)
+    residuals = np.full(counts.shape, np.nan)  # no variation: nothing stands out
+    tests = []
     for j, code in enumerate(codes):
         with_code = counts[:, j]
         table = np.column_stack([sizes - with_code, with_code])  # groups × (absent, present)
         result = presence_test(table)
-        tests.append((code, *_fields(result)))
-        expected = sizes * with_code.sum() / sizes.sum()
+        tests.append(
+            (
+                code,
+                result.test,
+                result.statistic,
+                result.df,
+                result.n,
+                result.effect_size,
+                result.effect_measure,
+                result.p,
+            )
+        )
         if 0 < with_code.sum() < sizes.sum():
-            residual = np.asarray(Table(table).standardized_resids)[:, 1]
-        else:
-            residual = np.full(len(names), np.nan)  # no variation: nothing stands out
-        for k, group in enumerate(names):
-            share = with_code[k] / sizes[k] if sizes[k] else np.nan
-            cells.append((code, group, sizes[k], with_code[k], share, expected[k], residual[k]))
-    return (
-        pd.DataFrame(cells, columns=CROSSTAB_COLUMNS),
-        pd.DataFrame(tests, columns=TEST_COLUMNS[:-1]),
-    )
-
-
-def _fields(result) -> tuple:
-    return (
-        result.test,
-        result.statistic,
-        result.df,
-        result.n,
-        result.effect_size,
-        result.effect_measure,
-        result.p,
-    )
+            residuals[:, j] = adjusted_residuals(table)[:, 1]
+    return sizes, counts, residuals, tests

@@ -55,8 +55,32 @@ def retrieve(
     ``all_of`` keeps only units that have every code asked for; ``stance``
     keeps only codings of that stance.
     """
+    rows = retrieve_rows(store, codes, flt, coder=coder, stance=stance, all_of=all_of)
+    return segment_frame(rows)
+
+
+def segment_frame(rows: list[tuple]) -> pd.DataFrame:
+    """Return ``retrieve_rows``' rows as a table with ``RETRIEVE_COLUMNS``."""
     import pandas as pd
 
+    frame = pd.DataFrame(rows, columns=RETRIEVE_COLUMNS)
+    for column in ("start", "end"):  # offsets stay integers where every coding has them
+        if frame[column].notna().all():
+            frame[column] = frame[column].astype("int64")
+    return frame
+
+
+def retrieve_rows(
+    store: Store,
+    codes: Sequence[str],
+    flt: UnitFilter,
+    *,
+    coder: str | None = None,
+    stance: str | None = None,
+    all_of: bool = False,
+) -> list[tuple]:
+    """Return the rows of ``retrieve`` (``RETRIEVE_COLUMNS``' values) without pandas, which
+    the command does not need: by code as asked, then document, unit and offset."""
     asked = list(dict.fromkeys(c.strip() for c in codes if c.strip()))
     if not asked:
         raise QueryError("name at least one code to retrieve, e.g. CA.MH")
@@ -71,29 +95,30 @@ def retrieve(
     # only the codes asked for are read (a code's children by an index range), each unit's
     # from its most trusted coder: the project's hundreds of thousands of codings stay put
     trusted = None if coder else trusted_order(store)
-    codings = store.unit_codings(flt, coder, codes=asked, trusted=trusted)
-    rows = []
-    for code in asked:
-        mine = codings[[matches(c, code) for c in codings["code_id"]]]
-        rows.append(mine.assign(code=code))
-    found = pd.concat(rows, ignore_index=True) if rows else codings.assign(code="")
+    codings = store.unit_coding_rows(flt, coder, codes=asked, trusted=trusted)
+    # (code asked, unit_id, code_id, coder, stance, start, end, evidence)
+    found = [(code, *row) for code in asked for row in codings if matches(row[1], code)]
     if all_of:
-        having = found.groupby("unit_id")["code"].nunique()
-        found = found[found["unit_id"].isin(having[having == len(asked)].index)]
+        having: dict[str, set[str]] = {}
+        for code, unit_id, *_ in found:
+            having.setdefault(unit_id, set()).add(code)
+        found = [row for row in found if len(having[row[1]]) == len(asked)]
     if stance is not None:
-        found = found[found["stance"] == stance]
-    ids = found["unit_id"].unique().tolist()
+        found = [row for row in found if row[4] == stance]
+    ids = list(dict.fromkeys(row[1] for row in found))
     units = {u.unit_id: u for u in store.units_by_id(ids)}
     previous = store.previous_turns(ids)
-    found_ids = found["unit_id"].tolist()  # a list: pandas' per-item access is slow
-    for column in ("doc_id", "speaker", "role", "cluster", "text"):
-        found[column] = [getattr(units[u], column) for u in found_ids]
-    found["previous"] = found["unit_id"].map(previous).fillna("")
+    rows = []
+    for code, unit_id, code_id, who, said, start, end, evidence in found:
+        unit = units[unit_id]
+        rows.append(
+            (code, code_id, unit_id, unit.doc_id, unit.speaker, unit.role, unit.cluster)
+            + (who, said, start, end, evidence, unit.text, previous.get(unit_id) or "")
+        )
     order = {code: i for i, code in enumerate(asked)}
-    found = found.assign(_order=found["code"].map(order)).sort_values(
-        ["_order", "doc_id", "unit_id", "start"], kind="stable"
-    )
-    return found[RETRIEVE_COLUMNS].reset_index(drop=True)
+    # as pandas sorted them before: stable, a coding without offsets last among its unit's
+    rows.sort(key=lambda r: (order[r[0]], r[3], r[2], r[9] is None, r[9] or 0))
+    return rows
 
 
 def _check_known(store: Store, asked: list[str]) -> None:
@@ -107,13 +132,14 @@ def _check_known(store: Store, asked: list[str]) -> None:
         )
 
 
+MARKED_COLUMNS = ["code", "unit_id", "speaker", "role", "stance", "text"]
+
+
 def marked(segments: pd.DataFrame) -> pd.DataFrame:
     """Return segments for the terminal: code, unit, speaker, stance and the text with its
     evidence in 【】."""
     texts = [
-        text
-        if start != start or start is None
-        else f"{text[: int(start)]}【{text[int(start) : int(end)]}】{text[int(end) :]}"
+        _mark(text, start, end)
         for text, start, end in zip(
             segments["text"], segments["start"], segments["end"], strict=True
         )
@@ -121,3 +147,14 @@ def marked(segments: pd.DataFrame) -> pd.DataFrame:
     shown = segments[["code", "unit_id", "speaker", "role", "stance"]].copy()
     shown["text"] = texts
     return shown
+
+
+def marked_rows(rows: list[tuple]) -> list[tuple]:
+    """Return ``retrieve_rows``' rows as the terminal shows them (``MARKED_COLUMNS``)."""
+    return [(r[0], r[2], r[4], r[5], r[8], _mark(r[12], r[9], r[10])) for r in rows]
+
+
+def _mark(text: str, start, end) -> str:
+    if start is None or start != start:
+        return text
+    return f"{text[: int(start)]}【{text[int(start) : int(end)]}】{text[int(end) :]}"

@@ -53,9 +53,10 @@ def stop_words() -> frozenset[str]:
     return frozenset(stopwordsiso.stopwords("zh"))
 
 
-# Up to this many words are looked up one by one in jieba's dictionary text; more
-# (a --pos filter over every word counted) read the whole table once.
-_LOOKUPS = 100
+# Up to this many words are found in one Aho-Corasick pass over jieba's dictionary text
+# (0.1 s for 1,000); more (a --pos filter over every word counted) read the whole table
+# once (0.3 s).
+_LOOKUPS = 2000
 
 
 @lru_cache(maxsize=1)
@@ -78,15 +79,27 @@ def _tags() -> dict[str, str]:
     return {word: tag for word, _, tag in (line.split(" ") for line in lines if line)}
 
 
-def _lookup(word: str) -> str | None:
-    """Return a word's tag from the last dictionary line that starts with it."""
+def _lookups(words: set[str]) -> dict[str, str | None]:
+    """Return each word's tag from the last dictionary line that starts with it, found in
+    one Aho-Corasick pass over the text (a search per word from its end took 0.3 s for a
+    hundred words)."""
+    import ahocorasick
+
     text = _dictionary_text()
-    at = text.rfind("\n" + word + " ")
-    if at < 0:
-        return None
-    end = text.find("\n", at + 1)
-    parts = text[at + 1 : end if end >= 0 else len(text)].strip().split(" ")
-    return parts[2] if len(parts) == 3 and parts[0] == word else None
+    automaton = ahocorasick.Automaton()
+    for word in words:
+        automaton.add_word("\n" + word + " ", word)
+    last: dict[str, int] = {}
+    if words:
+        automaton.make_automaton()
+        for end, word in automaton.iter(text):
+            last[word] = end - len(word) - 1  # the line's newline
+    found: dict[str, str | None] = dict.fromkeys(words)
+    for word, at in last.items():
+        end = text.find("\n", at + 1)
+        parts = text[at + 1 : end if end >= 0 else len(text)].strip().split(" ")
+        found[word] = parts[2] if len(parts) == 3 and parts[0] == word else None
+    return found
 
 
 def pos_tags(words: Iterable[str]) -> dict[str, str]:
@@ -96,7 +109,7 @@ def pos_tags(words: Iterable[str]) -> dict[str, str]:
         table = _tags()
         found = {w: table.get(w) for w in wanted}
     else:  # a few words: no need to read 349,046 lines into a table
-        found = {w: _lookup(w) for w in wanted}
+        found = _lookups(wanted)
     return {w: tag or _untagged(w) for w, tag in found.items()}
 
 
@@ -181,8 +194,10 @@ def word_rows(
     if top < 1:
         raise OptionError("--top must be at least 1")
     prefixes = tuple(p.strip() for p in pos if p.strip())
-    if by == "code" or store.read_only:
-        total, per_group, units = _token_counts(store, flt, by, coder)
+    if by == "code":
+        total, per_group, units = _code_counts(store, flt, coder)
+    elif store.read_only:
+        total, per_group, units = _token_counts(store, flt, by)
     else:  # a document's counts are cached: sum them instead of decoding every unit's tokens
         store.refresh_word_counts()
         total, per_group, units = _cached_counts(store, flt, by)
@@ -204,11 +219,11 @@ def word_rows(
 
 
 def _token_counts(
-    store: Store, flt: UnitFilter, by: str | None, coder: str | None
+    store: Store, flt: UnitFilter, by: str | None
 ) -> tuple[Counter[str], dict[str, Counter[str]], int]:
-    """Return token counts overall and per group, and the units counted, from every
-    unit's cached tokens."""
-    groups = _unit_groups(store, flt, by, coder) if by else {}
+    """Return token counts overall and per cluster or role, and the units counted, from
+    every unit's cached tokens (a project opened read-only, whose counts cannot be cached)."""
+    groups = _unit_groups(store, flt, by) if by else {}
     total: Counter[str] = Counter()
     per_group: dict[str, Counter[str]] = {}
     units = 0
@@ -224,6 +239,48 @@ def _token_counts(
         for counted in per_group.values():
             total.update(counted)
     return total, per_group, units
+
+
+def _code_counts(
+    store: Store, flt: UnitFilter, coder: str | None
+) -> tuple[Counter[str], dict[str, Counter[str]], int]:
+    """Return token counts overall and per code (a unit counts in each of its codes), and
+    the units counted: every unit's tokens as word ids once, then each code's sum by one
+    ``bincount`` over its units' tokens (a Counter per unit and code took seconds)."""
+    from coding.query.matrix import code_units
+
+    rowids: list[int] = []
+    lengths: list[int] = []
+    tokens: list[str] = []
+    for rowid, _, cut in store.unit_token_rows(flt):
+        rowids.append(rowid)
+        lengths.append(len(cut))
+        tokens.extend(cut)
+    vocab = list(dict.fromkeys(tokens))
+    index = {w: i for i, w in enumerate(vocab)}
+    ids = np.fromiter(map(index.__getitem__, tokens), dtype=np.int64, count=len(tokens))
+    ends = np.cumsum(np.array(lengths, dtype=np.int64))
+    starts = ends - np.array(lengths, dtype=np.int64)
+    units = np.array(rowids, dtype=np.int64)
+    order = np.argsort(units)
+    ranked = units[order]
+
+    def counter(counts: np.ndarray) -> Counter[str]:
+        (nonzero,) = np.nonzero(counts)
+        words = [vocab[i] for i in nonzero]
+        return Counter(dict(zip(words, counts[nonzero].tolist(), strict=True)))
+
+    per_group: dict[str, Counter[str]] = {}
+    for code, coded in code_units(store, coder).items():
+        mine = order[np.isin(ranked, coded, assume_unique=True)]  # its units counted here
+        if not mine.size:
+            continue
+        sizes = ends[mine] - starts[mine]
+        # every token of those units: each unit's start, then 0, 1, … within the unit
+        first = np.repeat(starts[mine] - (np.cumsum(sizes) - sizes), sizes)
+        token_at = first + np.arange(int(sizes.sum()))
+        per_group[code] = counter(np.bincount(ids[token_at], minlength=len(vocab)))
+    return counter(np.bincount(ids, minlength=len(vocab))), per_group, len(rowids)
 
 
 def _cached_counts(
@@ -259,19 +316,8 @@ def _group_name(group: object) -> str:
     return group if isinstance(group, str) and group else NO_GROUP
 
 
-def _unit_groups(store: Store, flt: UnitFilter, by: str, coder: str | None) -> dict[str, list[str]]:
-    """Return each unit's groups: its cluster or role, or the codes it was given."""
-    if by == "code":
-        from coding.query.matrix import code_units
-
-        rowids = store.unit_rowids(flt)
-        out: dict[str, list[str]] = {}
-        kept = {code: ids[np.isin(ids, rowids)] for code, ids in code_units(store, coder).items()}
-        names = store.unit_ids_of(np.unique(np.concatenate([*kept.values(), rowids[:0]])))
-        for code, ids in kept.items():
-            for unit in ids.tolist():
-                out.setdefault(names[unit], []).append(code)
-        return out
+def _unit_groups(store: Store, flt: UnitFilter, by: str) -> dict[str, list[str]]:
+    """Return each unit's group: its cluster or role."""
     frame = store.unit_frame(flt)
     return {u: [_group_name(g)] for u, g in zip(frame["unit_id"], frame[by], strict=True)}
 

@@ -37,14 +37,20 @@ def write_docx(doc: Document, path: Path) -> None:
     upright = usable_width(word)
     sideways = False  # wide tables share landscape pages; charts and quotes go back upright
     for section in doc.sections:
+        kinds = [type(block).__name__ for block in section.blocks]
+        tables = [
+            display(b.shown(), doc.lang) if k == "Table" else None
+            for b, k in zip(section.blocks, kinds, strict=True)
+        ]
+        wide = landscape_blocks(kinds, [k == "Table" and too_wide(f, upright) for k, f in
+                                  zip(kinds, tables, strict=True)])  # fmt: skip
+        if wide and wide[0] and not sideways:  # the section opens with a wide table's lead-in
+            sideways = True
+            turn_page(word, landscape=True)
         word.add_heading(section.title, level=1)
-        for block in section.blocks:
-            kind = type(block).__name__
-            shown = display(block.shown(), doc.lang) if kind == "Table" else None
+        for block, kind, shown, wants_room in zip(section.blocks, kinds, tables, wide, strict=True):
             # a narrow table or text stays on the page it is on; charts and quotes read upright
-            want = (kind == "Table" and too_wide(shown, upright)) or (
-                sideways and kind not in ("ChartBlock", "Quotes")
-            )
+            want = wants_room or (sideways and kind not in ("ChartBlock", "Quotes"))
             if want != sideways:
                 sideways = want
                 turn_page(word, landscape=want)
@@ -73,3 +79,19 @@ def write_docx(doc: Document, path: Path) -> None:
                         add_quote(word, q.text, q.start, q.end, cite)
     with atomic_write(path, "wb") as handle:
         word.save(handle)
+
+
+def landscape_blocks(kinds: list[str], wide: list[bool]) -> list[bool]:
+    """Return which blocks go on a landscape page: the wide tables, with the text that leads
+    into each (back to and including its heading), so no heading is left alone upright."""
+    out = list(wide)
+    for i, is_wide in enumerate(wide):
+        if not is_wide:
+            continue
+        j = i - 1
+        while j >= 0 and kinds[j] in ("Para", "Heading") and not out[j]:
+            out[j] = True
+            if kinds[j] == "Heading":
+                break
+            j -= 1
+    return out

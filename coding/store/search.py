@@ -30,6 +30,11 @@ _UNIT_SELECT = (
 )
 _ORDER = " ORDER BY u.doc_id, u.turn"
 _LAST_CHAR = "\U0010ffff"
+# Searches read the file through a memory map of up to this many bytes: looking up each
+# candidate unit by rowid (patterns of four characters or more) then costs half as much,
+# since SQLite copies no page into its own cache (1.75 -> 0.9 ms for 龙头企业's 1,404 units
+# of the 20 MB benchmark project).
+_MMAP_BYTES = 1 << 30
 
 
 @dataclass(frozen=True)
@@ -91,6 +96,7 @@ class SearchTable(Connection):
         document and turn order."""
         candidates, args, exact = _candidates(pattern)
         where, params = flt.where()
+        self._map_file()
         cursor = self.conn.execute(
             f"{_UNIT_SELECT} WHERE u.rowid IN ({candidates}) AND {where}{_ORDER}",
             [*args, *params],
@@ -107,6 +113,7 @@ class SearchTable(Connection):
         """
         candidates, args, exact = _candidates(pattern)
         where, params = flt.where()
+        self._map_file()
         if exact and not params and where == "1":
             return [rowid for (rowid,) in self.conn.execute(candidates, args)]
         join = " JOIN documents d USING (doc_id)" if params or where != "1" else ""
@@ -118,6 +125,11 @@ class SearchTable(Connection):
             [*args, *params, *([] if exact else [pattern])],
         )
         return [rowid for (rowid,) in cursor]
+
+    def _map_file(self) -> None:
+        """Read the database through a memory map from now on (a setting of this connection
+        only; SQLite falls back to reads where mapping is not possible)."""
+        self.conn.execute(f"PRAGMA mmap_size = {_MMAP_BYTES}").fetchall()
 
     def units_by_rowid(self, rowids: Sequence[int]) -> list[UnitRow]:
         """Return the units of some rowids, in document and turn order."""
@@ -149,19 +161,24 @@ class SearchTable(Connection):
     def unit_tokens(self, flt: UnitFilter) -> Iterator[tuple[str, list[str]]]:
         """Yield (unit_id, tokens) of the filtered units from the newest dictionary that cut
         each; units without cached tokens are left out."""
+        for _, unit_id, tokens in self.unit_token_rows(flt):
+            yield unit_id, tokens
+
+    def unit_token_rows(self, flt: UnitFilter) -> Iterator[tuple[int, str, list[str]]]:
+        """Yield (rowid, unit_id, tokens) as ``unit_tokens`` yields (unit_id, tokens)."""
         where, params = flt.where()
         cursor = self.conn.execute(
-            "SELECT u.unit_id, t.tokens, COALESCE(u.match_text, u.text)"
+            "SELECT u.rowid, u.unit_id, t.tokens, COALESCE(u.match_text, u.text)"
             " FROM units u JOIN documents d USING (doc_id) JOIN tokens t ON t.unit_id = u.unit_id"
             " JOIN dictionaries x ON x.dict_version = t.dict_version"
             f" WHERE {where} ORDER BY x.created_at DESC",
             params,
         )
         seen: set[str] = set()
-        for unit_id, stored, view in cursor:  # newest dictionary first: it wins
+        for rowid, unit_id, stored, view in cursor:  # newest dictionary first: it wins
             if unit_id not in seen and (tokens := decode_tokens(stored, view)) is not None:
                 seen.add(unit_id)
-                yield unit_id, tokens
+                yield rowid, unit_id, tokens
 
     def tokens_of(self, unit_ids: Sequence[str]) -> dict[str, list[str]]:
         """Return the newest cached tokens of some units (those without tokens are absent)."""
@@ -217,20 +234,20 @@ class SearchTable(Connection):
         ``trust.trusted_coders`` chooses); else all. ``codes`` keeps those codes
         and their children (``ACT.FIRM`` keeps ``ACT.FIRM.LEAD``).
         """
-        arms, args = _coding_arms(
-            flt,
-            coder,
-            trusted,
-            codes,
-            "c.coding_id, u.doc_id, u.turn, c.unit_id, c.code_id, c.coder, c.stance,"
-            ' c.start - u.start AS start, c."end" - u.start AS "end", c.evidence',
-        )
-        return query_frame(
-            'SELECT unit_id, code_id, coder, stance, start, "end", evidence'
-            f" FROM ({arms}) ORDER BY doc_id, turn, code_id, start, coding_id",
-            self.conn,
-            params=tuple(args),
-        )
+        sql, args = _codings_sql(flt, coder, trusted, codes)
+        return query_frame(sql, self.conn, params=tuple(args))
+
+    def unit_coding_rows(
+        self,
+        flt: UnitFilter,
+        coder: str | None = None,
+        *,
+        codes: Sequence[str] = (),
+        trusted: Sequence[str] | None = None,
+    ) -> list[tuple]:
+        """Return the rows of ``unit_codings`` as tuples, without pandas."""
+        sql, args = _codings_sql(flt, coder, trusted, codes)
+        return self.conn.execute(sql, args).fetchall()
 
     def unit_code_pairs(
         self, flt: UnitFilter, coder: str | None = None, *, trusted: Sequence[str] | None = None
@@ -298,6 +315,25 @@ def _candidates(pattern: str) -> tuple[str, list[object], bool]:
     grams = dict.fromkeys(pattern[i : i + 3] for i in range(len(pattern) - 2))
     match = " AND ".join('"' + g.replace('"', '""') + '"' for g in grams)
     return "SELECT rowid FROM unit_search WHERE unit_search MATCH ?", [match], len(pattern) == 3
+
+
+def _codings_sql(
+    flt: UnitFilter, coder: str | None, trusted: Sequence[str] | None, codes: Sequence[str]
+) -> tuple[str, list[object]]:
+    """Return the query of ``unit_codings`` and its values."""
+    arms, args = _coding_arms(
+        flt,
+        coder,
+        trusted,
+        codes,
+        "c.coding_id, u.doc_id, u.turn, c.unit_id, c.code_id, c.coder, c.stance,"
+        ' c.start - u.start AS start, c."end" - u.start AS "end", c.evidence',
+    )
+    return (
+        'SELECT unit_id, code_id, coder, stance, start, "end", evidence'
+        f" FROM ({arms}) ORDER BY doc_id, turn, code_id, start, coding_id",
+        args,
+    )
 
 
 def _coding_arms(

@@ -1,0 +1,154 @@
+"""The learned stance of a whole batch of units' codings at once.
+
+``StanceWeights.restance`` spells every feature of every coding as a string (a few
+hundred n-grams of its sentences) and hashes each; that was half the default coder's
+time. Here each 1- or 2-gram is an integer (its code points), looked up for a batch
+in one NumPy search; the columns found per coding are exactly ``predict``'s, and each
+coding is scored as ``predict`` scores it (the same sorted columns summed the same
+way), so the stances are the same ones.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from coding.hybrid.stancemodel import StanceWeights, evidence_sentences, span_parts
+from coding.model import Coding
+from coding.stance import code_stance
+from coding.textview import TextView
+
+_POINT = 1 << 21  # above every Unicode code point
+# the n-gram families of the evidence that take the code's dimension into account
+_EVIDENCE = ("e:", "eAGENCY:", "eCOND:", "eEVAL:")
+
+
+def gram_key(gram: str) -> int:
+    """Return a 1- or 2-gram as one integer: a character is its code point, a pair
+    ``(first + 1) * 2**21 + second``."""
+    if len(gram) == 1:
+        return ord(gram)
+    return (ord(gram[0]) + 1) * _POINT + ord(gram[1])
+
+
+def gram_keys(texts: list[str]) -> tuple[np.ndarray, np.ndarray]:
+    """Return (text number, ``gram_key``) of every 1- and 2-gram of each text."""
+    lengths = np.fromiter(map(len, texts), np.int64, len(texts))
+    joined = "".join(texts).encode("utf-32-le", "surrogatepass")
+    points = np.frombuffer(joined, dtype=np.uint32).astype(np.int64)
+    rows = np.repeat(np.arange(len(texts), dtype=np.int64), lengths)
+    inside = rows[:-1] == rows[1:]  # a pair never spans two texts
+    pairs = ((points[:-1] + 1) * _POINT + points[1:])[inside]
+    return np.concatenate((rows, rows[:-1][inside])), np.concatenate((points, pairs))
+
+
+class _Table:
+    """Sorted gram keys of one set of gram families, with each family's column (-1: the
+    gram is not in that family's vocabulary)."""
+
+    def __init__(self, vocabulary: list[str], families: tuple[str, ...]) -> None:
+        found: dict[int, list[int]] = {}
+        for i, feature in enumerate(vocabulary):
+            head, colon, gram = feature.partition(":")
+            family = head + colon
+            if family in families and 0 < len(gram) <= 2:
+                found.setdefault(gram_key(gram), [-1] * len(families))[families.index(family)] = i
+        self.keys = np.asarray(sorted(found), dtype=np.int64)
+        self.columns = np.asarray([found[k] for k in sorted(found)], dtype=np.int64)
+        self.columns = self.columns.reshape(len(found), len(families))
+
+    def find(self, keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Return, for the keys present, their positions in ``keys`` and their table rows."""
+        if not len(self.keys):
+            return np.zeros(0, np.int64), np.zeros(0, np.int64)
+        at = np.minimum(np.searchsorted(self.keys, keys), len(self.keys) - 1)
+        present = np.flatnonzero(self.keys[at] == keys)
+        return present, at[present]
+
+
+class StanceBatch:
+    """A stance model made ready to restance many units' codings per call."""
+
+    def __init__(self, model: StanceWeights) -> None:
+        self.model = model
+        self.index = {f: i for i, f in enumerate(model.vocabulary)}
+        self.width = len(model.vocabulary)
+        self.evidence = _Table(model.vocabulary, _EVIDENCE)
+        self.neighbours = _Table(model.vocabulary, ("n:",))
+
+    def restance(self, units: list[tuple[TextView, list[Coding]]]) -> list[list[Coding]]:
+        """Return each unit's codings with the learned stance where the model decides: what
+        ``StanceWeights.restance`` gives for every unit."""
+        model, index = self.model, self.index
+        out = [codings for _view, codings in units]
+        asked: list[tuple[int, int, Coding]] = []  # (unit, position, coding) to score
+        named: list[int] = []  # (coding number, column) pairs of the named features
+        evidences, neighbours, families = [], [], []
+        for u, (view, codings) in enumerate(units):
+            for j, coding in enumerate(codings):
+                code = coding.code_id
+                dim = code.split(".")[0]
+                if dim not in model.dimensions:
+                    continue
+                stance = model.fixed.get(code)
+                if stance is not None:
+                    _set(out, u, j, codings, stance)
+                    continue
+                start, end = evidence_sentences(view, coding)
+                cue, evidence, (around_text, around), flags = span_parts(view, start, end)
+                features = (
+                    "c:" + code,
+                    f"cc:{code}|{cue}",
+                    "rule:" + ("model" if coding.rule_id == "model" else "rule"),
+                    f"old:{code}|{code_stance(code, cue, False)}",
+                    "d:" + dim,
+                    "cue:" + cue,
+                    f"around:{dim}|{around}",
+                    *(f"{flag}:{dim}" for flag in flags),
+                )
+                row = len(asked)
+                for f in features:
+                    if f in index:
+                        named += (row, index[f])
+                asked.append((u, j, coding))
+                evidences.append(evidence)
+                neighbours.append(around_text)
+                families.append(_EVIDENCE.index(f"e{dim}:"))
+        if not asked:
+            return out
+        columns = self._columns(evidences, neighbours, families, named)
+        for (u, j, _coding), cols in zip(asked, columns, strict=True):
+            scores = model.coef[:, cols].sum(axis=1) + model.intercept
+            _set(out, u, j, units[u][1], model.classes[int(np.argmax(scores))])
+        return out
+
+    def _columns(
+        self, evidences: list[str], neighbours: list[str], families: list[int], named: list[int]
+    ) -> list[np.ndarray]:
+        """Return each coding's sorted feature columns, as ``predict`` collects them."""
+        width = self.width
+        rows, keys = gram_keys(evidences)
+        present, at = self.evidence.find(keys)
+        rows = rows[present]
+        table = self.evidence.columns
+        # each evidence gram counts in the plain family and in the coding's dimension's
+        both = np.concatenate((table[at, 0], table[at, np.asarray(families)[rows]]))
+        known = both >= 0
+        found = [np.concatenate((rows, rows))[known] * width + both[known]]
+        rows, keys = gram_keys(neighbours)
+        present, at = self.neighbours.find(keys)
+        found.append(rows[present] * width + self.neighbours.columns[at, 0])
+        pairs = np.asarray(named, dtype=np.int64).reshape(-1, 2)
+        found.append(pairs[:, 0] * width + pairs[:, 1])
+        flat = np.sort(np.concatenate(found))  # by coding, then by column
+        flat = flat[np.concatenate(([True], flat[1:] != flat[:-1]))]  # each column once
+        bounds = np.searchsorted(flat // width, np.arange(len(evidences) + 1))
+        columns = (flat % width).astype(np.intp)
+        return [columns[a:b] for a, b in zip(bounds[:-1], bounds[1:], strict=True)]
+
+
+def _set(out: list[list[Coding]], unit: int, at: int, codings: list[Coding], stance: str) -> None:
+    """Give one coding a stance, copying its unit's list the first time it changes."""
+    if out[unit] is codings:
+        out[unit] = list(codings)
+    c = codings[at]
+    out[unit][at] = Coding(c.code_id, stance, c.start, c.end, c.terms, c.rule_id, c.probability)

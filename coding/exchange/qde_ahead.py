@@ -8,7 +8,9 @@ batches through a bounded queue (so memory holds a few batches, never the
 project), each with its text already read (or the reason it cannot be) and
 parsed as a transcript under the name and metadata the importer will give it
 (the importer parses again itself when its choice differs: a name taken by a
-document it refused). The head (users, codes, variables, cases) comes with
+document it refused), and its selections converted and found in the parsed
+turns (``qde_map``), sent in columns: the text is not sent again beside the
+parsed document that holds it. The head (users, codes, variables, cases) comes with
 the first batch and again whenever it has grown, so the importer sees what a
 reader in its own process would have seen. Errors (a file that is not
 well-formed, a DTD) come back as themselves.

@@ -379,3 +379,25 @@ def test_an_import_loads_neither_sheets_nor_pandas(sample_project, tmp_path):
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+def test_the_reader_sends_a_batch_early_once_it_holds_enough_selections(
+    sample_project, monkeypatch
+):
+    import pickle
+
+    from coding.exchange import qde_ahead
+
+    sent: list[tuple] = []
+
+    class Queue:
+        def put(self, message: bytes) -> None:
+            sent.append(pickle.loads(message))
+
+    monkeypatch.setattr(qde_ahead, "BATCH_SOURCES", 10**6)
+    monkeypatch.setattr(qde_ahead, "BATCH_SELECTIONS", 1_000)
+    qde_ahead._work(str(sample_project / "reports" / "demo.qdpx"), Queue())  # type: ignore[arg-type]
+    batches = [batch for kind, _, batch in sent if kind == "batch"]
+    assert sent[-1][0] == "end"
+    sizes = [sum(len(m) for _, _, _, m in batch if m is not None) for batch in batches]
+    assert len(batches) > 1 and all(size >= 1_000 for size in sizes[:-1])

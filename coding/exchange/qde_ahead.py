@@ -10,9 +10,9 @@ parsed as a transcript under the name and metadata the importer will give it
 (the importer parses again itself when its choice differs: a name taken by a
 document it refused), and its selections converted and found in the parsed
 turns (``qde_map``), sent in columns: the text is not sent again beside the
-parsed document that holds it. The head (users, codes, variables, cases) comes with
-the first batch and again whenever it has grown, so the importer sees what a
-reader in its own process would have seen. Errors (a file that is not
+parsed document that holds it. The head (users, codes, variables, cases)
+comes with the first batch and again whenever it has grown, so the importer
+sees what a reader in its own process would have seen. Errors (a file that is not
 well-formed, a DTD) come back as themselves.
 
 The pure steps both sides share live here: the text, the name, the metadata
@@ -182,6 +182,7 @@ def _work(path: str, out: multiprocessing.Queue) -> None:
             def on_source(head: QdeHead, source: SourceRead) -> None:
                 text = source_text(archive, source)
                 parsed = parse(archive, head, source, text[0])
+                size[0] += len(source.selections)
                 mapped = None
                 if text[0] is not None:
                     mapped = convert(
@@ -193,7 +194,6 @@ def _work(path: str, out: multiprocessing.Queue) -> None:
                     if mapped is not None:
                         _find(mapped, parsed)
                 batch.append((source, text, parsed, mapped))
-                size[0] += len(source.selections)
                 if len(batch) >= BATCH_SOURCES or size[0] >= BATCH_SELECTIONS:
                     flush(head)
 

@@ -310,3 +310,94 @@ def test_errors_from_the_reading_process_are_the_same(store, tmp_path):
     with pytest.raises(ExchangeError, match="DTD"):
         import_qdpx(store, BOOK, _qdpx(tmp_path / "x.qdpx", dtd, {}), workers=2)
     assert store.document_ids() == []
+
+
+def _lie(path: Path, member: str, size: int, crc: int) -> None:
+    """Make a member's headers (local and central) declare another size and CRC."""
+    import struct
+
+    raw = bytearray(path.read_bytes())
+    with zipfile.ZipFile(path) as archive:
+        info = archive.getinfo(member)
+    struct.pack_into("<LLL", raw, info.header_offset + 14, crc, info.compress_size, size)
+    entry = raw.index(b"PK\x01\x02")
+    while raw[entry + 46 : entry + 46 + struct.unpack_from("<H", raw, entry + 28)[0]] != (
+        member.encode()
+    ):
+        entry = raw.index(b"PK\x01\x02", entry + 4)
+    struct.pack_into("<LLL", raw, entry + 16, crc, info.compress_size, size)
+    path.write_bytes(bytes(raw))
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_members_that_lie_about_their_size_are_refused(store, tmp_path, workers):
+    import random
+    import zlib
+
+    # a source declared 1 kB that holds 4 MB: packed larger than 1 kB could ever pack
+    small = "问：我们合作\n答：协会很好\n".encode()
+    random.seed(17)
+    noise = bytes(random.getrandbits(8) for _ in range(200_000))
+    bomb = _qdpx(tmp_path / "s.qdpx", _qde(""), {"sources/s.txt": small + noise})
+    _lie(bomb, "sources/s.txt", len(small), zlib.crc32(small))
+    with pytest.raises(ExchangeError, match="more than its zip headers declare"):
+        import_qdpx(store, BOOK, bomb, workers=workers)
+    # a project.qde declared shorter than it is (its packed size plausible): read only
+    # to the declared size, whose bytes then fail the CRC
+    body = "".join(f'<Users><User guid="{U1}" name="u{n}"/></Users>' for n in range(2000))
+    qde = _qde(body).encode()
+    short = _qdpx(tmp_path / "q.qdpx", qde.decode(), {})
+    _lie(short, "project.qde", len(qde) * 9 // 10, zlib.crc32(qde))
+    with pytest.raises(ExchangeError, match="corrupt|CRC"):
+        import_qdpx(store, BOOK, short, workers=workers)
+
+
+def test_reserved_names_are_those_of_coding_sheets(store):
+    from coding.exchange.project_import import reserved_coder
+    from coding.sheets.layout import CONSENSUS
+    from coding.sheets.people import reserved_coder as sheets_reserved
+
+    store.register_coder("rules@3", "rules", BOOK.hash, BOOK.version)
+    store.register_coder("模型", "model", BOOK.hash, BOOK.version)
+    store.register_coder("王芳", "human", BOOK.hash, BOOK.version)
+    for name in (CONSENSUS, "consensus", "rules@3", "a@b", "模型", "王芳", "李明", "Consensus"):
+        assert reserved_coder(store, name) == sheets_reserved(store, name), name
+
+
+def test_an_import_loads_neither_sheets_nor_pandas(sample_project, tmp_path):
+    import subprocess
+    import sys
+
+    code = (
+        "import sys; from coding.codebook import load_codebook;"
+        "from coding.project import init_project, open_project;"
+        "from coding.exchange import import_qdpx;"
+        f"init_project({str(tmp_path / 'p')!r});"
+        f"s = open_project({str(tmp_path / 'p')!r}).__enter__();"
+        f"import_qdpx(s, load_codebook(), {str(sample_project / 'reports' / 'demo.qdpx')!r}, workers=1);"
+        "print(sorted(m for m in sys.modules if m.startswith(('pandas', 'coding.sheets'))))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
+
+
+def test_the_reader_sends_a_batch_early_once_it_holds_enough_selections(
+    sample_project, monkeypatch
+):
+    import pickle
+
+    from coding.exchange import qde_ahead
+
+    sent: list[tuple] = []
+
+    class Queue:
+        def put(self, message: bytes) -> None:
+            sent.append(pickle.loads(message))
+
+    monkeypatch.setattr(qde_ahead, "BATCH_SOURCES", 10**6)
+    monkeypatch.setattr(qde_ahead, "BATCH_SELECTIONS", 1_000)
+    qde_ahead._work(str(sample_project / "reports" / "demo.qdpx"), Queue())  # type: ignore[arg-type]
+    batches = [batch for kind, _, batch in sent if kind == "batch"]
+    assert sent[-1][0] == "end"
+    sizes = [sum(len(m) for _, _, _, m in batch if m is not None) for batch in batches]
+    assert len(batches) > 1 and all(size >= 1_000 for size in sizes[:-1])

@@ -12,10 +12,12 @@ PlainTextSelections and Codings, Notes, Sets …) and the source texts under
 - ``project_export``: the project out as .qdpx, streamed;
 - ``archive``: a .qdpx (or bare .qde) opened behind the zip guards;
 - ``qde_read``: a project.qde read one source at a time;
-- ``qde_ahead``: that reading (with each source's text and turns) in a second
-  process, a batch ahead of the importer, for a large file;
+- ``qde_ahead``: that reading (with each source's text, turns and selections
+  mapped) in a second process, a batch ahead of the importer, for a large file;
 - ``offsets``: which way a tool counted a source's offsets (code points,
   UTF-16 units, CRLF as two), mapped to our normalised text;
+- ``qde_map``: a source's selections in that counting, with their stances and
+  the units their spans fall in;
 - ``project_import``: sources, codes, users and codings into a project, every
   element accounted for;
 - ``codings_export``: every coding as a CSV or xlsx table.

@@ -1,7 +1,10 @@
 """A .qdpx zip (or a bare project.qde with its sources folder) opened with limits.
 
-The zip is checked by ``common/safezip`` before anything in it is parsed:
-encrypted, corrupt and zip-bomb archives are refused. Nothing is ever
+The zip's headers are checked by ``common/safezip`` before anything in it is
+parsed: encrypted, corrupt and zip-bomb archives are refused, and so is a
+member packed larger than its declared size allows. Every member is read
+through zipfile, which inflates no further than the declared size and fails
+a member whose bytes do not match its CRC. Nothing is ever
 extracted: members are read by name, so no path in the archive can reach the
 file system. A source path may be written ``internal://<name>`` (the
 standard), a bare name, ``sources/`` or ``Sources/`` (NVivo for Windows);
@@ -54,7 +57,9 @@ class ProjectArchive:
         if not zipfile.is_zipfile(self.path):
             return
         try:
-            check_office_zip(self.path, KIND, self.qde)
+            # headers only: every read here stops at a member's declared size and a
+            # member whose bytes differ fails its CRC, so inflating all to count is waste
+            check_office_zip(self.path, KIND, self.qde, inflate=False)
         except DocumentError as exc:
             raise ExchangeError(exc.message, self.path) from None
 
@@ -104,8 +109,11 @@ class ProjectArchive:
                     if info.file_size > MAX_TRANSCRIPT_BYTES:
                         return "its text is larger than 20 MB"
                     # inflated at most to its declared size (a longer member fails its CRC)
-                    with self.zip.open(info) as member:
-                        return member.read(info.file_size)
+                    try:
+                        with self.zip.open(info) as member:
+                            return member.read(info.file_size)
+                    except zipfile.BadZipFile as exc:  # its bytes fail the CRC
+                        raise ExchangeError(f"this {KIND} is corrupt ({exc})", self.path) from None
             return f"its text file {reference!r} is not in the archive"
         folder = self.path.parent.resolve()
         for name in names:

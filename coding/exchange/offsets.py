@@ -100,6 +100,17 @@ def _score(lf_text: str, counting: _Counting, spans: Sequence[Span]) -> float:
     return total
 
 
+def plain(text: str, standard_only: bool = False) -> bool:
+    """Return whether every position in ``text`` is itself in our text: nothing to
+    choose (no CRLF, nothing beyond U+FFFF, or a file that counts code points) and
+    nothing to convert (no CR, already NFC)."""
+    if "\r" in text:
+        return False
+    if not standard_only and _ASTRAL.search(text) is not None:
+        return False
+    return unicodedata.is_normalized("NFC", text)
+
+
 def choose_reading(
     text: str,
     spans: Sequence[Span] | Callable[[], Sequence[Span]],
@@ -113,6 +124,9 @@ def choose_reading(
     points (our own exports). ``spans`` may be a function that returns them:
     it is called only when two readings are to be scored.
     """
+    if plain(text, standard_only):  # every position is itself
+        length = len(text)
+        return STANDARD, lambda p: p if 0 <= p <= length else None
     lf_text = text.replace("\r\n", "\n").replace("\r", "\n")
     has_crlf = "\r\n" in text
     has_astral = _ASTRAL.search(text) is not None
@@ -121,10 +135,6 @@ def choose_reading(
         for name in READINGS
         if ("CRLF" not in name or has_crlf) and ("UTF-16" not in name or has_astral)
     ][: 1 if standard_only else None]
-    if names == [STANDARD] and lf_text == text and unicodedata.is_normalized("NFC", text):
-        # every position is itself: no reading to choose and nothing to convert
-        length = len(text)
-        return STANDARD, lambda p: p if 0 <= p <= length else None
     to_nfc = _nfc_converter(lf_text)
     candidates = [(name, _Counting(text, "UTF-16" in name, "CRLF" in name)) for name in names]
     best_name, best = candidates[0]

@@ -22,7 +22,6 @@ element left out with its reason.
 
 from __future__ import annotations
 
-from bisect import bisect_right
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -37,7 +36,6 @@ from coding.exchange.codebook_qdc import (
     write_codebook_yaml,
 )
 from coding.exchange.guids import code_guid
-from coding.exchange.offsets import Span, choose_reading
 from coding.exchange.qde_ahead import (
     AheadReader,
     Parsed,
@@ -48,13 +46,14 @@ from coding.exchange.qde_ahead import (
     source_metadata,
     source_text,
 )
+from coding.exchange.qde_map import Mapped, convert
 from coding.exchange.qde_read import QdeHead, QdeRest, SourceRead, read_qde
 from coding.model import IngestReport, ParsedDocument
 from coding.store import Store
 
 KINDS: tuple[str, ...] = ("codes", "sources", "selections", "codings", "users", "notes")
 KINDS += ("sets", "cases", "variables", "links", "graphs")
-STANCES = {"positive", "negative", "neutral", "mixed"}
+CONSENSUS = "consensus"  # coding.sheets.layout.CONSENSUS, the adjudicated coder
 # about how many bytes of project.qde a coding takes (ours: ~450 a selection with one
 # coding): an estimate of the rows to come, to decide on dropping the indexes
 QDE_BYTES_PER_CODING = 400
@@ -157,13 +156,20 @@ def _map_codes(ctx: _Context, head: QdeHead) -> None:
         ctx.code_ids.setdefault(code.guid, mapped)
 
 
+def reserved_coder(store: Store, name: str) -> bool:
+    """Return whether ``name`` is kept for machine coders (``kind@version``) or the consensus.
+
+    The rule of ``coding.sheets.people.reserved_coder`` (a test keeps them equal),
+    here so that an import loads neither ``coding.sheets`` nor pandas for it.
+    """
+    return name == CONSENSUS or "@" in name or store.coder_kinds().get(name, "human") != "human"
+
+
 def _coder(ctx: _Context, head: QdeHead, guid: str | None) -> str:
     """Return the coder a user GUID becomes (renaming names kept for machines)."""
     guid = guid or head.creating_user or ""
     if guid in ctx.coders:
         return ctx.coders[guid]
-    from coding.sheets.people import reserved_coder
-
     name = " ".join(head.users.get(guid, "").split()) or (
         f"user {guid[:8]}" if guid else "imported"
     )
@@ -199,32 +205,17 @@ def _metadata(ctx: _Context, head: QdeHead, source: SourceRead) -> dict:
     return metadata
 
 
-def _drop_source(ctx: _Context, source: SourceRead, reason: str) -> None:
+def _drop_source(ctx: _Context, source: SourceRead, mapped: Mapped | None, reason: str) -> None:
     summary = ctx.summary
     summary.drop("TextSource", source.guid, source.name, reason)
-    for guid, _, _, name, _, codings in source.selections:
+    if mapped is not None:
+        items = mapped.dropped_items()
+    else:
+        items = ((s[0], s[3], [c[0] for c in s[5]]) for s in source.selections)
+    for guid, name, coding_guids in items:
         summary.drop("PlainTextSelection", guid, name, "its source is dropped")
-        for coding in codings:
-            summary.drop("Coding", coding[0], "", "its source is dropped")
-
-
-def _evidence(description: str) -> str:
-    """Return the quoted text of a selection's description (our exports write one)."""
-    _, found, rest = description.partition("evidence: ")
-    return rest if found else ""
-
-
-def _stance(description: str) -> str | None:
-    if ":" not in description:
-        return None
-    first = description.partition("\n")[0]
-    if first.startswith("stance: ") and first[8:] in STANCES:  # how our exports write it
-        return first[8:]
-    for line in description.splitlines():
-        key, _, value = line.partition(":")
-        if key.strip().lower() == "stance" and value.strip() in STANCES:
-            return value.strip()
-    return None
+        for coding_guid in coding_guids:
+            summary.drop("Coding", coding_guid, "", "its source is dropped")
 
 
 def _on_source(
@@ -234,12 +225,18 @@ def _on_source(
     source: SourceRead,
     text: SourceText,
     parsed: Parsed | None = None,
+    mapped: Mapped | None = None,
 ) -> None:
     _start(ctx, head)
     summary = ctx.summary
     summary.in_file["sources"] += 1
-    summary.in_file["selections"] += len(source.selections) + len(source.bad_selections)
-    summary.in_file["codings"] += sum(len(s[5]) for s in source.selections)
+    # the reader sends the selections converted (``mapped``) when it could read the text
+    if mapped is not None:
+        summary.in_file["selections"] += len(mapped) + len(source.bad_selections)
+        summary.in_file["codings"] += len(mapped.codes)
+    else:
+        summary.in_file["selections"] += len(source.selections) + len(source.bad_selections)
+        summary.in_file["codings"] += sum(len(s[5]) for s in source.selections)
     summary.in_file["codings"] += source.whole_codings
     for guid, reason in source.bad_selections:
         summary.drop("PlainTextSelection", guid, "", reason)
@@ -247,10 +244,10 @@ def _on_source(
         summary.drop("Coding", source.guid, source.name, "it codes a whole source, not a span")
     raw, unreadable = text
     if raw is None:
-        _drop_source(ctx, source, unreadable or "")
+        _drop_source(ctx, source, mapped, unreadable or "")
         return
     if not raw.strip():
-        _drop_source(ctx, source, "its plain text is empty")
+        _drop_source(ctx, source, mapped, "its plain text is empty")
         return
     doc_id = document_name(source, ctx.doc_ids)
     metadata = _metadata(ctx, head, source)
@@ -260,13 +257,15 @@ def _on_source(
         try:
             doc = parse_source(raw, archive.path.name, metadata, doc_id)
         except ClusterQDAError as exc:
-            _drop_source(ctx, source, f"it cannot be stored as a transcript ({exc})")
+            reason = f"it cannot be stored as a transcript ({exc})"
+            _drop_source(ctx, source, mapped, reason)
             return
     units = _units(ctx, doc)
     if units is None:
         _drop_source(
             ctx,
             source,
+            mapped,
             f"the project already has a document '{doc_id}' with another text; "
             "remove or rename it first",
         )
@@ -275,13 +274,14 @@ def _on_source(
     summary.counts["sources"] += 1
     summary.documents.append(doc_id)
     summary.warnings.extend(doc.warnings)
-    reading, convert = choose_reading(
-        raw,
-        lambda: [Span(s[1], s[2], s[3], _evidence(s[4])) for s in source.selections],
-        head.origin.startswith("clusterqda"),
-    )
-    summary.readings[doc_id] = reading
-    _take_selections(ctx, head, source, doc, units, convert)
+    if mapped is None:
+        mapped = convert(raw, source.selections, head.origin.startswith("clusterqda"))
+    summary.readings[doc_id] = mapped.reading
+    length = len(doc.text)
+    # found by the reader on the units it parsed, unless they are not these
+    if not mapped.found_on(units, length):
+        mapped.find(units, length)
+    _take_selections(ctx, head, doc, units, mapped)
 
 
 def _units(ctx: _Context, doc: ParsedDocument) -> list[tuple[int, int, str, int]] | None:
@@ -311,76 +311,62 @@ def _units(ctx: _Context, doc: ParsedDocument) -> list[tuple[int, int, str, int]
     )
 
 
-def _take_selections(ctx, head, source, doc, units, convert) -> None:
-    # runs once per selection of the file: a tight loop over plain tuples, names
-    # looked up once outside it, units found by bisection and a short walk
+def _take_selections(
+    ctx: _Context,
+    head: QdeHead,
+    doc: ParsedDocument,
+    units: list[tuple[int, int, str, int]],
+    mapped: Mapped,
+) -> None:
+    # runs once per coding of the file: a tight loop over columns, names looked up
+    # once outside it; the spans' units were found before (``Mapped.find``)
     summary = ctx.summary
     drop = summary.drop
-    length = len(doc.text)
-    starts = [u[0] for u in units]
-    count = len(units)
     code_ids = ctx.code_ids
     coders: dict[str | None, str] = {}  # user GUID -> coder, for this document
     seen: set[tuple] = set()
     rows_by: dict[str, list[tuple]] = {}  # this document's codings, by coder
     taken = codings_taken = 0
-    for guid, start, end, name, description, codings in source.selections:
-        start, end = convert(start), convert(end)
-        reason = None
-        hits: list[tuple[int, int, str, int]] = []
-        if start is None or end is None or end > length:
-            reason = "its span lies outside its source's text"
-        elif end <= start:
-            reason = "its span is empty"
-        elif not codings:
-            reason = "it carries no coding (notes only)"
-        else:
-            i = bisect_right(starts, start) - 1
-            if i < 0:
-                i = 0
-            while i < count:
-                unit = units[i]
-                if unit[0] >= end:
-                    break
-                if unit[1] > start:
-                    hits.append(unit)
-                i += 1
-            if not hits:
-                reason = "its span lies in no unit (front matter or between turns)"
-        if reason:
+    rowids = [u[3] for u in units]
+    codes, users, first = mapped.codes, mapped.users, mapped.first
+    hit_units, hit_starts, hit_ends = mapped.hit_units, mapped.hit_starts, mapped.hit_ends
+    items = None  # GUIDs and names, split only when something is dropped
+    c = 0  # the selection's first coding
+    for k, (reason, n) in enumerate(zip(mapped.reasons, mapped.counts, strict=True)):
+        if reason is not None:
+            items = items or list(mapped.dropped_items())
+            guid, name, coding_guids = items[k]
             drop("PlainTextSelection", guid, name, reason)
-            for coding in codings:
-                drop("Coding", coding[0], "", f"its selection is dropped: {reason}")
+            for coding_guid in coding_guids:
+                drop("Coding", coding_guid, "", f"its selection is dropped: {reason}")
+            c += n
             continue
         taken += 1
-        stance = _stance(description)
-        for coding_guid, code, user in codings:
-            code_id = code_ids.get(code)
+        start, end, stance = mapped.starts[k], mapped.ends[k], mapped.stances[k]
+        hits = range(first[k], first[k + 1])
+        for j in range(c, c + n):
+            code_id = code_ids.get(codes[j])
             if code_id is None:
-                drop("Coding", coding_guid, "", "its CodeRef names no code of the file")
+                items = items or list(mapped.dropped_items())
+                drop("Coding", items[k][2][j - c], "", "its CodeRef names no code of the file")
                 continue
+            user = users[j]
             coder = coders.get(user)
             if coder is None:
                 coder = coders[user] = _coder(ctx, head, user)
             key = (coder, code_id, start, end)
             if key in seen:
-                drop("Coding", coding_guid, "", "the same code, coder and span again")
+                items = items or list(mapped.dropped_items())
+                drop("Coding", items[k][2][j - c], "", "the same code, coder and span again")
                 continue
             seen.add(key)
             codings_taken += 1
             rows = rows_by.get(coder)
             if rows is None:
                 rows = rows_by[coder] = []
-            for u_start, u_end, _, rowid in hits:
-                rows.append(
-                    (
-                        rowid,
-                        code_id,
-                        stance,
-                        start if start > u_start else u_start,
-                        end if end < u_end else u_end,
-                    )
-                )
+            for h in hits:
+                rows.append((rowids[hit_units[h]], code_id, stance, hit_starts[h], hit_ends[h]))
+        c += n
     summary.counts["selections"] += taken
     summary.counts["codings"] += codings_taken
     # saved document by document: memory holds one document's codings, never the project's
@@ -479,8 +465,8 @@ def import_qdpx(
                     archive.qde_size() // QDE_BYTES_PER_CODING
                 )
                 if reader is not None:
-                    for head, source, text, parsed in reader:
-                        _on_source(ctx, archive, head, source, text, parsed)
+                    for head, source, text, parsed, mapped in reader:
+                        _on_source(ctx, archive, head, source, text, parsed, mapped)
                     assert reader.result is not None
                     head, rest = reader.result
                 else:

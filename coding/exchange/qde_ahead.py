@@ -8,9 +8,11 @@ batches through a bounded queue (so memory holds a few batches, never the
 project), each with its text already read (or the reason it cannot be) and
 parsed as a transcript under the name and metadata the importer will give it
 (the importer parses again itself when its choice differs: a name taken by a
-document it refused). The head (users, codes, variables, cases) comes with
-the first batch and again whenever it has grown, so the importer sees what a
-reader in its own process would have seen. Errors (a file that is not
+document it refused), and its selections converted and found in the parsed
+turns (``qde_map``), sent in columns: the text is not sent again beside the
+parsed document that holds it. The head (users, codes, variables, cases)
+comes with the first batch and again whenever it has grown, so the importer
+sees what a reader in its own process would have seen. Errors (a file that is not
 well-formed, a DTD) come back as themselves.
 
 The pure steps both sides share live here: the text, the name, the metadata
@@ -29,6 +31,7 @@ from pathlib import Path
 
 from coding.errors import ClusterQDAError, ExchangeError, InputError
 from coding.exchange.archive import ProjectArchive
+from coding.exchange.qde_map import Mapped, convert
 from coding.exchange.qde_read import CaseRead, QdeHead, QdeRest, SourceRead, read_qde
 from coding.model import ParsedDocument
 
@@ -133,9 +136,18 @@ def _head_state(head: QdeHead) -> tuple:
     )
 
 
+def _find(mapped: Mapped, parsed: Parsed) -> None:
+    """Find the selections' units among the turns parsed, as the importer would store them."""
+    doc = parsed.doc
+    # the importer's order: (start, end, unit id)
+    mapped.find(
+        sorted((t.start, t.end, f"{doc.doc_id}#{t.turn}") for t in doc.turns), len(doc.text)
+    )
+
+
 def _work(path: str, out: multiprocessing.Queue) -> None:
     """Read the project.qde at ``path``, putting batches of sources on ``out``."""
-    batch: list[tuple[SourceRead, SourceText, Parsed | None]] = []
+    batch: list[tuple[SourceRead, SourceText, Parsed | None, Mapped | None]] = []
     sent: list[tuple | None] = [None]
     size = [0]
     taken: set[str] = set()  # names as the importer gives them, if it takes every source
@@ -169,8 +181,19 @@ def _work(path: str, out: multiprocessing.Queue) -> None:
 
             def on_source(head: QdeHead, source: SourceRead) -> None:
                 text = source_text(archive, source)
-                batch.append((source, text, parse(archive, head, source, text[0])))
+                parsed = parse(archive, head, source, text[0])
                 size[0] += len(source.selections)
+                mapped = None
+                if text[0] is not None:
+                    mapped = convert(
+                        text[0], source.selections, head.origin.startswith("clusterqda")
+                    )
+                    source.selections = []  # sent converted, without their descriptions
+                if parsed is not None:
+                    text = (None, None)  # the parsed document holds it
+                    if mapped is not None:
+                        _find(mapped, parsed)
+                batch.append((source, text, parsed, mapped))
                 if len(batch) >= BATCH_SOURCES or size[0] >= BATCH_SELECTIONS:
                     flush(head)
 
@@ -204,8 +227,11 @@ class AheadReader:
                         "the process reading this file stopped unexpectedly", self.path
                     ) from None
 
-    def __iter__(self) -> Iterator[tuple[QdeHead, SourceRead, SourceText, Parsed | None]]:
-        """Yield each source with its text, its parse and the head as it stood then."""
+    def __iter__(
+        self,
+    ) -> Iterator[tuple[QdeHead, SourceRead, SourceText, Parsed | None, Mapped | None]]:
+        """Yield each source with its text, its parse, its selections converted (None when
+        its text cannot be read) and the head as it stood then."""
         head: QdeHead | None = None
         while True:
             kind, first, second = self._get()
@@ -216,8 +242,11 @@ class AheadReader:
                 return
             head = first if first is not None else head
             assert head is not None
-            for source, text, parsed in second:
-                yield head, source, text, parsed
+            for source, text, parsed, mapped in second:
+                if text == (None, None) and parsed is not None:  # not sent twice
+                    doc = parsed.doc
+                    text = (doc.text if doc.original_text is None else doc.original_text, None)
+                yield head, source, text, parsed, mapped
 
     def close(self) -> None:
         """Stop the worker (it is done, or the import failed) and wait for it."""

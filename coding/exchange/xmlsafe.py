@@ -16,6 +16,7 @@ they become U+FFFD in names and descriptions; transcript text itself goes to
 from __future__ import annotations
 
 import re
+import zipfile
 from collections.abc import Iterator
 from functools import lru_cache
 from typing import IO, Any
@@ -84,6 +85,8 @@ def iter_elements(handle: IO[bytes], where: str) -> Iterator[tuple[str, XmlEleme
                         where,
                     )
             yield event, element
+    except zipfile.BadZipFile as exc:  # read to its declared size, the bytes fail the CRC
+        raise ExchangeError(f"this file is corrupt ({exc})", where) from None
     except etree.XMLSyntaxError as exc:
         line = exc.position[0] if getattr(exc, "position", None) else None
         if "entit" in str(exc).lower():  # an entity the parser would not expand
@@ -140,6 +143,8 @@ def iter_ends(
             yield element
         if not checked and events.root is not None:
             check(events.root)
+    except zipfile.BadZipFile as exc:  # read to its declared size, the bytes fail the CRC
+        raise ExchangeError(f"this file is corrupt ({exc})", where) from None
     except etree.XMLSyntaxError as exc:
         line = exc.position[0] if getattr(exc, "position", None) else None
         reason = (

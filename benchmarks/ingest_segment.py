@@ -137,14 +137,14 @@ def index_run(folder: Path, with_index: bool) -> dict:
 
 def index_share(folder: Path, repeat: int) -> None:
     """Print the ingest's CPU and wall time with and without the search index."""
+    code = (
+        "import json, sys; sys.path.insert(0, sys.argv[1]);"
+        "from benchmarks.ingest_segment import index_run; from pathlib import Path;"
+        "print(json.dumps(index_run(Path(sys.argv[2]), sys.argv[3] == '1')))"
+    )
     runs: dict[bool, list[dict]] = {False: [], True: []}
     for _ in range(repeat):  # alternately, so that a busy spell hits both
         for with_index in (False, True):
-            code = (
-                "import json, sys; sys.path.insert(0, sys.argv[1]);"
-                "from benchmarks.ingest_segment import index_run; from pathlib import Path;"
-                "print(json.dumps(index_run(Path(sys.argv[2]), sys.argv[3] == '1')))"
-            )
             out = subprocess.run(
                 [sys.executable, "-c", code, str(ROOT), str(folder), str(int(with_index))],
                 check=True,
@@ -152,11 +152,11 @@ def index_share(folder: Path, repeat: int) -> None:
                 text=True,
             )
             runs[with_index].append(json.loads(out.stdout.strip().splitlines()[-1]))
-    for key in ("cpu_s", "wall_s"):
+    for key, name in (("cpu_s", "CPU (process and workers)"), ("wall_s", "wall")):
         bare = min(r[key] for r in runs[False])
         indexed = min(r[key] for r in runs[True])
         print(
-            f"ingest without segmenting, {key[:-2]} (least of {repeat}): {bare:.2f} s without "
+            f"ingest without segmenting, {name}, least of {repeat}: {bare:.2f} s without "
             f"the index, {indexed:.2f} s with it (+{indexed / bare - 1:.0%}); runs "
             f"{', '.join(f'{r[key]:.2f}' for r in runs[False])} and "
             f"{', '.join(f'{r[key]:.2f}' for r in runs[True])} s"

@@ -31,7 +31,6 @@ from __future__ import annotations
 
 import argparse
 import csv
-import json
 import subprocess
 import sys
 import tempfile
@@ -52,27 +51,6 @@ def best_of(repeat: int, func) -> tuple[float, object]:
         result = func()
         times.append(time.perf_counter() - start)
     return min(times), result
-
-
-def ingest_share(corpus: Path, repeat: int) -> dict[bool, list[dict]]:
-    """Return the ``index_run`` figures (``wall_s``, ``cpu_s``) of ingests without and with
-    the index, alternately (a busy spell hits both), each in a fresh process."""
-    code = (
-        "import json, sys; sys.path.insert(0, sys.argv[1]);"
-        "from benchmarks.ingest_segment import index_run; from pathlib import Path;"
-        "print(json.dumps(index_run(Path(sys.argv[2]), sys.argv[3] == '1')))"
-    )
-    runs: dict[bool, list[dict]] = {False: [], True: []}
-    for _ in range(repeat):
-        for with_index in (False, True):
-            out = subprocess.run(
-                [sys.executable, "-c", code, str(ROOT), str(corpus), str(int(with_index))],
-                check=True,
-                capture_output=True,
-                text=True,
-            )
-            runs[with_index].append(json.loads(out.stdout.strip().splitlines()[-1]))
-    return runs
 
 
 def give_roles(project: Path) -> None:
@@ -123,7 +101,7 @@ def main() -> None:
     )
     args = parser.parse_args()
 
-    from benchmarks.ingest_segment import build_corpus
+    from benchmarks.ingest_segment import build_corpus, index_share
     from coding.autocode import code_project
     from coding.codebook import load_codebook
     from coding.ingest import ingest
@@ -136,16 +114,7 @@ def main() -> None:
         corpus = Path(tmp) / "corpus"
         size = build_corpus(corpus, args.mb)
         print(f"corpus: {size / 1e6:.1f} MB")
-        runs = ingest_share(corpus, args.repeat)
-        for key, name in (("cpu_s", "CPU (process and workers)"), ("wall_s", "wall")):
-            bare = min(r[key] for r in runs[False])
-            indexed = min(r[key] for r in runs[True])
-            print(
-                f"ingest without segmenting, {name}, least of {args.repeat}: {bare:.2f} s "
-                f"without the index, {indexed:.2f} s with it (+{indexed / bare - 1:.0%}); runs "
-                f"{', '.join(f'{r[key]:.2f}' for r in runs[False])} and "
-                f"{', '.join(f'{r[key]:.2f}' for r in runs[True])} s"
-            )
+        index_share(corpus, args.repeat)
         project = args.keep or Path(tmp) / "p0"
         init_project(project)
         with open_project(project) as store:

@@ -21,7 +21,8 @@ import pandas as pd
 from coding.store import Store
 from coding.trust import coder_rank
 
-ACTION_PREFIXES = ("CA.", "FORM.", "EVAL.")  # the action's codes first, then its judgement
+ACTION_PREFIXES = ("CA.", "FORM.")  # the action's own codes
+MENTION_PREFIXES = (*ACTION_PREFIXES, "EVAL.")  # and a judgement of one
 # A sentence with one of these only wishes, plans or supposes an action.
 WISH = re.compile(
     r"如果|要是能|要是有|假如|希望|但愿|就好了|能不能|打算|想要|将来|应该要|最好是|我们在想|在研究"
@@ -236,7 +237,7 @@ def load_mentions(store: Store, doc_ids: list[str], units: set[str] | None = Non
         units
         if units is not None
         else {
-            u for u, codes in trusted.items() if any(c.startswith(ACTION_PREFIXES) for c in codes)
+            u for u, codes in trusted.items() if any(c.startswith(MENTION_PREFIXES) for c in codes)
         }
     )
     turns = turns[turns["unit_id"].isin(acting)]
@@ -315,8 +316,8 @@ def _spans(codings: pd.DataFrame, turns: pd.DataFrame) -> dict[str, list]:
 def is_wish(mention: Mention) -> bool:
     """Return whether every sentence holding the turn's action evidence only wishes or plans."""
     # the action's own evidence decides; a judgement's only where the action is unnamed
-    spans = [s for s in mention.spans if s[0].startswith(ACTION_PREFIXES[:2])]
-    spans = spans or [s for s in mention.spans if s[0].startswith(ACTION_PREFIXES)]
+    spans = [s for s in mention.spans if s[0].startswith(ACTION_PREFIXES)]
+    spans = spans or [s for s in mention.spans if s[0].startswith(MENTION_PREFIXES)]
     if not spans:
         return False  # codes given by a person without a span: the person judged it
     return all(WISH.search(sentence_around(mention.text, start)) for _, start, _, _ in spans)

@@ -41,15 +41,24 @@ def shipped_coder(codebook: Codebook) -> str | None:
     return f"hybrid@{found[1]}" if found else None
 
 
+def shipped_sets(codebook: Codebook) -> tuple[str, ...]:
+    """Return the gold sets the model shipped for this codebook learned from (named from the
+    gold folder), empty if none is shipped; read from the model's header."""
+    found = _shipped(codebook.hash, _headers(codebook.name, MODELS))
+    return found[2] if found else ()
+
+
 def _headers(name: str, folder: Path) -> tuple[tuple[Path, int], ...]:
     """The model headers a codebook name could have, with their modification times."""
     return tuple((p, p.stat().st_mtime_ns) for p in sorted(folder.glob(f"{name}-*.json")))
 
 
 @lru_cache(maxsize=8)
-def _shipped(codebook_hash: str, headers: tuple[tuple[Path, int], ...]) -> tuple[Path, str] | None:
-    """The shipped model's path and version for a codebook: each header (as of its
-    modification time) is parsed once per process."""
+def _shipped(
+    codebook_hash: str, headers: tuple[tuple[Path, int], ...]
+) -> tuple[Path, str, tuple[str, ...]] | None:
+    """The shipped model's path, version and training sets for a codebook: each header (as
+    of its modification time) is parsed once per process."""
     import json
 
     found = []
@@ -59,8 +68,9 @@ def _shipped(codebook_hash: str, headers: tuple[tuple[Path, int], ...]) -> tuple
         except (OSError, ValueError):
             continue
         if head.get("codebook_hash") == codebook_hash:
-            units = int(head.get("made_from", {}).get("units", 0))
-            found.append((units, path, str(head.get("version"))))
+            made_from = head.get("made_from", {})
+            sets = tuple(str(s) for s in made_from.get("sets", []))
+            found.append((int(made_from.get("units", 0)), path, str(head.get("version")), sets))
     return max(found)[1:] if found else None
 
 

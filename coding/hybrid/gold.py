@@ -172,7 +172,8 @@ def _groups(frame: pd.DataFrame, source: str) -> list[str]:
     return [f"{source}:{n // 5}" for n in range(len(ids))]
 
 
-def learned_unit_ids(sets: list[str], folder: Path = GOLD) -> frozenset[str]:
+@lru_cache(maxsize=4)
+def learned_unit_ids(sets: tuple[str, ...], folder: Path = GOLD) -> frozenset[str]:
     """Return the ids of the turns a model learned from (``made_from['sets']``, named from
     the gold folder); the sample transcripts' turns keep their project unit ids there.
 
@@ -192,12 +193,8 @@ def learned_unit_ids(sets: list[str], folder: Path = GOLD) -> frozenset[str]:
 def shipped_learned_units(codebook: Codebook, coder: str) -> frozenset[str]:
     """Return the unit ids the shipped model named ``coder`` learned from (none for
     another coder); read from the model's header, without loading the model."""
-    import json
+    from coding.hybrid.coder import shipped_coder, shipped_sets
 
-    from coding.hybrid.coder import find_shipped, shipped_coder
-
-    path = find_shipped(codebook)
-    if path is None or shipped_coder(codebook) != coder:
+    if shipped_coder(codebook) != coder:
         return frozenset()
-    head = json.loads(path.read_text(encoding="utf-8"))
-    return learned_unit_ids(list(head.get("made_from", {}).get("sets", [])))
+    return learned_unit_ids(shipped_sets(codebook))

@@ -42,8 +42,8 @@ def write_docx(doc: Document, path: Path) -> None:
             display(b.shown(), doc.lang) if k == "Table" else None
             for b, k in zip(section.blocks, kinds, strict=True)
         ]
-        wide = landscape_blocks(kinds, [k == "Table" and too_wide(f, upright) for k, f in
-                                  zip(kinds, tables, strict=True)])  # fmt: skip
+        too_wide_here = [f is not None and too_wide(f, upright) for f in tables]
+        wide = landscape_blocks(kinds, too_wide_here)
         if wide and wide[0] and not sideways:  # the section opens with a wide table's lead-in
             sideways = True
             turn_page(word, landscape=True)

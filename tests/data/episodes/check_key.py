@@ -1,8 +1,13 @@
-"""Check key_heldout2.csv against the transcripts in heldout2/ (run: python check_key2.py).
+"""Check a held-out episode key against its transcripts.
+
+Usage: python tests/data/episodes/check_key.py heldout2 [UNITS.csv]
+(the key is key_<folder>.csv beside the folder).
 
 The check counts turns in the files themselves, so it needs no clusterqda project:
 a turn is a line starting with a speaker label (问/問/答 and a colon); any other
-non-empty line after the front matter would continue the previous turn.
+non-empty line after the front matter would continue the previous turn. With the CSV
+that `clusterqda export units` writes for an ingested copy, the key's ids are checked
+against the project's interviewee units too.
 """
 
 from __future__ import annotations
@@ -15,8 +20,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-FOLDER = HERE / "heldout2"
-KEY = HERE / "key_heldout2.csv"
 COLUMNS = ["episode_id", "cluster", "name", "year_start", "unit_ids"]
 LABEL = re.compile(r"^(问|問|答)[：:]")
 UNIT = re.compile(r"^(?P<doc>[a-z]+-\d{2})#(?P<turn>[1-9]\d*)$")
@@ -47,9 +50,9 @@ def read_transcript(path: Path) -> Transcript:
     return Transcript(meta, speakers)
 
 
-def check() -> list[str]:
+def check(folder: Path, key: Path, units_csv: Path | None = None) -> list[str]:
     """Return a list of problems with the key (empty when it is consistent)."""
-    docs = {p.stem: read_transcript(p) for p in sorted(FOLDER.glob("*.txt"))}
+    docs = {p.stem: read_transcript(p) for p in sorted(folder.glob("*.txt"))}
     problems: list[str] = []
     for doc_id, doc in docs.items():
         if doc.meta.get("id") != doc_id:
@@ -57,7 +60,11 @@ def check() -> list[str]:
         pairs = doc.speakers.count("问")
         if not 8 <= pairs <= 20:
             problems.append(f"{doc_id}: {pairs} question/answer pairs")
-    with KEY.open(encoding="utf-8", newline="") as fh:
+    exported: dict[str, dict[str, str]] = {}
+    if units_csv is not None:
+        with units_csv.open(encoding="utf-8-sig", newline="") as fh:
+            exported = {row["unit_id"]: row for row in csv.DictReader(fh)}
+    with key.open(encoding="utf-8", newline="") as fh:
         reader = csv.DictReader(fh)
         if reader.fieldnames != COLUMNS:
             problems.append(f"key columns {reader.fieldnames}")
@@ -88,13 +95,19 @@ def check() -> list[str]:
                 problems.append(f"{eid}: {unit} is an interviewer turn")
             elif doc.meta.get("cluster") != row["cluster"]:
                 problems.append(f"{eid}: {unit} is in cluster {doc.meta.get('cluster')}")
+            if exported:
+                unit_row = exported.get(unit)
+                if unit_row is None:
+                    problems.append(f"{eid}: {unit} not in the exported units")
+                elif unit_row["is_interviewer"] != "False":
+                    problems.append(f"{eid}: {unit} is an interviewer unit after ingest")
     return problems
 
 
-def summary() -> str:
+def summary(folder: Path, key: Path) -> str:
     """Counts for the README: files, turns, episodes, triangulated episodes, units."""
-    docs = {p.stem: read_transcript(p) for p in sorted(FOLDER.glob("*.txt"))}
-    with KEY.open(encoding="utf-8", newline="") as fh:
+    docs = {p.stem: read_transcript(p) for p in sorted(folder.glob("*.txt"))}
+    with key.open(encoding="utf-8", newline="") as fh:
         rows = list(csv.DictReader(fh))
     units = [row["unit_ids"].split(";") for row in rows]
     tellers = [{u.split("#")[0] for u in us} for us in units]
@@ -108,9 +121,12 @@ def summary() -> str:
 
 
 if __name__ == "__main__":
-    found = check()
+    if len(sys.argv) not in (2, 3) or not (HERE / sys.argv[1]).is_dir():
+        sys.exit("usage: python tests/data/episodes/check_key.py <folder> [UNITS.csv]")
+    folder, key = HERE / sys.argv[1], HERE / f"key_{sys.argv[1]}.csv"
+    found = check(folder, key, Path(sys.argv[2]) if len(sys.argv) == 3 else None)
     for problem in found:
         print(problem)
-    print(summary())
+    print(summary(folder, key))
     print("OK" if not found else f"{len(found)} problem(s)")
     sys.exit(1 if found else 0)

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+from bisect import bisect_left, bisect_right
 from dataclasses import dataclass
 from functools import lru_cache
+from itertools import accumulate
 from pathlib import Path
 
 import ahocorasick
 import yaml
 
-from coding.textview import TextView
+from coding.textview import SENTENCE_ENDS, TextView
 
 CUES = Path(__file__).parent / "resources" / "stance_cues.yaml"
 STANCES = ("positive", "negative", "neutral", "mixed")
@@ -68,6 +70,9 @@ class StanceLexicon:
 
     automaton: ahocorasick.Automaton
     negators: tuple[str, ...]
+    # no cue word or negator holds a character that ends a sentence, so the cues of a
+    # span of whole sentences are exactly the whole text's cues inside it
+    splittable: bool = True
 
 
 @lru_cache(maxsize=2)
@@ -80,7 +85,9 @@ def load_lexicon(path: Path = CUES) -> StanceLexicon:
             automaton.add_word(str(word), (str(word), polarity))
     automaton.make_automaton()
     negators = tuple(sorted(map(str, data.get("negators", [])), key=len, reverse=True))
-    return StanceLexicon(automaton, negators)
+    words = [str(w) for w in (*data["positive"], *data["negative"], *negators)]
+    splittable = not any(ch in SENTENCE_ENDS for w in words for ch in w)
+    return StanceLexicon(automaton, negators, splittable)
 
 
 def _longest(found: list[tuple[int, int, int]]) -> list[tuple[int, int, int]]:
@@ -96,33 +103,65 @@ def _longest(found: list[tuple[int, int, int]]) -> list[tuple[int, int, int]]:
 
 def polarity_counts(text: str, lexicon: StanceLexicon | None = None) -> tuple[int, int]:
     """Return (positive, negative) cue counts in a text, negation applied."""
-    lexicon = lexicon or load_lexicon()
+    positive = negative = 0
+    for _start, polarity in _cues(text, lexicon or load_lexicon()):
+        positive += polarity > 0
+        negative += polarity < 0
+    return positive, negative
+
+
+def _cues(text: str, lexicon: StanceLexicon) -> list[tuple[int, int]]:
+    """Return (start, polarity) of the cues that count in a text, negation applied
+    (polarity 0: a negated complaint, which counts neither way)."""
     found = [
         (end - len(word) + 1, end + 1, polarity)
         for end, (word, polarity) in lexicon.automaton.iter(text)
     ]
-    positive = negative = 0
+    out = []
     for start, _end, polarity in _longest(found):
         before = text[max(0, start - NEGATOR_WINDOW) : start]
         if polarity > 0 and before.endswith(lexicon.negators):
             polarity = -1  # 不支持, 没帮助
         elif polarity < 0 and before.endswith(lexicon.negators):
             polarity = 0  # 不难 is not praise either; just not a complaint
-        positive += polarity > 0
-        negative += polarity < 0
-    return positive, negative
+        out.append((start, polarity))
+    return out
+
+
+def sentences_counts(view: TextView, start: int, end: int) -> tuple[int, int]:
+    """Return ``polarity_counts`` of ``view.text[start:end]`` where both ends are sentence
+    boundaries (a sentence's start, or the text's end): the cues of the whole text are
+    found once per view and counted by where they start."""
+    lexicon = load_lexicon()
+    if not lexicon.splittable:
+        return polarity_counts(view.text[start:end], lexicon)
+    marks = view.__dict__.get("_cue_marks")
+    if marks is None:
+        # a cue never holds a sentence's end, so none crosses the span's edges, the
+        # longest-cue choice never reaches across them, and a negator before a cue at
+        # the span's start would hold the end of the sentence before: never
+        cues = _cues(view.text, lexicon)
+        marks = (
+            [s for s, _p in cues],
+            list(accumulate((p > 0 for _s, p in cues), initial=0)),
+            list(accumulate((p < 0 for _s, p in cues), initial=0)),
+        )
+        view.__dict__["_cue_marks"] = marks
+    starts, positive, negative = marks
+    i, j = bisect_left(starts, start), bisect_left(starts, end)
+    return positive[j] - positive[i], negative[j] - negative[i]
 
 
 def stance_of(view: TextView, start: int, end: int) -> str:
     """Return the stance of the sentences that hold the evidence span."""
-    from coding.textview import Hit
-
-    first = view.sentence_of(Hit(start, start + 1, ""))
-    last = view.sentence_of(Hit(max(start, end - 1), max(start, end - 1) + 1, ""))
-    span = (view.sentence_span(first)[0], view.sentence_span(last)[1])
-    if span not in view.stances:
-        view.stances[span] = stance_from_counts(*polarity_counts(view.text[span[0] : span[1]]))
-    return view.stances[span]
+    starts = view.sentence_starts()
+    first = bisect_right(starts, start) - 1
+    last = bisect_right(starts, max(start, end - 1))  # the index of the sentence after
+    span = (starts[first], starts[last] if last < len(starts) else len(view.text))
+    stances = view.stances
+    if span not in stances:
+        stances[span] = stance_from_counts(*sentences_counts(view, *span))
+    return stances[span]
 
 
 def stance_from_counts(positive: int, negative: int) -> str:

@@ -17,7 +17,9 @@ class Hit(NamedTuple):
     term: str
 
 
-_SENTENCE_END = re.compile(r"[。！？!?；;\n]+")
+# the characters that end a sentence: a sentence starts after a run of them
+SENTENCE_ENDS = "。！？!?；;\n"
+_SENTENCE_END = re.compile(f"[{SENTENCE_ENDS}]+")
 _CLAUSE_END = re.compile(r"[。！？!?；;\n，,、：:…—]+")
 # Negation cues just before a hit, within its clause.
 _NEGATION = re.compile(r"不|没|未|无法|毫无|无人|并非|从未")

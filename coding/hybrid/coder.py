@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 from coding.codebook import Codebook
 from coding.model import Coding
 from coding.rulecoder import MODEL_RULE, RuleCoder, rule_texts
-from coding.stance import code_stance, polarity_counts, stance_from_counts
+from coding.stance import code_stance, sentences_counts, stance_from_counts
 from coding.textview import TextView
 
 if TYPE_CHECKING:  # numpy and the features load with the model, not with this module
@@ -96,6 +96,7 @@ class HybridCoder:
         self.coder = weights.coder
         self._columns = {c: j for j, c in enumerate(weights.codes)}
         self._stance: StanceBatch | None = None  # built on first use
+        self._passing: np.ndarray | None = None  # per code: the P it needs, or inf
 
     def analyse(
         self,
@@ -152,7 +153,7 @@ class HybridCoder:
         self, analysed: list[tuple[TextView, list[Coding]]], proba: np.ndarray | list[np.ndarray]
     ) -> list[list[Coding]]:
         """``combine`` for many units: the learned stance is found for all of them at once."""
-        decided = [self._decide(v, c, p) for (v, c), p in zip(analysed, proba, strict=True)]
+        decided = self._decide_all(analysed, proba)
         if self.weights.stance is None:
             return decided
         if self._stance is None:
@@ -161,25 +162,57 @@ class HybridCoder:
             self._stance = StanceBatch(self.weights.stance)
         return self._stance.restance([(v, d) for (v, _c), d in zip(analysed, decided, strict=True)])
 
-    def _decide(self, view: TextView, codings: list[Coding], proba: np.ndarray) -> list[Coding]:
-        """Apply each learned code's policy to the rules' codings of one unit."""
-        weights, out = self.weights, []
-        by_rules = {c.code_id for c in codings}
+    def _decide_all(
+        self, analysed: list[tuple[TextView, list[Coding]]], proba: np.ndarray | list[np.ndarray]
+    ) -> list[list[Coding]]:
+        """Apply each learned code's policy to the rules' codings of every unit.
+
+        Which codes pass their threshold is found for the whole batch in one comparison;
+        each unit then looks only at its own codings and the codes that passed.
+        """
+        import numpy as np
+
+        weights = self.weights
+        if self._passing is None:
+            codes = weights.codes
+            # a code the model may give: its threshold; the others can never pass
+            limits = [
+                weights.thresholds[c] if weights.policy.get(c, "rules") != "rules" else np.inf
+                for c in codes
+            ]
+            self._passing = np.asarray(limits, dtype=np.float64)
+        table = np.asarray(proba, dtype=np.float64).reshape(len(analysed), len(weights.codes))
+        rows, cols = np.nonzero(table >= self._passing)
+        bounds = np.searchsorted(rows, np.arange(len(analysed) + 1)).tolist()
+        passed: list[int] = cols.tolist()
+        return [
+            self._decide(view, codings, table[u], passed[bounds[u] : bounds[u + 1]])
+            for u, (view, codings) in enumerate(analysed)
+        ]
+
+    def _decide(
+        self, view: TextView, codings: list[Coding], proba: np.ndarray, passed: list[int]
+    ) -> list[Coding]:
+        """Apply each learned code's policy to the rules' codings of one unit; ``passed``
+        are the columns of the codes not decided by the rules alone whose P passed."""
+        weights, columns, out = self.weights, self._columns, []
+        by_rules = set()
         for coding in codings:
-            j = self._columns.get(coding.code_id)
-            policy = weights.policy.get(coding.code_id, "rules") if j is not None else "rules"
-            if policy == "model":
+            code = coding.code_id
+            by_rules.add(code)
+            j = columns.get(code)
+            if j is not None and weights.policy.get(code, "rules") == "model":
                 p = float(proba[j])
-                if p >= weights.thresholds[coding.code_id]:
+                if p >= weights.thresholds[code]:
                     c = coding  # a new Coding: dataclasses.replace costs several times more
                     out.append(Coding(c.code_id, c.stance, c.start, c.end, c.terms, c.rule_id,
                                       round(p, 4)))  # fmt: skip
             else:
                 out.append(coding)
-        for code, j in self._columns.items():
-            policy, p = weights.policy.get(code, "rules"), float(proba[j])
-            if policy != "rules" and code not in by_rules and p >= weights.thresholds[code]:
-                out.append(self.model_coding(code, p, view))
+        names = weights.codes
+        for j in passed:
+            if names[j] not in by_rules:
+                out.append(self.model_coding(names[j], float(proba[j]), view))
         return out
 
     @staticmethod
@@ -188,7 +221,7 @@ class HybridCoder:
         end = len(view.text.rstrip())
         whole = (0, -1)  # a key no sentence span has
         if whole not in view.stances:
-            view.stances[whole] = stance_from_counts(*polarity_counts(view.text))
+            view.stances[whole] = stance_from_counts(*sentences_counts(view, 0, len(view.text)))
         stance = code_stance(code, view.stances[whole])
         return Coding(code, stance, 0, end, (), MODEL_RULE, round(p, 4))
 

@@ -14,12 +14,13 @@ from __future__ import annotations
 
 import hashlib
 import json
+from bisect import bisect_left
 from dataclasses import dataclass, field
 
 import numpy as np
 
 from coding.model import Coding
-from coding.stance import code_stance, polarity_counts, stance_from_counts
+from coding.stance import code_stance, polarity_counts, sentences_counts, stance_from_counts
 from coding.textview import Hit, TextView
 
 # The dimensions whose codes carry a stance in the gold (GUIDE.md, "Stance").
@@ -27,6 +28,7 @@ STANCE_DIMENSIONS = ("AGENCY", "COND", "EVAL")
 # Feature families; prefixes keep them apart.
 _GRAM_ORDERS = (1, 2)
 _NEIGHBOUR_CHARS = 80
+_EVIDENCE_CHARS = 400
 C = 1.0
 # a code needs this many training stances, all alike, before its stance is fixed
 MIN_FIXED = 10
@@ -89,8 +91,11 @@ def span_parts(
     key = (start, end)
     if key not in cache:
         text = view.text
-        evidence = text[start:end][:400]
-        cue = stance_from_counts(*polarity_counts(evidence))
+        evidence = text[start:end][:_EVIDENCE_CHARS]
+        # a span of whole sentences (as evidence_sentences gives) is counted on the view
+        whole = end - start <= _EVIDENCE_CHARS and _sentence_edges(view, start, end)
+        counts = sentences_counts(view, start, end) if whole else polarity_counts(evidence)
+        cue = stance_from_counts(*counts)
         before = text[max(0, start - _NEIGHBOUR_CHARS) : start]
         after = text[end : end + _NEIGHBOUR_CHARS]
         around = stance_from_counts(*polarity_counts(before + after))
@@ -99,6 +104,18 @@ def span_parts(
             flags += ("hyp",)
         cache[key] = (cue, evidence, (before + "|" + after, around), flags)
     return cache[key]
+
+
+def _sentence_edges(view: TextView, start: int, end: int) -> bool:
+    """Return whether a span starts where a sentence starts and ends where one ends."""
+    starts = view.sentence_starts()
+    at = bisect_left(starts, start)
+    if at == len(starts) or starts[at] != start:
+        return False
+    if end == len(view.text):
+        return True
+    after = bisect_left(starts, end)
+    return after < len(starts) and starts[after] == end
 
 
 @dataclass

@@ -23,6 +23,9 @@ _SENTENCE_END = re.compile(f"[{SENTENCE_ENDS}]+")
 _CLAUSE_END = re.compile(r"[。！？!?；;\n，,、：:…—]+")
 # Negation cues just before a hit, within its clause.
 _NEGATION = re.compile(r"不|没|未|无法|毫无|无人|并非|从未")
+# a character every negation cue holds: text without one negates nothing (masking only
+# takes characters away), so the look-alikes need not be masked there
+_NEGATION_CHAR = re.compile(r"[不没未无非]")
 # Words that contain a negation character but negate nothing.
 _NOT_NEGATION = re.compile(
     r"不错|不少|不断|不仅|不但|不过|不管怎么|不得不|差不多|了不起|不久|不一样|不同|"
@@ -101,6 +104,8 @@ class TextView:
 
     def clause_negated(self, start: int, end: int) -> bool:
         """Return whether a negation cue (not a look-alike) stands in text[start:end]."""
+        if not _NEGATION_CHAR.search(self.text, start, end):
+            return False
         return bool(_NEGATION.search(_NOT_NEGATION.sub("__", self.text[start:end])))
 
     def negated(self, hit: Hit) -> bool:
@@ -109,8 +114,11 @@ class TextView:
         cache = self._negated
         if hit.start not in cache:
             clause_start = self._clause_starts[self.clause_of(hit)]
-            before = self.text[max(clause_start, hit.start - NEGATION_WINDOW) : hit.start]
-            cache[hit.start] = bool(_NEGATION.search(_NOT_NEGATION.sub("__", before)))
+            start = max(clause_start, hit.start - NEGATION_WINDOW)
+            cache[hit.start] = bool(
+                _NEGATION_CHAR.search(self.text, start, hit.start)
+                and _NEGATION.search(_NOT_NEGATION.sub("__", self.text[start : hit.start]))
+            )
         return cache[hit.start]
 
     def hypothetical(self, hit: Hit) -> bool:

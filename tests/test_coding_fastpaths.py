@@ -39,3 +39,43 @@ def test_stance_of_is_the_stance_of_the_evidence_sentences(pieces, data):
     span_end = starts[last + 1] if last + 1 < len(starts) else len(text)
     expected = stance_from_counts(*polarity_counts(text[starts[first] : span_end]))
     assert stance_of(view, start, end) == expected
+
+
+def _unit_by_unit(coder, analysed, questions, roles):
+    """The model's tf-idf rows as the plain definition builds them: one list per unit."""
+    from coding.hybrid.features import unit_features
+
+    lists = [
+        unit_features(view, codings, q, r)
+        for (view, codings), q, r in zip(analysed, questions, roles, strict=True)
+    ]
+    return coder.weights.matrix(lists)
+
+
+def test_batched_features_are_the_units_features_bit_for_bit():
+    import csv
+
+    from coding.codebook import load_codebook
+    from coding.hybrid.coder import HybridCoder, shipped_weights
+    from coding.hybrid.featurebatch import FeatureBatch
+    from coding.hybrid.gold import GOLD
+    from coding.ingest.normalize import match_view
+
+    book = load_codebook()
+    coder = HybridCoder(book, shipped_weights(book))
+    with (GOLD / "gold_dev.csv").open(encoding="utf-8") as f:
+        rows = list(csv.DictReader(f))[:300]
+    texts = [match_view(r["text"]) for r in rows]
+    # edges: empty, punctuation only or first, the marks of the feature families inside
+    # the text, characters beyond the BMP, a long turn cut at MAX_CHARS
+    texts += ["", "，。", "，不合作。", "¬合作?如果a", "我们没有𠀋合作🙂过", "合作不好。" * 400]
+    questions = [match_view(r.get("question") or "") or None for r in rows]
+    questions += [None, "？", "q:合作", None, "你们合作过吗？", "为什么"]
+    roles = [r.get("role") or None for r in rows] + [None, "ACT.FIRM", None, None, "x", None]
+    analysed = [coder.rules.code_view(t, None, r) for t, r in zip(texts, roles, strict=True)]
+    units, columns = FeatureBatch(coder.weights.vocabulary).columns_of(analysed, questions, roles)
+    batched = coder.weights.matrix_of(units, columns, len(texts))
+    plain = _unit_by_unit(coder, analysed, questions, roles)
+    assert (batched.indptr == plain.indptr).all() and (batched.indices == plain.indices).all()
+    assert batched.data.tobytes() == plain.data.tobytes()
+    assert plain.nnz > 10 * len(texts)  # the comparison is not of empty rows

@@ -22,6 +22,7 @@ from coding.textview import TextView
 if TYPE_CHECKING:  # numpy and the features load with the model, not with this module
     import numpy as np
 
+    from coding.hybrid.featurebatch import FeatureBatch
     from coding.hybrid.stancebatch import StanceBatch
     from coding.hybrid.weights import LearnedWeights
 
@@ -97,6 +98,7 @@ class HybridCoder:
         self._columns = {c: j for j, c in enumerate(weights.codes)}
         self._stance: StanceBatch | None = None  # built on first use
         self._passing: np.ndarray | None = None  # per code: the P it needs, or inf
+        self._features: FeatureBatch | None = None  # built on first use
 
     def analyse(
         self,
@@ -106,7 +108,9 @@ class HybridCoder:
         questions: list[str | None] | None = None,
     ) -> tuple[list[tuple[TextView, list[Coding]]], np.ndarray]:
         """Return each text's view and rule codings, and the model's P(code) per text."""
-        from coding.hybrid.features import unit_features
+        import numpy as np
+
+        from coding.hybrid.featurebatch import FeatureBatch
 
         n = len(texts)
         tokens = tokens or [None] * n
@@ -115,11 +119,13 @@ class HybridCoder:
         analysed = [
             self.rules.code_view(t, k, r) for t, k, r in zip(texts, tokens, roles, strict=True)
         ]
-        features = [
-            unit_features(view, codings, q, r)
-            for (view, codings), q, r in zip(analysed, questions, roles, strict=True)
-        ]
-        return analysed, self.weights.predict_proba(features)
+        if not n:
+            return analysed, np.zeros((0, len(self.weights.codes)))
+        if self._features is None:
+            self._features = FeatureBatch(self.weights.vocabulary)
+        # the features of unit_features, found for the whole batch as integer columns
+        units, columns = self._features.columns_of(analysed, questions, roles)
+        return analysed, self.weights.proba_of(self.weights.matrix_of(units, columns, n))
 
     def code_views(
         self,

@@ -3,7 +3,8 @@ marked, the interviewer's question before it, the speaker's role and the rules' 
 
 Every feature is a short string; a unit's features are counted by a vectorizer whose
 vocabulary and weights are shipped as data (see ``weights.py``), so this function is
-the one place that defines what the model sees.
+the one place that defines what the model sees (``featurebatch.py`` finds the same
+features for a whole batch as integers, and a test holds the two equal).
 """
 
 from __future__ import annotations
@@ -25,13 +26,15 @@ QUESTION_ORDERS = (2,)
 # Long rambling answers are cut: the first characters say what the turn is about,
 # and the cost of featurising stays bounded per unit.
 MAX_CHARS = 1500
-_PUNCT = re.compile(r"[\s，,。！？!?；;：:、…—“”\"'（）()《》【】\[\]]+")
+# the characters that cut the text into the pieces n-grams are taken from
+PUNCT_CHAR = r"[\s，,。！？!?；;：:、…—“”\"'（）()《》【】\[\]]"
+PUNCT = re.compile(PUNCT_CHAR + "+")
 
 
 def _grams(text: str, orders: Iterable[int], prefix: str = "") -> list[str]:
     """Character n-grams of text without punctuation runs crossing into them."""
     out: list[str] = []
-    for piece in _PUNCT.split(text):
+    for piece in PUNCT.split(text):
         grams = [prefix + c for c in piece] if prefix else list(piece)
         if 1 in orders:
             out += grams
@@ -51,7 +54,7 @@ def unit_features(
     features = _grams(text, ORDERS)
     # a clause with a negation cue or in a wish: its n-grams again, marked, so that
     # "搞不起" and "如果政府牵头" weigh differently from the plain words inside them
-    for start, end, negated, wished in _marked_clauses(view, len(text)):
+    for start, end, negated, wished in marked_clauses(view, len(text)):
         if negated:
             features += _grams(text[start:end], ORDERS, NEGATED)
         if wished:
@@ -66,7 +69,7 @@ def unit_features(
     return features
 
 
-def _marked_clauses(view: TextView, limit: int) -> list[tuple[int, int, bool, bool]]:
+def marked_clauses(view: TextView, limit: int) -> list[tuple[int, int, bool, bool]]:
     """Return (start, end, negated, hypothetical) of the clauses that are either."""
     from coding.textview import Hit
 

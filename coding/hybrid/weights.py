@@ -60,12 +60,10 @@ class LearnedWeights:
         """Return the tf-idf rows (sublinear tf, L2-normalised) of units' features.
 
         Built with whole-batch NumPy operations: every feature looked up in one pass,
-        counted per unit by ``np.unique``, each row's columns kept in the order of their
-        first occurrence and its norm summed in that order, so that the result is bit
-        for bit what a loop per unit (and scikit-learn's ``normalize``) gives.
+        counted per unit by ``np.unique``; each row's norm is summed over its columns in
+        their sorted order (the product with the idf sorts them), as a loop per unit and
+        scikit-learn's ``normalize`` do, so the result is bit for bit theirs.
         """
-        from scipy.sparse import csr_matrix
-
         n = len(feature_lists)
         lengths = np.fromiter(map(len, feature_lists), np.int64, n)
         total = int(lengths.sum())
@@ -74,9 +72,16 @@ class LearnedWeights:
         )
         rows = np.repeat(np.arange(n, dtype=np.int64), lengths)
         known = found >= 0
+        return self.matrix_of(rows[known], found[known], n)
+
+    def matrix_of(self, rows: np.ndarray, columns: np.ndarray, n: int):
+        """Return ``matrix`` of ``n`` units from their known features' (unit, column)
+        pairs, listed unit by unit (the units in order)."""
+        from scipy.sparse import csr_matrix
+
         width = len(self.vocabulary)
         keys, first, counts = np.unique(
-            rows[known] * width + found[known], return_index=True, return_counts=True
+            rows * width + columns, return_index=True, return_counts=True
         )
         order = np.argsort(first, kind="stable")
         keys, counts = keys[order], counts[order]
@@ -92,9 +97,13 @@ class LearnedWeights:
         """Return calibrated P(code) per unit (rows) and code (columns, ``codes``)."""
         if not feature_lists:
             return np.zeros((0, len(self.codes)))
+        return self.proba_of(self.matrix(feature_lists))
+
+    def proba_of(self, matrix) -> np.ndarray:
+        """Return calibrated P(code) of the rows of a ``matrix``."""
         if self._coef_t is None:  # converted once, not per batch
             self._coef_t = self.coef.T.astype(np.float64)
-        scores = self.matrix(feature_lists) @ self._coef_t + self.intercept
+        scores = matrix @ self._coef_t + self.intercept
         a, b = self.calibration[:, 0], self.calibration[:, 1]
         return 1.0 / (1.0 + np.exp(-(a * np.asarray(scores) + b)))
 

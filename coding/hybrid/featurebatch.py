@@ -1,0 +1,161 @@
+"""The model's features for a whole batch of units at once, as integer columns.
+
+``features.unit_features`` spells every character n-gram of a unit as a string and
+``LearnedWeights.matrix`` looks each up in a dict: most of the model's cost. Here each
+2- or 3-gram of a family (the answer, its negated and its hypothetical clauses, the
+question) is an integer made of its code points, looked up for the whole batch in one
+sorted NumPy array; the few other features (role, rules, terms) are still strings. The
+same (unit, column) pairs are found as from ``unit_features`` (in another order, which
+changes nothing: each tf-idf row's columns are sorted before its norm is summed), so
+the rows, their norms and the products are bit for bit the same (a test compares them).
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+from itertools import repeat
+
+import numpy as np
+
+from coding.hybrid.features import (
+    HYPOTHETICAL,
+    MAX_CHARS,
+    NEGATED,
+    ORDERS,
+    PUNCT_CHAR,
+    QUESTION,
+    QUESTION_ORDERS,
+    ROLE,
+    RULE,
+    TERM,
+    marked_clauses,
+)
+from coding.model import Coding
+from coding.textview import TextView
+
+_BITS = 21  # every code point is below 2**21
+# the families of n-grams, by prefix, with their orders: a job is one text of one family
+_FAMILIES = (("", ORDERS), (NEGATED, ORDERS), (HYPOTHETICAL, ORDERS), (QUESTION, QUESTION_ORDERS))
+_PLAIN, _NEGATED, _WISHED, _QUESTION = range(len(_FAMILIES))
+
+
+def gram_key(gram: str) -> int:
+    """Return a 2- or 3-gram as one integer; no 3-gram's equals a 2-gram's."""
+    key = ord(gram[0]) + 1
+    for ch in gram[1:-1]:
+        key = (key << _BITS) + ord(ch) + 1
+    return (key << _BITS) + ord(gram[-1])
+
+
+@lru_cache(maxsize=1)
+def _punctuation() -> np.ndarray:
+    """Return every code point ``PUNCT`` cuts at, found by the pattern itself (once)."""
+    every = "".join(map(chr, range(0x110000)))
+    return np.asarray([m.start() for m in re.finditer(PUNCT_CHAR, every)], dtype=np.int64)
+
+
+class FeatureBatch:
+    """A model's vocabulary made ready to turn many units into columns per call."""
+
+    def __init__(self, vocabulary: list[str]) -> None:
+        self.index = {f: i for i, f in enumerate(vocabulary)}
+        self.width = len(vocabulary)
+        found: dict[int, list[int]] = {}
+        for column, feature in enumerate(vocabulary):
+            for family, (prefix, orders) in enumerate(_FAMILIES):
+                gram = feature[len(prefix) :]
+                # a feature is found by its whole spelling: a plain 3-gram that starts with
+                # the negation mark is the negated 2-gram of the same letters, as in a dict
+                if feature.startswith(prefix) and len(gram) in orders:
+                    found.setdefault(gram_key(gram), [-1] * len(_FAMILIES))[family] = column
+        self.keys = np.asarray(sorted(found), dtype=np.int64)
+        self.columns = np.asarray([found[k] for k in sorted(found)], dtype=np.int64)
+        self.columns = self.columns.reshape(len(found), len(_FAMILIES))
+
+    def columns_of(
+        self,
+        analysed: list[tuple[TextView, list[Coding]]],
+        questions: list[str | None],
+        roles: list[str | None],
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Return (unit, column) of every known feature of each unit (unknown features
+        left out), as often as ``unit_features`` lists it, unit by unit."""
+        jobs: list[str] = []  # texts whose n-grams are features
+        job_units: list[int] = []
+        job_families: list[int] = []
+        named: list[str] = []  # features spelt out: role, rules, terms
+        named_units: list[int] = []
+        for u, ((view, codings), question, role) in enumerate(
+            zip(analysed, questions, roles, strict=True)
+        ):
+            text = view.text[:MAX_CHARS]
+            jobs.append(text)
+            job_units.append(u)
+            job_families.append(_PLAIN)
+            for start, end, negated, wished in marked_clauses(view, len(text)):
+                if negated:
+                    jobs.append(text[start:end])
+                    job_units.append(u)
+                    job_families.append(_NEGATED)
+                if wished:
+                    jobs.append(text[start:end])
+                    job_units.append(u)
+                    job_families.append(_WISHED)
+            if question:
+                jobs.append(question[-200:])
+                job_units.append(u)
+                job_families.append(_QUESTION)
+            first = len(named)
+            if role:
+                named.append(ROLE + role)
+            for coding in codings:
+                named.append(RULE + coding.code_id)
+                named += [TERM + t for t in coding.terms]
+            named_units += [u] * (len(named) - first)
+        gram_units, gram_columns = self._grams(jobs, job_units, job_families)
+        found = np.fromiter(map(self.index.get, named, repeat(-1)), np.int64, len(named))
+        known = found >= 0
+        units = np.concatenate((gram_units, np.asarray(named_units, np.int64)[known]))
+        columns = np.concatenate((gram_columns, found[known]))
+        order = np.argsort(units, kind="stable")  # unit by unit, as matrix_of takes them
+        return units[order], columns[order]
+
+    def _grams(
+        self, jobs: list[str], job_units: list[int], job_families: list[int]
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Return (unit, column) of the known n-grams of every job: those of ``_grams``,
+        whose pieces punctuation and the jobs' ends cut."""
+        empty = np.zeros(0, np.int64)
+        joined = "".join(jobs)
+        if not joined or not len(self.keys):
+            return empty, empty
+        lengths = np.fromiter(map(len, jobs), np.int64, len(jobs))
+        encoded = joined.encode("utf-32-le", "surrogatepass")
+        points = np.frombuffer(encoded, np.uint32).astype(np.int64)
+        job = np.repeat(np.arange(len(jobs), dtype=np.int64), lengths)
+        cut = np.isin(points, _punctuation())
+        families = np.asarray(job_families, np.int64)
+        keys, at = [], []
+        for n in sorted({n for _prefix, orders in _FAMILIES for n in orders}):
+            if len(points) < n:
+                continue
+            span = len(points) - n + 1
+            inside = job[:span] == job[n - 1 :]
+            key = points[:span] + 1
+            for k in range(1, n):
+                inside &= ~cut[k : k + span]
+                key = (key << _BITS) + points[k : k + span] + (1 if k < n - 1 else 0)
+            inside &= ~cut[:span]
+            wanted = np.asarray([n in _FAMILIES[f][1] for f in range(len(_FAMILIES))])
+            inside &= wanted[families[job[:span]]]
+            where = np.flatnonzero(inside)
+            keys.append(key[where])
+            at.append(where)
+        flat_at, flat_keys = np.concatenate(at), np.concatenate(keys)
+        row = np.minimum(np.searchsorted(self.keys, flat_keys), len(self.keys) - 1)
+        present = self.keys[row] == flat_keys
+        column = np.where(present, self.columns[row, families[job[flat_at]]], -1)
+        known = column >= 0
+        units = np.asarray(job_units, np.int64)[job[flat_at[known]]]
+        return units, column[known]

@@ -176,7 +176,9 @@ def _init_worker(
         else:
             from coding.hybrid.coder import HybridCoder
 
-            machine = HybridCoder(codebook, weights)
+            machine = HybridCoder(codebook, weights, rules)
+            # built here, before a pool forks its workers from this process, they are shared
+            machine.prepare()
     automaton = None
     terms = {t for clauses in changed for clause in clauses for t in clause}
     if terms:

@@ -91,8 +91,10 @@ def shipped_weights(codebook: Codebook) -> LearnedWeights | None:
 class HybridCoder:
     """Rules plus a learned model; ``coder`` is ``hybrid@<model version>``."""
 
-    def __init__(self, codebook: Codebook, weights: LearnedWeights) -> None:
-        self.rules = RuleCoder(codebook)
+    def __init__(
+        self, codebook: Codebook, weights: LearnedWeights, rules: RuleCoder | None = None
+    ) -> None:
+        self.rules = rules if rules is not None else RuleCoder(codebook)
         self.weights = weights
         self.coder = weights.coder
         self._columns = {c: j for j, c in enumerate(weights.codes)}
@@ -110,8 +112,6 @@ class HybridCoder:
         """Return each text's view and rule codings, and the model's P(code) per text."""
         import numpy as np
 
-        from coding.hybrid.featurebatch import FeatureBatch
-
         n = len(texts)
         tokens = tokens or [None] * n
         roles = roles or [None] * n
@@ -121,11 +121,22 @@ class HybridCoder:
         ]
         if not n:
             return analysed, np.zeros((0, len(self.weights.codes)))
-        if self._features is None:
-            self._features = FeatureBatch(self.weights.vocabulary)
         # the features of unit_features, found for the whole batch as integer columns
-        units, columns = self._features.columns_of(analysed, questions, roles)
+        units, columns = self.prepare().columns_of(analysed, questions, roles)
         return analysed, self.weights.proba_of(self.weights.matrix_of(units, columns, n))
+
+    def prepare(self) -> FeatureBatch:
+        """Build the model's batch tables now (features and, if any, the learned stance), so
+        that worker processes forked afterwards share them; return the features' table."""
+        if self._features is None:
+            from coding.hybrid.featurebatch import FeatureBatch
+
+            self._features = FeatureBatch(self.weights.vocabulary)
+        if self._stance is None and self.weights.stance is not None:
+            from coding.hybrid.stancebatch import StanceBatch
+
+            self._stance = StanceBatch(self.weights.stance)
+        return self._features
 
     def code_views(
         self,
@@ -162,10 +173,8 @@ class HybridCoder:
         decided = self._decide_all(analysed, proba)
         if self.weights.stance is None:
             return decided
-        if self._stance is None:
-            from coding.hybrid.stancebatch import StanceBatch
-
-            self._stance = StanceBatch(self.weights.stance)
+        self.prepare()
+        assert self._stance is not None
         return self._stance.restance([(v, d) for (v, _c), d in zip(analysed, decided, strict=True)])
 
     def _decide_all(

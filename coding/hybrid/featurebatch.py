@@ -35,6 +35,7 @@ from coding.model import Coding
 from coding.textview import TextView
 
 _BITS = 21  # every code point is below 2**21
+_PLANE = 0x10000  # the Basic Multilingual Plane
 # the families of n-grams, by prefix, with their orders: a job is one text of one family
 _FAMILIES = (("", ORDERS), (NEGATED, ORDERS), (HYPOTHETICAL, ORDERS), (QUESTION, QUESTION_ORDERS))
 _PLAIN, _NEGATED, _WISHED, _QUESTION = range(len(_FAMILIES))
@@ -50,9 +51,22 @@ def gram_key(gram: str) -> int:
 
 @lru_cache(maxsize=1)
 def _punctuation() -> np.ndarray:
-    """Return every code point ``PUNCT`` cuts at, found by the pattern itself (once)."""
-    every = "".join(map(chr, range(0x110000)))
-    return np.asarray([m.start() for m in re.finditer(PUNCT_CHAR, every)], dtype=np.int64)
+    """Return every code point of the Basic Multilingual Plane ``PUNCT`` cuts at, found by
+    the pattern itself (once per process)."""
+    plane = "".join(map(chr, range(_PLANE)))
+    return np.asarray([m.start() for m in re.finditer(PUNCT_CHAR, plane)], dtype=np.int64)
+
+
+def _cuts(points: np.ndarray) -> np.ndarray:
+    """Return where ``PUNCT`` cuts: the plane's punctuation, and any character beyond it
+    asked of the pattern itself (rare: emoji, rare characters)."""
+    cut = np.isin(points, _punctuation())
+    beyond = np.flatnonzero(points >= _PLANE)
+    if len(beyond):
+        rare = np.unique(points[beyond])
+        cutting = [p for p in rare.tolist() if re.fullmatch(PUNCT_CHAR, chr(p))]
+        cut[beyond] = np.isin(points[beyond], np.asarray(cutting, dtype=np.int64))
+    return cut
 
 
 class FeatureBatch:
@@ -134,7 +148,7 @@ class FeatureBatch:
         encoded = joined.encode("utf-32-le", "surrogatepass")
         points = np.frombuffer(encoded, np.uint32).astype(np.int64)
         job = np.repeat(np.arange(len(jobs), dtype=np.int64), lengths)
-        cut = np.isin(points, _punctuation())
+        cut = _cuts(points)
         families = np.asarray(job_families, np.int64)
         keys, at = [], []
         for n in sorted({n for _prefix, orders in _FAMILIES for n in orders}):

@@ -94,7 +94,7 @@ class FeatureBatch:
         roles: list[str | None],
     ) -> tuple[np.ndarray, np.ndarray]:
         """Return (unit, column) of every known feature of each unit (unknown features
-        left out), as often as ``unit_features`` lists it, unit by unit."""
+        left out), as often as ``unit_features`` lists it (in another order)."""
         jobs: list[str] = []  # texts whose n-grams are features
         job_units: list[int] = []
         job_families: list[int] = []
@@ -131,9 +131,7 @@ class FeatureBatch:
         found = np.fromiter(map(self.index.get, named, repeat(-1)), np.int64, len(named))
         known = found >= 0
         units = np.concatenate((gram_units, np.asarray(named_units, np.int64)[known]))
-        columns = np.concatenate((gram_columns, found[known]))
-        order = np.argsort(units, kind="stable")  # unit by unit, as matrix_of takes them
-        return units[order], columns[order]
+        return units, np.concatenate((gram_columns, found[known]))
 
     def _grams(
         self, jobs: list[str], job_units: list[int], job_families: list[int]

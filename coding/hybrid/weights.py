@@ -76,15 +76,18 @@ class LearnedWeights:
 
     def matrix_of(self, rows: np.ndarray, columns: np.ndarray, n: int):
         """Return ``matrix`` of ``n`` units from their known features' (unit, column)
-        pairs, listed unit by unit (the units in order)."""
+        pairs, in any order (a pair as often as the feature comes)."""
         from scipy.sparse import csr_matrix
 
         width = len(self.vocabulary)
-        keys, first, counts = np.unique(
-            rows * width + columns, return_index=True, return_counts=True
-        )
-        order = np.argsort(first, kind="stable")
-        keys, counts = keys[order], counts[order]
+        # each (unit, column) once, sorted, with how often it came: the columns' order in a
+        # row is the sorted one the product with the idf gives in any case
+        keys = np.sort(rows * width + columns)
+        edges = np.ones(len(keys), dtype=bool)
+        edges[1:] = keys[1:] != keys[:-1]
+        starts = np.flatnonzero(edges)
+        counts = np.diff(np.append(starts, len(keys)))
+        keys = keys[starts]
         indptr = np.zeros(n + 1, dtype=np.int64)
         np.cumsum(np.bincount(keys // width, minlength=n), out=indptr[1:])
         data = 1.0 + np.log(counts.astype(np.float64))

@@ -10,9 +10,11 @@ import ahocorasick
 from coding.codebook import Codebook
 from coding.ingest.normalize import match_view
 from coding.model import Coding
+from coding.rulecompile import Compiled, RuleSets, compile_source
 from coding.rules import (
     Call,
     Evaluator,
+    Node,
     canonical,
     compile_rule,
     required_clauses,
@@ -41,9 +43,11 @@ class RuleCoder:
         self._automaton.make_automaton()
         self._codes = list(codebook.codes.values())
         self._clauses = {c.id: required_clauses(c.node) for c in self._codes}
-        self._rules = {c.id: compile_rule(c.node) for c in self._codes}
+        # each rule as one compiled function; its sets of terms looked up once per text
+        self._sets = RuleSets()
+        self._rules = {c.id: _compiled(c.node, self._sets) for c in self._codes}
         speaker = codebook.speaker_node
-        self._speaker = compile_rule(speaker) if speaker is not None else None
+        self._speaker = _compiled(speaker, self._sets) if speaker is not None else None
         # term -> indexes of the codes it can help to trigger, so that a text is
         # only checked against the codes its own terms point to
         self._by_term: dict[str, list[int]] = {}
@@ -81,16 +85,18 @@ class RuleCoder:
     ) -> tuple[TextView, list[Coding]]:
         """Return the analysed view of a matching-view text and its codings (as ``code``)."""
         view = self.view(text, tokens, role)
-        if not view.hits:
+        hits = view.hits
+        if not hits:
             return view, []
         out = []
         found = view.found
+        sets = self._sets.set_hits(hits)
         candidates = sorted({i for term in found for i in self._by_term.get(term, ())})
         for index in candidates:
             code = self._codes[index]
             if any(clause.isdisjoint(found) for clause in self._clauses[code.id]):
                 continue  # a term the rule needs is missing
-            evidence = _evidence(self._rules[code.id], view)
+            evidence = _evidence(self._rules[code.id], view, hits, sets)
             if evidence:
                 out.append(self._coding(code.id, code.id, evidence, view))
         if (
@@ -98,7 +104,7 @@ class RuleCoder:
             and self._speaker is not None
             and role not in {c.code_id for c in out}
         ):
-            evidence = _evidence(self._speaker, view)
+            evidence = _evidence(self._speaker, view, hits, sets)
             if evidence:
                 out.append(self._coding(role, SPEAKER_RULE, evidence, view))
         return view, out
@@ -195,8 +201,18 @@ def changed_rules(
     return codes, clauses
 
 
-def _evidence(rule: Evaluator, view: TextView) -> list[Hit] | None:
+def _compiled(node: Node, sets: RuleSets) -> Compiled:
+    """Return a rule compiled to Python source, or its closures where Python cannot compile
+    the source (a rule nested past Python's limits)."""
     try:
-        return rule(view)
+        return compile_source(node, sets)
+    except (SyntaxError, RecursionError, MemoryError):
+        closures: Evaluator = compile_rule(node)
+        return lambda view, _hits, _sets: closures(view)
+
+
+def _evidence(rule: Compiled, view: TextView, hits: dict, sets: dict) -> list[Hit] | None:
+    try:
+        return rule(view, hits, sets)
     except ValueError:  # tnear without tokens: the rule cannot be decided here
         return None

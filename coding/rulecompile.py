@@ -1,0 +1,222 @@
+"""Rules compiled to Python source: one function per rule, no call per node.
+
+``rules.compile_rule`` turns a rule into nested closures, one Python call per node and
+per text; with a few hundred thousand rule evaluations per 5 MB that call overhead was
+most of the rules' time. Here a rule becomes the source of a single function whose
+plain terms, sets of terms, AND, OR and NOT are inline statements; the functions
+(``fact``, ``sent``, ``near`` …) call one helper each with their evaluated arguments.
+Every node is evaluated exactly when and in the order the closures evaluate it (AND and
+the functions stop at their first failing part, OR evaluates every part), so the
+evidence, and any error a part raises (``tnear`` without tokens), are the same.
+
+A set of terms is looked up in a table made once per text (``set_hits``): for each set
+of the coder's rules that meets the text's terms, its hits in the order the closures
+gather them.
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_right
+from collections.abc import Callable
+
+from coding.rules import Call, Node, Op, Term, TermSet
+from coding.textview import Hit, TextView
+
+# (view, hits by term, hits by set id) -> evidence or None
+Compiled = Callable[[TextView, dict, dict], "list[Hit] | None"]
+
+
+class RuleSets:
+    """The sets of terms of a coder's rules, each with an id, and the sets each term is in."""
+
+    def __init__(self) -> None:
+        self.ids: dict[frozenset[str], int] = {}
+        self.by_term: dict[str, list[int]] = {}
+
+    def id_of(self, terms: frozenset[str]) -> int:
+        """Return a set's id, registering it the first time."""
+        if terms not in self.ids:
+            self.ids[terms] = len(self.ids)
+            for term in terms:
+                self.by_term.setdefault(term, []).append(self.ids[terms])
+        return self.ids[terms]
+
+    def set_hits(self, hits: dict[str, list[Hit]]) -> dict[int, list[Hit]]:
+        """Return the hits of every registered set that meets the text's terms: in the
+        order the terms were found, each term's hits in turn (``compile_rule``'s order)."""
+        out: dict[int, list[Hit]] = {}
+        by_term = self.by_term
+        for term, found in hits.items():
+            for sid in by_term.get(term, ()):
+                earlier = out.get(sid)
+                # a set met by one term is that term's own list, as the closures give it
+                out[sid] = found if earlier is None else earlier + found
+        return out
+
+
+def compile_source(node: Node, sets: RuleSets, name: str = "rule") -> Compiled:
+    """Return a rule compiled to one Python function of (view, hits, set hits)."""
+    emitter = _Emitter(sets)
+    body = emitter.emit(node, 1)
+    lines = [f"def {name}(view, H, S):", *body, f"    return v{emitter.result}"]
+    namespace = dict(_HELPERS, **emitter.constants)
+    exec(compile("\n".join(lines), f"<rule {name}>", "exec"), namespace)  # noqa: S102
+    compiled: Compiled = namespace[name]  # type: ignore[assignment]
+    return compiled
+
+
+class _Emitter:
+    """Writes the statements of a rule; every node's value goes into its own ``v<n>``."""
+
+    def __init__(self, sets: RuleSets) -> None:
+        self.sets = sets
+        self.count = 0
+        self.result = 0
+        self.constants: dict[str, object] = {}
+
+    def _var(self) -> int:
+        self.count += 1
+        return self.count
+
+    def _const(self, value: object) -> str:
+        name = f"c{len(self.constants)}"
+        self.constants[name] = value
+        return name
+
+    def emit(self, node: Node, depth: int) -> list[str]:
+        """Return the lines computing ``node`` at an indentation depth; ``self.result``
+        names its variable afterwards."""
+        pad = "    " * depth
+        v = self._var()
+        lines: list[str]
+        if isinstance(node, Term):
+            lines = [f"{pad}v{v} = H.get({self._const(node.text)}) or None"]
+        elif isinstance(node, TermSet):
+            lines = [f"{pad}v{v} = S.get({self.sets.id_of(node.terms)})"]
+        elif isinstance(node, Op):
+            lines = self._op(node, v, depth)
+        else:
+            lines = self._call(node, v, depth)
+        self.result = v
+        return lines
+
+    def _op(self, node: Op, v: int, depth: int) -> list[str]:
+        pad = "    " * depth
+        if node.kind == "!":
+            lines = self.emit(node.parts[0], depth)
+            return [*lines, f"{pad}v{v} = None if v{self.result} is not None else []"]
+        if node.kind == "&":
+            # each part only when every part before it held; the evidence of all, in order
+            lines, names, inner = [f"{pad}v{v} = None"], [], depth
+            for part in node.parts:
+                lines += self.emit(part, inner)
+                names.append(f"v{self.result}")
+                lines.append(f"{'    ' * inner}if v{self.result} is not None:")
+                inner += 1
+            joined = " + ".join(names) if len(names) > 1 else f"list({names[0]})"
+            return [*lines, f"{'    ' * inner}v{v} = {joined}"]
+        # OR: every part, the evidence of those that held; None when none did
+        lines, names = [], []
+        for part in node.parts:
+            lines += self.emit(part, depth)
+            names.append(f"v{self.result}")
+        held = " or ".join(f"{n} is not None" for n in names)
+        joined = " + ".join(f"({n} or [])" for n in names)
+        return [*lines, f"{pad}v{v} = ({joined}) if ({held}) else None"]
+
+    def _call(self, node: Call, v: int, depth: int) -> list[str]:
+        pad = "    " * depth
+        if node.name == "role":
+            wanted = self._const(frozenset(a.text for a in node.args if isinstance(a, Term)))
+            return [f"{pad}v{v} = [] if view.role in {wanted} else None"]
+        if node.name == "except":
+            lines = self.emit(node.args[0], depth)
+            keep = self.result
+            lines += [f"{pad}v{v} = None", f"{pad}if v{keep} is not None:"]
+            lines += self.emit(node.args[1], depth + 1)
+            return [*lines, f"{pad}    v{v} = _outside(v{keep}, v{self.result})"]
+        if node.name in ("fact", "real", "wish", "neg"):
+            lines = self.emit(node.args[0], depth)
+            inner = self.result
+            return [*lines, f"{pad}v{v} = _{node.name}(view, v{inner}) if v{inner} else None"]
+        # near, tnear, before, sent, clause: each argument only while those before held
+        # evidence (None is false, and so is an empty list: nothing to relate)
+        lines, names, inner = [f"{pad}v{v} = None"], [], depth
+        for arg in node.args:
+            lines += self.emit(arg, inner)
+            names.append(f"v{self.result}")
+            lines.append(f"{'    ' * inner}if v{self.result}:")
+            inner += 1
+        inside = "    " * inner
+        if node.name in ("sent", "clause"):
+            starts = "sentence_starts" if node.name == "sent" else "clause_starts"
+            call = f"_together(view.{starts}(), [{', '.join(names)}])"
+        else:
+            call = f"_close(view, {node.name!r}, {node.number or 0}, {names[0]}, {names[1]})"
+        return [*lines, f"{inside}v{v} = {call}"]
+
+
+def _fact(view: TextView, hits: list[Hit]) -> list[Hit] | None:
+    negated, hypothetical = view.negated, view.hypothetical
+    return [h for h in hits if not negated(h) and not hypothetical(h)] or None
+
+
+def _neg(view: TextView, hits: list[Hit]) -> list[Hit] | None:
+    negated = view.negated
+    return [h for h in hits if negated(h)] or None
+
+
+def _real(view: TextView, hits: list[Hit]) -> list[Hit] | None:
+    hypothetical = view.hypothetical
+    return [h for h in hits if hypothetical(h) is False] or None
+
+
+def _wish(view: TextView, hits: list[Hit]) -> list[Hit] | None:
+    hypothetical = view.hypothetical
+    return [h for h in hits if hypothetical(h) is True] or None
+
+
+def _outside(hits: list[Hit], masks: list[Hit] | None) -> list[Hit] | None:
+    masks = masks or []
+    kept = [h for h in hits if not any(m.start <= h.start and h.end <= m.end for m in masks)]
+    return kept or None
+
+
+def _close(view: TextView, name: str, n: int, first: list[Hit], second: list[Hit]):
+    pairs = []
+    for a in first:
+        for b in second:
+            if name == "near":
+                gap = max(b.start - a.end, a.start - b.end)
+            elif name == "before":
+                gap = b.start - a.end if b.start >= a.end else n + 1
+            else:
+                gap = view.token_gap(a, b)
+            if gap <= n:
+                pairs += [a, b]
+    return pairs or None
+
+
+def _together(starts: list[int], found: list[list[Hit]]) -> list[Hit] | None:
+    # each hit's sentence (or clause) looked up once, by where it starts
+    where = [[bisect_right(starts, h.start) for h in hits] for hits in found]
+    common = set(where[0]).intersection(*where[1:])
+    if not common:
+        return None
+    return [
+        h
+        for hits, places in zip(found, where, strict=True)
+        for h, place in zip(hits, places, strict=True)
+        if place in common
+    ]
+
+
+_HELPERS: dict[str, object] = {
+    "_fact": _fact,
+    "_neg": _neg,
+    "_real": _real,
+    "_wish": _wish,
+    "_outside": _outside,
+    "_close": _close,
+    "_together": _together,
+}

@@ -48,6 +48,8 @@ class RuleCoder:
         self._rules = {c.id: _compiled(c.node, self._sets) for c in self._codes}
         speaker = codebook.speaker_node
         self._speaker = _compiled(speaker, self._sets) if speaker is not None else None
+        # per code: its id, the term sets its rule needs and the compiled rule, by index
+        self._checks = [(c.id, self._clauses[c.id], self._rules[c.id]) for c in self._codes]
         # term -> indexes of the codes it can help to trigger, so that a text is
         # only checked against the codes its own terms point to
         self._by_term: dict[str, list[int]] = {}
@@ -91,14 +93,16 @@ class RuleCoder:
         out = []
         found = view.found
         sets = self._sets.set_hits(hits)
-        candidates = sorted({i for term in found for i in self._by_term.get(term, ())})
-        for index in candidates:
-            code = self._codes[index]
-            if any(clause.isdisjoint(found) for clause in self._clauses[code.id]):
-                continue  # a term the rule needs is missing
-            evidence = _evidence(self._rules[code.id], view, hits, sets)
-            if evidence:
-                out.append(self._coding(code.id, code.id, evidence, view))
+        by_term, checks = self._by_term, self._checks
+        for index in sorted({i for term in found for i in by_term.get(term, ())}):
+            code_id, clauses, rule = checks[index]
+            for clause in clauses:
+                if clause.isdisjoint(found):
+                    break  # a term the rule needs is missing
+            else:
+                evidence = _evidence(rule, view, hits, sets)
+                if evidence:
+                    out.append(self._coding(code_id, code_id, evidence, view))
         if (
             role in self.codebook.codes
             and self._speaker is not None
@@ -143,10 +147,14 @@ class RuleCoder:
 
     @staticmethod
     def _coding(code_id: str, rule_id: str, evidence: list[Hit], view: TextView) -> Coding:
-        ordered = sorted(evidence, key=_START)  # stable: hits at one offset keep their order
-        start = ordered[0][0]
-        end = max(map(_END, evidence))
-        terms = tuple(dict.fromkeys(map(_TERM, ordered)))
+        if len(evidence) == 1:
+            start, end, term = evidence[0]
+            terms: tuple[str, ...] = (term,)
+        else:
+            ordered = sorted(evidence, key=_START)  # stable: hits at one offset keep order
+            start = ordered[0][0]
+            end = max(map(_END, evidence))
+            terms = tuple(dict.fromkeys(map(_TERM, ordered)))
         cue = stance_of(view, start, end)
         # whether the evidence is negated is asked only where the stance depends on it
         negated = negation_matters(code_id, cue) and any(

@@ -20,6 +20,7 @@ from coding.textview import TextView
 _POINT = 1 << 21  # above every Unicode code point
 # the n-gram families of the evidence that take the code's dimension into account
 _EVIDENCE = ("e:", "eAGENCY:", "eCOND:", "eEVAL:")
+_GATHER = 256  # codings whose weights are gathered at once (a few MB)
 
 
 def gram_key(gram: str) -> int:
@@ -74,20 +75,48 @@ class StanceBatch:
         self.width = len(model.vocabulary)
         self.evidence = _Table(model.vocabulary, _EVIDENCE)
         self.neighbours = _Table(model.vocabulary, ("n:",))
+        # the columns of the named features, by what spells them (few distinct ones)
+        self._named: dict[tuple, list[int]] = {}
+        self._codes: dict[str, tuple[str, int]] = {}
+
+    def _code(self, code: str) -> tuple[str, int]:
+        """Return a code's dimension and its evidence family (-1: the cue words decide)."""
+        if code not in self._codes:
+            dim = code.split(".")[0]
+            decided = dim in self.model.dimensions
+            self._codes[code] = (dim, _EVIDENCE.index(f"e{dim}:") if decided else -1)
+        return self._codes[code]
+
+    def _named_columns(
+        self, dim: str, code: str, cue: str, learned: bool, around: str, flags: tuple[str, ...]
+    ) -> list[int]:
+        """Return the columns of a coding's named features (``stance_features``' first ones)."""
+        features = (
+            "c:" + code,
+            f"cc:{code}|{cue}",
+            "rule:" + ("model" if learned else "rule"),
+            f"old:{code}|{code_stance(code, cue, False)}",
+            "d:" + dim,
+            "cue:" + cue,
+            f"around:{dim}|{around}",
+            *(f"{flag}:{dim}" for flag in flags),
+        )
+        return [self.index[f] for f in features if f in self.index]
 
     def restance(self, units: list[tuple[TextView, list[Coding]]]) -> list[list[Coding]]:
         """Return each unit's codings with the learned stance where the model decides: what
         ``StanceWeights.restance`` gives for every unit."""
-        model, index = self.model, self.index
+        model = self.model
         out = [codings for _view, codings in units]
         asked: list[tuple[int, int, Coding]] = []  # (unit, position, coding) to score
-        named: list[int] = []  # (coding number, column) pairs of the named features
+        named_rows: list[int] = []  # coding numbers and columns of the named features
+        named_columns: list[int] = []
         evidences, neighbours, families = [], [], []
         for u, (view, codings) in enumerate(units):
             for j, coding in enumerate(codings):
                 code = coding.code_id
-                dim = code.split(".")[0]
-                if dim not in model.dimensions:
+                dim, family = self._code(code)
+                if family < 0:
                     continue
                 stance = model.fixed.get(code)
                 if stance is not None:
@@ -95,36 +124,38 @@ class StanceBatch:
                     continue
                 start, end = evidence_sentences(view, coding)
                 cue, evidence, (around_text, around), flags = span_parts(view, start, end)
-                features = (
-                    "c:" + code,
-                    f"cc:{code}|{cue}",
-                    "rule:" + ("model" if coding.rule_id == "model" else "rule"),
-                    f"old:{code}|{code_stance(code, cue, False)}",
-                    "d:" + dim,
-                    "cue:" + cue,
-                    f"around:{dim}|{around}",
-                    *(f"{flag}:{dim}" for flag in flags),
-                )
-                row = len(asked)
-                for f in features:
-                    if f in index:
-                        named += (row, index[f])
+                key = (code, cue, coding.rule_id == "model", around, flags)
+                columns = self._named.get(key)
+                if columns is None:
+                    columns = self._named[key] = self._named_columns(dim, *key)
+                named_rows += [len(asked)] * len(columns)
+                named_columns += columns
                 asked.append((u, j, coding))
                 evidences.append(evidence)
                 neighbours.append(around_text)
-                families.append(_EVIDENCE.index(f"e{dim}:"))
+                families.append(family)
         if not asked:
             return out
-        columns = self._columns(evidences, neighbours, families, named)
-        for (u, j, _coding), cols in zip(asked, columns, strict=True):
-            scores = model.coef[:, cols].sum(axis=1) + model.intercept
-            _set(out, u, j, units[u][1], model.classes[int(np.argmax(scores))])
+        named = np.asarray([named_rows, named_columns], dtype=np.int64).T
+        flat, bounds = self._columns(evidences, neighbours, families, named)
+        for first in range(0, len(asked), _GATHER):
+            last = min(first + _GATHER, len(asked))
+            # the weights of many codings' columns gathered at once; each coding's slice is
+            # summed as predict sums its own gathered columns (same values, same order)
+            weights = model.coef[:, flat[bounds[first] : bounds[last]]]
+            at = bounds[first]
+            for k in range(first, last):
+                scores = weights[:, bounds[k] - at : bounds[k + 1] - at].sum(axis=1)
+                u, j, _coding = asked[k]
+                label = model.classes[int(np.argmax(scores + model.intercept))]
+                _set(out, u, j, units[u][1], label)
         return out
 
     def _columns(
-        self, evidences: list[str], neighbours: list[str], families: list[int], named: list[int]
-    ) -> list[np.ndarray]:
-        """Return each coding's sorted feature columns, as ``predict`` collects them."""
+        self, evidences: list[str], neighbours: list[str], families: list[int], named: np.ndarray
+    ) -> tuple[np.ndarray, list[int]]:
+        """Return every coding's sorted feature columns, as ``predict`` collects them, one
+        after the other, and where each coding's start (and the last ends)."""
         width = self.width
         rows, keys = gram_keys(evidences)
         present, at = self.evidence.find(keys)
@@ -137,16 +168,14 @@ class StanceBatch:
         rows, keys = gram_keys(neighbours)
         present, at = self.neighbours.find(keys)
         found.append(rows[present] * width + self.neighbours.columns[at, 0])
-        pairs = np.asarray(named, dtype=np.int64).reshape(-1, 2)
-        found.append(pairs[:, 0] * width + pairs[:, 1])
+        found.append(named[:, 0] * width + named[:, 1])
         flat = np.concatenate(found)
         if len(evidences) * width < 2**31:  # 32-bit keys sort in half the time
             flat = flat.astype(np.int32)
         flat = np.sort(flat)  # by coding, then by column
         flat = flat[np.concatenate(([True], flat[1:] != flat[:-1]))]  # each column once
         bounds = np.searchsorted(flat // width, np.arange(len(evidences) + 1))
-        columns = (flat % width).astype(np.intp)
-        return [columns[a:b] for a, b in zip(bounds[:-1], bounds[1:], strict=True)]
+        return (flat % width).astype(np.intp), bounds.tolist()
 
 
 def _set(out: list[list[Coding]], unit: int, at: int, codings: list[Coding], stance: str) -> None:

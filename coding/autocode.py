@@ -304,8 +304,15 @@ def _stored(
         if mixed is None:
             out += [_row(unit, c, 0, None) for c in first]
             continue
+        if mixed[n] is first:  # an interviewer's turn: the hybrid keeps the rules' codings
+            out += [_row(unit, c, 0, 1) for c in first]
+            continue
         i = 0
         for c in mixed[n]:
+            if i < len(first) and (first[i] is c or first[i] == c):  # most often the next
+                out.append(_row(unit, c, 0, 1))
+                i += 1
+                continue
             j = next((j for j in range(i, len(first)) if first[j] == c), None)
             if j is None:
                 out.append(_row(unit, c, 1, None))

@@ -130,11 +130,25 @@ class TextView:
         return cache[hit.start]
 
     def _hypothetical_sentence(self, index: int) -> bool:
-        cache = self.__dict__.setdefault("_hypo", {})
-        if index not in cache:
-            start, end = self.sentence_span(index)
-            cache[index] = bool(_HYPOTHETICAL.search(self.text, start, end))
-        return cache[index]
+        return index in self.hypothetical_sentences()
+
+    def hypothetical_sentences(self) -> frozenset[int]:
+        """Return the indexes of the sentences that are a wish, a condition or a 'should'."""
+        found = self.__dict__.get("_hypothetical_sentences")
+        if found is None:
+            # one pass over the text: no cue holds a sentence's end, so a match never
+            # crosses one, and its look-arounds see what a search of its sentence sees
+            starts = self._sentence_starts
+            found = frozenset(
+                bisect_right(starts, m.start()) - 1 for m in _HYPOTHETICAL.finditer(self.text)
+            )
+            self.__dict__["_hypothetical_sentences"] = found
+        return found
+
+    def negation_characters(self, end: int) -> list[int]:
+        """Return where, before ``end``, stands a character that every negation cue holds
+        (a text span without one negates nothing)."""
+        return [m.start() for m in _NEGATION_CHAR.finditer(self.text, 0, end)]
 
     def token_gap(self, a: Hit, b: Hit) -> int:
         """Return how many tokens lie strictly between two hits."""

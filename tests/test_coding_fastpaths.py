@@ -178,3 +178,39 @@ def test_the_rule_coder_codes_the_gold_as_with_the_closures(monkeypatch):
     given = [compiled.code_text(text, role) for text, role in rows]
     assert given == [closures.code_text(text, role) for text, role in rows]
     assert sum(map(len, given)) > len(rows)  # the gold is coded, not left empty
+
+
+_CLAUSE_PIECES = [
+    *["如果", "主要是", "要是", "应该", "是", "最好", "的", "不", "不错", "没", "无法", "并非"],
+    *["合作", "好", "。", "，", "；", "、", "就好了", "a", "搞不起", "\n"],
+]
+
+
+def _plain_marked_clauses(view: TextView, limit: int) -> list:
+    """marked_clauses as first written: every clause looked at, each sentence searched."""
+    from coding.textview import _HYPOTHETICAL
+
+    def wished(start: int) -> bool:
+        index = max(i for i, s in enumerate(view.sentence_starts()) if s <= start)
+        first, last = view.sentence_span(index)
+        return bool(_HYPOTHETICAL.search(view.text, first, last))
+
+    starts, out = view.clause_starts(), []
+    for i, start in enumerate(starts):
+        if start >= limit:
+            break
+        end = min(starts[i + 1] if i + 1 < len(starts) else len(view.text), limit)
+        if end - start >= 2 and (view.clause_negated(start, end) or wished(start)):
+            out.append((start, end, view.clause_negated(start, end), wished(start)))
+    return out
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(st.sampled_from(_CLAUSE_PIECES), max_size=40), st.integers(0, 80))
+def test_marked_clauses_are_those_of_every_clause_looked_at(pieces, limit):
+    from coding.hybrid.features import marked_clauses
+
+    text = "".join(pieces)
+    assert marked_clauses(TextView(text, {}), limit) == _plain_marked_clauses(
+        TextView(text, {}), limit
+    )

@@ -10,6 +10,7 @@ features for a whole batch as integers, and a test holds the two equal).
 from __future__ import annotations
 
 import re
+from bisect import bisect_left, bisect_right
 from collections.abc import Iterable
 from operator import add
 
@@ -71,19 +72,23 @@ def unit_features(
 
 def marked_clauses(view: TextView, limit: int) -> list[tuple[int, int, bool, bool]]:
     """Return (start, end, negated, hypothetical) of the clauses that are either."""
-    from coding.textview import Hit
-
     starts = view.clause_starts()
+    hypothetical = view.hypothetical_sentences()
+    # only a clause holding a negation character, or in a hypothetical sentence, can be
+    # either: the others are not looked at
+    asked = {bisect_right(starts, at) - 1 for at in view.negation_characters(limit)}
+    for index in hypothetical:
+        first, last = view.sentence_span(index)
+        asked.update(range(bisect_left(starts, first), bisect_left(starts, min(last, limit))))
+    sentences = view.sentence_starts()
     out = []
-    for i, start in enumerate(starts):
-        if start >= limit:
-            break
+    for i in sorted(asked):
+        start = starts[i]
         end = min(starts[i + 1] if i + 1 < len(starts) else len(view.text), limit)
         if end - start < 2:
             continue
-        probe = Hit(start, end, "")
         negated = view.clause_negated(start, end)
-        wished = view.hypothetical(probe)
+        wished = bisect_right(sentences, start) - 1 in hypothetical
         if negated or wished:
             out.append((start, end, negated, wished))
     return out

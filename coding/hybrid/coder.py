@@ -63,23 +63,32 @@ def _shipped(
     import json
 
     found = []
-    for path, _mtime in headers:
+    for path, mtime in headers:
         try:
             head = json.loads(path.read_text(encoding="utf-8"))
         except (OSError, ValueError):
             continue
         if head.get("codebook_hash") == codebook_hash:
+            # the whole model is in this file: kept for loading it, not parsed twice
+            _PARSED[(path, mtime)] = head
             made_from = head.get("made_from", {})
             sets = tuple(str(s) for s in made_from.get("sets", []))
             found.append((int(made_from.get("units", 0)), path, str(head.get("version")), sets))
     return max(found)[1:] if found else None
 
 
+# model files parsed while looking for the shipped one, by (path, modification time);
+# each is handed to the loader once and dropped
+_PARSED: dict[tuple[Path, int], dict] = {}
+
+
 @lru_cache(maxsize=4)
 def _cached_weights(path: Path) -> LearnedWeights:
     from coding.hybrid.weights import load_weights
 
-    return load_weights(path)
+    head = _PARSED.pop((path, path.stat().st_mtime_ns), None)
+    _PARSED.clear()
+    return load_weights(path, head)
 
 
 def shipped_weights(codebook: Codebook) -> LearnedWeights | None:

@@ -158,10 +158,12 @@ def _sha(array: np.ndarray) -> str:
     return hashlib.sha256(np.ascontiguousarray(array, dtype=np.float32).tobytes()).hexdigest()
 
 
-def load_weights(json_path: Path) -> LearnedWeights:
-    """Load shipped weights; refuse a file of another format or whose weights changed."""
+def load_weights(json_path: Path, head: dict | None = None) -> LearnedWeights:
+    """Load shipped weights; refuse a file of another format or whose weights changed.
+    ``head`` is the JSON file already parsed, when the caller has it."""
     try:
-        head = json.loads(json_path.read_text(encoding="utf-8"))
+        if head is None:
+            head = json.loads(json_path.read_text(encoding="utf-8"))
         coef = np.load(json_path.with_suffix(".npy"), allow_pickle=False)
     except (OSError, ValueError) as exc:
         raise ModelError(f"cannot read the shipped model {json_path.name}: {exc}") from exc

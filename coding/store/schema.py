@@ -248,6 +248,13 @@ MIGRATIONS: list = [
     ALTER TABLE word_counts ADD COLUMN unit_counts BLOB;
     DELETE FROM word_counts;
     """,
+    # v12: each code's units of a coder read from its index alone (`matrix`, `words`)
+    """
+    DROP INDEX IF EXISTS coding_data_coder;
+    DROP INDEX IF EXISTS coding_data_also;
+    CREATE INDEX coding_data_coder ON coding_data(coder, code_id, unit);
+    CREATE INDEX coding_data_also ON coding_data(also, code_id, unit);
+    """,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 

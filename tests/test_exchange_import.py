@@ -418,3 +418,28 @@ def test_imported_codings_check_their_stances_and_leave_the_check_on(store):
             "INSERT INTO coding_data (unit, coder, code_id, stance, created) VALUES (?,1,'x','maybe',1)",
             (rowid,),
         )
+
+
+@pytest.mark.parametrize("queued", [0, 1])
+def test_the_reader_leaves_the_parsing_to_an_importer_with_nothing_queued(sample_project, queued):
+    import pickle
+
+    from coding.exchange import qde_ahead
+
+    sent: list[tuple] = []
+
+    class Queue:
+        def put(self, message: bytes) -> None:
+            sent.append(pickle.loads(message))
+
+        def qsize(self) -> int:
+            return queued
+
+    qde_ahead._work(str(sample_project / "reports" / "demo.qdpx"), Queue())  # type: ignore[arg-type]
+    sources = [item for kind, _, batch in sent if kind == "batch" for item in batch]
+    assert sources
+    for _, (raw, _), parsed, mapped in sources:
+        if queued:  # the importer is busy: parsed here, the text inside the parse
+            assert parsed is not None and raw is None and mapped.spans is not None
+        else:  # it waits: the text goes as read, to be parsed and found there
+            assert parsed is None and raw and mapped.spans is None

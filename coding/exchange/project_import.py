@@ -124,6 +124,7 @@ class _Context:
     cases_of: dict[str, list] | None = None  # source GUID -> the cases covering it
     ready: bool = False
     bulk: bool = False  # the codings' indexes are dropped, to be built once at the end
+    unindexed: int = 0  # characters of new documents not yet in the search index
 
 
 def _map_codes(ctx: _Context, head: QdeHead) -> None:
@@ -301,10 +302,16 @@ def _units(ctx: _Context, doc: ParsedDocument) -> list[tuple[int, int, str, int]
             (u.start, u.end, u.unit_id, rowids[u.unit_id]) for u in store.unit_spans(doc.doc_id)
         ]
     if not ctx.dry_run:
-        from coding.ingest import store_document
+        from coding.ingest import INDEX_BATCH_CHARS, store_document
 
         store_document(store, doc, None, IngestReport())
         rowids = store.document_unit_rowids(doc.doc_id)
+        # the search index taken as ingest takes it, batch by batch while the other
+        # process still reads, not all at the commit once it is done
+        ctx.unindexed += len(doc.text)
+        if ctx.unindexed >= INDEX_BATCH_CHARS:
+            store.run_deferred()
+            ctx.unindexed = 0
     ids = [f"{doc.doc_id}#{t.turn}" for t in doc.turns]
     return sorted(
         (t.start, t.end, u, rowids.get(u, 0)) for t, u in zip(doc.turns, ids, strict=True)

@@ -96,6 +96,7 @@ class CodePresenceTable(Connection):
         looked at it (``coded_units``), as ``trust.trusted_coders`` chooses;
         else every coding.
         """
+        self.map_file()  # a scan of every coding: pages read in place, not copied
         if coder is not None:
             return self._codes_of([(coder, None)])
         if trusted is None:

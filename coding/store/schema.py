@@ -239,6 +239,15 @@ MIGRATIONS: list = [
     """,
     compact_codings,  # v9: codings in a compact table behind a view of the same name
     _word_counts,  # v10: per-document word counts for `words`, dropped when tokens change
+    # v11: each unit's word counts beside its document's, for `words --by code`; the
+    # rows cached before lack them, and a cache is cheap to build again
+    """
+    ALTER TABLE word_counts ADD COLUMN unit_rowids BLOB;
+    ALTER TABLE word_counts ADD COLUMN unit_sizes BLOB;
+    ALTER TABLE word_counts ADD COLUMN unit_words BLOB;
+    ALTER TABLE word_counts ADD COLUMN unit_counts BLOB;
+    DELETE FROM word_counts;
+    """,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 

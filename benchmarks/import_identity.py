@@ -10,7 +10,7 @@ Two fingerprints are compared with ``compare``: same numbers, same import.
 
 Usage:
   python benchmarks/import_identity.py make OUT_DIR [--mb 5]   # the benchmark's .qdpx
-  python benchmarks/import_identity.py dump FILE.qdpx OUT.json [--into PROJECT]
+  python benchmarks/import_identity.py dump FILE.qdpx OUT.json [--into PROJECT] [--workers N]
   python benchmarks/import_identity.py compare A.json B.json
 """
 
@@ -63,8 +63,12 @@ def _summary(summary, root: Path) -> dict:
     return data
 
 
-def dump(qdpx: Path, out: Path, into: Path | None) -> dict:
-    """Import ``qdpx`` (dry run, then for real) into a fresh project; write its fingerprint."""
+def dump(qdpx: Path, out: Path, into: Path | None, workers: int | None = None) -> dict:
+    """Import ``qdpx`` (dry run, then for real) into a fresh project; write its fingerprint.
+
+    ``workers`` as ``import_qdpx`` takes it: 1 reads the file in this process, 2 in a
+    second one, None lets the import choose.
+    """
     from coding.codebook import load_codebook
     from coding.exchange import import_qdpx
     from coding.project import init_project, open_project, project_codebook
@@ -77,8 +81,8 @@ def dump(qdpx: Path, out: Path, into: Path | None) -> dict:
             shutil.copytree(into, project)
         with open_project(project) as store:
             book = load_codebook(project_codebook(project, None))
-            dry = import_qdpx(store, book, qdpx, dry_run=True, root=project)
-            done = import_qdpx(store, book, qdpx, root=project)
+            dry = import_qdpx(store, book, qdpx, dry_run=True, root=project, workers=workers)
+            done = import_qdpx(store, book, qdpx, root=project, workers=workers)
             conn = store.conn
             tables = {name: _digest(conn.execute(sql)) for name, sql in TABLES.items()}
         books = sorted((project / "codebooks").glob("imported_*.yaml"))
@@ -146,6 +150,7 @@ def main() -> None:
     p.add_argument("qdpx", type=Path)
     p.add_argument("out", type=Path)
     p.add_argument("--into", type=Path, default=None)
+    p.add_argument("--workers", type=int, default=None)
     p = sub.add_parser("compare")
     p.add_argument("a", type=Path)
     p.add_argument("b", type=Path)
@@ -153,7 +158,7 @@ def main() -> None:
     if args.command == "make":
         print(make(args.out, args.mb))
     elif args.command == "dump":
-        dump(args.qdpx, args.out, args.into)
+        dump(args.qdpx, args.out, args.into, args.workers)
     else:
         sys.exit(0 if compare(args.a, args.b) else 1)
 

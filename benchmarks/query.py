@@ -172,8 +172,11 @@ def main() -> None:
         ]:
             before = ""
             if args.before:
-                old_wall, old_cpu = cli_time(command, args.repeat, args.before)
-                before = f"; before: {old_wall:.2f} s, CPU {old_cpu:.2f} s"
+                try:
+                    old_wall, old_cpu = cli_time(command, args.repeat, args.before)
+                    before = f"; before: {old_wall:.2f} s, CPU {old_cpu:.2f} s"
+                except subprocess.CalledProcessError:  # e.g. a schema newer than it knows
+                    before = "; before: failed on this project"
             wall, cpu = cli_time(command, args.repeat)
             print(
                 f"  {label:<35} {wall:.2f} s ({wall / status:.2f} x status), "

@@ -6,8 +6,9 @@ against people, per dimension, with Krippendorff's alpha:
 
 - a machine coder (rules, model, hybrid) against the most trusted person who
   coded the same unit (consensus first), on this scope's double-coded units
-  when there are at least ``MIN_DOUBLE_CODED`` (for the shipped hybrid, leaving
-  out the units its model learned from: agreement there would measure nothing);
+  when there are at least ``MIN_DOUBLE_CODED`` (for the shipped hybrid and a
+  project's own model and hybrid, leaving out the units their model learned
+  from: agreement there would measure nothing);
   otherwise, for the rules and the hybrid, on the held-out gold recorded for the
   codebook (``codebooks/validation.csv``);
   otherwise on the whole project's double-coded units;
@@ -182,11 +183,25 @@ def _measure(store, codebook, coder, kinds, people, scope, validation, bootstrap
         reference = [p for p in reference if p != "consensus"]
     fallback = validation[validation["coder"] == coder] if kind in ("rules", "hybrid") else None
     learned: frozenset[str] = frozenset()
-    if kind == "hybrid":
+    if kind in ("hybrid", "model"):
         from coding.hybrid.gold import shipped_learned_units
 
-        learned = shipped_learned_units(codebook, coder)
+        # the shipped model's gold, or the project's people a `model train` learned from
+        learned = shipped_learned_units(codebook, coder) | project_learned_units(store, coder)
     return _against(store, codebook, coder, reference, scope, fallback, bootstrap, coder, learned)
+
+
+def project_learned_units(store: Store, coder: str) -> frozenset[str]:
+    """Return the units a project's model coder (``model@…``, or ``hybrid@…`` from
+    ``suggest``) learned from: those its training recorded, else (a model stored before
+    the ids were kept) every unit its training coder has coded; empty for other coders."""
+    _, _, version = coder.partition("@")
+    training = store.model_training(version) if version else None
+    if training is None:
+        return frozenset()
+    if "unit_ids" in training:
+        return frozenset(training["unit_ids"])
+    return frozenset(store.coded_units(training["coder"]))
 
 
 def _against(

@@ -73,8 +73,9 @@ def test_the_sheet_has_episodes_evidence_and_signed_metadata(sheet):
     assert {r[1] for r in evidence[1:]} <= {*ids, "无"}
     # the evidence's dropdown offers every episode id and 无 (none)
     (listed,) = [dv.formula1 for dv in wb[SHEET_EVIDENCE].data_validations.dataValidation]
-    cells = listed.lstrip("=").split("!")[1].replace("$", "").split(":")
-    choices = [c.value for row in wb["说明"][cells[0] : cells[1]] for c in row]
+    name, cells = listed.lstrip("=").split("!")
+    first, last = cells.replace("$", "").split(":")
+    choices = [c.value for row in wb[name][first:last] for c in row]
     assert choices == [*ids, "无"]
     # keep and merge are dropdowns; the evidence's episode a dropdown of the ids
     kinds = {dv.formula1 for dv in wb[SHEET_EPISODES].data_validations.dataValidation}
@@ -225,3 +226,17 @@ def test_demo_reports_open_with_the_reviewed_episodes(sample_project):
     assert text.index("## 合作行动的演变") < text.index("## 一、概况")
     assert "已由研究者审核（张老师）" in text
     assert "花卉世界专业市场" in text  # the key's name, given by the simulated reviewer
+
+
+def test_the_help_is_cut_into_rows_that_fit_and_lose_nothing(sheet):
+    # programs do not all grow a row to fit wrapped text: the help comes in rows that fit
+    from unicodedata import east_asian_width
+
+    from coding.episodes.sheet import HELP, HELP_WIDTH
+
+    rows = [r[0] for r in _rows(sheet, "说明") if r[0]]
+    width = [sum(2 if east_asian_width(c) in "WF" else 1 for c in r) for r in rows]
+    assert max(width) <= HELP_WIDTH + 2  # closing punctuation may end a full row
+    assert len(rows) > len(HELP)
+    assert "".join(rows).replace(" ", "") == "".join(HELP).replace(" ", "")
+    assert not any(r.startswith(("。", "，", "）", " ")) for r in rows)

@@ -401,3 +401,45 @@ def test_the_reader_sends_a_batch_early_once_it_holds_enough_selections(
     assert sent[-1][0] == "end"
     sizes = [sum(len(m) for _, _, _, m in batch if m is not None) for batch in batches]
     assert len(batches) > 1 and all(size >= 1_000 for size in sizes[:-1])
+
+
+def test_imported_codings_check_their_stances_and_leave_the_check_on(store):
+    import sqlite3
+
+    units = _store_text(store, "d", "问：我们合作\n答：协会很好")
+    store.register_coder("王芳", "human", BOOK.hash, BOOK.version)
+    rowid = store.document_unit_rowids("d")[units[0][0]]
+    with pytest.raises(ExchangeError, match="not a stance"):
+        store.import_codings("王芳", [units[0][0]], [(rowid, "CA.BH", "maybe", 0, 2)], False)
+    store.import_codings("王芳", [units[0][0]], [(rowid, "CA.BH", "mixed", 0, 2)], False)
+    assert store.conn.execute("SELECT stance FROM coding_data").fetchall() == [("mixed",)]
+    with pytest.raises(sqlite3.IntegrityError, match="CHECK"):  # the schema's CHECK holds again
+        store.conn.execute(
+            "INSERT INTO coding_data (unit, coder, code_id, stance, created) VALUES (?,1,'x','maybe',1)",
+            (rowid,),
+        )
+
+
+@pytest.mark.parametrize("queued", [0, 1])
+def test_the_reader_leaves_the_parsing_to_an_importer_with_nothing_queued(sample_project, queued):
+    import pickle
+
+    from coding.exchange import qde_ahead
+
+    sent: list[tuple] = []
+
+    class Queue:
+        def put(self, message: bytes) -> None:
+            sent.append(pickle.loads(message))
+
+        def qsize(self) -> int:
+            return queued
+
+    qde_ahead._work(str(sample_project / "reports" / "demo.qdpx"), Queue())  # type: ignore[arg-type]
+    sources = [item for kind, _, batch in sent if kind == "batch" for item in batch]
+    assert sources
+    for _, (raw, _), parsed, mapped in sources:
+        if queued:  # the importer is busy: parsed here, the text inside the parse
+            assert parsed is not None and raw is None and mapped.spans is not None
+        else:  # it waits: the text goes as read, to be parsed and found there
+            assert parsed is None and raw and mapped.spans is None

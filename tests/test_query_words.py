@@ -17,7 +17,8 @@ from coding.errors import OptionError
 from coding.ingest import ingest
 from coding.project import open_project
 from coding.query.filters import unit_filter
-from coding.query.words import is_word, keyness, stop_words, word_table
+from coding.query.words import MIN_COUNT, is_word, keyness, stop_words, word_table
+from coding.store import connection as connection_module
 
 
 @pytest.fixture(scope="module")
@@ -196,12 +197,19 @@ def test_new_tokens_drop_a_documents_counts(words_project, tmp_path):
     assert dict(zip(table["word"], table["count"], strict=True)) == dict(plain)
 
 
-def test_keywords_by_code_count_what_a_plain_scan_of_each_codes_units_counts(words_project):
+@pytest.mark.parametrize("read_only", [False, True])
+def test_keywords_by_code_count_what_a_plain_scan_of_each_codes_units_counts(
+    words_project, read_only, monkeypatch
+):
+    # every word of every code: the per-unit cache (and, read-only, the tokens themselves)
+    # against a plain scan of each code's units
     from coding.query.matrix import unit_codes
 
+    monkeypatch.setattr(connection_module, "writable", lambda path: not read_only)
     flt = unit_filter(speaker="interviewee")
     with open_project(words_project) as store:
-        table = word_table(store, flt, by="code", top=5)
+        assert store.read_only is read_only
+        table = word_table(store, flt, by="code", top=100_000)
         tokens = dict(store.unit_tokens(flt))
         pairs = unit_codes(store, flt)
     total = Counter(t for cut in tokens.values() for t in cut if is_word(t))
@@ -213,3 +221,57 @@ def test_keywords_by_code_count_what_a_plain_scan_of_each_codes_units_counts(wor
     for row in table.itertuples():
         assert row.count == by_code[row.group][row.word]
         assert row.rest_count == total[row.word] - row.count
+    # the rows are every word seen MIN_COUNT times that a code uses more than the rest
+    shown = Counter(table["group"])
+    for code, counted in by_code.items():
+        size, rest = sum(counted.values()), sum(total.values()) - sum(counted.values())
+        over = [
+            w for w, n in counted.items() if n >= MIN_COUNT and n / size > (total[w] - n) / rest
+        ]
+        assert shown[code] == len(over), code
+
+
+def test_by_code_counts_follow_a_changed_document(words_project, tmp_path):
+    # a re-ingested transcript's units are new rows: their cached counts replace the old
+    from coding.store.rows import CodingRow
+
+    project = tmp_path / "proj"
+    shutil.copytree(words_project, project)
+    flt = unit_filter(clusters=["测试集群"])
+    transcript = tmp_path / "in" / "extra-02.txt"
+    transcript.parent.mkdir()
+    head = "---\nid: extra-02\ncluster: 测试集群\nrole: ACT.FIRM\n---\n"
+    found = []
+    with open_project(project) as store:
+        word_table(store, unit_filter(), by="code")  # every document counted and cached
+        for word in ("蝴蝶兰", "红掌"):
+            transcript.write_text(head + "问：行业协会呢？\n答：" + f"{word}。" * 4, "utf-8")
+            ingest(store, [transcript])
+            (unit,) = store.conn.execute(
+                "SELECT unit_id FROM units WHERE doc_id = 'extra-02' AND NOT is_interviewer"
+            ).fetchone()
+            store.save_codings("consensus", [unit], [CodingRow(unit, "ACT.ASSOC", None)])
+            table = word_table(store, flt, by="code", top=100_000)
+            found.append(dict(zip(table["word"], table["count"], strict=True)))
+    assert found == [{"蝴蝶兰": 4}, {"红掌": 4}]
+
+
+def test_upgrade_drops_counts_cached_without_their_units(tmp_path, monkeypatch):
+    # schema 10 cached a document's counts only; 11 needs each unit's too, so it counts again
+    from coding.store import SCHEMA_VERSION, Store
+
+    db = tmp_path / "clusterqda.sqlite"
+    monkeypatch.setattr(connection_module, "SCHEMA_VERSION", 10)
+    with Store(db) as old:
+        old.conn.execute(
+            "INSERT INTO documents (doc_id, path, content_hash, encoding, metadata, text,"
+            " ingested_at) VALUES ('d', 'd.txt', 'h', 'utf-8', '{}', '协会开会', 'now')"
+        )
+        old.conn.execute("INSERT INTO word_counts VALUES ('d', 0, 1, x'', x'')")
+    monkeypatch.setattr(connection_module, "SCHEMA_VERSION", SCHEMA_VERSION)
+    with Store(db) as store:
+        assert store.schema_version == SCHEMA_VERSION
+        assert store.conn.execute("SELECT COUNT(*) FROM word_counts").fetchone()[0] == 0
+        assert store.refresh_word_counts() == 1
+        (sizes,) = store.conn.execute("SELECT unit_sizes FROM word_counts").fetchone()
+        assert sizes == b""  # a document without units: no unit counted

@@ -256,3 +256,48 @@ def test_f1_difference_is_micro_f1_minus_micro_f1_with_an_interval_around_it():
     diff, low, high = f1_difference(truth, perfect, weaker, resamples=999)
     assert diff == pytest.approx(1 - 2 / 6)
     assert low <= diff <= high
+
+
+def test_a_project_model_is_never_measured_on_the_units_it_learned_from(trained, tmp_path):
+    # gating: agreement with the people the model was trained on would measure nothing
+    import json
+
+    from coding.gating import (
+        BASIS_SCOPE,
+        project_learned_units,
+        provenance,
+        validation_table,
+    )
+    from coding.hybrid.coder import shipped_coder
+    from coding.project import SHIPPED_CODEBOOKS, VALIDATION
+    from coding.report.data import cluster_units
+
+    root, book, result = trained
+    project = tmp_path / "proj"
+    shutil.copytree(root, project)
+    with open_project(project) as store:
+        report = suggest(store, book)
+        with store.transaction():  # the shipped default coder out of the way: the model counts
+            store.conn.execute("DELETE FROM codings WHERE coder = ?", (shipped_coder(book),))
+            store.conn.execute("DELETE FROM coded_units WHERE coder = ?", (shipped_coder(book),))
+        learned = project_learned_units(store, report.coder)
+        assert learned == set(store.coded_units(result.coder)) and len(learned) == result.units
+        assert project_learned_units(store, "model@unknown") == frozenset()
+        validation = validation_table(None, SHIPPED_CODEBOOKS / VALIDATION)
+        scope = cluster_units(store, "古镇灯饰")
+        gated = provenance(store, book, scope, validation)
+        people = set().union(*(store.coded_units(p) for p in ("王助理", "李助理", "consensus")))
+        checked = people & set(scope["unit_id"])
+        rows = gated.agreement[gated.agreement["coder"] == report.coder]
+        assert len(rows) == len(book.dimensions)
+        assert checked & learned  # the model learned from some of this cluster's turns...
+        # ...and is measured on the others only
+        assert (rows["basis"] == BASIS_SCOPE).all()
+        assert (rows["n_units"] <= len(checked - learned)).all()
+        # a model stored before the ids were kept: every unit its training coder coded
+        with store.transaction():
+            store.conn.execute(
+                "UPDATE models SET training = ? WHERE version = ?",
+                (json.dumps({"coder": result.coder, "units": result.units}), result.version),
+            )
+        assert project_learned_units(store, report.coder) == learned

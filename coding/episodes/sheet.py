@@ -32,6 +32,9 @@ from coding.store import Store
 
 EPISODE_FORMAT = "clusterqda-episodes/1"
 SHEET_EPISODES, SHEET_EVIDENCE, SHEET_HELP = "事件", "证据", "说明"
+# the evidence's dropdown choices: a sheet of their own, where a reader finds them (they
+# were a column beside the wide help text, off the screen)
+SHEET_CHOICES = "事件选项"
 KEEP, DROP, NONE = "保留", "删除", "无"
 KEEP_VALUES = {KEEP: True, "keep": True, "是": True, DROP: False, "drop": False, "否": False}
 EPISODE_HEADER = [
@@ -45,11 +48,40 @@ HELP = [
     "合作行动事件审核表 Episode review",
     "“事件”表：每行是一个建议的合作行动事件。可修改“名称”；“保留”选 保留 或 删除；"
     "如两个事件其实是同一件事，在“并入”中选另一个事件的编号。",
-    "“证据”表：每行是一段发言及其所属事件。可在“事件”列改选编号，或选 无（不属于任何事件）。"
+    "“证据”表：每行是一段发言及其所属事件。可在“事件”列改选编号（全部选项见“事件选项”表），"
+    "或选 无（不属于任何事件）。"
     "文本不可修改，行不可增删或排序。",
     "Episodes sheet: edit the name, choose keep/drop, or merge into another episode. "
-    "Evidence sheet: change a turn's episode, or 无 for none. Texts, ids and row order stay.",
+    "Evidence sheet: change a turn's episode (the choices are listed in sheet 事件选项), or 无 "
+    "for none. Texts, ids and row order stay.",
 ]
+
+HELP_WIDTH = 72  # column width: the help fits an A4 page as printed
+
+
+def _fitted(line: str, width: int) -> list[str]:
+    """Return a line cut into rows of about ``width`` columns (a Han character takes two):
+    a row's height is not made to fit wrapped text by every program that opens the file.
+    English breaks at a space; closing punctuation never starts a row."""
+    from unicodedata import east_asian_width
+
+    rows, row = [], ""
+    for ch in line:
+        if _columns(row + ch, east_asian_width) > width and ch not in "。，、；：！？）”」":
+            head, space, tail = row.rpartition(" ")
+            if ch.isascii() and ch.isalnum() and space and tail.isascii():
+                rows.append(head + space)
+                row = tail
+            else:
+                rows.append(row)
+                row = ""
+        if row or ch != " ":
+            row += ch
+    return [*rows, row]
+
+
+def _columns(text: str, east_asian_width) -> int:
+    return sum(2 if east_asian_width(ch) in "WF" else 1 for ch in text)
 
 
 @dataclass
@@ -84,13 +116,10 @@ def write_episode_sheet(
     book = Workbook(write_only=True)
     ids = list(table["episode_id"])
     info = book.create_sheet(SHEET_HELP)
-    info.column_dimensions["A"].width = 110
-    info.column_dimensions["C"].width = 20
-    # column C lists what the evidence's episode may be: every id, and 无 for none
-    choices = ["事件选项 choices", *ids, NONE]
-    for i in range(max(len(HELP), len(choices))):
-        line = cell(info, HELP[i], wrap=True) if i < len(HELP) else None
-        info.append([line, None, text_cell(info, choices[i]) if i < len(choices) else None])
+    info.column_dimensions["A"].width = HELP_WIDTH
+    for line in HELP:
+        for piece in _fitted(line, HELP_WIDTH):
+            info.append([cell(info, piece)])
     sheet = book.create_sheet(SHEET_EPISODES)
     _lay_out(sheet, EPISODE_HEADER, [16, 24, 8, 16, 12, 11, 8, 12, 30, 24, 10, 24], len(ids))
     sheet.append([cell(sheet, h, bold=True) for h in EPISODE_HEADER])
@@ -129,8 +158,13 @@ def write_episode_sheet(
                 text_cell(evidence, texts[w.unit_id], wrapped),
             ]
         )
+    # what the evidence's episode may be: every id, and 无 for none
+    listed = book.create_sheet(SHEET_CHOICES)
+    listed.column_dimensions["A"].width = 24
+    for choice in ["事件选项 choices", *ids, NONE]:
+        listed.append([text_cell(listed, choice)])
     episode_list = DataValidation(
-        type="list", formula1=f"={SHEET_HELP}!$C$2:$C${len(ids) + 2}", allow_blank=True
+        type="list", formula1=f"={SHEET_CHOICES}!$A$2:$A${len(ids) + 2}", allow_blank=True
     )
     evidence.data_validations.append(episode_list)
     if units:

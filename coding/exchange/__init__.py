@@ -18,8 +18,9 @@ PlainTextSelections and Codings, Notes, Sets …) and the source texts under
   UTF-16 units, CRLF as two), mapped to our normalised text;
 - ``qde_map``: a source's selections in that counting, with their stances and
   the units their spans fall in;
-- ``project_import``: sources, codes, users and codings into a project, every
-  element accounted for;
+- ``project_import``: sources, codes, users and codings into a project;
+- ``import_account``: what an import took and left out, and why (every
+  element accounted for), in JSON and in words;
 - ``codings_export``: every coding as a CSV or xlsx table.
 
 Offsets everywhere are code points into exactly the text written to

@@ -15,9 +15,7 @@ the rest keep the ids of the file's own codebook, which is saved as
 The imported codings replace that person's codings of the same documents, and
 every unit of a document they coded counts as looked at by them.
 
-Everything read is accounted for: ``ImportSummary.in_file`` counts what the
-file holds, the top-level counts what was taken, and ``dropped`` names every
-element left out with its reason.
+Everything read is accounted for (``import_account``).
 """
 
 from __future__ import annotations
@@ -36,6 +34,14 @@ from coding.exchange.codebook_qdc import (
     write_codebook_yaml,
 )
 from coding.exchange.guids import code_guid
+from coding.exchange.import_account import (
+    ImportSummary,
+    account_head,
+    account_unkept,
+    drop_source,
+    summary_lines,
+    warn_per_kind,
+)
 from coding.exchange.qde_ahead import (
     AheadReader,
     Parsed,
@@ -51,8 +57,8 @@ from coding.exchange.qde_read import QdeHead, QdeRest, SourceRead, read_qde
 from coding.model import IngestReport, ParsedDocument
 from coding.store import Store
 
-KINDS: tuple[str, ...] = ("codes", "sources", "selections", "codings", "users", "notes")
-KINDS += ("sets", "cases", "variables", "links", "graphs")
+__all__ = ["AHEAD_MIN_BYTES", "ImportSummary", "import_qdpx", "reserved_coder", "summary_lines"]
+
 CONSENSUS = "consensus"  # coding.sheets.layout.CONSENSUS, the adjudicated coder
 # about how many bytes of project.qde a coding takes (ours: ~450 a selection with one
 # coding): an estimate of the rows to come, to decide on dropping the indexes
@@ -60,51 +66,6 @@ QDE_BYTES_PER_CODING = 400
 # a project.qde this large is read in a second process (~30,000 of our selections):
 # below it, starting the process costs about what it saves
 AHEAD_MIN_BYTES = 16 * 1024 * 1024
-
-
-@dataclass
-class ImportSummary:
-    """What an import took, what it left out and why."""
-
-    path: str
-    dry_run: bool
-    origin: str = ""
-    counts: dict[str, int] = field(default_factory=lambda: dict.fromkeys(KINDS, 0))
-    in_file: dict[str, int] = field(default_factory=lambda: dict.fromkeys(KINDS, 0))
-    dropped: list[dict] = field(default_factory=list)
-    codes_by_guid: int = 0
-    codes_by_path: int = 0
-    codes_own: int = 0
-    readings: dict[str, str] = field(default_factory=dict)  # document -> how offsets were read
-    documents: list[str] = field(default_factory=list)
-    coders: dict[str, int] = field(default_factory=dict)  # coder -> coding rows stored
-    coding_rows: int = 0
-    codebook_path: str | None = None
-    warnings: list[str] = field(default_factory=list)
-
-    def drop(self, kind: str, guid: str, name: str, reason: str) -> None:
-        """Record one element left out."""
-        self.dropped.append({"kind": kind, "guid": guid, "name": name, "reason": reason})
-
-    def as_json(self) -> dict:
-        """Return the summary as one JSON-ready object."""
-        return {
-            "file": self.path,
-            "dry_run": self.dry_run,
-            "origin": self.origin,
-            **self.counts,
-            "in_file": self.in_file,
-            "codes_by_guid": self.codes_by_guid,
-            "codes_by_path": self.codes_by_path,
-            "codes_own": self.codes_own,
-            "coding_rows": self.coding_rows,
-            "coders": self.coders,
-            "documents": self.documents,
-            "readings": self.readings,
-            "codebook": self.codebook_path,
-            "dropped": self.dropped,
-            "warnings": self.warnings,
-        }
 
 
 @dataclass
@@ -124,6 +85,7 @@ class _Context:
     cases_of: dict[str, list] | None = None  # source GUID -> the cases covering it
     ready: bool = False
     bulk: bool = False  # the codings' indexes are dropped, to be built once at the end
+    unindexed: int = 0  # characters of new documents not yet in the search index
 
 
 def _map_codes(ctx: _Context, head: QdeHead) -> None:
@@ -205,19 +167,6 @@ def _metadata(ctx: _Context, head: QdeHead, source: SourceRead) -> dict:
     return metadata
 
 
-def _drop_source(ctx: _Context, source: SourceRead, mapped: Mapped | None, reason: str) -> None:
-    summary = ctx.summary
-    summary.drop("TextSource", source.guid, source.name, reason)
-    if mapped is not None:
-        items = mapped.dropped_items()
-    else:
-        items = ((s[0], s[3], [c[0] for c in s[5]]) for s in source.selections)
-    for guid, name, coding_guids in items:
-        summary.drop("PlainTextSelection", guid, name, "its source is dropped")
-        for coding_guid in coding_guids:
-            summary.drop("Coding", coding_guid, "", "its source is dropped")
-
-
 def _on_source(
     ctx: _Context,
     archive: ProjectArchive,
@@ -244,10 +193,10 @@ def _on_source(
         summary.drop("Coding", source.guid, source.name, "it codes a whole source, not a span")
     raw, unreadable = text
     if raw is None:
-        _drop_source(ctx, source, mapped, unreadable or "")
+        drop_source(summary, source, mapped, unreadable or "")
         return
     if not raw.strip():
-        _drop_source(ctx, source, mapped, "its plain text is empty")
+        drop_source(summary, source, mapped, "its plain text is empty")
         return
     doc_id = document_name(source, ctx.doc_ids)
     metadata = _metadata(ctx, head, source)
@@ -258,12 +207,12 @@ def _on_source(
             doc = parse_source(raw, archive.path.name, metadata, doc_id)
         except ClusterQDAError as exc:
             reason = f"it cannot be stored as a transcript ({exc})"
-            _drop_source(ctx, source, mapped, reason)
+            drop_source(summary, source, mapped, reason)
             return
     units = _units(ctx, doc)
     if units is None:
-        _drop_source(
-            ctx,
+        drop_source(
+            summary,
             source,
             mapped,
             f"the project already has a document '{doc_id}' with another text; "
@@ -301,10 +250,16 @@ def _units(ctx: _Context, doc: ParsedDocument) -> list[tuple[int, int, str, int]
             (u.start, u.end, u.unit_id, rowids[u.unit_id]) for u in store.unit_spans(doc.doc_id)
         ]
     if not ctx.dry_run:
-        from coding.ingest import store_document
+        from coding.ingest import INDEX_BATCH_CHARS, store_document
 
         store_document(store, doc, None, IngestReport())
         rowids = store.document_unit_rowids(doc.doc_id)
+        # the search index taken as ingest takes it, batch by batch while the other
+        # process still reads, not all at the commit once it is done
+        ctx.unindexed += len(doc.text)
+        if ctx.unindexed >= INDEX_BATCH_CHARS:
+            store.run_deferred()
+            ctx.unindexed = 0
     ids = [f"{doc.doc_id}#{t.turn}" for t in doc.turns]
     return sorted(
         (t.start, t.end, u, rowids.get(u, 0)) for t, u in zip(doc.turns, ids, strict=True)
@@ -387,49 +342,16 @@ def _take_selections(
 def _finish(ctx: _Context, head: QdeHead, rest: QdeRest, root: Path | None, stem: str) -> None:
     _start(ctx, head)
     summary = ctx.summary
-    for kind, count in (("Note", rest.notes), ("Set", rest.sets), ("Link", rest.links)):
-        key = kind.lower() + "s"
-        summary.in_file[key] = count
-        for _ in range(count):
-            summary.drop(kind, "", "", f"clusterqda keeps no {key}")
-    summary.in_file["graphs"] = rest.graphs
-    for _ in range(rest.graphs):
-        summary.drop("Graph", "", "", "clusterqda keeps no graphs")
-    for kind, guid, name in rest.other_sources:
-        summary.drop(kind, guid, name, "clusterqda codes text only")
-    used = {coder for coder, count in ctx.coded.items() if count}
-    for guid, name in head.users.items():
-        if ctx.coders.get(guid) not in used:
-            summary.drop("User", guid, name, "made no coding that was taken; no coder made")
-    summary.counts["users"] = len(used)
-    for case in head.cases:
-        if case.guid not in ctx.case_taken:
-            summary.drop("Case", case.guid, case.name, "it covers no imported text source")
-    summary.counts["cases"] = len(ctx.case_taken)
-    for guid, name in head.variables.items():
-        if name not in ctx.variables_taken:
-            summary.drop("Variable", guid, name, "no imported source has a value of it")
-    summary.counts["variables"] = len(set(head.variables.values()) & ctx.variables_taken)
-    summary.coders = {c: n for c, n in ctx.coded.items() if n}
-    summary.coding_rows = sum(summary.coders.values())
+    account_unkept(summary, rest)
+    account_head(summary, head, ctx.coders, ctx.coded, ctx.case_taken, ctx.variables_taken)
     if summary.codes_own and root is not None:
         summary.codebook_path = str(root / "codebooks" / f"imported_{stem}.yaml")
-    _warn_per_kind(summary)
+    warn_per_kind(summary)
     if ctx.dry_run:
         return
     if summary.codebook_path:
         book = codebook_yaml(head.codes, f"imported_{stem}", head.origin or stem)
         write_codebook_yaml(book, summary.codebook_path)
-
-
-def _warn_per_kind(summary: ImportSummary) -> None:
-    """Add one warning per element kind and reason left out (the standard asks for them)."""
-    counts: dict[tuple[str, str], int] = {}
-    for item in summary.dropped:
-        key = (item["kind"], item["reason"])
-        counts[key] = counts.get(key, 0) + 1
-    for (kind, reason), count in counts.items():
-        summary.warnings.append(f"{count} × {kind} not imported: {reason}")
 
 
 def import_qdpx(
@@ -484,35 +406,3 @@ def import_qdpx(
             if reader is not None:
                 reader.close()
     return summary
-
-
-def summary_lines(summary: ImportSummary) -> list[str]:
-    """Return the summary in words, one sentence a line, for the terminal."""
-    verb = "Would import" if summary.dry_run else "Imported"
-    c, f = summary.counts, summary.in_file
-    lines = [
-        f"{verb} from {summary.path} ({summary.origin or 'unknown program'}): "
-        f"{c['sources']} of {f['sources']} sources, {c['selections']} of {f['selections']} "
-        f"selections, {c['codings']} of {f['codings']} codings "
-        f"({summary.coding_rows} unit codings) by {c['users']} of {f['users']} users.",
-        f"Codes: {c['codes']} ({summary.codes_by_guid} matched by GUID, "
-        f"{summary.codes_by_path} by path, {summary.codes_own} kept as imported codes).",
-        f"Cases: {c['cases']} of {f['cases']}; variables: {c['variables']} of {f['variables']}; "
-        f"notes {f['notes']}, sets {f['sets']}, links {f['links']}, graphs {f['graphs']} "
-        "(clusterqda keeps none of these).",
-    ]
-    for coder, rows in summary.coders.items():
-        lines.append(f"Coder {coder}: {rows} unit codings.")
-    readings: dict[str, int] = {}
-    for reading in summary.readings.values():
-        readings[reading] = readings.get(reading, 0) + 1
-    if readings:
-        lines.append(
-            "Offsets read as: " + ", ".join(f"{r} ({n} sources)" for r, n in readings.items())
-        )
-    if summary.codebook_path:
-        lines.append(f"The file's own codes: {summary.codebook_path}")
-    lines.append(f"Dropped: {len(summary.dropped)} elements (each named in --json output).")
-    if not summary.dry_run and c["sources"]:
-        lines.append("Run 'clusterqda segment' before coding the new documents with rules.")
-    return lines

@@ -10,7 +10,10 @@ parsed as a transcript under the name and metadata the importer will give it
 (the importer parses again itself when its choice differs: a name taken by a
 document it refused), and its selections converted and found in the parsed
 turns (``qde_map``), sent in columns: the text is not sent again beside the
-parsed document that holds it. The head (users, codes, variables, cases)
+parsed document that holds it. While the importer has no batch queued (it
+waits, or soon will), the parse and the search for units are left to it: the
+turns go to whichever process has time, so both cores stay busy whichever
+side is slower. The head (users, codes, variables, cases)
 comes with the first batch and again whenever it has grown, so the importer
 sees what a reader in its own process would have seen. Errors (a file that is not
 well-formed, a DTD) come back as themselves.
@@ -145,6 +148,14 @@ def _find(mapped: Mapped, parsed: Parsed) -> None:
     )
 
 
+def _importer_waits(out: multiprocessing.Queue) -> bool:
+    """Return whether the importer has no batch queued (it waits, or soon will)."""
+    try:
+        return out.qsize() == 0
+    except (NotImplementedError, AttributeError):  # macOS counts no queue: parse here
+        return False
+
+
 def _work(path: str, out: multiprocessing.Queue) -> None:
     """Read the project.qde at ``path``, putting batches of sources on ``out``."""
     batch: list[tuple[SourceRead, SourceText, Parsed | None, Mapped | None]] = []
@@ -181,7 +192,13 @@ def _work(path: str, out: multiprocessing.Queue) -> None:
 
             def on_source(head: QdeHead, source: SourceRead) -> None:
                 text = source_text(archive, source)
-                parsed = parse(archive, head, source, text[0])
+                if text[0] is not None and text[0].strip() and _importer_waits(out):
+                    # the importer has nothing queued: it parses this one itself, and
+                    # the two processes share the work whichever of them is slower
+                    taken.add(document_name(source, taken))  # a misfit is parsed there again
+                    parsed = None
+                else:
+                    parsed = parse(archive, head, source, text[0])
                 size[0] += len(source.selections)
                 mapped = None
                 if text[0] is not None:

@@ -18,12 +18,13 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from functools import lru_cache
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 import numpy as np
 
 from coding.errors import OptionError, QueryError
 from coding.store import Store, UnitFilter
+from coding.store.wordcounts import UnitWordCounts
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -195,99 +196,125 @@ def word_rows(
         raise OptionError("--top must be at least 1")
     prefixes = tuple(p.strip() for p in pos if p.strip())
     if by == "code":
-        total, per_group, units = _code_counts(store, flt, coder)
+        counted = _code_counts(store, flt, coder)
     elif store.read_only:
-        total, per_group, units = _token_counts(store, flt, by)
+        counted = _token_counts(store, flt, by)
     else:  # a document's counts are cached: sum them instead of decoding every unit's tokens
         store.refresh_word_counts()
-        total, per_group, units = _cached_counts(store, flt, by)
-    if not units:
+        counted = _cached_counts(store, flt, by)
+    if not counted.units:
         raise QueryError(
             "no unit with cached tokens matches; run 'clusterqda segment' or widen the filters"
         )
-    keep = {t for t in total if is_word(t)}
+    vocab = counted.vocab
+    seen = np.flatnonzero(counted.total).tolist()
+    keep = [i for i in seen if is_word(vocab[i])]
     if prefixes:
-        tags = pos_tags(keep)
-        keep = {w for w in keep if tags[w].startswith(prefixes)}
-    total = Counter({w: n for w, n in total.items() if w in keep})
-    per_group = {
-        g: Counter({w: n for w, n in c.items() if w in keep}) for g, c in per_group.items()
-    }
+        tags = pos_tags(vocab[i] for i in keep)
+        keep = [i for i in keep if tags[vocab[i]].startswith(prefixes)]
+    mask = np.zeros(len(vocab), dtype=np.int64)
+    mask[keep] = 1
+    total = counted.total * mask
     if by is None:
-        return _frequencies(total, top)
-    return _keywords(total, per_group, top)
+        return _frequencies(vocab, total, top)
+    return _keywords(vocab, total, {g: c * mask for g, c in counted.groups.items()}, top)
 
 
-def _token_counts(
-    store: Store, flt: UnitFilter, by: str | None
-) -> tuple[Counter[str], dict[str, Counter[str]], int]:
-    """Return token counts overall and per cluster or role, and the units counted, from
-    every unit's cached tokens (a project opened read-only, whose counts cannot be cached)."""
+class _Counts(NamedTuple):
+    """Word counts as arrays over a vocabulary: overall, per group, and the units counted."""
+
+    vocab: list[str]
+    total: np.ndarray
+    groups: dict[str, np.ndarray]
+    units: int
+
+
+def _token_counts(store: Store, flt: UnitFilter, by: str | None) -> _Counts:
+    """Return word counts overall and per cluster or role from every unit's cached tokens
+    (a project opened read-only, whose counts cannot be cached)."""
     groups = _unit_groups(store, flt, by) if by else {}
-    total: Counter[str] = Counter()
-    per_group: dict[str, Counter[str]] = {}
-    units = 0
-    # a cluster or role is one group per unit: the total is then the groups' sum
-    partition = by in ("cluster", "role")
+    names = sorted(set(groups.values()))
+    number = {g: k for k, g in enumerate(names)}
+    index: dict[str, int] = {}
+    ids: list[int] = []
+    lengths: list[int] = []
+    group_of: list[int] = []
     for unit_id, tokens in store.unit_tokens(flt):
-        units += 1
-        if not partition or unit_id not in groups:
-            total.update(tokens)
-        for group in groups.get(unit_id, ()):
-            per_group.setdefault(group, Counter()).update(tokens)
-    if partition:
-        for counted in per_group.values():
-            total.update(counted)
-    return total, per_group, units
+        ids.extend(index.setdefault(t, len(index)) for t in tokens)
+        lengths.append(len(tokens))
+        group_of.append(number.get(groups.get(unit_id, ""), -1))
+    size = len(index)
+    words = np.array(ids, dtype=np.int64)
+    total = np.bincount(words, minlength=size)
+    per_token = np.repeat(np.array(group_of, dtype=np.int64), lengths)
+    grouped = per_token >= 0
+    table = np.bincount(
+        per_token[grouped] * size + words[grouped], minlength=size * len(names)
+    ).reshape(len(names), size)
+    return _Counts(list(index), total, {g: table[k] for g, k in number.items()}, len(lengths))
 
 
-def _code_counts(
-    store: Store, flt: UnitFilter, coder: str | None
-) -> tuple[Counter[str], dict[str, Counter[str]], int]:
-    """Return token counts overall and per code (a unit counts in each of its codes), and
-    the units counted: every unit's tokens as word ids once, then each code's sum by one
-    ``bincount`` over its units' tokens (a Counter per unit and code took seconds)."""
+def _code_counts(store: Store, flt: UnitFilter, coder: str | None) -> _Counts:
+    """Return word counts overall and per code (a unit counts in each of its codes): the
+    codes × units incidence times the units × words counts cached per unit beside the
+    documents' (decoding every unit's tokens, then a Counter per unit and code, took seconds)."""
+    from scipy.sparse import csr_matrix
+
     from coding.query.matrix import code_units
 
-    rowids: list[int] = []
-    lengths: list[int] = []
-    tokens: list[str] = []
-    for rowid, _, cut in store.unit_token_rows(flt):
-        rowids.append(rowid)
-        lengths.append(len(cut))
-        tokens.extend(cut)
-    vocab = list(dict.fromkeys(tokens))
-    index = {w: i for i, w in enumerate(vocab)}
-    ids = np.fromiter(map(index.__getitem__, tokens), dtype=np.int64, count=len(tokens))
-    ends = np.cumsum(np.array(lengths, dtype=np.int64))
-    starts = ends - np.array(lengths, dtype=np.int64)
-    units = np.array(rowids, dtype=np.int64)
-    order = np.argsort(units)
-    ranked = units[order]
-
-    def counter(counts: np.ndarray) -> Counter[str]:
-        (nonzero,) = np.nonzero(counts)
-        words = [vocab[i] for i in nonzero]
-        return Counter(dict(zip(words, counts[nonzero].tolist(), strict=True)))
-
-    per_group: dict[str, Counter[str]] = {}
+    if store.read_only:
+        units, vocab = _unit_counts(store, flt)
+    else:
+        store.refresh_word_counts()
+        units, vocab = store.unit_word_counts(flt), store.word_vocab()
+    starts = np.zeros(units.sizes.size + 1, dtype=np.int64)
+    np.cumsum(units.sizes, out=starts[1:])
+    # float sums of integer counts are exact below 2**53
+    words = csr_matrix(
+        (units.counts.astype(np.float64), units.words, starts),
+        shape=(units.sizes.size, len(vocab)),
+    )
+    order = np.argsort(units.rowids)
+    ranked = units.rowids[order]
+    codes: list[str] = []
+    rows: list[np.ndarray] = []
     for code, coded in code_units(store, coder).items():
         mine = order[np.isin(ranked, coded, assume_unique=True)]  # its units counted here
-        if not mine.size:
-            continue
-        sizes = ends[mine] - starts[mine]
-        # every token of those units: each unit's start, then 0, 1, … within the unit
-        first = np.repeat(starts[mine] - (np.cumsum(sizes) - sizes), sizes)
-        token_at = first + np.arange(int(sizes.sum()))
-        per_group[code] = counter(np.bincount(ids[token_at], minlength=len(vocab)))
-    return counter(np.bincount(ids, minlength=len(vocab))), per_group, len(rowids)
+        if mine.size:
+            codes.append(code)
+            rows.append(mine)
+    row_starts = np.zeros(len(rows) + 1, dtype=np.int64)
+    np.cumsum([r.size for r in rows], out=row_starts[1:])
+    incidence = csr_matrix(
+        (np.ones(row_starts[-1]), np.concatenate(rows or [np.zeros(0, np.int64)]), row_starts),
+        shape=(len(rows), units.sizes.size),
+    )
+    table = np.rint((incidence @ words).toarray()).astype(np.int64)
+    total = np.rint(np.asarray(words.sum(axis=0)).ravel()).astype(np.int64)
+    return _Counts(vocab, total, dict(zip(codes, table, strict=True)), units.sizes.size)
 
 
-def _cached_counts(
-    store: Store, flt: UnitFilter, by: str | None
-) -> tuple[Counter[str], dict[str, Counter[str]], int]:
-    """Return token counts overall and per cluster or role, and the units counted, summed
-    from the documents' cached counts."""
+def _unit_counts(store: Store, flt: UnitFilter) -> tuple[UnitWordCounts, list[str]]:
+    """Return the filtered units' word counts and their vocabulary from every unit's cached
+    tokens (a project opened read-only, whose counts cannot be cached)."""
+    index: dict[str, int] = {}
+    rowids: list[int] = []
+    sizes: list[int] = []
+    words: list[int] = []
+    counts: list[int] = []
+    for rowid, _, tokens in store.unit_token_rows(flt):
+        counted = Counter(tokens)
+        rowids.append(rowid)
+        sizes.append(len(counted))
+        words.extend(index.setdefault(w, len(index)) for w in counted)
+        counts.extend(counted.values())
+    arrays = (np.array(a, dtype=np.int64) for a in (rowids, sizes, words, counts))
+    return UnitWordCounts(*arrays), list(index)
+
+
+def _cached_counts(store: Store, flt: UnitFilter, by: str | None) -> _Counts:
+    """Return word counts overall and per cluster or role, summed from the documents'
+    cached counts."""
     rows = store.word_count_rows(flt, by)
     vocab = store.word_vocab()
     names = sorted({_group_name(g) for g, *_ in rows}) if by else []
@@ -303,52 +330,53 @@ def _cached_counts(
     else:
         summed = np.zeros(size)
     table = np.rint(summed).astype(np.int64).reshape(max(len(names), 1), size)
-
-    def counter(row: np.ndarray) -> Counter[str]:
-        (nonzero,) = np.nonzero(row)
-        return Counter(dict(zip([vocab[i] for i in nonzero], row[nonzero].tolist(), strict=True)))
-
-    per_group = {g: counter(table[k]) for g, k in index.items()}
-    return counter(table.sum(axis=0)), per_group, sum(units for _, units, *_ in rows)
+    groups = {g: table[k] for g, k in index.items()}
+    return _Counts(vocab, table.sum(axis=0), groups, sum(units for _, units, *_ in rows))
 
 
 def _group_name(group: object) -> str:
     return group if isinstance(group, str) and group else NO_GROUP
 
 
-def _unit_groups(store: Store, flt: UnitFilter, by: str) -> dict[str, list[str]]:
+def _unit_groups(store: Store, flt: UnitFilter, by: str) -> dict[str, str]:
     """Return each unit's group: its cluster or role."""
     frame = store.unit_frame(flt)
-    return {u: [_group_name(g)] for u, g in zip(frame["unit_id"], frame[by], strict=True)}
+    return {u: _group_name(g) for u, g in zip(frame["unit_id"], frame[by], strict=True)}
 
 
-def _frequencies(total: Counter[str], top: int) -> list[tuple]:
-    size = sum(total.values())
-    best = sorted(total.items(), key=lambda kv: (-kv[1], kv[0]))[:top]
+def _frequencies(vocab: list[str], total: np.ndarray, top: int) -> list[tuple]:
+    size = int(total.sum())
+    # only words counted at least as often as the top-th can be shown
+    floor = np.partition(total, -top)[-top] if top < total.size else 0
+    candidates = np.flatnonzero(total >= max(floor, 1))
+    ranked = sorted((-int(total[i]), vocab[i]) for i in candidates)[:top]
+    best = [(w, -m) for m, w in ranked]
     tags = pos_tags(w for w, _ in best)
     return [(ALL, w, tags[w], n, 1e4 * n / size, None, np.nan, np.nan, np.nan) for w, n in best]
 
 
-def _keywords(total: Counter[str], per_group: dict[str, Counter[str]], top: int) -> list[tuple]:
+def _keywords(
+    vocab: list[str], total: np.ndarray, per_group: dict[str, np.ndarray], top: int
+) -> list[tuple]:
     # scipy.special only: chdtrc(1, x) is what chi2.sf(x, 1) computes, without importing
     # scipy.stats (0.9 s of CPU, more than the whole query)
     from scipy.special import chdtrc
 
-    size = sum(total.values())
+    size = int(total.sum())
     rows: list[tuple] = []
     for group in sorted(per_group):
         counts = per_group[group]
-        words = [w for w, n in counts.items() if n >= MIN_COUNT]
-        a = np.array([counts[w] for w in words], dtype=float)
-        b = np.array([total[w] - counts[w] for w in words], dtype=float)
-        c = float(sum(counts.values()))
+        seen = np.flatnonzero(counts >= MIN_COUNT)
+        a = counts[seen].astype(float)
+        b = (total[seen] - counts[seen]).astype(float)
+        c = float(counts.sum())
         d = float(size - c)
-        if not words or d <= 0:
+        if not seen.size or d <= 0:
             continue
         g2, ratio = keyness(a, b, c, d)
         (over,) = np.nonzero(ratio > 0)
         # strongest G² first, then by word (words are unique: the order is total)
-        best = sorted(over.tolist(), key=lambda i: (-g2[i], words[i]))[:top]
+        best = sorted(over.tolist(), key=lambda i: (-g2[i], vocab[seen[i]]))[:top]
         chosen = np.array(best, dtype=np.int64)
         columns = (
             a[chosen].astype(int).tolist(),
@@ -358,6 +386,8 @@ def _keywords(total: Counter[str], per_group: dict[str, Counter[str]], top: int)
             chdtrc(1, g2[chosen]).tolist(),
             ratio[chosen].tolist(),
         )
-        rows += [(group, words[i], *values) for i, *values in zip(best, *columns, strict=True)]
+        rows += [
+            (group, vocab[seen[i]], *values) for i, *values in zip(best, *columns, strict=True)
+        ]
     tags = pos_tags(row[1] for row in rows)
     return [(g, w, tags[w], *rest) for g, w, *rest in rows]

@@ -45,8 +45,9 @@ def codings_where(condition: str) -> str:
 
 INDEXES = [
     "CREATE INDEX coding_data_unit ON coding_data(unit, coder)",
-    "CREATE INDEX coding_data_coder ON coding_data(coder, code_id)",
-    "CREATE INDEX coding_data_also ON coding_data(also, code_id)",
+    # with the unit, a coder's codes and units are read from the index alone (schema 12)
+    "CREATE INDEX coding_data_coder ON coding_data(coder, code_id, unit)",
+    "CREATE INDEX coding_data_also ON coding_data(also, code_id, unit)",
 ]
 INDEX_NAMES = [s.split()[2] for s in INDEXES]
 

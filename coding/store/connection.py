@@ -29,6 +29,13 @@ def timestamp() -> str:
     return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
 
 
+# Queries read the file through a memory map of up to this many bytes: looking up each
+# candidate unit by rowid (patterns of four characters or more) then costs half as much,
+# since SQLite copies no page into its own cache (1.75 -> 0.9 ms for 龙头企业's 1,404 units
+# of the 20 MB benchmark project).
+_MMAP_BYTES = 1 << 30
+
+
 class Connection:
     """A project database connection; use as a context manager.
 
@@ -64,6 +71,11 @@ class Connection:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+    def map_file(self) -> None:
+        """Read the database through a memory map from now on (a setting of this connection
+        only; SQLite falls back to reads where mapping is not possible)."""
+        self.conn.execute(f"PRAGMA mmap_size = {_MMAP_BYTES}").fetchall()
 
     def close(self) -> None:
         """Close the connection."""

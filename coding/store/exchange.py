@@ -7,7 +7,11 @@ from collections.abc import Iterable, Iterator
 from operator import itemgetter
 from typing import NamedTuple
 
+from coding.errors import ExchangeError
 from coding.store.connection import Connection, timestamp
+
+# what coding_data's CHECK allows (coding.stance.STANCES, and no stance)
+_STANCES = {"positive", "negative", "neutral", "mixed", None}
 
 
 class ExportDocument(NamedTuple):
@@ -185,12 +189,25 @@ class ExchangeTable(Connection):
                 )
             )
             terms, created = labels["null"], labels[now]
-            conn.executemany(
-                'INSERT INTO coding_data (unit, coder, code_id, stance, start, "end", terms,'
-                f" created) VALUES (?,{who},?,?,?,?,{terms},{created})",
-                rows,
-            )
-            conn.executemany(
-                "INSERT OR REPLACE INTO coded_units VALUES (?,?,?,NULL)",
-                ((u, coder, now) for u in unit_ids),
+            # coding_data's CHECK on the stance (``IN`` a list) costs SQLite 2 µs a row,
+            # twice the insert itself: the stances are checked here, once per distinct
+            # value, and the CHECK is off for this one statement (a pragma that expires
+            # every prepared statement, so none outlives it unchecked)
+            rows = rows if isinstance(rows, list) else list(rows)
+            wrong = {r[2] for r in rows} - _STANCES
+            if wrong:
+                raise ExchangeError(f"not a stance: {sorted(map(str, wrong))}")
+            conn.execute("PRAGMA ignore_check_constraints = ON")
+            try:
+                conn.executemany(
+                    'INSERT INTO coding_data (unit, coder, code_id, stance, start, "end", terms,'
+                    f" created) VALUES (?,{who},?,?,?,?,{terms},{created})",
+                    rows,
+                )
+            finally:
+                conn.execute("PRAGMA ignore_check_constraints = OFF")
+            # one statement over the ids as JSON: 0.6 of the time of a row per unit
+            conn.execute(
+                "INSERT OR REPLACE INTO coded_units SELECT value, ?, ?, NULL FROM json_each(?)",
+                (coder, now, json.dumps(unit_ids, ensure_ascii=False)),
             )

@@ -47,3 +47,11 @@ class ModelsTable(Connection):
             return None
         version, params, metrics, digest, blob = row
         return version, json.loads(params), json.loads(metrics), digest, blob
+
+    def model_training(self, version: str) -> dict | None:
+        """Return what a stored model was trained on (coder, units, fingerprint, unit ids), or
+        None when no model has that version."""
+        row = self.conn.execute(
+            "SELECT training FROM models WHERE version = ?", (version,)
+        ).fetchone()
+        return None if row is None else json.loads(row[0])

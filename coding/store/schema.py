@@ -239,6 +239,22 @@ MIGRATIONS: list = [
     """,
     compact_codings,  # v9: codings in a compact table behind a view of the same name
     _word_counts,  # v10: per-document word counts for `words`, dropped when tokens change
+    # v11: each unit's word counts beside its document's, for `words --by code`; the
+    # rows cached before lack them, and a cache is cheap to build again
+    """
+    ALTER TABLE word_counts ADD COLUMN unit_rowids BLOB;
+    ALTER TABLE word_counts ADD COLUMN unit_sizes BLOB;
+    ALTER TABLE word_counts ADD COLUMN unit_words BLOB;
+    ALTER TABLE word_counts ADD COLUMN unit_counts BLOB;
+    DELETE FROM word_counts;
+    """,
+    # v12: each code's units of a coder read from its index alone (`matrix`, `words`)
+    """
+    DROP INDEX IF EXISTS coding_data_coder;
+    DROP INDEX IF EXISTS coding_data_also;
+    CREATE INDEX coding_data_coder ON coding_data(coder, code_id, unit);
+    CREATE INDEX coding_data_also ON coding_data(also, code_id, unit);
+    """,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 

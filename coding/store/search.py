@@ -32,11 +32,6 @@ _UNIT_SELECT = (
 )
 _ORDER = " ORDER BY u.doc_id, u.turn"
 _LAST_CHAR = "\U0010ffff"
-# Searches read the file through a memory map of up to this many bytes: looking up each
-# candidate unit by rowid (patterns of four characters or more) then costs half as much,
-# since SQLite copies no page into its own cache (1.75 -> 0.9 ms for 龙头企业's 1,404 units
-# of the 20 MB benchmark project).
-_MMAP_BYTES = 1 << 30
 # FTS5 writes its pending terms out as a new segment once they take this many bytes
 # (its default is 1 MiB, about 500,000 characters of views), and merges every four
 # segments of a level into one: on the 21 MB benchmark corpus those merges were a
@@ -104,7 +99,7 @@ class SearchTable(Connection):
         document and turn order."""
         candidates, args, exact = _candidates(pattern)
         where, params = flt.where()
-        self._map_file()
+        self.map_file()
         cursor = self.conn.execute(
             f"{_UNIT_SELECT} WHERE u.rowid IN ({candidates}) AND {where}{_ORDER}",
             [*args, *params],
@@ -121,7 +116,7 @@ class SearchTable(Connection):
         """
         candidates, args, exact = _candidates(pattern)
         where, params = flt.where()
-        self._map_file()
+        self.map_file()
         if exact and not params and where == "1":
             return [rowid for (rowid,) in self.conn.execute(candidates, args)]
         join = " JOIN documents d USING (doc_id)" if params or where != "1" else ""
@@ -133,11 +128,6 @@ class SearchTable(Connection):
             [*args, *params, *([] if exact else [pattern])],
         )
         return [rowid for (rowid,) in cursor]
-
-    def _map_file(self) -> None:
-        """Read the database through a memory map from now on (a setting of this connection
-        only; SQLite falls back to reads where mapping is not possible)."""
-        self.conn.execute(f"PRAGMA mmap_size = {_MMAP_BYTES}").fetchall()
 
     def units_by_rowid(self, rowids: Sequence[int]) -> list[UnitRow]:
         """Return the units of some rowids, in document and turn order."""

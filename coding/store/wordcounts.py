@@ -1,8 +1,11 @@
-"""The word-count cache (schema version 10): each document's token counts per speaker kind.
+"""The word-count cache (schema versions 10 and 11): token counts per document and unit.
 
 ``word_counts`` holds, for a document and ``interviewer`` (0 or 1), how many of
 its units had cached tokens and how often each token occurs in them: word ids
-of ``word_vocab`` and their counts as little-endian 32-bit integers. Triggers
+of ``word_vocab`` and their counts as little-endian 32-bit integers. Since
+version 11 the row also holds each of those units' own counts, for counting by
+code: the units' rowids (64-bit), how many distinct words each has, and their
+word ids and counts one unit after another (32-bit). Triggers
 (``schema.py``) delete a document's rows whenever its units or their tokens
 change, so a row that exists is current; ``words`` counts the documents
 without rows again and sums the rows.
@@ -10,7 +13,7 @@ without rows again and sums the rows.
 
 from __future__ import annotations
 
-from collections import Counter
+from typing import NamedTuple
 
 import numpy as np
 
@@ -19,6 +22,17 @@ from coding.store.search import UnitFilter
 from coding.store.tokencodec import decode_tokens
 
 _INT32 = np.dtype("<i4")
+_INT64 = np.dtype("<i8")
+
+
+class UnitWordCounts(NamedTuple):
+    """Each unit's word counts, units one after another: ``sizes[k]`` distinct words of
+    unit ``rowids[k]``, their ids (of ``word_vocab``) in ``words`` and counts in ``counts``."""
+
+    rowids: np.ndarray
+    sizes: np.ndarray
+    words: np.ndarray
+    counts: np.ndarray
 
 
 class WordCountsTable(Connection):
@@ -43,10 +57,8 @@ class WordCountsTable(Connection):
     def _count_documents(self, doc_ids: list[str], ids: dict[str, int]) -> None:
         """Count and store the tokens of some documents, both speaker kinds of each; ``ids``
         (word → id) grows with the words new to the vocabulary."""
-        units: Counter[tuple[str, int]] = Counter()
-        counts: dict[tuple[str, int], Counter[str]] = {}
         cursor = self.conn.execute(
-            "SELECT u.doc_id, u.is_interviewer, u.unit_id, t.tokens,"
+            "SELECT u.doc_id, u.is_interviewer, u.unit_id, u.rowid, t.tokens,"
             " COALESCE(u.match_text, u.text) FROM units u"
             " JOIN tokens t ON t.unit_id = u.unit_id"
             " JOIN dictionaries x ON x.dict_version = t.dict_version"
@@ -54,33 +66,61 @@ class WordCountsTable(Connection):
             " ORDER BY x.created_at DESC",
             doc_ids,
         )
+        kinds = [(d, k) for d in doc_ids for k in (0, 1)]
+        kind_of = {key: n for n, key in enumerate(kinds)}
         seen: set[str] = set()
+        rowids: list[int] = []
+        unit_kind: list[int] = []
+        lengths: list[int] = []
+        tokens: list[str] = []
         # each unit's tokens from the newest dictionary that cut it, as unit_tokens reads them
-        for doc_id, interviewer, unit_id, stored, view in cursor:
-            if unit_id not in seen and (tokens := decode_tokens(stored, view)) is not None:
+        for doc_id, interviewer, unit_id, rowid, stored, view in cursor:
+            if unit_id not in seen and (cut := decode_tokens(stored, view)) is not None:
                 seen.add(unit_id)
-                key = (doc_id, int(bool(interviewer)))
-                units[key] += 1
-                counts.setdefault(key, Counter()).update(tokens)
-        new = {w for c in counts.values() for w in c if w not in ids}
+                rowids.append(rowid)
+                unit_kind.append(kind_of[(doc_id, int(bool(interviewer)))])
+                lengths.append(len(cut))
+                tokens.extend(cut)
+        new = set(tokens).difference(ids)
         if new:
             last = max(ids.values(), default=0)
             self.conn.executemany("INSERT INTO word_vocab (word) VALUES (?)", ((w,) for w in new))
             ids.update(self.conn.execute("SELECT word, id FROM word_vocab WHERE id > ?", (last,)))
+        # counts as unique (unit, word) and (document, word) keys: NumPy, not Counters
+        size = max(ids.values(), default=0) + 1
+        words = np.fromiter(map(ids.__getitem__, tokens), dtype=np.int64, count=len(tokens))
+        kind = np.array(unit_kind, dtype=np.int64)
+        order = np.argsort(kind, kind="stable")  # units of one document and speaker together
+        rank = np.empty_like(order)
+        rank[order] = np.arange(order.size)
+        unit_at = np.repeat(rank, lengths)
+        pairs, pair_counts = np.unique(unit_at * size + words, return_counts=True)
+        totals, total_counts = np.unique(kind[order][unit_at] * size + words, return_counts=True)
+        steps = np.arange(len(kinds) + 1)
+        unit_bounds = np.searchsorted(kind[order], steps)
+        pair_bounds = np.searchsorted(pairs // size, unit_bounds)
+        total_bounds = np.searchsorted(totals // size, steps)
+        sizes = np.bincount(pairs // size, minlength=order.size)
+        unit_rowids = np.array(rowids, dtype=_INT64)[order]
         rows = []
-        for doc_id in doc_ids:
-            for interviewer in (0, 1):
-                counted = counts.get((doc_id, interviewer), Counter())
-                rows.append(
-                    (
-                        doc_id,
-                        interviewer,
-                        units[(doc_id, interviewer)],
-                        np.array([ids[w] for w in counted], dtype=_INT32).tobytes(),
-                        np.array(list(counted.values()), dtype=_INT32).tobytes(),
-                    )
+        for n, (doc_id, interviewer) in enumerate(kinds):
+            units = slice(unit_bounds[n], unit_bounds[n + 1])
+            paired = slice(pair_bounds[n], pair_bounds[n + 1])
+            total = slice(total_bounds[n], total_bounds[n + 1])
+            rows.append(
+                (
+                    doc_id,
+                    interviewer,
+                    int(unit_bounds[n + 1] - unit_bounds[n]),
+                    (totals[total] % size).astype(_INT32).tobytes(),
+                    total_counts[total].astype(_INT32).tobytes(),
+                    unit_rowids[units].tobytes(),
+                    sizes[units].astype(_INT32).tobytes(),
+                    (pairs[paired] % size).astype(_INT32).tobytes(),
+                    pair_counts[paired].astype(_INT32).tobytes(),
                 )
-        self.conn.executemany("INSERT OR REPLACE INTO word_counts VALUES (?,?,?,?,?)", rows)
+            )
+        self.conn.executemany("INSERT OR REPLACE INTO word_counts VALUES (?,?,?,?,?,?,?,?,?)", rows)
 
     def word_vocab(self) -> list[str]:
         """Return the cached words, each at its id (unused ids are empty strings)."""
@@ -111,3 +151,23 @@ class WordCountsTable(Connection):
             (value, units, np.frombuffer(words, _INT32), np.frombuffer(counts, _INT32))
             for value, units, words, counts in cursor
         ]
+
+    def unit_word_counts(self, flt: UnitFilter) -> UnitWordCounts:
+        """Return the filtered units' cached word counts (those without cached tokens are left
+        out); the cache must be current (``refresh_word_counts``)."""
+        where, params = flt.where()
+        self.map_file()  # 20 MB of blobs on the benchmark project: read in place, not copied
+        cursor = self.conn.execute(
+            "SELECT u.unit_rowids, u.unit_sizes, u.unit_words, u.unit_counts FROM (SELECT doc_id,"
+            " interviewer AS is_interviewer, units, unit_rowids, unit_sizes, unit_words,"
+            " unit_counts FROM word_counts) u"
+            f" JOIN documents d USING (doc_id) WHERE u.units > 0 AND {where}",
+            params,
+        )
+        parts: list[list[np.ndarray]] = [[], [], [], []]
+        types: tuple[np.dtype, ...] = (_INT64, _INT32, _INT32, _INT32)
+        for row in cursor:
+            for part, blob, dtype in zip(parts, row, types, strict=True):
+                part.append(np.frombuffer(blob, dtype=dtype))
+        joined = [np.concatenate(p) if p else np.zeros(0, np.int64) for p in parts]
+        return UnitWordCounts(*(a.astype(np.int64) for a in joined))

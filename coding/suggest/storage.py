@@ -43,7 +43,13 @@ def save_model(
     store.save_model(
         version,
         codebook.hash,
-        {"coder": data.coder, "units": len(data.texts), "sha256": data.fingerprint},
+        # the units it learned from: agreement on them would measure nothing (gating)
+        {
+            "coder": data.coder,
+            "units": len(data.texts),
+            "sha256": data.fingerprint,
+            "unit_ids": list(data.unit_ids),
+        },
         {**model.get_params(), "thresholds": thresholds},
         metrics,
         blob,

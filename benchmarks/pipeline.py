@@ -166,7 +166,7 @@ def whole_path(corpus: Path, tmp: Path) -> dict[str, Run]:
     return runs
 
 
-def report(mb: float, chars: int, runs: dict[str, Run], base, limit) -> None:
+def report(mb: float, chars: int, runs: dict[str, Run], base, limit, distinct: int = 0) -> None:
     """Print one corpus's table: wall and CPU seconds, and the ratios on each."""
     path = Run(
         *(getattr(runs["ingest"], f) + getattr(runs["code"], f) for f in ("seconds", "cpu")), 0
@@ -181,7 +181,9 @@ def report(mb: float, chars: int, runs: dict[str, Run], base, limit) -> None:
         rows += [("baseline: `jieba.lcut` over the turns", base[0]),
                  ("baseline: pandas `str.contains` per term", base[1])]  # fmt: skip
     rows += [("part: rjieba over the turns", limit[0]), ("part: Aho-Corasick, all terms", limit[1])]
-    print(f"\n{mb:g} MB corpus, {chars:,} characters of turns")
+    # the corpora are copies of the sample transcripts: a cache of texts already coded would
+    # be timed here, not coding, so none is kept (see the number of distinct turns)
+    print(f"\n{mb:g} MB corpus, {chars:,} characters of turns, {distinct:,} distinct turn texts")
     print("| step | wall s | CPU s | M chars/s (wall) | peak RSS MB |")
     print("| --- | --- | --- | --- | --- |")
     for name, run in rows:
@@ -225,7 +227,7 @@ def main() -> None:
             texts, views = turns(Path(tmp) / "project" / "clusterqda.sqlite")
             chars = sum(map(len, texts))
             base = None if args.no_baseline else baseline(texts, views, terms)
-            report(mb, chars, runs, base, parts(texts, views, terms))
+            report(mb, chars, runs, base, parts(texts, views, terms), len(set(views)))
     if args.quarter_of:
         with tempfile.TemporaryDirectory() as tmp:
             build_corpus(Path(tmp) / "corpus", args.quarter_of / 4)

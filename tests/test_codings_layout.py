@@ -139,3 +139,43 @@ def test_codings_written_through_the_view_read_back_as_given(project):
                 "INSERT INTO codings (unit_id, code_id, coder, created_at)"
                 " VALUES ('d#2', 'A', 'nobody', 't')"
             )
+
+
+def test_machine_codings_check_their_stances_and_leave_the_check_on(project):
+    """write_codings checks stances itself (the table's CHECK is off for its one insert,
+    being slow): a wrong one is refused with nothing stored, and the CHECK holds after."""
+    import sqlite3
+
+    import pytest
+
+    from coding.errors import ProjectError
+
+    with Store(project / "clusterqda.sqlite") as store:
+        store.conn.execute(
+            "INSERT INTO documents VALUES ('d', 'd.txt', 'h', 'utf-8', NULL, '{}', NULL,"
+            " '问：你好。答：合作社很好。', 't')"
+        )
+        store.conn.execute(
+            'INSERT INTO units (unit_id, doc_id, turn, is_interviewer, start, "end", text)'
+            " VALUES ('d#2', 'd', 2, 0, 6, 13, '答：合作社很好。')"
+        )
+        store.register_coder("rules@x", "rules", None, None)
+        (unit,) = store.conn.execute("SELECT rowid FROM units WHERE unit_id = 'd#2'").fetchone()
+
+        def row(stance):
+            return (unit, 0, None, "CA.MH", stance, 8, 11, "CA.MH", ("合作社",), None)
+
+        with pytest.raises(ProjectError, match="maybe"):
+            store.write_codings(["rules@x"], ["d#2"], [row("positive"), row("maybe")])
+        assert store.conn.execute("SELECT COUNT(*) FROM coding_data").fetchone() == (0,)
+        assert store.coded_units("rules@x") == {}
+        store.write_codings(["rules@x"], ["d#2"], [row("mixed"), row(None)])
+        stances = store.conn.execute("SELECT stance FROM coding_data ORDER BY rowid").fetchall()
+        assert stances == [("mixed",), (None,)]
+        assert set(store.coded_units("rules@x")) == {"d#2"}
+        with pytest.raises(sqlite3.IntegrityError, match="CHECK"):
+            store.conn.execute(
+                "INSERT INTO coding_data (unit, coder, code_id, stance, created)"
+                " VALUES (?, 1, 'x', 'maybe', 1)",
+                (unit,),
+            )

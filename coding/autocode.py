@@ -2,18 +2,16 @@
 
 from __future__ import annotations
 
-import gc
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
 from concurrent.futures import ProcessPoolExecutor
-from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import ahocorasick
 
 from coding.codebook import Codebook
-from coding.common.parallel import bounded_map, default_workers
+from coding.common.parallel import bounded_map, default_workers, few_collections, quiet_collector
 from coding.model import CodeReport, Coding
 from coding.rulecoder import (
     MODEL_RULE,
@@ -57,11 +55,6 @@ TABLE_COLUMNS = [
 PARALLEL_MIN_UNITS = 20_000
 # about how many codings a unit gets (both coders): decides whether to rebuild indexes
 BULK_ROWS_PER_UNIT = 3
-# Allocations between collections of the youngest generation while coding (Python's
-# default is 700). A batch holds thousands of analysed texts, none in a cycle, which every
-# collection walked again: a quarter of the rules' CPU. Memory is still freed by reference
-# counting as each batch goes.
-GC_THRESHOLD = 100_000
 
 
 def code_project(
@@ -111,7 +104,7 @@ def code_project(
     # One transaction for the run: codings go in without index upkeep (built once at
     # the end) unless earlier codings must be found: to replace them, or to keep them.
     replace = store.has_coded(coders)
-    with store.transaction(), _few_collections():
+    with store.transaction(), few_collections():
         bulk = not replace and not reuse and store.bulk_codings(total * BULK_ROWS_PER_UNIT)
         if workers > 1 and total >= PARALLEL_MIN_UNITS:
             with ProcessPoolExecutor(
@@ -132,17 +125,6 @@ def code_project(
 _WORKER: dict = {}
 
 
-@contextmanager
-def _few_collections() -> Iterator[None]:
-    """Collect cyclic garbage less often for a while (``GC_THRESHOLD``), then as before."""
-    before = gc.get_threshold()
-    gc.set_threshold(GC_THRESHOLD, *before[1:])
-    try:
-        yield
-    finally:
-        gc.set_threshold(*before)
-
-
 def _init_pool_worker(
     codebook: Codebook,
     coder: str = "hybrid",
@@ -151,8 +133,7 @@ def _init_pool_worker(
     """Start a worker process of the pool: its coders, and fewer collections for its life
     (the coders themselves, built once, are never walked again)."""
     _init_worker(codebook, coder, changed)
-    gc.freeze()
-    gc.set_threshold(GC_THRESHOLD, *gc.get_threshold()[1:])
+    quiet_collector()
 
 
 def _init_worker(

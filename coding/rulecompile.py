@@ -55,7 +55,14 @@ class RuleSets:
 
 
 def compile_source(node: Node, sets: RuleSets, name: str = "rule") -> Compiled:
-    """Return a rule compiled to one Python function of (view, hits, set hits)."""
+    """Return a rule compiled to one Python function of (view, hits, set hits).
+
+    The source holds no text of the codebook: terms, roles, function names and numbers
+    are constants of the function's namespace; the source itself is made only of
+    variable names, integers this module counts and the helpers' names.
+    """
+    if not name.isidentifier():
+        raise ValueError(f"not a function name: {name!r}")
     emitter = _Emitter(sets)
     body = emitter.emit(node, 1)
     lines = [f"def {name}(view, H, S):", *body, f"    return v{emitter.result}"]
@@ -152,7 +159,8 @@ class _Emitter:
             starts = "sentence_starts" if node.name == "sent" else "clause_starts"
             call = f"_together(view.{starts}(), [{', '.join(names)}])"
         else:
-            call = f"_close(view, {node.name!r}, {node.number or 0}, {names[0]}, {names[1]})"
+            how, n = self._const(node.name), self._const(int(node.number or 0))
+            call = f"_close(view, {how}, {n}, {names[0]}, {names[1]})"
         return [*lines, f"{inside}v{v} = {call}"]
 
 

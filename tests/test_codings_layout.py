@@ -179,3 +179,23 @@ def test_machine_codings_check_their_stances_and_leave_the_check_on(project):
                 " VALUES (?, 1, 'x', 'maybe', 1)",
                 (unit,),
             )
+
+
+def test_code_unit_counts_are_a_plain_count_of_the_codings_view(sample_project):
+    """`code`'s closing table: per code and cluster the interviewee units a coder coded,
+    counted with NumPy from the indexes, against a plain count of the codings view."""
+    from collections import Counter
+
+    with Store(sample_project / "clusterqda.sqlite") as store:
+        for coder in [*store.coders(), "nobody"]:
+            rows = store.conn.execute(
+                "SELECT DISTINCT c.code_id, COALESCE(d.cluster, '-'), c.unit_id FROM codings c"
+                " JOIN units u USING (unit_id) JOIN documents d ON d.doc_id = u.doc_id"
+                " WHERE c.coder = ? AND NOT u.is_interviewer",
+                (coder,),
+            ).fetchall()
+            plain = Counter((code, cluster) for code, cluster, _ in rows)
+            counted = store.code_unit_counts(coder, "-")
+            assert {(c, k): n for c, k, n in counted} == dict(plain), coder
+            assert counted == sorted(counted)  # by code, then cluster
+            assert (coder == "nobody") == (not counted)

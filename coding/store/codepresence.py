@@ -61,6 +61,30 @@ class CodePresenceTable(Connection):
         )
         return [(value, _ids(rowids)) for value, rowids in cursor]
 
+    def code_unit_counts(self, coder: str, no_cluster: str) -> list[tuple[str, str, int]]:
+        """Return (code_id, cluster, interviewee units) of a coder's codes, in that order;
+        ``no_cluster`` stands for documents without a cluster."""
+        # each code's units from the coder's index, each unit's cluster from one read, counted
+        # with NumPy: joining the codings to units and documents in SQL took 0.85 s of
+        # `code`'s end on the 20 MB benchmark project
+        documents = self.unit_rowids_by_group(UnitFilter(speaker="interviewee"), "cluster")
+        names = sorted({no_cluster if c is None else str(c) for c, _ in documents})
+        number = {n: k for k, n in enumerate(names)}
+        rowids = np.concatenate([ids for _, ids in documents] or [np.zeros(0, np.int64)])
+        clusters = np.repeat(
+            np.array([number[no_cluster if c is None else str(c)] for c, _ in documents], int),
+            [ids.size for _, ids in documents],
+        )
+        order = np.argsort(rowids)
+        rowids, clusters = rowids[order], clusters[order]
+        out: list[tuple[str, str, int]] = []
+        for code, units in self.code_units(coder).items():
+            at = np.minimum(np.searchsorted(rowids, units), max(rowids.size - 1, 0))
+            mine = at[rowids[at] == units] if rowids.size else at[:0]
+            counts = np.bincount(clusters[mine], minlength=len(names))
+            out += [(code, names[k], int(n)) for k, n in enumerate(counts.tolist()) if n]
+        return out
+
     def unit_rowids(self, flt: UnitFilter) -> np.ndarray:
         """Return the rowids of the filtered units (in no particular order)."""
         where, params = flt.where()

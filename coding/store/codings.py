@@ -310,20 +310,6 @@ class CodingsTable(Connection):
             for u, code, stance, start, end, evidence, rule, terms in rows
         ]
 
-    def code_unit_counts(self, coder: str, no_cluster: str) -> list[tuple[str, str, int]]:
-        """Return (code_id, cluster, interviewee units) of a coder's codes; ``no_cluster``
-        stands for documents without a cluster."""
-        # on the compact table, not the view: a coder's rows by its index, no evidence cut
-        return self.conn.execute(
-            "WITH k AS (SELECT rowid AS id FROM coders WHERE coder = ?)"
-            " SELECT c.code_id, COALESCE(d.cluster, ?), COUNT(DISTINCT c.unit)"
-            " FROM (SELECT unit, code_id FROM coding_data, k WHERE coder = k.id"
-            "  UNION ALL SELECT unit, code_id FROM coding_data, k WHERE also = k.id) c"
-            " JOIN units u ON u.rowid = c.unit JOIN documents d USING (doc_id)"
-            " WHERE NOT u.is_interviewer GROUP BY 1, 2",
-            (coder, no_cluster),
-        ).fetchall()
-
     def coded_unit_coders(self) -> pd.DataFrame:
         """Return ``unit_id, coder`` for every unit each coder has looked at."""
         return query_frame("SELECT unit_id, coder FROM coded_units", self.conn)

@@ -199,3 +199,21 @@ def test_code_unit_counts_are_a_plain_count_of_the_codings_view(sample_project):
             assert {(c, k): n for c, k, n in counted} == dict(plain), coder
             assert counted == sorted(counted)  # by code, then cluster
             assert (coder == "nobody") == (not counted)
+
+
+def test_the_also_index_holds_only_shared_codings_and_still_serves(sample_project, tmp_path):
+    """Schema 13: the `also` index is partial (a third of the default coder's rows, none of
+    an import's), and a coder's shared codings are still found through it."""
+    project = tmp_path / "p"
+    shutil.copytree(sample_project, project)
+    with Store(project / "clusterqda.sqlite") as store:
+        (sql,) = store.conn.execute(
+            "SELECT sql FROM sqlite_master WHERE name = 'coding_data_also'"
+        ).fetchone()
+        assert sql.endswith("WHERE also IS NOT NULL")
+        plan = store.conn.execute(
+            "EXPLAIN QUERY PLAN SELECT code_id, unit FROM coding_data WHERE also = 1"
+        ).fetchall()
+        assert any("coding_data_also" in row[-1] for row in plan)
+        shared = store.conn.execute("SELECT COUNT(*) FROM coding_data WHERE also IS NOT NULL")
+        assert shared.fetchone()[0] > 0  # the default coder shares most of the rules' codings

@@ -16,10 +16,19 @@ gather them.
 
 from __future__ import annotations
 
-from bisect import bisect_right
 from collections.abc import Callable
 
-from coding.rules import Call, Node, Op, Term, TermSet
+from coding.rules import (
+    HIT_FILTERS,
+    Call,
+    Node,
+    Op,
+    Term,
+    TermSet,
+    close_pairs,
+    outside,
+    together,
+)
 from coding.textview import Hit, TextView
 
 # (view, hits by term, hits by set id) -> evidence or None
@@ -107,6 +116,19 @@ class _Emitter:
         self.result = v
         return lines
 
+    def _guarded(
+        self, v: int, parts: tuple[Node, ...], depth: int, test: str
+    ) -> tuple[list[str], list[str], int]:
+        """Return the lines computing each part only while ``test`` held for those before it
+        (``v<v>`` is None until the last one did), the parts' variables, and the depth inside."""
+        lines, names, inner = [f"{'    ' * depth}v{v} = None"], [], depth
+        for part in parts:
+            lines += self.emit(part, inner)
+            names.append(f"v{self.result}")
+            lines.append(f"{'    ' * inner}if {test.format(names[-1])}:")
+            inner += 1
+        return lines, names, inner
+
     def _op(self, node: Op, v: int, depth: int) -> list[str]:
         pad = "    " * depth
         if node.kind == "!":
@@ -114,12 +136,7 @@ class _Emitter:
             return [*lines, f"{pad}v{v} = None if v{self.result} is not None else []"]
         if node.kind == "&":
             # each part only when every part before it held; the evidence of all, in order
-            lines, names, inner = [f"{pad}v{v} = None"], [], depth
-            for part in node.parts:
-                lines += self.emit(part, inner)
-                names.append(f"v{self.result}")
-                lines.append(f"{'    ' * inner}if v{self.result} is not None:")
-                inner += 1
+            lines, names, inner = self._guarded(v, node.parts, depth, "{} is not None")
             joined = " + ".join(names) if len(names) > 1 else f"list({names[0]})"
             return [*lines, f"{'    ' * inner}v{v} = {joined}"]
         # OR: every part, the evidence of those that held; None when none did
@@ -145,15 +162,11 @@ class _Emitter:
         if node.name in ("fact", "real", "wish", "neg"):
             lines = self.emit(node.args[0], depth)
             inner = self.result
-            return [*lines, f"{pad}v{v} = _{node.name}(view, v{inner}) if v{inner} else None"]
+            test = self._const(HIT_FILTERS[node.name])
+            return [*lines, f"{pad}v{v} = {test}(view, v{inner}) if v{inner} else None"]
         # near, tnear, before, sent, clause: each argument only while those before held
         # evidence (None is false, and so is an empty list: nothing to relate)
-        lines, names, inner = [f"{pad}v{v} = None"], [], depth
-        for arg in node.args:
-            lines += self.emit(arg, inner)
-            names.append(f"v{self.result}")
-            lines.append(f"{'    ' * inner}if v{self.result}:")
-            inner += 1
+        lines, names, inner = self._guarded(v, node.args, depth, "{}")
         inside = "    " * inner
         if node.name in ("sent", "clause"):
             starts = "sentence_starts" if node.name == "sent" else "clause_starts"
@@ -164,67 +177,5 @@ class _Emitter:
         return [*lines, f"{inside}v{v} = {call}"]
 
 
-def _fact(view: TextView, hits: list[Hit]) -> list[Hit] | None:
-    negated, hypothetical = view.negated, view.hypothetical
-    return [h for h in hits if not negated(h) and not hypothetical(h)] or None
-
-
-def _neg(view: TextView, hits: list[Hit]) -> list[Hit] | None:
-    negated = view.negated
-    return [h for h in hits if negated(h)] or None
-
-
-def _real(view: TextView, hits: list[Hit]) -> list[Hit] | None:
-    hypothetical = view.hypothetical
-    return [h for h in hits if hypothetical(h) is False] or None
-
-
-def _wish(view: TextView, hits: list[Hit]) -> list[Hit] | None:
-    hypothetical = view.hypothetical
-    return [h for h in hits if hypothetical(h) is True] or None
-
-
-def _outside(hits: list[Hit], masks: list[Hit] | None) -> list[Hit] | None:
-    masks = masks or []
-    kept = [h for h in hits if not any(m.start <= h.start and h.end <= m.end for m in masks)]
-    return kept or None
-
-
-def _close(view: TextView, name: str, n: int, first: list[Hit], second: list[Hit]):
-    pairs = []
-    for a in first:
-        for b in second:
-            if name == "near":
-                gap = max(b.start - a.end, a.start - b.end)
-            elif name == "before":
-                gap = b.start - a.end if b.start >= a.end else n + 1
-            else:
-                gap = view.token_gap(a, b)
-            if gap <= n:
-                pairs += [a, b]
-    return pairs or None
-
-
-def _together(starts: list[int], found: list[list[Hit]]) -> list[Hit] | None:
-    # each hit's sentence (or clause) looked up once, by where it starts
-    where = [[bisect_right(starts, h.start) for h in hits] for hits in found]
-    common = set(where[0]).intersection(*where[1:])
-    if not common:
-        return None
-    return [
-        h
-        for hits, places in zip(found, where, strict=True)
-        for h, place in zip(hits, places, strict=True)
-        if place in common
-    ]
-
-
-_HELPERS: dict[str, object] = {
-    "_fact": _fact,
-    "_neg": _neg,
-    "_real": _real,
-    "_wish": _wish,
-    "_outside": _outside,
-    "_close": _close,
-    "_together": _together,
-}
+# the functions the source calls, shared with the closures (``rules``)
+_HELPERS: dict[str, object] = {"_outside": outside, "_close": close_pairs, "_together": together}

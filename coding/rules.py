@@ -483,17 +483,11 @@ def _compile_call(node: Call) -> Evaluator:
     if name == "except":
         keep, mask = args
 
-        def outside(view: TextView) -> list[Hit] | None:
+        def unmasked(view: TextView) -> list[Hit] | None:
             hits = keep(view)
-            if hits is None:
-                return None
-            masks = mask(view) or []
-            kept = [
-                h for h in hits if not any(m.start <= h.start and h.end <= m.end for m in masks)
-            ]
-            return kept or None
+            return None if hits is None else outside(hits, mask(view))
 
-        return outside
+        return unmasked
 
     def arguments(view: TextView) -> list[list[Hit]] | None:
         out = []
@@ -511,74 +505,104 @@ def _compile_call(node: Call) -> Evaluator:
 
         def close(view: TextView) -> list[Hit] | None:
             found = arguments(view)
-            if found is None:
-                return None
-            pairs = []
-            for a in found[0]:
-                for b in found[1]:
-                    if name == "near":
-                        gap = max(b.start - a.end, a.start - b.end)
-                    elif name == "before":
-                        gap = b.start - a.end if b.start >= a.end else n + 1
-                    else:
-                        gap = view.token_gap(a, b)
-                    if gap <= n:
-                        pairs += [a, b]
-            return pairs or None
+            return None if found is None else close_pairs(view, name, n, found[0], found[1])
 
         return close
 
     sentences = name == "sent"
 
-    def together(view: TextView) -> list[Hit] | None:
+    def in_one(view: TextView) -> list[Hit] | None:
         found = arguments(view)
         if found is None:
             return None
-        # each hit's sentence (or clause) looked up once, by where it starts
-        starts = view.sentence_starts() if sentences else view.clause_starts()
-        where = [[bisect_right(starts, h.start) for h in hits] for hits in found]
-        common = set(where[0]).intersection(*where[1:])
-        if not common:
-            return None
-        return [
-            h
-            for hits, places in zip(found, where, strict=True)
-            for h, place in zip(hits, places, strict=True)
-            if place in common
-        ]
+        return together(view.sentence_starts() if sentences else view.clause_starts(), found)
 
-    return together
+    return in_one
 
 
 def _compile_filter(name: str, inner: Evaluator) -> Evaluator:
     """fact(), real(), wish() and neg(): the hits of their argument that pass a test."""
-    if name == "fact":
+    test = HIT_FILTERS[name]
 
-        def fact(view: TextView) -> list[Hit] | None:
-            hits = inner(view)
-            if not hits:  # None (false) or [] (no evidence to relate)
-                return None
-            negated, hypothetical = view.negated, view.hypothetical
-            return [h for h in hits if not negated(h) and not hypothetical(h)] or None
-
-        return fact
-    if name == "neg":
-
-        def neg(view: TextView) -> list[Hit] | None:
-            hits = inner(view)
-            if not hits:
-                return None
-            negated = view.negated
-            return [h for h in hits if negated(h)] or None
-
-        return neg
-    wished = name == "wish"  # real(): hits that are not hypothetical
-
-    def mood(view: TextView) -> list[Hit] | None:
+    def filtered(view: TextView) -> list[Hit] | None:
         hits = inner(view)
-        if not hits:
+        if not hits:  # None (false) or [] (no evidence to relate)
             return None
-        hypothetical = view.hypothetical
-        return [h for h in hits if hypothetical(h) is wished] or None
+        return test(view, hits)
 
-    return mood
+    return filtered
+
+
+# What the functions do with their arguments' hits, shared by the closures above and the
+# rules compiled to Python source (``rulecompile``).
+
+
+def _fact(view: TextView, hits: list[Hit]) -> list[Hit] | None:
+    negated, hypothetical = view.negated, view.hypothetical
+    return [h for h in hits if not negated(h) and not hypothetical(h)] or None
+
+
+def _neg(view: TextView, hits: list[Hit]) -> list[Hit] | None:
+    negated = view.negated
+    return [h for h in hits if negated(h)] or None
+
+
+def _real(view: TextView, hits: list[Hit]) -> list[Hit] | None:
+    hypothetical = view.hypothetical
+    return [h for h in hits if hypothetical(h) is False] or None
+
+
+def _wish(view: TextView, hits: list[Hit]) -> list[Hit] | None:
+    hypothetical = view.hypothetical
+    return [h for h in hits if hypothetical(h) is True] or None
+
+
+# fact(), neg(), real(), wish(): the hits of a non-empty list that pass each one's test
+HIT_FILTERS: dict[str, Callable[[TextView, list[Hit]], list[Hit] | None]] = {
+    "fact": _fact,
+    "neg": _neg,
+    "real": _real,
+    "wish": _wish,
+}
+
+
+def outside(hits: list[Hit], masks: list[Hit] | None) -> list[Hit] | None:
+    """except(): the hits that lie inside no mask."""
+    masks = masks or []
+    kept = [h for h in hits if not any(m.start <= h.start and h.end <= m.end for m in masks)]
+    return kept or None
+
+
+def close_pairs(
+    view: TextView, name: str, n: int, first: list[Hit], second: list[Hit]
+) -> list[Hit] | None:
+    """near(), tnear(), before(): every pair of hits at most ``n`` apart, as the function
+    measures it (characters, tokens, or characters with the first before the second)."""
+    pairs = []
+    for a in first:
+        for b in second:
+            if name == "near":
+                gap = max(b.start - a.end, a.start - b.end)
+            elif name == "before":
+                gap = b.start - a.end if b.start >= a.end else n + 1
+            else:
+                gap = view.token_gap(a, b)
+            if gap <= n:
+                pairs += [a, b]
+    return pairs or None
+
+
+def together(starts: list[int], found: list[list[Hit]]) -> list[Hit] | None:
+    """sent(), clause(): the hits of every argument in a sentence (clause) they all share,
+    the sentences given by where they start."""
+    # each hit's sentence (or clause) looked up once, by where it starts
+    where = [[bisect_right(starts, h.start) for h in hits] for hits in found]
+    common = set(where[0]).intersection(*where[1:])
+    if not common:
+        return None
+    return [
+        h
+        for hits, places in zip(found, where, strict=True)
+        for h, place in zip(hits, places, strict=True)
+        if place in common
+    ]

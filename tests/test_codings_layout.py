@@ -100,20 +100,25 @@ def test_a_shared_coding_is_deleted_for_one_coder_only(sample_project, tmp_path)
         assert left == (0,)
 
 
+def _one_turn(store: Store) -> None:
+    """Store a document 'd' with one interviewee turn 'd#2' (合作社很好 at 8–11)."""
+    store.conn.execute(
+        "INSERT INTO documents VALUES ('d', 'd.txt', 'h', 'utf-8', NULL, '{}', NULL,"
+        " '问：你好。答：合作社很好。', 't')"
+    )
+    store.conn.execute(
+        'INSERT INTO units (unit_id, doc_id, turn, is_interviewer, start, "end", text)'
+        " VALUES ('d#2', 'd', 2, 0, 6, 13, '答：合作社很好。')"
+    )
+
+
 def test_codings_written_through_the_view_read_back_as_given(project):
     """An insert into the view (sheets, imports) keeps evidence that is not the unit's
     text, no evidence at all, and refuses an unknown coder like the old foreign key."""
     import pytest
 
     with Store(project / "clusterqda.sqlite") as store:
-        store.conn.execute(
-            "INSERT INTO documents VALUES ('d', 'd.txt', 'h', 'utf-8', NULL, '{}', NULL,"
-            " '问：你好。答：合作社很好。', 't')"
-        )
-        store.conn.execute(
-            'INSERT INTO units (unit_id, doc_id, turn, is_interviewer, start, "end", text)'
-            " VALUES ('d#2', 'd', 2, 0, 6, 13, '答：合作社很好。')"
-        )
+        _one_turn(store)
         store.register_coder("甲", "human", None, None)
         rows = [
             ("d#2", "A", "positive", 8, 11, "合作社", None, None),
@@ -151,14 +156,7 @@ def test_machine_codings_check_their_stances_and_leave_the_check_on(project):
     from coding.errors import ProjectError
 
     with Store(project / "clusterqda.sqlite") as store:
-        store.conn.execute(
-            "INSERT INTO documents VALUES ('d', 'd.txt', 'h', 'utf-8', NULL, '{}', NULL,"
-            " '问：你好。答：合作社很好。', 't')"
-        )
-        store.conn.execute(
-            'INSERT INTO units (unit_id, doc_id, turn, is_interviewer, start, "end", text)'
-            " VALUES ('d#2', 'd', 2, 0, 6, 13, '答：合作社很好。')"
-        )
+        _one_turn(store)
         store.register_coder("rules@x", "rules", None, None)
         (unit,) = store.conn.execute("SELECT rowid FROM units WHERE unit_id = 'd#2'").fetchone()
 

@@ -63,11 +63,11 @@ def _fitted(line: str, width: int) -> list[str]:
     """Return a line cut into rows of about ``width`` columns (a Han character takes two):
     a row's height is not made to fit wrapped text by every program that opens the file.
     English breaks at a space; closing punctuation never starts a row."""
-    from unicodedata import east_asian_width
+    from rich.cells import cell_len  # a terminal's columns: a Han character takes two
 
     rows, row = [], ""
     for ch in line:
-        if _columns(row + ch, east_asian_width) > width and ch not in "。，、；：！？）”」":
+        if cell_len(row + ch) > width and ch not in "。，、；：！？）”」":
             head, space, tail = row.rpartition(" ")
             if ch.isascii() and ch.isalnum() and space and tail.isascii():
                 rows.append(head + space)
@@ -78,10 +78,6 @@ def _fitted(line: str, width: int) -> list[str]:
         if row or ch != " ":
             row += ch
     return [*rows, row]
-
-
-def _columns(text: str, east_asian_width) -> int:
-    return sum(2 if east_asian_width(ch) in "WF" else 1 for ch in text)
 
 
 @dataclass

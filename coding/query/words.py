@@ -24,6 +24,7 @@ import numpy as np
 
 from coding.errors import OptionError, QueryError
 from coding.store import Store, UnitFilter
+from coding.store.codepresence import group_index
 from coding.store.wordcounts import UnitWordCounts
 
 if TYPE_CHECKING:
@@ -232,26 +233,22 @@ class _Counts(NamedTuple):
 def _token_counts(store: Store, flt: UnitFilter, by: str | None) -> _Counts:
     """Return word counts overall and per cluster or role from every unit's cached tokens
     (a project opened read-only, whose counts cannot be cached)."""
-    groups = _unit_groups(store, flt, by) if by else {}
-    names = sorted(set(groups.values()))
-    number = {g: k for k, g in enumerate(names)}
-    index: dict[str, int] = {}
-    ids: list[int] = []
-    lengths: list[int] = []
-    group_of: list[int] = []
-    for unit_id, tokens in store.unit_tokens(flt):
-        ids.extend(index.setdefault(t, len(index)) for t in tokens)
-        lengths.append(len(tokens))
-        group_of.append(number.get(groups.get(unit_id, ""), -1))
-    size = len(index)
-    words = np.array(ids, dtype=np.int64)
-    total = np.bincount(words, minlength=size)
-    per_token = np.repeat(np.array(group_of, dtype=np.int64), lengths)
-    grouped = per_token >= 0
-    table = np.bincount(
-        per_token[grouped] * size + words[grouped], minlength=size * len(names)
-    ).reshape(len(names), size)
-    return _Counts(list(index), total, {g: table[k] for g, k in number.items()}, len(lengths))
+    units, vocab = _unit_counts(store, flt)
+    size = len(vocab)
+
+    def summed(keys: np.ndarray, length: int) -> np.ndarray:
+        # float sums of integer counts are exact below 2**53
+        return np.rint(np.bincount(keys, units.counts, minlength=length)).astype(np.int64)
+
+    total = summed(units.words, size)
+    documents = store.unit_rowids_by_group(flt, by) if by else []
+    if not documents or not units.rowids.size:
+        return _Counts(vocab, total, {}, units.rowids.size)
+    names, rowids, groups = group_index(documents, _group_name)
+    unit_group = groups[np.searchsorted(rowids, units.rowids)]  # each unit is in one document
+    keys = np.repeat(unit_group, units.sizes) * size + units.words
+    table = summed(keys, size * len(names)).reshape(len(names), size)
+    return _Counts(vocab, total, dict(zip(names, table, strict=True)), units.rowids.size)
 
 
 def _code_counts(store: Store, flt: UnitFilter, coder: str | None) -> _Counts:
@@ -336,12 +333,6 @@ def _cached_counts(store: Store, flt: UnitFilter, by: str | None) -> _Counts:
 
 def _group_name(group: object) -> str:
     return group if isinstance(group, str) and group else NO_GROUP
-
-
-def _unit_groups(store: Store, flt: UnitFilter, by: str) -> dict[str, str]:
-    """Return each unit's group: its cluster or role."""
-    frame = store.unit_frame(flt)
-    return {u: _group_name(g) for u, g in zip(frame["unit_id"], frame[by], strict=True)}
 
 
 def _frequencies(vocab: list[str], total: np.ndarray, top: int) -> list[tuple]:

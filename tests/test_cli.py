@@ -346,3 +346,25 @@ def test_natural_width_is_what_rich_measures(data):
     console = Console(file=io.StringIO(), markup=False, width=80)
     measured = Measurement.get(console, console.options.update(max_width=10**5), table)
     assert natural_width(columns, cells) == measured.maximum
+
+
+@pytest.mark.parametrize("given_threads, expected", [(None, 1), ("2", 2)])
+def test_openblas_runs_one_thread_unless_the_user_says(given_threads, expected):
+    # BLAS threads beside the commands' own process pools made `matrix` four times slower on
+    # a busy machine; the setting must reach NumPy's OpenBLAS, and a user's own must stand
+    import os
+    import subprocess
+    import sys
+
+    env = {k: v for k, v in os.environ.items() if k != "OPENBLAS_NUM_THREADS"}
+    if given_threads:
+        env["OPENBLAS_NUM_THREADS"] = given_threads
+    script = (
+        "import cli, numpy\n"
+        "from threadpoolctl import threadpool_info\n"
+        "print(max(p['num_threads'] for p in threadpool_info() if p['internal_api'] == 'openblas'))"
+    )
+    shown = subprocess.run(
+        [sys.executable, "-c", script], env=env, capture_output=True, text=True, check=True
+    )
+    assert int(shown.stdout) == expected

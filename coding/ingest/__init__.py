@@ -32,7 +32,7 @@ __all__ = [
 def __getattr__(name: str) -> Any:
     """Return a name of the ingest run, importing it on first use."""
     if name in __all__:
-        from coding.ingest import run
+        from importlib import import_module
 
-        return getattr(run, name)
+        return getattr(import_module("coding.ingest.run"), name)
     raise AttributeError(f"module 'coding.ingest' has no attribute '{name}'")

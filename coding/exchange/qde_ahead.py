@@ -188,7 +188,10 @@ def _work(path: str, out: multiprocessing.Queue) -> None:
         return Parsed(doc_id, items, doc)
 
     try:
-        with ProjectArchive(path, guard=False) as archive, archive.open_qde() as handle:
+        with (
+            ProjectArchive(path, guard=False) as archive,
+            archive.open_qde(ahead=True) as handle,
+        ):
 
             def on_source(head: QdeHead, source: SourceRead) -> None:
                 text = source_text(archive, source)

@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from coding.codebook import Codebook
-from coding.common.parallel import default_workers
+from coding.common.parallel import default_workers, few_collections
 from coding.errors import ClusterQDAError
 from coding.exchange.archive import ProjectArchive
 from coding.exchange.codebook_qdc import (
@@ -66,6 +66,8 @@ QDE_BYTES_PER_CODING = 400
 # a project.qde this large is read in a second process (~30,000 of our selections):
 # below it, starting the process costs about what it saves
 AHEAD_MIN_BYTES = 16 * 1024 * 1024
+# new documents' codings are stored this many at a time, with one check and labelling
+CODINGS_BATCH = 20_000
 
 
 @dataclass
@@ -86,6 +88,8 @@ class _Context:
     ready: bool = False
     bulk: bool = False  # the codings' indexes are dropped, to be built once at the end
     unindexed: int = 0  # characters of new documents not yet in the search index
+    pending: list[tuple] = field(default_factory=list)  # new documents' codings to store
+    pending_rows: int = 0
 
 
 def _map_codes(ctx: _Context, head: QdeHead) -> None:
@@ -324,7 +328,7 @@ def _take_selections(
         c += n
     summary.counts["selections"] += taken
     summary.counts["codings"] += codings_taken
-    # saved document by document: memory holds one document's codings, never the project's
+    # stored a batch of documents at a time: memory holds a batch's codings, never the project's
     for coder, rows in rows_by.items():
         ctx.coded[coder] = ctx.coded.get(coder, 0) + len(rows)
         if ctx.dry_run:
@@ -332,11 +336,24 @@ def _take_selections(
         if coder not in ctx.registered:
             ctx.store.register_coder(coder, "human", ctx.codebook.hash, ctx.codebook.version)
             ctx.registered.add(coder)
-        existing = doc.doc_id in (ctx.existing or ())
-        if existing and ctx.bulk:  # earlier codings are found through the indexes
+        if doc.doc_id not in (ctx.existing or ()):
+            ctx.pending.append((coder, [u[2] for u in units], rows))
+            ctx.pending_rows += len(rows)
+            continue
+        _store_pending(ctx)  # in the order taken: the codings' row ids are the same
+        if ctx.bulk:  # earlier codings are found through the indexes
             ctx.store.end_bulk_codings()
             ctx.bulk = False
-        ctx.store.import_codings(coder, [u[2] for u in units], rows, replace=existing)
+        ctx.store.import_codings(coder, [u[2] for u in units], rows, replace=True)
+    if ctx.pending_rows >= CODINGS_BATCH:
+        _store_pending(ctx)
+
+
+def _store_pending(ctx: _Context) -> None:
+    """Store the new documents' codings taken so far."""
+    if ctx.pending:
+        ctx.store.import_new_codings(ctx.pending)
+    ctx.pending, ctx.pending_rows = [], 0
 
 
 def _finish(ctx: _Context, head: QdeHead, rest: QdeRest, root: Path | None, stem: str) -> None:
@@ -379,7 +396,7 @@ def import_qdpx(
             if workers > 1:
                 reader = AheadReader(path)  # reading while the zip is checked
             archive.check()
-            with store.transaction():
+            with store.transaction(), few_collections():  # many tuples, none in a cycle
                 # one transaction, as `code` writes: without index upkeep when the file
                 # brings more codings than the project holds, the indexes built once at
                 # the end
@@ -399,6 +416,7 @@ def import_qdpx(
                             lambda h, s: _on_source(ctx, archive, h, s, source_text(archive, s)),
                         )
                 summary.origin = head.origin
+                _store_pending(ctx)
                 _finish(ctx, head, rest, Path(root) if root is not None else None, path.stem)
                 if ctx.bulk:
                     store.end_bulk_codings()

@@ -28,6 +28,7 @@ import hashlib
 import multiprocessing
 import pickle
 import queue
+import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -43,6 +44,7 @@ from coding.model import ParsedDocument
 BATCH_SOURCES = 32
 BATCH_SELECTIONS = 10_000
 QUEUE_BATCHES = 4  # batches under way at most: memory stays flat
+SWITCH_SECONDS = 0.0005  # the reading process's threads' turns at the interpreter
 # a source's text as the tool wrote it (BOM removed), or why it cannot be read
 SourceText = tuple[str | None, str | None]
 _SUFFIXES = (".txt", ".docx", ".doc", ".rtf", ".md", ".pdf", ".odt")
@@ -159,6 +161,9 @@ def _importer_waits(out: multiprocessing.Queue) -> bool:
 
 def _work(path: str, out: multiprocessing.Queue) -> None:
     """Read the project.qde at ``path``, putting batches of sources on ``out``."""
+    # the thread inflating ahead takes the interpreter back three times a megabyte;
+    # at the default 5 ms a turn it waited longer than it worked and fell behind
+    sys.setswitchinterval(SWITCH_SECONDS)
     batch: list[tuple[SourceRead, SourceText, Parsed | None, Mapped | None]] = []
     sent: list[tuple | None] = [None]
     size = [0]

@@ -159,11 +159,16 @@ def _importer_waits(out: multiprocessing.Queue) -> bool:
         return False
 
 
-def _work(path: str, out: multiprocessing.Queue) -> None:
-    """Read the project.qde at ``path``, putting batches of sources on ``out``."""
+def _process(path: str, out: multiprocessing.Queue) -> None:
+    """The reading process: ``_work``, its threads taking turns more often."""
     # the thread inflating ahead takes the interpreter back three times a megabyte;
     # at the default 5 ms a turn it waited longer than it worked and fell behind
     sys.setswitchinterval(SWITCH_SECONDS)
+    _work(path, out)
+
+
+def _work(path: str, out: multiprocessing.Queue) -> None:
+    """Read the project.qde at ``path``, putting batches of sources on ``out``."""
     batch: list[tuple[SourceRead, SourceText, Parsed | None, Mapped | None]] = []
     sent: list[tuple | None] = [None]
     size = [0]
@@ -240,7 +245,7 @@ class AheadReader:
         self.path = path
         context = multiprocessing.get_context()
         self.queue: multiprocessing.Queue = context.Queue(QUEUE_BATCHES)
-        self.process = context.Process(target=_work, args=(str(path), self.queue), daemon=True)
+        self.process = context.Process(target=_process, args=(str(path), self.queue), daemon=True)
         self.process.start()
         self.result: tuple[QdeHead, QdeRest] | None = None
 

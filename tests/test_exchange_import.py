@@ -365,55 +365,6 @@ def test_members_that_lie_about_their_size_are_refused(store, tmp_path, workers)
         import_qdpx(store, BOOK, short, workers=workers)
 
 
-class _Breaks:
-    """A stream that gives ``data`` in pieces of 5 bytes, then raises."""
-
-    def __init__(self, data: bytes) -> None:
-        self.data, self.at = data, 0
-        self.closed = False
-
-    def read(self, size: int) -> bytes:
-        if self.at >= len(self.data):
-            raise zipfile.BadZipFile("Bad CRC-32")
-        piece = self.data[self.at : self.at + min(size, 5)]
-        self.at += len(piece)
-        return piece
-
-    def close(self) -> None:
-        self.closed = True
-
-
-@settings(max_examples=30, deadline=None)
-@given(st.binary(max_size=300), st.lists(st.integers(1, 70), min_size=1, max_size=8))
-def test_the_qde_inflated_ahead_reads_as_the_member_itself(data, sizes):
-    import io
-
-    from coding.exchange import archive
-
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(archive, "AHEAD_CHUNK", 7)  # many chunks, a few kept ready
-        with archive.InflatedAhead(io.BytesIO(data)) as ahead:
-            got = b""
-            for n in range(len(data) + 1):
-                got += ahead.read(sizes[n % len(sizes)])
-            assert got == data and ahead.read(3) == b"" and ahead.read() == b""
-        with archive.InflatedAhead(io.BytesIO(data)) as ahead:
-            assert ahead.read() == data
-        # its thread's error comes after the bytes read before it, and only once
-        broken = _Breaks(data)
-        with archive.InflatedAhead(broken) as ahead:
-            got = b""
-            with pytest.raises(zipfile.BadZipFile):
-                while True:
-                    got += ahead.read(sizes[0])
-            assert got == data and ahead.read(1) == b""
-        assert broken.closed
-        # closed before the end: the thread stops, though nobody reads what it has
-        with archive.InflatedAhead(io.BytesIO(data * 50)) as ahead:
-            ahead.read(1)
-        assert not ahead._thread.is_alive()
-
-
 def test_reserved_names_are_those_of_coding_sheets(store):
     from coding.exchange.project_import import reserved_coder
     from coding.sheets.layout import CONSENSUS

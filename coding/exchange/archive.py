@@ -10,18 +10,11 @@ file system. A source path may be written ``internal://<name>`` (the
 standard), a bare name, ``sources/`` or ``Sources/`` (NVivo for Windows);
 a path that climbs out (``..``) or names a file outside the archive is not
 read, and the source is reported as dropped.
-
-The project.qde can be inflated by a thread a few megabytes ahead of its
-reader (``open_qde(ahead=True)``): zlib lets go of the interpreter while it
-inflates, so on a second core the inflating (a tenth of an import's work on a
-large file) leaves the XML parser's path.
 """
 
 from __future__ import annotations
 
 import posixpath
-import queue
-import threading
 import zipfile
 from pathlib import Path
 from typing import IO
@@ -31,8 +24,6 @@ from coding.errors import DocumentError, ExchangeError
 from coding.ingest.read import MAX_TRANSCRIPT_BYTES
 
 KIND = "REFI-QDA project (.qdpx)"
-AHEAD_CHUNK = 1 << 20  # bytes inflated at a time by the thread ahead of the reader
-AHEAD_CHUNKS = 4  # chunks it keeps ready at most: memory stays flat
 
 
 class ProjectArchive:
@@ -79,11 +70,10 @@ class ProjectArchive:
         if self.zip is not None:
             self.zip.close()
 
-    def open_qde(self, ahead: bool = False) -> IO[bytes]:
-        """Return the project.qde as a binary stream; with ``ahead``, inflated by a thread."""
+    def open_qde(self) -> IO[bytes]:
+        """Return the project.qde as a binary stream."""
         if self.zip is not None:
-            member = self.zip.open(self.qde)
-            return InflatedAhead(member) if ahead else member  # type: ignore[return-value]
+            return self.zip.open(self.qde)
         return open(self.path, "rb")
 
     def qde_size(self) -> int:
@@ -136,70 +126,3 @@ class ProjectArchive:
                         return "its text is larger than 20 MB"
                     return resolved.read_bytes()
         return f"its text file {reference!r} is not beside the .qde"
-
-
-class InflatedAhead:
-    """A binary stream read by a thread ``AHEAD_CHUNKS`` chunks ahead of its reader.
-
-    The thread's errors (a member that fails its CRC) are raised by ``read`` in the
-    order they occur; ``close`` stops the thread, read to the end or not.
-    """
-
-    def __init__(self, stream: IO[bytes]) -> None:
-        self._stream = stream
-        self._chunks: queue.Queue = queue.Queue(AHEAD_CHUNKS)
-        self._stop = threading.Event()
-        self._chunk = b""
-        self._at = 0
-        self._done = False
-        self._thread = threading.Thread(target=self._inflate, daemon=True)
-        self._thread.start()
-
-    def _inflate(self) -> None:
-        try:
-            while True:
-                data = self._stream.read(AHEAD_CHUNK)
-                if not self._put(data) or not data:
-                    return
-        except BaseException as exc:  # raised again by the reader, in its thread
-            self._put(exc)
-
-    def _put(self, item: bytes | BaseException) -> bool:
-        while not self._stop.is_set():
-            try:
-                self._chunks.put(item, timeout=0.1)
-                return True
-            except queue.Full:
-                continue
-        return False
-
-    def read(self, size: int = -1) -> bytes:
-        """Return up to ``size`` bytes (all that is left when negative); b"" at the end."""
-        if size < 0:
-            return b"".join(iter(lambda: self.read(AHEAD_CHUNK), b""))
-        if self._at >= len(self._chunk):
-            if self._done:
-                return b""
-            item = self._chunks.get()
-            if isinstance(item, BaseException):
-                self._done = True
-                raise item
-            self._chunk, self._at = item, 0
-            if not item:
-                self._done = True
-                return b""
-        data = self._chunk[self._at : self._at + size]
-        self._at += len(data)
-        return data
-
-    def close(self) -> None:
-        """Stop the thread and close the stream."""
-        self._stop.set()
-        self._thread.join()
-        self._stream.close()
-
-    def __enter__(self) -> InflatedAhead:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()

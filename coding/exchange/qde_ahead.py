@@ -28,7 +28,6 @@ import hashlib
 import multiprocessing
 import pickle
 import queue
-import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -44,7 +43,6 @@ from coding.model import ParsedDocument
 BATCH_SOURCES = 32
 BATCH_SELECTIONS = 10_000
 QUEUE_BATCHES = 4  # batches under way at most: memory stays flat
-SWITCH_SECONDS = 0.0005  # the reading process's threads' turns at the interpreter
 # a source's text as the tool wrote it (BOM removed), or why it cannot be read
 SourceText = tuple[str | None, str | None]
 _SUFFIXES = (".txt", ".docx", ".doc", ".rtf", ".md", ".pdf", ".odt")
@@ -159,14 +157,6 @@ def _importer_waits(out: multiprocessing.Queue) -> bool:
         return False
 
 
-def _process(path: str, out: multiprocessing.Queue) -> None:
-    """The reading process: ``_work``, its threads taking turns more often."""
-    # the thread inflating ahead takes the interpreter back three times a megabyte;
-    # at the default 5 ms a turn it waited longer than it worked and fell behind
-    sys.setswitchinterval(SWITCH_SECONDS)
-    _work(path, out)
-
-
 def _work(path: str, out: multiprocessing.Queue) -> None:
     """Read the project.qde at ``path``, putting batches of sources on ``out``."""
     batch: list[tuple[SourceRead, SourceText, Parsed | None, Mapped | None]] = []
@@ -202,7 +192,7 @@ def _work(path: str, out: multiprocessing.Queue) -> None:
         with (
             few_collections(),  # hundreds of thousands of tuples, none in a cycle
             ProjectArchive(path, guard=False) as archive,
-            archive.open_qde(ahead=True) as handle,
+            archive.open_qde() as handle,
         ):
 
             def on_source(head: QdeHead, source: SourceRead) -> None:
@@ -245,7 +235,7 @@ class AheadReader:
         self.path = path
         context = multiprocessing.get_context()
         self.queue: multiprocessing.Queue = context.Queue(QUEUE_BATCHES)
-        self.process = context.Process(target=_process, args=(str(path), self.queue), daemon=True)
+        self.process = context.Process(target=_work, args=(str(path), self.queue), daemon=True)
         self.process.start()
         self.result: tuple[QdeHead, QdeRest] | None = None
 

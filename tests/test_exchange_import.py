@@ -298,6 +298,19 @@ def test_reading_in_a_second_process_imports_the_same(sample_project, tmp_path):
         assert one[0]["codings"] > 0
 
 
+@pytest.mark.parametrize("workers", [1, 2])
+def test_an_import_leaves_every_index_of_the_codings(sample_project, tmp_path, workers):
+    from coding.store.codinglayout import INDEXES
+
+    init_project(tmp_path / "p")
+    with open_project(tmp_path / "p") as store:
+        import_qdpx(store, BOOK, sample_project / "reports" / "demo.qdpx", workers=workers)
+        made = store.conn.execute(
+            "SELECT sql FROM sqlite_master WHERE type = 'index' AND tbl_name = 'coding_data'"
+        ).fetchall()
+    assert sorted(sql for (sql,) in made) == sorted(INDEXES)
+
+
 def test_errors_from_the_reading_process_are_the_same(store, tmp_path):
     bomb = _qdpx(tmp_path / "z.qdpx", _qde(""), {"sources/big.txt": b"0" * 5_000_000})
     with pytest.raises(ExchangeError, match="zip bomb"):

@@ -5,7 +5,7 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from coding.exchange.qde_map import EMPTY, NO_UNIT, NOTES_ONLY, OUTSIDE, convert, stance
+from coding.exchange.qde_map import EMPTY, NO_UNIT, NOTES_ONLY, OUTSIDE, STANCES, convert, stance
 
 CODING = ("c-guid", "code", "user")
 
@@ -80,6 +80,45 @@ def test_guids_names_and_codings_of_dropped_selections_come_back_in_order():
         ("g3", "丙", ["c3"]),
     ]
     assert mapped.codes == ["x", "y", "x"] and mapped.users == ["u", None, "u"]
+
+
+def _stance_by_lines(description: str) -> str | None:
+    """The stance read line by line only, the first line as our exports write it first."""
+    first = description.partition("\n")[0]
+    if first.startswith("stance: ") and first[8:] in STANCES:
+        return first[8:]
+    for line in description.splitlines():
+        key, _, value = line.partition(":")
+        if key.strip().lower() == "stance" and value.strip() in STANCES:
+            return value.strip()
+    return None
+
+
+@given(
+    st.lists(
+        st.sampled_from(
+            [
+                "stance: ",
+                "Stance :",
+                "stance:",
+                "positive",
+                "mixed",
+                " ",
+                "\n",
+                "\r",
+                "\r\n",
+                "\x0b",
+                "\u2028",
+                "evidence: ",
+                "好",
+                ":",
+            ]
+        ),
+        max_size=8,
+    ).map("".join)
+)
+def test_the_stance_of_any_description_is_read_as_line_by_line(description):
+    assert stance(description) == _stance_by_lines(description)
 
 
 def test_stances_as_our_exports_and_others_write_them():

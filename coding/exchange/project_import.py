@@ -11,7 +11,8 @@ Each selection's span is read in the counting that fits its source
 Codes map to the project's codebook by GUID, then by full path of names;
 the rest keep the ids of the file's own codebook, which is saved as
 ``codebooks/imported_<file>.yaml``. Each ``User`` becomes a person coder
-(kind ``human``; a name kept for machines or the consensus gets " (imported)").
+(kind ``human``; a name kept for machines or the consensus gets " (imported)"):
+``import_names``.
 The imported codings replace that person's codings of the same documents, and
 every unit of a document they coded counts as looked at by them.
 
@@ -24,16 +25,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from coding.codebook import Codebook
-from coding.common.parallel import default_workers
+from coding.common.parallel import default_workers, few_collections
 from coding.errors import ClusterQDAError
 from coding.exchange.archive import ProjectArchive
-from coding.exchange.codebook_qdc import (
-    codebook_tree,
-    codebook_yaml,
-    tree_ids,
-    write_codebook_yaml,
-)
-from coding.exchange.guids import code_guid
+from coding.exchange.codebook_qdc import codebook_yaml, write_codebook_yaml
 from coding.exchange.import_account import (
     ImportSummary,
     account_head,
@@ -42,6 +37,7 @@ from coding.exchange.import_account import (
     summary_lines,
     warn_per_kind,
 )
+from coding.exchange.import_names import coder_name, map_codes, reserved_coder
 from coding.exchange.qde_ahead import (
     AheadReader,
     Parsed,
@@ -59,13 +55,18 @@ from coding.store import Store
 
 __all__ = ["AHEAD_MIN_BYTES", "ImportSummary", "import_qdpx", "reserved_coder", "summary_lines"]
 
-CONSENSUS = "consensus"  # coding.sheets.layout.CONSENSUS, the adjudicated coder
 # about how many bytes of project.qde a coding takes (ours: ~450 a selection with one
 # coding): an estimate of the rows to come, to decide on dropping the indexes
 QDE_BYTES_PER_CODING = 400
 # a project.qde this large is read in a second process (~30,000 of our selections):
 # below it, starting the process costs about what it saves
 AHEAD_MIN_BYTES = 16 * 1024 * 1024
+# indexes kept up while the codings go in, not built at the end: each coder's codes
+# arrive in unit order, so their upkeep costs about what building them would (0.7 and
+# 0.6 s on the 20 MB benchmark), and it is paid while the reading process is slower
+KEPT_INDEXES = ("coding_data_coder", "coding_data_also")
+# new documents' codings are stored this many at a time, with one check and labelling
+CODINGS_BATCH = 20_000
 
 
 @dataclass
@@ -86,64 +87,8 @@ class _Context:
     ready: bool = False
     bulk: bool = False  # the codings' indexes are dropped, to be built once at the end
     unindexed: int = 0  # characters of new documents not yet in the search index
-
-
-def _map_codes(ctx: _Context, head: QdeHead) -> None:
-    """Map every code of the file to ours by GUID, then by path; the rest keep their own ids."""
-    # dimensions and groups too: a tool that kept our tree sends them back
-    ours_by_guid: dict[str, str] = {}
-    ours_by_path: dict[tuple[str, ...], str] = {}
-
-    def walk(nodes, path: tuple[str, ...]) -> None:
-        for node in nodes:
-            here = (*path, node.name)
-            ours_by_guid[code_guid(node.id).lower()] = node.id
-            ours_by_path[here] = node.id
-            walk(node.children, here)
-
-    walk(codebook_tree(ctx.codebook), ())
-    summary = ctx.summary
-    for code, own_id, _ in tree_ids(head.codes):
-        summary.in_file["codes"] += 1
-        summary.counts["codes"] += 1
-        if code.guid in ours_by_guid:
-            mapped = ours_by_guid[code.guid]
-            summary.codes_by_guid += 1
-        elif code.path in ours_by_path:
-            mapped = ours_by_path[code.path]
-            summary.codes_by_path += 1
-        else:
-            mapped = own_id
-            summary.codes_own += 1
-        ctx.code_ids.setdefault(code.guid, mapped)
-
-
-def reserved_coder(store: Store, name: str) -> bool:
-    """Return whether ``name`` is kept for machine coders (``kind@version``) or the consensus.
-
-    The rule of ``coding.sheets.people.reserved_coder`` (a test keeps them equal),
-    here so that an import loads neither ``coding.sheets`` nor pandas for it.
-    """
-    return name == CONSENSUS or "@" in name or store.coder_kinds().get(name, "human") != "human"
-
-
-def _coder(ctx: _Context, head: QdeHead, guid: str | None) -> str:
-    """Return the coder a user GUID becomes (renaming names kept for machines)."""
-    guid = guid or head.creating_user or ""
-    if guid in ctx.coders:
-        return ctx.coders[guid]
-    name = " ".join(head.users.get(guid, "").split()) or (
-        f"user {guid[:8]}" if guid else "imported"
-    )
-    if reserved_coder(ctx.store, name):
-        renamed = name.replace("@", "-") + " (imported)"
-        ctx.summary.warnings.append(
-            f"user '{name}' is a name kept for machine coders or the consensus; "
-            f"their codings are stored as '{renamed}'"
-        )
-        name = renamed
-    ctx.coders[guid] = name
-    return name
+    pending: list[tuple] = field(default_factory=list)  # new documents' codings to store
+    pending_rows: int = 0
 
 
 def _start(ctx: _Context, head: QdeHead) -> None:
@@ -151,7 +96,7 @@ def _start(ctx: _Context, head: QdeHead) -> None:
         return
     ctx.ready = True
     summary = ctx.summary
-    _map_codes(ctx, head)
+    ctx.code_ids = map_codes(ctx.codebook, head, summary)
     summary.in_file["users"] = len(head.users)
     summary.in_file["cases"] = len(head.cases)
     summary.in_file["variables"] = len(head.variables)
@@ -308,7 +253,9 @@ def _take_selections(
             user = users[j]
             coder = coders.get(user)
             if coder is None:
-                coder = coders[user] = _coder(ctx, head, user)
+                coder = coders[user] = coder_name(
+                    ctx.store, head, user, ctx.coders, summary.warnings
+                )
             key = (coder, code_id, start, end)
             if key in seen:
                 items = items or list(mapped.dropped_items())
@@ -324,7 +271,7 @@ def _take_selections(
         c += n
     summary.counts["selections"] += taken
     summary.counts["codings"] += codings_taken
-    # saved document by document: memory holds one document's codings, never the project's
+    # stored a batch of documents at a time: memory holds a batch's codings, never the project's
     for coder, rows in rows_by.items():
         ctx.coded[coder] = ctx.coded.get(coder, 0) + len(rows)
         if ctx.dry_run:
@@ -332,11 +279,24 @@ def _take_selections(
         if coder not in ctx.registered:
             ctx.store.register_coder(coder, "human", ctx.codebook.hash, ctx.codebook.version)
             ctx.registered.add(coder)
-        existing = doc.doc_id in (ctx.existing or ())
-        if existing and ctx.bulk:  # earlier codings are found through the indexes
+        if doc.doc_id not in (ctx.existing or ()):
+            ctx.pending.append((coder, [u[2] for u in units], rows))
+            ctx.pending_rows += len(rows)
+            continue
+        _store_pending(ctx)  # in the order taken: the codings' row ids are the same
+        if ctx.bulk:  # earlier codings are found through the indexes
             ctx.store.end_bulk_codings()
             ctx.bulk = False
-        ctx.store.import_codings(coder, [u[2] for u in units], rows, replace=existing)
+        ctx.store.import_codings(coder, [u[2] for u in units], rows, replace=True)
+    if ctx.pending_rows >= CODINGS_BATCH:
+        _store_pending(ctx)
+
+
+def _store_pending(ctx: _Context) -> None:
+    """Store the new documents' codings taken so far."""
+    if ctx.pending:
+        ctx.store.import_new_codings(ctx.pending)
+    ctx.pending, ctx.pending_rows = [], 0
 
 
 def _finish(ctx: _Context, head: QdeHead, rest: QdeRest, root: Path | None, stem: str) -> None:
@@ -379,12 +339,12 @@ def import_qdpx(
             if workers > 1:
                 reader = AheadReader(path)  # reading while the zip is checked
             archive.check()
-            with store.transaction():
+            with store.transaction(), few_collections():  # many tuples, none in a cycle
                 # one transaction, as `code` writes: without index upkeep when the file
                 # brings more codings than the project holds, the indexes built once at
                 # the end
                 ctx.bulk = not dry_run and store.bulk_codings(
-                    archive.qde_size() // QDE_BYTES_PER_CODING
+                    archive.qde_size() // QDE_BYTES_PER_CODING, KEPT_INDEXES
                 )
                 if reader is not None:
                     for head, source, text, parsed, mapped in reader:
@@ -399,6 +359,7 @@ def import_qdpx(
                             lambda h, s: _on_source(ctx, archive, h, s, source_text(archive, s)),
                         )
                 summary.origin = head.origin
+                _store_pending(ctx)
                 _finish(ctx, head, rest, Path(root) if root is not None else None, path.stem)
                 if ctx.bulk:
                     store.end_bulk_codings()

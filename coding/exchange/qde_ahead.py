@@ -32,6 +32,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from coding.common.parallel import few_collections
 from coding.errors import ClusterQDAError, ExchangeError, InputError
 from coding.exchange.archive import ProjectArchive
 from coding.exchange.qde_map import Mapped, convert
@@ -188,7 +189,11 @@ def _work(path: str, out: multiprocessing.Queue) -> None:
         return Parsed(doc_id, items, doc)
 
     try:
-        with ProjectArchive(path, guard=False) as archive, archive.open_qde() as handle:
+        with (
+            few_collections(),  # hundreds of thousands of tuples, none in a cycle
+            ProjectArchive(path, guard=False) as archive,
+            archive.open_qde() as handle,
+        ):
 
             def on_source(head: QdeHead, source: SourceRead) -> None:
                 text = source_text(archive, source)

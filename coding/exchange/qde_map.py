@@ -132,11 +132,13 @@ def evidence(description: str) -> str:
 
 def stance(description: str) -> str | None:
     """Return the stance a selection's description states, if it states one."""
+    if description.startswith("stance: "):  # how our exports write it: the first line
+        end = description.find("\n", 8)
+        found = STANCES.get(description[8:end] if end >= 0 else description[8:])
+        if found is not None:
+            return found
     if ":" not in description:
         return None
-    first = description.partition("\n")[0]
-    if first.startswith("stance: ") and first[8:] in STANCES:  # how our exports write it
-        return STANCES[first[8:]]
     for line in description.splitlines():
         key, _, value = line.partition(":")
         if key.strip().lower() == "stance" and value.strip() in STANCES:

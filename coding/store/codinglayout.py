@@ -66,9 +66,17 @@ def insert_unchecked(conn: sqlite3.Connection, sql: str, rows: Iterable[tuple]) 
     it to ORs (as fast as none) would mean rebuilding the table under its view. The
     pragma expires every prepared statement, so none outlives it unchecked.
     """
+    insert_unchecked_each(conn, [(sql, rows)])
+
+
+def insert_unchecked_each(
+    conn: sqlite3.Connection, statements: Iterable[tuple[str, Iterable[tuple]]]
+) -> None:
+    """Run ``insert_unchecked`` for each ``(sql, rows)`` in turn, with the CHECK off once."""
     conn.execute("PRAGMA ignore_check_constraints = ON")
     try:
-        conn.executemany(sql, rows)
+        for sql, rows in statements:
+            conn.executemany(sql, rows)
     finally:
         conn.execute("PRAGMA ignore_check_constraints = OFF")
 

@@ -190,15 +190,17 @@ class CodingsTable(Connection):
                 ((u, coder, now, scope_json) for u in unit_ids),
             )
 
-    def bulk_codings(self, expected_rows: int) -> bool:
+    def bulk_codings(self, expected_rows: int, keep: tuple[str, ...] = ()) -> bool:
         """Prepare a large run of ``write_codings``: inside the caller's transaction, drop the
-        codings' indexes when the run adds more rows than there are (``end_bulk_codings``
-        builds them once, at the end of the same transaction). Return whether it did."""
+        codings' indexes (but those named in ``keep``) when the run adds more rows than there
+        are (``end_bulk_codings`` builds them once, at the end of the same transaction).
+        Return whether it did."""
         stored = self.conn.execute("SELECT COUNT(*) FROM coding_data").fetchone()[0]
         if expected_rows <= stored:
             return False
         for name in INDEX_NAMES:
-            self.conn.execute(f"DROP INDEX IF EXISTS {name}")
+            if name not in keep:
+                self.conn.execute(f"DROP INDEX IF EXISTS {name}")
         return True
 
     def end_bulk_codings(self) -> None:

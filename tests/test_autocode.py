@@ -268,3 +268,21 @@ def test_code_after_one_rule_edit_recodes_only_the_units_it_can_change(sample_pr
     # the edit did change codings (展会 is in the sample turns), of the edited code only
     changed = set(_codings(db, book.coder)) ^ set(_codings(db, before.coder))
     assert changed and {c[1] for c in changed} == {"FORM.MARKET"}
+
+
+def test_code_frequency_table_is_code_frequencies_without_pandas(sample_project, project):
+    """`code` prints the table built without pandas: the same rows and columns as the frame."""
+    from coding.hybrid.coder import project_coder
+    from coding.project import open_project, project_codebook
+    from coding.status import code_frequencies, code_frequency_table
+
+    with open_project(sample_project) as store:
+        coder = project_coder(store, load_codebook(project_codebook(sample_project)))
+        table = code_frequency_table(store, coder)
+        frame = code_frequencies(store, coder)
+    assert table.rows
+    assert table.columns == [str(c) for c in frame.columns]
+    assert table.rows == [tuple(r) for r in frame.itertuples(index=False)]
+    with open_project(project) as store:  # no codings at all
+        empty = code_frequency_table(store, "rules@none")
+        assert (empty.columns, empty.rows) == (list(code_frequencies(store, "rules@none")), [])

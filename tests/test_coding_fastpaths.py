@@ -79,6 +79,49 @@ def test_batched_features_are_the_units_features_bit_for_bit():
     assert (batched.indptr == plain.indptr).all() and (batched.indices == plain.indices).all()
     assert batched.data.tobytes() == plain.data.tobytes()
     assert plain.nnz > 10 * len(texts)  # the comparison is not of empty rows
+    # the scores `code` uses, found without SciPy, are the sparse product's bit for bit
+    without = coder.weights.proba_of_pairs(units, columns, len(texts))
+    assert without.tobytes() == coder.weights.proba_of(batched).tobytes()
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.data())
+def test_tfidf_rows_and_their_product_are_scipys(data):
+    """``matrix_of`` equals the tf-idf product SciPy builds, and ``_sparse_dot`` adds a row's
+    entries in SciPy's order, on random pairs with repeats, empty rows and long rows."""
+    import numpy as np
+    from scipy.sparse import csr_matrix
+
+    from coding.hybrid.weights import LearnedWeights, _normalise_rows, _sparse_dot
+
+    n, width, codes = data.draw(st.integers(1, 12)), data.draw(st.integers(1, 40)), 3
+    pairs = data.draw(
+        st.lists(st.tuples(st.integers(0, n - 1), st.integers(0, width - 1)), max_size=300)
+    )
+    rows = np.asarray([p[0] for p in pairs], dtype=np.int64)
+    columns = np.asarray([p[1] for p in pairs], dtype=np.int64)
+    seed = data.draw(st.integers(0, 2**32 - 1))
+    rng = np.random.default_rng(seed)
+    coef = rng.normal(size=(codes, width)) * 10.0 ** rng.integers(-3, 2, (codes, width))
+    weights = LearnedWeights(
+        "t", "v", "h", ["a", "b", "c"], [str(i) for i in range(width)],
+        rng.uniform(0.5, 5, width), coef.astype(np.float32), rng.normal(size=codes),
+        np.ones((codes, 2)), {}, {},
+    )  # fmt: skip
+    got = weights.matrix_of(rows, columns, n)
+    # the definition: counts as a sparse matrix, SciPy's product with the idf, then norms
+    ones = csr_matrix((np.ones(len(rows)), (rows, columns)), shape=(n, width))
+    ones.sum_duplicates()
+    ones.data = 1.0 + np.log(ones.data)
+    tfidf = ones.multiply(weights.idf).tocsr()
+    tfidf.sort_indices()
+    _normalise_rows(tfidf.data, tfidf.indptr)
+    assert (got.indptr == tfidf.indptr).all() and (got.indices == tfidf.indices).all()
+    assert got.data.tobytes() == tfidf.data.tobytes()
+    dense = weights.dense_coef()
+    product = _sparse_dot(got.data, got.indices, got.indptr, dense)
+    assert product.tobytes() == np.asarray(got @ dense).tobytes()
+    assert weights.proba_of_pairs(rows, columns, n).tobytes() == weights.proba_of(got).tobytes()
 
 
 # rules of every kind over a few terms, and texts made of those terms with negation,

@@ -98,7 +98,7 @@ def code_project(
     _init_worker(codebook, coder, clauses)
     rules: RuleCoder = _WORKER["rules"]
     machine = _WORKER["coder"]
-    batches = _unit_batches(store, machine.coder, machine is not rules, reuse)
+    batches = _unit_batches(store, machine.coder, machine is not rules, reuse, rules.needs_tokens)
     coders = [rules.coder] if machine is rules else [rules.coder, machine.coder]
     workers = workers or default_workers()
     # One transaction for the run: codings go in without index upkeep (built once at
@@ -211,10 +211,13 @@ def _no_model(codebook: Codebook) -> str:
     )
 
 
-def _unit_batches(store: Store, coder: str, questions: bool = False, reuse=None):
-    """Yield the units to code in batches, each with the earlier codings it may keep."""
+def _unit_batches(
+    store: Store, coder: str, questions: bool = False, reuse=None, tokens: bool = True
+):
+    """Yield the units to code in batches, each with the earlier codings it may keep (and
+    the tokens only if some rule counts them)."""
     last = 0
-    while rows := store.units_to_code(coder, last, CODE_BATCH, questions):
+    while rows := store.units_to_code(coder, last, CODE_BATCH, questions, tokens):
         last = rows[-1].rowid
         yield rows, store.reusable_codings(reuse[0], rows, reuse[1]) if reuse else {}
 
@@ -290,11 +293,11 @@ def _stored(
             continue
         i = 0
         for c in mixed[n]:
-            if i < len(first) and (first[i] is c or first[i] == c):  # most often the next
+            if i < len(first) and (first[i] is c or _same(first[i], c)):  # most often the next
                 out.append(_row(unit, c, 0, 1))
                 i += 1
                 continue
-            j = next((j for j in range(i, len(first)) if first[j] == c), None)
+            j = next((j for j in range(i, len(first)) if _same(first[j], c)), None)
             if j is None:
                 out.append(_row(unit, c, 1, None))
                 continue
@@ -303,6 +306,12 @@ def _stored(
             i = j + 1
         out += [_row(unit, a, 0, None) for a in first[i:]]
     return out
+
+
+def _same(a: Coding, b: Coding) -> bool:
+    # most codings compared differ in their code: that is asked before the whole (a
+    # dataclass compares tuples of every field it builds for the purpose)
+    return a.code_id == b.code_id and a == b
 
 
 def _row(unit: UnitToCode, c: Coding, coder: int, also: int | None) -> tuple:

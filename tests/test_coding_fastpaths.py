@@ -257,3 +257,25 @@ def test_marked_clauses_are_those_of_every_clause_looked_at(pieces, limit):
     assert marked_clauses(TextView(text, {}), limit) == _plain_marked_clauses(
         TextView(text, {}), limit
     )
+
+
+def test_coding_keeps_a_frozen_dataclass_behaviour():
+    """``Coding`` has its own fast __init__: still frozen, compared, hashed, replaced and
+    pickled by its fields."""
+    import dataclasses
+    import pickle
+
+    import pytest
+
+    from coding.model import Coding
+
+    a = Coding("CA.BH", "positive", 1, 3, ("合作",), "CA.BH")
+    b = Coding(code_id="CA.BH", stance="positive", start=1, end=3, terms=("合作",),
+               rule_id="CA.BH", probability=None)  # fmt: skip
+    assert a == b and hash(a) == hash(b) and a.probability is None
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        a.stance = "negative"  # type: ignore[misc]
+    c = dataclasses.replace(a, stance="mixed", probability=0.5)
+    assert (c.stance, c.probability, c.code_id) == ("mixed", 0.5, "CA.BH") and c != a
+    assert pickle.loads(pickle.dumps(c)) == c
+    assert dataclasses.astuple(a) == ("CA.BH", "positive", 1, 3, ("合作",), "CA.BH", None)

@@ -279,3 +279,50 @@ def test_coding_keeps_a_frozen_dataclass_behaviour():
     assert (c.stance, c.probability, c.code_id) == ("mixed", 0.5, "CA.BH") and c != a
     assert pickle.loads(pickle.dumps(c)) == c
     assert dataclasses.astuple(a) == ("CA.BH", "positive", 1, 3, ("合作",), "CA.BH", None)
+
+
+def test_gram_tables_are_the_dict_built_ones():
+    """The model's n-gram tables, built with NumPy, equal those a dict of each feature's
+    ``gram_key`` builds (the shipped vocabularies and odd spellings)."""
+    import numpy as np
+
+    from coding.codebook import load_codebook
+    from coding.hybrid import featurebatch, stancebatch
+    from coding.hybrid.coder import shipped_weights
+
+    weights = shipped_weights(load_codebook())
+    odd = ["", ":", "x", "e:", "e:abc", "n::", "eEVAL:a", "n:𠀋a", "¬ab", "¬a", "?abc", "q:ab",
+           "q:a", "q:abc", "ab", "𠀋好吗"]  # fmt: skip
+
+    def by_dict(vocabulary, families, spelt):
+        found: dict[int, list[int]] = {}
+        for column, feature in enumerate(vocabulary):
+            for family, key in spelt(feature):
+                found.setdefault(key, [-1] * len(families))[family] = column
+        keys = sorted(found)
+        return np.asarray(keys, np.int64), np.asarray([found[k] for k in keys], np.int64)
+
+    def model_grams(feature):
+        for family, (prefix, orders) in enumerate(featurebatch._FAMILIES):
+            gram = feature[len(prefix) :]
+            if feature.startswith(prefix) and len(gram) in orders:
+                yield family, featurebatch.gram_key(gram)
+
+    vocabulary = weights.vocabulary + odd
+    table = featurebatch.FeatureBatch(vocabulary)
+    keys, columns = by_dict(vocabulary, featurebatch._FAMILIES, model_grams)
+    assert (table.keys == keys).all() and (table.columns == columns).all()
+
+    for families in (stancebatch._EVIDENCE, ("n:",)):
+
+        def stance_grams(feature, families=families):
+            head, colon, gram = feature.partition(":")
+            if head + colon in families and 0 < len(gram) <= 2:
+                yield families.index(head + colon), stancebatch.gram_key(gram)
+
+        vocabulary = weights.stance.vocabulary + odd
+        table = stancebatch._Table(vocabulary, families)
+        keys, columns = by_dict(vocabulary, families, stance_grams)
+        assert (table.keys == keys).all() and (
+            table.columns == columns.reshape(table.columns.shape)
+        ).all()

@@ -11,7 +11,13 @@ from typing import TYPE_CHECKING
 import ahocorasick
 
 from coding.codebook import Codebook
-from coding.common.parallel import bounded_map, default_workers, few_collections, quiet_collector
+from coding.common.parallel import (
+    bounded_map,
+    collect_between_batches,
+    default_workers,
+    few_collections,
+    quiet_collector,
+)
 from coding.model import CodeReport, Coding
 from coding.rulecoder import (
     MODEL_RULE,
@@ -110,7 +116,7 @@ def code_project(
             with ProcessPoolExecutor(
                 workers, initializer=_init_pool_worker, initargs=(codebook, coder, clauses)
             ) as pool:
-                results = bounded_map(pool, _code_batch, batches, window=workers * 2)
+                results = bounded_map(pool, _code_pool_batch, batches, window=workers * 2)
                 _save_all(store, coders, replace, results, report, total, progress)
         else:
             _save_all(store, coders, replace, map(_code_batch, batches), report, total, progress)
@@ -266,6 +272,13 @@ def _code_batch(batch: tuple[list[UnitToCode], dict[int, list[tuple]]]):
         mixed[asked[k]] = combined
     ids = [u.unit_id for u in rows]
     return ids, _stored(rows, ruled, mixed), sum(map(len, mixed)), len(rows)
+
+
+def _code_pool_batch(batch: tuple[list[UnitToCode], dict[int, list[tuple]]]):
+    """``_code_batch`` in a pool worker, which collects garbage only between batches."""
+    result = _code_batch(batch)
+    collect_between_batches()
+    return result
 
 
 def _tokens(unit: UnitToCode, view: str, rules: RuleCoder) -> list[str] | None:

@@ -286,3 +286,32 @@ def test_code_frequency_table_is_code_frequencies_without_pandas(sample_project,
     with open_project(project) as store:  # no codings at all
         empty = code_frequency_table(store, "rules@none")
         assert (empty.columns, empty.rows) == (list(code_frequencies(store, "rules@none")), [])
+
+
+def test_pool_workers_collect_cycles_between_batches():
+    """A `code` worker runs no automatic collection, yet garbage in reference cycles made
+    during a batch is gone once the batch is done (memory stays flat)."""
+    import gc
+    import weakref
+
+    from coding.common.parallel import collect_between_batches, quiet_collector
+
+    class Node:
+        pass
+
+    enabled, threshold = gc.isenabled(), gc.get_threshold()
+    try:
+        quiet_collector()
+        assert not gc.isenabled()
+        node = Node()
+        node.self = node  # a cycle: reference counting alone never frees it
+        gone = weakref.ref(node)
+        del node
+        assert gone() is not None
+        collect_between_batches()
+        assert gone() is None
+    finally:
+        gc.unfreeze()
+        gc.set_threshold(*threshold)
+        if enabled:
+            gc.enable()

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import shutil
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from coding.errors import ProjectError
-from coding.segment import UserDictionary, user_dictionary
 from coding.store import Store
+
+if TYPE_CHECKING:
+    from coding.segment import UserDictionary
 
 DB_NAME = "clusterqda.sqlite"
 SUBFOLDERS = ("corpora", "codebooks", "reports")
@@ -60,8 +63,10 @@ def project_dictionary(root: str | Path, codebook: str | Path | None = None) -> 
     the codebook's terms changes the dictionary version, and `segment` then
     re-cuts (coding itself never needs to).
     """
-    # imported here: opening a project (every query) need not compile the rule language
+    # imported here: opening a project (every query) need neither the rule language nor
+    # the segmenter
     from coding.codebook import load_codebook
+    from coding.segment import user_dictionary
 
     book = load_codebook(project_codebook(root, codebook))
     return user_dictionary(book.segmentation_terms())

@@ -4,6 +4,8 @@ import csv
 import io
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from cli import app
 from tests.conftest import BAD, GOOD
@@ -312,3 +314,57 @@ def test_fixed_choices_are_checked_before_any_work(runner, project):
     ):
         result = runner.invoke(app, [*args, "--project", str(project)])
         assert result.exit_code == 2 and "Invalid value" in result.output, args
+
+
+_CELL_TEXT = st.text(
+    alphabet=st.sampled_from(list("ab 9.-联保合作社龍頭ＯＥＭ😀𠀀")), min_size=0, max_size=12
+)
+
+
+@given(
+    data=st.integers(1, 5).flatmap(
+        lambda n: st.tuples(
+            st.lists(_CELL_TEXT.filter(bool), min_size=n, max_size=n),
+            st.lists(st.lists(_CELL_TEXT, min_size=n, max_size=n), max_size=6),
+        )
+    )
+)
+def test_natural_width_is_what_rich_measures(data):
+    # a piped table is printed at this width: wrong, it would fold cells or pad lines
+    from rich.console import Console
+    from rich.measure import Measurement
+    from rich.table import Table
+
+    from cli import natural_width
+
+    columns, cells = data
+    table = Table(title="t")
+    for column in columns:
+        table.add_column(column, overflow="fold")
+    for row in cells:
+        table.add_row(*row)
+    console = Console(file=io.StringIO(), markup=False, width=80)
+    measured = Measurement.get(console, console.options.update(max_width=10**5), table)
+    assert natural_width(columns, cells) == measured.maximum
+
+
+@pytest.mark.parametrize("given_threads, expected", [(None, 1), ("2", 2)])
+def test_openblas_runs_one_thread_unless_the_user_says(given_threads, expected):
+    # BLAS threads beside the commands' own process pools made `matrix` four times slower on
+    # a busy machine; the setting must reach NumPy's OpenBLAS, and a user's own must stand
+    import os
+    import subprocess
+    import sys
+
+    env = {k: v for k, v in os.environ.items() if k != "OPENBLAS_NUM_THREADS"}
+    if given_threads:
+        env["OPENBLAS_NUM_THREADS"] = given_threads
+    script = (
+        "import cli, numpy\n"
+        "from threadpoolctl import threadpool_info\n"
+        "print(max(p['num_threads'] for p in threadpool_info() if p['internal_api'] == 'openblas'))"
+    )
+    shown = subprocess.run(
+        [sys.executable, "-c", script], env=env, capture_output=True, text=True, check=True
+    )
+    assert int(shown.stdout) == expected

@@ -119,7 +119,7 @@ def test_one_bad_file_stores_nothing(store, tmp_path, name, error):
 
 
 def test_parallel_ingest_matches_serial(project, tmp_path, monkeypatch):
-    import coding.ingest as ingest_module
+    import coding.ingest.run as ingest_module
     from coding.project import open_project
 
     monkeypatch.setattr(ingest_module, "PARALLEL_MIN_FILES", 2)
@@ -189,7 +189,7 @@ def _always_differs(dictionary, sample):
 
 
 def test_auto_engine_checks_rjieba_meanwhile_and_redoes_with_jieba(store, monkeypatch):
-    import coding.ingest as ingest_module
+    import coding.ingest.run as ingest_module
     from coding.project import SAMPLE_CORPORA
     from coding.segment import get_segmenter, rjieba_available, user_dictionary
 

@@ -299,7 +299,7 @@ def test_a_turn_over_the_length_limit_is_refused_with_its_line(runner, project, 
 
 
 def test_units_cut_in_batches_give_the_same_tokens(monkeypatch):
-    import coding.ingest as ingest_module
+    import coding.ingest.run as ingest_module
     from coding.segment import get_segmenter, user_dictionary
 
     segmenter = get_segmenter(user_dictionary(), "jieba")
@@ -323,7 +323,7 @@ def test_a_docx_over_its_limits_is_refused(monkeypatch, limit, value, message):
 
 
 def test_a_broken_first_file_is_refused_before_a_dictionary_is_loaded(store, tmp_path, monkeypatch):
-    import coding.ingest as ingest_module
+    import coding.ingest.run as ingest_module
 
     def no_segmenter(*args, **kwargs):
         raise AssertionError("a segmenter was built for an ingest that must fail")

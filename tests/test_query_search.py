@@ -217,7 +217,7 @@ def test_the_index_holds_every_trigram_of_each_view(tmp_path, monkeypatch, index
     # whether ingest indexes each small batch in its own statement (many segments,
     # merged) or all new units at the end in one, the index holds exactly the
     # trigrams of each unit's view and its padding, counted here in Python
-    import coding.ingest as ingest_module
+    import coding.ingest.run as ingest_module
     from coding.project import SAMPLE_CORPORA, init_project
     from coding.store.schema import SEARCH_PAD
 

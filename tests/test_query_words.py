@@ -17,7 +17,14 @@ from coding.errors import OptionError
 from coding.ingest import ingest
 from coding.project import open_project
 from coding.query.filters import unit_filter
-from coding.query.words import MIN_COUNT, is_word, keyness, stop_words, word_table
+from coding.query.words import (
+    MIN_COUNT,
+    chi2_sf_one,
+    is_word,
+    keyness,
+    stop_words,
+    word_table,
+)
 from coding.store import connection as connection_module
 
 
@@ -63,6 +70,24 @@ def test_keyness_g2_is_scipys_log_likelihood_statistic(a, b, c, d):
     expected = power_divergence([a, b], [e1, e2], lambda_="log-likelihood").statistic
     g2, _ = keyness([a], [b], c, d)
     assert float(g2[0]) == pytest.approx(float(expected), abs=1e-9)
+
+
+@given(x=st.one_of(st.floats(0, 2000), st.sampled_from([0.0, 1e-12, 3.841458820694124, 1400.0])))
+def test_one_degree_tail_is_scipys_chi2_sf(x):
+    from scipy.stats import chi2
+
+    assert chi2_sf_one(x) == pytest.approx(float(chi2.sf(x, 1)), rel=1e-12, abs=1e-300)
+
+
+def test_keyword_p_is_the_chi2_tail_of_g2(words_project):
+    from scipy.stats import chi2
+
+    with open_project(words_project) as store:
+        table = word_table(store, unit_filter(speaker="interviewee"), by="cluster", top=10)
+    assert len(table) > 10
+    expected = chi2.sf(table["g2"].to_numpy(), 1)
+    assert table["p"].to_numpy() == pytest.approx(expected, rel=1e-12, abs=1e-300)
+    assert (table["p"] < 0.05).any()  # the table holds some strong keywords, not only ties
 
 
 def test_log_ratio_takes_a_zero_count_as_half():

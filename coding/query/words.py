@@ -14,6 +14,7 @@ log ratio log2((a/c)/(b/d)) as effect size, a zero count taken as 0.5.
 
 from __future__ import annotations
 
+import math
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from functools import lru_cache
@@ -142,15 +143,22 @@ def keyness(
     Example (UCREL log-likelihood wizard's worked example: 52 in 50,000 tokens
     against 57 in 75,000): G² = 2.65, overuse in the first corpus.
     """
-    from scipy.special import xlogy
-
     a, b = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
     e1 = c * (a + b) / (c + d)
     e2 = d * (a + b) / (c + d)
     with np.errstate(divide="ignore", invalid="ignore"):
-        g2 = 2 * (xlogy(a, a / e1) + xlogy(b, b / e2))
+        # x·log(x/e), 0 where x is 0 (scipy.special.xlogy, whose import costs a query 50 ms)
+        g2 = 2 * (
+            np.where(a > 0, a * np.log(a / e1), 0.0) + np.where(b > 0, b * np.log(b / e2), 0.0)
+        )
         log_ratio = np.log2((np.where(a > 0, a, 0.5) / c) / (np.where(b > 0, b, 0.5) / d))
     return g2, log_ratio
+
+
+def chi2_sf_one(x: float) -> float:
+    """Return P(χ²₁ ≥ x) = erfc(√(x/2)), the value of ``scipy.stats.chi2.sf(x, 1)`` without
+    importing scipy (its import costs more than the query)."""
+    return math.erfc(math.sqrt(x / 2)) if x > 0 else 1.0
 
 
 def word_table(
@@ -349,10 +357,6 @@ def _frequencies(vocab: list[str], total: np.ndarray, top: int) -> list[tuple]:
 def _keywords(
     vocab: list[str], total: np.ndarray, per_group: dict[str, np.ndarray], top: int
 ) -> list[tuple]:
-    # scipy.special only: chdtrc(1, x) is what chi2.sf(x, 1) computes, without importing
-    # scipy.stats (0.9 s of CPU, more than the whole query)
-    from scipy.special import chdtrc
-
     size = int(total.sum())
     rows: list[tuple] = []
     for group in sorted(per_group):
@@ -374,7 +378,7 @@ def _keywords(
             (1e4 * a / c)[chosen].tolist(),
             b[chosen].astype(int).tolist(),
             g2[chosen].tolist(),
-            chdtrc(1, g2[chosen]).tolist(),
+            [chi2_sf_one(x) for x in g2[chosen].tolist()],
             ratio[chosen].tolist(),
         )
         rows += [

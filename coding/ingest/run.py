@@ -1,0 +1,389 @@
+"""The ingest run: collect files, parse them (in a process pool for many), store them in one
+transaction."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+
+from coding.common.parallel import bounded_map, default_workers
+from coding.errors import ClusterQDAError, DocumentError, DuplicateDocumentError, InputError
+from coding.ingest.frontmatter import split_front_matter
+from coding.ingest.manifest import read_manifest
+from coding.ingest.normalize import match_view, normalise, traditional_share
+from coding.ingest.read import MAX_TURN_CHARS, SUPPORTED_SUFFIXES, check_size, read_file
+from coding.ingest.turns import find_turns
+from coding.model import IngestReport, ParsedDocument, Turn
+from coding.segment import (
+    UserDictionary,
+    choose_engine,
+    engines_agree,
+    get_segmenter,
+    rjieba_available,
+    user_dictionary,
+)
+from coding.store import Store
+
+__all__ = ["collect_files", "ingest", "parse_document", "parse_text", "store_document"]
+
+# Below this many files a process pool costs more than it saves.
+PARALLEL_MIN_FILES = 16
+# Files parsed up front to check that rjieba cuts this project's text like jieba.
+SAMPLE_FILES = 5
+CHUNK_FILES = 16
+TRADITIONAL_THRESHOLD = 0.05
+# Units are cut this many characters at a time, so tokens in memory stay few.
+CUT_BATCH_CHARS = 200_000
+# New documents are stored this many (or this many characters) at a time.
+STORE_BATCH_DOCS = 128
+STORE_BATCH_CHARS = 1_000_000
+# ...and their units are added to the search index this many characters at a time:
+# each index statement is one FTS5 segment at least, and fewer, larger segments
+# cost less merging (0.69 -> 0.46 s of the main process on 21 MB).
+INDEX_BATCH_CHARS = 2_000_000
+
+
+def collect_files(paths: Iterable[str | Path]) -> list[Path]:
+    """Expand files and folders into the sorted list of transcripts to read."""
+    files: list[Path] = []
+    for raw in paths:
+        path = Path(raw)
+        if not path.exists():
+            raise InputError("no such file or folder", path)
+        if path.is_dir():
+            found = sorted(
+                p
+                for p in path.rglob("*")
+                if p.is_file()
+                and p.suffix.lower() in SUPPORTED_SUFFIXES
+                and not any(part.startswith(".") for part in p.relative_to(path).parts)
+                and not p.name.lower().startswith("readme")
+            )
+            files.extend(found)
+        else:
+            files.append(path)
+    seen: set[tuple[int, int]] = set()
+    unique = []
+    for f in files:
+        stat = f.stat()  # the same file reached twice (a link, an overlapping folder)
+        check_size(f, stat.st_size)  # before any file is read or a dictionary loaded
+        key = (stat.st_dev, stat.st_ino)
+        if key not in seen:
+            seen.add(key)
+            unique.append(f)
+    if not unique:
+        raise InputError(
+            "no .txt, .md or .docx transcripts found", ", ".join(str(p) for p in paths)
+        )
+    return unique
+
+
+def _merge_metadata(front: dict, manifest: dict, path: Path, warnings: list[str]) -> dict:
+    merged = dict(manifest)
+    for key, value in front.items():
+        if key in manifest and str(manifest[key]) != str(value):
+            warnings.append(
+                f"{path}: front matter says {key}={value!r}, the manifest says "
+                f"{manifest[key]!r}; using the front matter"
+            )
+        merged[key] = value
+    return merged
+
+
+def parse_document(
+    path: Path,
+    manifest_fields: dict | None = None,
+    default_cluster: str | None = None,
+    encoding: str | None = None,
+) -> ParsedDocument:
+    """Read, decode, normalise and split one transcript into turns."""
+    data, decoded, used = read_file(path, encoding)
+    return parse_text(
+        decoded, path, hashlib.sha256(data).hexdigest(), used, manifest_fields, default_cluster
+    )
+
+
+def parse_text(
+    decoded: str,
+    path: Path,
+    content_hash: str,
+    encoding: str = "utf-8",
+    manifest_fields: dict | None = None,
+    default_cluster: str | None = None,
+    doc_id: str | None = None,
+) -> ParsedDocument:
+    """Normalise and split a transcript already decoded (from a file, or another tool's project)."""
+    used = encoding
+    text = normalise(decoded)
+    front, body_start = split_front_matter(text, path)
+    warnings: list[str] = []
+    metadata = _merge_metadata(front, manifest_fields or {}, path, warnings)
+    turns = find_turns(text, body_start, metadata)
+    if not turns:
+        body = text[body_start:]
+        stripped = body.strip()
+        if not stripped:
+            raise InputError("the file has front matter but no transcript text", path)
+        start = body_start + (len(body) - len(body.lstrip()))
+        turns = [Turn(1, None, False, start, start + len(stripped))]
+        warnings.append(f"{path}: no speaker turns recognised; stored as one unit")
+    _check_turn_sizes(turns, text, path, lines=used != "docx")
+    view = match_view(text)
+    if traditional_share(text, view) > TRADITIONAL_THRESHOLD:
+        metadata.setdefault("script", "traditional")
+    # Cluster names group documents, so one spelling: the Simplified form.
+    cluster = metadata.get("cluster") or default_cluster
+    if cluster:
+        metadata["cluster"] = cluster = match_view(str(cluster).strip())
+    return ParsedDocument(
+        doc_id=doc_id or str(metadata.get("id") or path.stem),
+        path=str(path),
+        content_hash=content_hash,
+        encoding=used,
+        cluster=str(cluster) if cluster else None,
+        metadata=metadata,
+        original_text=None if decoded == text else decoded,
+        text=text,
+        match_text=None if view == text else view,
+        turns=turns,
+        warnings=warnings,
+    )
+
+
+def _check_turn_sizes(turns: list[Turn], text: str, path: Path, lines: bool) -> None:
+    """Refuse a turn too long to code: it would take memory by the gigabyte to cut."""
+    for turn in turns:
+        if turn.end - turn.start > MAX_TURN_CHARS:
+            line = text.count("\n", 0, turn.start) + 1 if lines else None
+            raise DocumentError(
+                f"this turn has {turn.end - turn.start:,} characters; a turn may have at most "
+                f"{MAX_TURN_CHARS:,}: add speaker labels (问：/答：) where the speaker changes",
+                path,
+                line=line,
+            )
+
+
+# Set in each worker (and in the parent for serial runs) by _init_worker:
+# the (dictionary, engine) to cut with, its segmenter, and content hashes already stored.
+_WORKER: dict = {"spec": None, "segmenter": None, "skip": frozenset()}
+
+
+def _init_worker(spec: tuple[UserDictionary, str] | None, skip: frozenset[str]) -> None:
+    # the segmenter is looked up once: hashing a project dictionary (thousands of
+    # codebook terms) for the cache on every file cost a tenth of the cutting
+    _WORKER["spec"], _WORKER["skip"] = spec, skip
+    _WORKER["segmenter"] = get_segmenter(*spec) if spec is not None else None
+
+
+def _parse_job(job: tuple) -> ParsedDocument | ClusterQDAError:
+    try:
+        doc = parse_document(*job)
+    except ClusterQDAError as exc:  # returned, so the parent raises it in file order
+        return exc
+    if _WORKER["segmenter"] is not None and doc.content_hash not in _WORKER["skip"]:
+        doc.tokens = _cut_encoded(_WORKER["segmenter"], doc.unit_views())
+    return doc
+
+
+def _cut_encoded(segmenter, views: list[str]) -> list[bytes]:
+    """Cut units a batch at a time and keep only the encoded tokens.
+
+    A token is a Python string of some 60 bytes: cutting a whole large file at
+    once would hold dozens of bytes per character.
+    """
+    encoded: list[bytes] = []
+    start = size = 0
+    for i, view in enumerate(views, 1):
+        size += len(view)
+        if size >= CUT_BATCH_CHARS or i == len(views):
+            encoded += segmenter.cut_encoded(views[start:i])
+            start, size = i, 0
+    return encoded
+
+
+def _parse_chunk(jobs: list[tuple]) -> list[ParsedDocument | ClusterQDAError]:
+    return [_parse_job(job) for job in jobs]
+
+
+def _parsed(jobs: list[tuple], workers: int) -> Iterator[ParsedDocument]:
+    if workers > 1 and len(jobs) >= PARALLEL_MIN_FILES:
+        # Several files per task: one round trip per file costs more than parsing it.
+        size = max(1, min(CHUNK_FILES, len(jobs) // (workers * 4)))
+        chunks = [jobs[i : i + size] for i in range(0, len(jobs), size)]
+        with ProcessPoolExecutor(
+            workers, initializer=_init_worker, initargs=(_WORKER["spec"], _WORKER["skip"])
+        ) as pool:
+            for results in bounded_map(pool, _parse_chunk, chunks, window=workers * 2):
+                yield from _raise_errors(results)
+    else:
+        yield from _raise_errors(map(_parse_job, jobs))
+
+
+def _raise_errors(results: Iterable[ParsedDocument | ClusterQDAError]) -> Iterator[ParsedDocument]:
+    for result in results:
+        if isinstance(result, ClusterQDAError):
+            raise result
+        yield result
+
+
+def _sample(jobs: list[tuple]) -> list[str]:
+    """Return the unit views of the first files, to check rjieba against jieba on."""
+    sample: list[str] = []
+    for job in jobs[:SAMPLE_FILES]:
+        # A broken file among the first is the first error in file order: raised
+        # here, before a dictionary is loaded, the refusal takes no time.
+        sample += parse_document(*job).unit_views()
+    return sample
+
+
+def _sample_differs(dictionary: UserDictionary, sample: list[str]) -> bool:
+    """Return whether rjieba cuts any text of the sample unlike jieba."""
+    return engines_agree(dictionary, sample)[1] > 0
+
+
+class _EnginesDiffer(Exception):
+    """rjieba cut the sample unlike jieba: nothing is kept, and jieba does the ingest."""
+
+
+def store_document(store, doc: ParsedDocument, old, report: IngestReport) -> None:
+    """Insert, replace or update one parsed document, and count what was done."""
+    if old is None:
+        store.insert_document(doc, report.dict_version)
+        report.added.append(doc.doc_id)
+    elif old.content_hash != doc.content_hash:
+        store.replace_document(doc, report.dict_version)
+        report.replaced.append(doc.doc_id)
+    elif old.metadata != doc.metadata or old.path != doc.path:
+        store.update_document_metadata(doc)
+        report.updated.append(doc.doc_id)
+        return
+    else:
+        report.unchanged.append(doc.doc_id)
+        return
+    report.units += len(doc.turns)
+    report.chars += len(doc.text)
+    report.segmented += len(doc.tokens or ())
+
+
+def ingest(
+    store: Store,
+    paths: Iterable[str | Path],
+    manifest: str | Path | None = None,
+    cluster: str | None = None,
+    encoding: str | None = None,
+    workers: int | None = None,
+    progress: Callable[[int, int], None] | None = None,
+    segment: bool = True,
+    dictionary: UserDictionary | None = None,
+    engine: str = "auto",
+) -> IngestReport:
+    """Ingest transcripts into the project store as one transaction.
+
+    With ``segment`` (the default) new units are also cut into tokens in the
+    same pass, so the text is read and shipped to a worker only once;
+    ``engine="auto"`` cuts with rjieba only if it cuts the units of the first
+    files exactly like jieba (checked in another process while a large job
+    runs, before a small one). ``progress(done, total)`` is called after each
+    file. On any error nothing is stored.
+    """
+    files = collect_files(paths)
+    by_path = read_manifest(Path(manifest), files) if manifest else {}
+    jobs = [(f, by_path.get(f.resolve()) if by_path else None, cluster, encoding) for f in files]
+    workers = workers or default_workers()
+    if not segment:
+        return _ingest(store, jobs, workers, progress, None, engine)
+    dictionary = dictionary or user_dictionary()
+    parallel = workers > 1 and len(jobs) >= PARALLEL_MIN_FILES
+    if engine == "auto" and rjieba_available() and parallel:
+        # Cut with rjieba at once while another process checks a sample against
+        # jieba (loading jieba is a tenth of the whole job); if they differ,
+        # nothing is kept and the ingest runs again with jieba.
+        sample = _sample(jobs)
+        get_segmenter(dictionary, "rjieba")  # built before the fork, so the checker has it
+        with ProcessPoolExecutor(1) as checker:
+            differs = checker.submit(_sample_differs, dictionary, sample)
+            try:
+                return _ingest(store, jobs, workers, progress, dictionary, "rjieba", differs)
+            except _EnginesDiffer:
+                pass
+        engine = "jieba"
+    elif engine == "auto":
+        engine = choose_engine(dictionary, _sample(jobs), engine)
+    return _ingest(store, jobs, workers, progress, dictionary, engine)
+
+
+def _ingest(store, jobs, workers, progress, dictionary, engine, differs=None) -> IngestReport:
+    """Ingest parsed jobs in one transaction; cut with ``engine`` unless no dictionary."""
+    existing = store.document_index()
+    report = IngestReport()
+    segmenter = get_segmenter(dictionary, engine) if dictionary is not None else None
+    if segmenter is not None:
+        report.engine, report.dict_version = segmenter.engine, segmenter.dictionary.version
+        store.register_dictionary(report.dict_version, len(segmenter.dictionary.words))
+    spec = (segmenter.dictionary, segmenter.engine) if segmenter else None
+    _init_worker(spec, frozenset(d.content_hash for d in existing.values()))
+    seen: dict[str, str] = {}
+    batch = _NewDocuments(store, report)
+    with store.transaction():
+        for i, doc in enumerate(_parsed(jobs, workers), 1):
+            if doc.doc_id in seen:
+                raise DuplicateDocumentError(
+                    f"document id '{doc.doc_id}' is also used by {seen[doc.doc_id]}; "
+                    "give each transcript its own id",
+                    doc.path,
+                )
+            seen[doc.doc_id] = doc.path
+            report.warnings.extend(doc.warnings)
+            old = existing.get(doc.doc_id)
+            if old is None:
+                batch.add(doc)
+            else:
+                batch.flush()  # rows keep file order
+                store_document(store, doc, old, report)
+            if progress:
+                progress(i, len(jobs))
+        batch.flush()
+        if differs is not None and differs.result():
+            raise _EnginesDiffer  # rolls the transaction back
+    return report
+
+
+class _NewDocuments:
+    """New documents stored many at a time: one statement per table and batch.
+
+    Storing each document with its own statements took half again as long as
+    storing batches of a few hundred (the same rows, in the same order). The
+    search index takes several batches in one statement (``INDEX_BATCH_CHARS``).
+    """
+
+    def __init__(self, store: Store, report: IngestReport) -> None:
+        self.store, self.report = store, report
+        self.docs: list[ParsedDocument] = []
+        self.chars = self.unindexed = 0
+
+    def add(self, doc: ParsedDocument) -> None:
+        """Queue a new document; store the batch once it is large enough."""
+        self.docs.append(doc)
+        self.chars += len(doc.text)
+        if len(self.docs) >= STORE_BATCH_DOCS or self.chars >= STORE_BATCH_CHARS:
+            self.flush()
+
+    def flush(self) -> None:
+        """Store the queued documents and count them."""
+        if not self.docs:
+            return
+        self.store.insert_documents(self.docs, self.report.dict_version)
+        self.unindexed += self.chars
+        if self.unindexed >= INDEX_BATCH_CHARS:
+            # Index them now, while the workers still parse: all of it at the end
+            # would run after the last file with every worker idle.
+            self.store.run_deferred()
+            self.unindexed = 0
+        for doc in self.docs:
+            self.report.added.append(doc.doc_id)
+            self.report.units += len(doc.turns)
+            self.report.chars += len(doc.text)
+            self.report.segmented += len(doc.tokens or ())
+        self.docs, self.chars = [], 0

@@ -11,7 +11,13 @@ from typing import TYPE_CHECKING
 import ahocorasick
 
 from coding.codebook import Codebook
-from coding.common.parallel import bounded_map, default_workers, few_collections, quiet_collector
+from coding.common.parallel import (
+    bounded_map,
+    collect_between_batches,
+    default_workers,
+    few_collections,
+    quiet_collector,
+)
 from coding.model import CodeReport, Coding
 from coding.rulecoder import (
     MODEL_RULE,
@@ -98,7 +104,7 @@ def code_project(
     _init_worker(codebook, coder, clauses)
     rules: RuleCoder = _WORKER["rules"]
     machine = _WORKER["coder"]
-    batches = _unit_batches(store, machine.coder, machine is not rules, reuse)
+    batches = _unit_batches(store, machine.coder, machine is not rules, reuse, rules.needs_tokens)
     coders = [rules.coder] if machine is rules else [rules.coder, machine.coder]
     workers = workers or default_workers()
     # One transaction for the run: codings go in without index upkeep (built once at
@@ -110,7 +116,7 @@ def code_project(
             with ProcessPoolExecutor(
                 workers, initializer=_init_pool_worker, initargs=(codebook, coder, clauses)
             ) as pool:
-                results = bounded_map(pool, _code_batch, batches, window=workers * 2)
+                results = bounded_map(pool, _code_pool_batch, batches, window=workers * 2)
                 _save_all(store, coders, replace, results, report, total, progress)
         else:
             _save_all(store, coders, replace, map(_code_batch, batches), report, total, progress)
@@ -211,10 +217,13 @@ def _no_model(codebook: Codebook) -> str:
     )
 
 
-def _unit_batches(store: Store, coder: str, questions: bool = False, reuse=None):
-    """Yield the units to code in batches, each with the earlier codings it may keep."""
+def _unit_batches(
+    store: Store, coder: str, questions: bool = False, reuse=None, tokens: bool = True
+):
+    """Yield the units to code in batches, each with the earlier codings it may keep (and
+    the tokens only if some rule counts them)."""
     last = 0
-    while rows := store.units_to_code(coder, last, CODE_BATCH, questions):
+    while rows := store.units_to_code(coder, last, CODE_BATCH, questions, tokens):
         last = rows[-1].rowid
         yield rows, store.reusable_codings(reuse[0], rows, reuse[1]) if reuse else {}
 
@@ -265,6 +274,13 @@ def _code_batch(batch: tuple[list[UnitToCode], dict[int, list[tuple]]]):
     return ids, _stored(rows, ruled, mixed), sum(map(len, mixed)), len(rows)
 
 
+def _code_pool_batch(batch: tuple[list[UnitToCode], dict[int, list[tuple]]]):
+    """``_code_batch`` in a pool worker, which collects garbage only between batches."""
+    result = _code_batch(batch)
+    collect_between_batches()
+    return result
+
+
 def _tokens(unit: UnitToCode, view: str, rules: RuleCoder) -> list[str] | None:
     # only token distances need the tokens: leave them packed otherwise
     return decode_tokens(unit.tokens, view) if unit.tokens and rules.needs_tokens else None
@@ -290,11 +306,11 @@ def _stored(
             continue
         i = 0
         for c in mixed[n]:
-            if i < len(first) and (first[i] is c or first[i] == c):  # most often the next
+            if i < len(first) and (first[i] is c or _same(first[i], c)):  # most often the next
                 out.append(_row(unit, c, 0, 1))
                 i += 1
                 continue
-            j = next((j for j in range(i, len(first)) if first[j] == c), None)
+            j = next((j for j in range(i, len(first)) if _same(first[j], c)), None)
             if j is None:
                 out.append(_row(unit, c, 1, None))
                 continue
@@ -303,6 +319,12 @@ def _stored(
             i = j + 1
         out += [_row(unit, a, 0, None) for a in first[i:]]
     return out
+
+
+def _same(a: Coding, b: Coding) -> bool:
+    # most codings compared differ in their code: that is asked before the whole (a
+    # dataclass compares tuples of every field it builds for the purpose)
+    return a.code_id == b.code_id and a == b
 
 
 def _row(unit: UnitToCode, c: Coding, coder: int, also: int | None) -> tuple:

@@ -108,6 +108,21 @@ def project_status(store: Store, dictionary: UserDictionary | None = None) -> tu
     return cluster_status(documents, store.respondents_per_cluster()), interview_status(documents)
 
 
+def code_frequency_table(store: Store, coder: str) -> Table:
+    """Return ``code_frequencies`` as a Table, without pandas: `code` prints it last, and
+    importing pandas for it took a fifth of a second after the coding was done."""
+    rows = store.code_unit_counts(coder, NO_CLUSTER)
+    clusters = sorted({cluster for _code, cluster, _n in rows})
+    counts: dict[str, dict[str, int]] = {}
+    for code, cluster, n in rows:
+        per = counts.setdefault(code, dict.fromkeys(clusters, 0))
+        per[cluster] += n
+    return Table(
+        ["code_id", *clusters, "total"],
+        [(code, *counts[code].values(), sum(counts[code].values())) for code in sorted(counts)],
+    )
+
+
 def code_frequencies(store: Store, coder: str) -> pd.DataFrame:
     """Return, per code, how many interviewee units each cluster has with it (and in all)."""
     import pandas as pd

@@ -268,3 +268,50 @@ def test_code_after_one_rule_edit_recodes_only_the_units_it_can_change(sample_pr
     # the edit did change codings (展会 is in the sample turns), of the edited code only
     changed = set(_codings(db, book.coder)) ^ set(_codings(db, before.coder))
     assert changed and {c[1] for c in changed} == {"FORM.MARKET"}
+
+
+def test_code_frequency_table_is_code_frequencies_without_pandas(sample_project, project):
+    """`code` prints the table built without pandas: the same rows and columns as the frame."""
+    from coding.hybrid.coder import project_coder
+    from coding.project import open_project, project_codebook
+    from coding.status import code_frequencies, code_frequency_table
+
+    with open_project(sample_project) as store:
+        coder = project_coder(store, load_codebook(project_codebook(sample_project)))
+        table = code_frequency_table(store, coder)
+        frame = code_frequencies(store, coder)
+    assert table.rows
+    assert table.columns == [str(c) for c in frame.columns]
+    assert table.rows == [tuple(r) for r in frame.itertuples(index=False)]
+    with open_project(project) as store:  # no codings at all
+        empty = code_frequency_table(store, "rules@none")
+        assert (empty.columns, empty.rows) == (list(code_frequencies(store, "rules@none")), [])
+
+
+def test_pool_workers_collect_cycles_between_batches():
+    """A `code` worker runs no automatic collection, yet garbage in reference cycles made
+    during a batch is gone once the batch is done (memory stays flat)."""
+    import gc
+    import weakref
+
+    from coding.common.parallel import collect_between_batches, quiet_collector
+
+    class Node:
+        pass
+
+    enabled, threshold = gc.isenabled(), gc.get_threshold()
+    try:
+        quiet_collector()
+        assert not gc.isenabled()
+        node = Node()
+        node.self = node  # a cycle: reference counting alone never frees it
+        gone = weakref.ref(node)
+        del node
+        assert gone() is not None
+        collect_between_batches()
+        assert gone() is None
+    finally:
+        gc.unfreeze()
+        gc.set_threshold(*threshold)
+        if enabled:
+            gc.enable()

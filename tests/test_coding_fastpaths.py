@@ -79,6 +79,49 @@ def test_batched_features_are_the_units_features_bit_for_bit():
     assert (batched.indptr == plain.indptr).all() and (batched.indices == plain.indices).all()
     assert batched.data.tobytes() == plain.data.tobytes()
     assert plain.nnz > 10 * len(texts)  # the comparison is not of empty rows
+    # the scores `code` uses, found without SciPy, are the sparse product's bit for bit
+    without = coder.weights.proba_of_pairs(units, columns, len(texts))
+    assert without.tobytes() == coder.weights.proba_of(batched).tobytes()
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.data())
+def test_tfidf_rows_and_their_product_are_scipys(data):
+    """``matrix_of`` equals the tf-idf product SciPy builds, and ``_sparse_dot`` adds a row's
+    entries in SciPy's order, on random pairs with repeats, empty rows and long rows."""
+    import numpy as np
+    from scipy.sparse import csr_matrix
+
+    from coding.hybrid.weights import LearnedWeights, _normalise_rows, _sparse_dot
+
+    n, width, codes = data.draw(st.integers(1, 12)), data.draw(st.integers(1, 40)), 3
+    pairs = data.draw(
+        st.lists(st.tuples(st.integers(0, n - 1), st.integers(0, width - 1)), max_size=300)
+    )
+    rows = np.asarray([p[0] for p in pairs], dtype=np.int64)
+    columns = np.asarray([p[1] for p in pairs], dtype=np.int64)
+    seed = data.draw(st.integers(0, 2**32 - 1))
+    rng = np.random.default_rng(seed)
+    coef = rng.normal(size=(codes, width)) * 10.0 ** rng.integers(-3, 2, (codes, width))
+    weights = LearnedWeights(
+        "t", "v", "h", ["a", "b", "c"], [str(i) for i in range(width)],
+        rng.uniform(0.5, 5, width), coef.astype(np.float32), rng.normal(size=codes),
+        np.ones((codes, 2)), {}, {},
+    )  # fmt: skip
+    got = weights.matrix_of(rows, columns, n)
+    # the definition: counts as a sparse matrix, SciPy's product with the idf, then norms
+    ones = csr_matrix((np.ones(len(rows)), (rows, columns)), shape=(n, width))
+    ones.sum_duplicates()
+    ones.data = 1.0 + np.log(ones.data)
+    tfidf = ones.multiply(weights.idf).tocsr()
+    tfidf.sort_indices()
+    _normalise_rows(tfidf.data, tfidf.indptr)
+    assert (got.indptr == tfidf.indptr).all() and (got.indices == tfidf.indices).all()
+    assert got.data.tobytes() == tfidf.data.tobytes()
+    dense = weights.dense_coef()
+    product = _sparse_dot(got.data, got.indices, got.indptr, dense)
+    assert product.tobytes() == np.asarray(got @ dense).tobytes()
+    assert weights.proba_of_pairs(rows, columns, n).tobytes() == weights.proba_of(got).tobytes()
 
 
 # rules of every kind over a few terms, and texts made of those terms with negation,
@@ -214,3 +257,72 @@ def test_marked_clauses_are_those_of_every_clause_looked_at(pieces, limit):
     assert marked_clauses(TextView(text, {}), limit) == _plain_marked_clauses(
         TextView(text, {}), limit
     )
+
+
+def test_coding_keeps_a_frozen_dataclass_behaviour():
+    """``Coding`` has its own fast __init__: still frozen, compared, hashed, replaced and
+    pickled by its fields."""
+    import dataclasses
+    import pickle
+
+    import pytest
+
+    from coding.model import Coding
+
+    a = Coding("CA.BH", "positive", 1, 3, ("合作",), "CA.BH")
+    b = Coding(code_id="CA.BH", stance="positive", start=1, end=3, terms=("合作",),
+               rule_id="CA.BH", probability=None)  # fmt: skip
+    assert a == b and hash(a) == hash(b) and a.probability is None
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        a.stance = "negative"  # type: ignore[misc]
+    c = dataclasses.replace(a, stance="mixed", probability=0.5)
+    assert (c.stance, c.probability, c.code_id) == ("mixed", 0.5, "CA.BH") and c != a
+    assert pickle.loads(pickle.dumps(c)) == c
+    assert dataclasses.astuple(a) == ("CA.BH", "positive", 1, 3, ("合作",), "CA.BH", None)
+
+
+def test_gram_tables_are_the_dict_built_ones():
+    """The model's n-gram tables, built with NumPy, equal those a dict of each feature's
+    ``gram_key`` builds (the shipped vocabularies and odd spellings)."""
+    import numpy as np
+
+    from coding.codebook import load_codebook
+    from coding.hybrid import featurebatch, stancebatch
+    from coding.hybrid.coder import shipped_weights
+
+    weights = shipped_weights(load_codebook())
+    odd = ["", ":", "x", "e:", "e:abc", "n::", "eEVAL:a", "n:𠀋a", "¬ab", "¬a", "?abc", "q:ab",
+           "q:a", "q:abc", "ab", "𠀋好吗"]  # fmt: skip
+
+    def by_dict(vocabulary, families, spelt):
+        found: dict[int, list[int]] = {}
+        for column, feature in enumerate(vocabulary):
+            for family, key in spelt(feature):
+                found.setdefault(key, [-1] * len(families))[family] = column
+        keys = sorted(found)
+        return np.asarray(keys, np.int64), np.asarray([found[k] for k in keys], np.int64)
+
+    def model_grams(feature):
+        for family, (prefix, orders) in enumerate(featurebatch._FAMILIES):
+            gram = feature[len(prefix) :]
+            if feature.startswith(prefix) and len(gram) in orders:
+                yield family, featurebatch.gram_key(gram)
+
+    vocabulary = weights.vocabulary + odd
+    table = featurebatch.FeatureBatch(vocabulary)
+    keys, columns = by_dict(vocabulary, featurebatch._FAMILIES, model_grams)
+    assert (table.keys == keys).all() and (table.columns == columns).all()
+
+    for families in (stancebatch._EVIDENCE, ("n:",)):
+
+        def stance_grams(feature, families=families):
+            head, colon, gram = feature.partition(":")
+            if head + colon in families and 0 < len(gram) <= 2:
+                yield families.index(head + colon), stancebatch.gram_key(gram)
+
+        vocabulary = weights.stance.vocabulary + odd
+        table = stancebatch._Table(vocabulary, families)
+        keys, columns = by_dict(vocabulary, families, stance_grams)
+        assert (table.keys == keys).all() and (
+            table.columns == columns.reshape(table.columns.shape)
+        ).all()

@@ -300,3 +300,38 @@ def test_upgrade_drops_counts_cached_without_their_units(tmp_path, monkeypatch):
         assert store.refresh_word_counts() == 1
         (sizes,) = store.conn.execute("SELECT unit_sizes FROM word_counts").fetchone()
         assert sizes == b""  # a document without units: no unit counted
+
+
+def test_token_trigger_set_aside_during_ingest_comes_back(words_project, tmp_path, monkeypatch):
+    """Ingest sets the word-count trigger of tokens aside while it stores new documents'
+    tokens (they have no counts): it is there again, the same, and still drops counts."""
+    from coding.store import documents as documents_module
+
+    monkeypatch.setattr(documents_module, "_SET_ASIDE_ROWS", 0)  # even for one document
+    project = tmp_path / "proj"
+    shutil.copytree(words_project, project)
+    transcript = tmp_path / "in" / "extra-02.txt"
+    transcript.parent.mkdir()
+    head = "---\nid: extra-02\ncluster: 测试集群\n---\n问：最近怎么样？\n答："
+    trigger = "SELECT sql FROM sqlite_master WHERE name = 'word_counts_tokens_insert'"
+    with open_project(project) as store:
+        before = store.conn.execute(trigger).fetchone()
+        word_table(store, unit_filter())  # every document counted and cached
+        for word in ("蝴蝶兰。", "红掌。红掌。"):
+            transcript.write_text(head + word, "utf-8")
+            ingest(store, [transcript])  # new, then replaced: its tokens stored anew
+        assert store.conn.execute(trigger).fetchone() == before and before is not None
+        flt = unit_filter(docs=["extra-02"])
+        table = word_table(store, flt)
+        assert dict(zip(table["word"], table["count"], strict=True)) == dict(
+            plain_counts(store, flt)["全部"]
+        )
+        assert table["word"].tolist().count("红掌") == 1 and "蝴蝶兰" not in set(table["word"])
+        unit_id, doc_id = store.conn.execute("SELECT unit_id, doc_id FROM units LIMIT 1").fetchone()
+        with store.transaction():  # the trigger works after the set-aside
+            store.conn.execute(
+                "INSERT INTO tokens (unit_id, dict_version, tokens) VALUES (?, 'x', x'01')",
+                (unit_id,),
+            )
+        left = store.conn.execute("SELECT COUNT(*) FROM word_counts WHERE doc_id = ?", (doc_id,))
+        assert left.fetchone()[0] == 0

@@ -51,6 +51,13 @@ def few_collections() -> Iterator[None]:
 
 def quiet_collector() -> None:
     """For a pool worker's whole life: what it built at start is never walked again, and
-    collections come every ``GC_THRESHOLD`` allocations."""
+    the collector runs only when the worker calls ``collect_between_batches``."""
     gc.freeze()
-    gc.set_threshold(GC_THRESHOLD, *gc.get_threshold()[1:])
+    gc.disable()
+
+
+def collect_between_batches() -> None:
+    """Collect cyclic garbage in a worker between two batches: with the batch's objects
+    gone (freed by reference counting), it walks only what the worker returns. Collections
+    that came during a batch walked all its live objects: 4% of `code`'s workers' time."""
+    gc.collect()

@@ -132,7 +132,7 @@ class HybridCoder:
             return analysed, np.zeros((0, len(self.weights.codes)))
         # the features of unit_features, found for the whole batch as integer columns
         units, columns = self.prepare().columns_of(analysed, questions, roles)
-        return analysed, self.weights.proba_of(self.weights.matrix_of(units, columns, n))
+        return analysed, self.weights.proba_of_pairs(units, columns, n)
 
     def prepare(self) -> FeatureBatch:
         """Build the model's batch tables now (features and, if any, the learned stance), so
@@ -141,6 +141,7 @@ class HybridCoder:
             from coding.hybrid.featurebatch import FeatureBatch
 
             self._features = FeatureBatch(self.weights.vocabulary)
+            self.weights.dense_coef()
         if self._stance is None and self.weights.stance is not None:
             from coding.hybrid.stancebatch import StanceBatch
 

@@ -49,6 +49,16 @@ def gram_key(gram: str) -> int:
     return (key << _BITS) + ord(gram[-1])
 
 
+def gram_keys(grams: list[str], n: int) -> np.ndarray:
+    """Return ``gram_key`` of many n-grams of one length at once."""
+    points = np.frombuffer("".join(grams).encode("utf-32-le", "surrogatepass"), np.uint32)
+    points = points.astype(np.int64).reshape(len(grams), n)
+    key = points[:, 0] + 1
+    for k in range(1, n):
+        key = (key << _BITS) + points[:, k] + (1 if k < n - 1 else 0)
+    return key
+
+
 @lru_cache(maxsize=1)
 def _punctuation() -> np.ndarray:
     """Return every code point of the Basic Multilingual Plane ``PUNCT`` cuts at, found by
@@ -75,17 +85,22 @@ class FeatureBatch:
     def __init__(self, vocabulary: list[str]) -> None:
         self.index = {f: i for i, f in enumerate(vocabulary)}
         self.width = len(vocabulary)
-        found: dict[int, list[int]] = {}
-        for column, feature in enumerate(vocabulary):
-            for family, (prefix, orders) in enumerate(_FAMILIES):
-                gram = feature[len(prefix) :]
-                # a feature is found by its whole spelling: a plain 3-gram that starts with
-                # the negation mark is the negated 2-gram of the same letters, as in a dict
-                if feature.startswith(prefix) and len(gram) in orders:
-                    found.setdefault(gram_key(gram), [-1] * len(_FAMILIES))[family] = column
-        self.keys = np.asarray(sorted(found), dtype=np.int64)
-        self.columns = np.asarray([found[k] for k in sorted(found)], dtype=np.int64)
-        self.columns = self.columns.reshape(len(found), len(_FAMILIES))
+        keys, families, columns = [], [], []
+        for family, (prefix, orders) in enumerate(_FAMILIES):
+            # a feature is found by its whole spelling: a plain 3-gram that starts with
+            # the negation mark is the negated 2-gram of the same letters, as in a dict
+            for n in orders:
+                found = [
+                    (column, feature[len(prefix) :])
+                    for column, feature in enumerate(vocabulary)
+                    if len(feature) == len(prefix) + n and feature.startswith(prefix)
+                ]
+                keys.append(gram_keys([gram for _c, gram in found], n))
+                columns.append(np.asarray([c for c, _gram in found], dtype=np.int64))
+                families.append(np.full(len(found), family, dtype=np.int64))
+        self.keys, at = np.unique(np.concatenate(keys), return_inverse=True)
+        self.columns = np.full((len(self.keys), len(_FAMILIES)), -1, dtype=np.int64)
+        self.columns[at, np.concatenate(families)] = np.concatenate(columns)
 
     def columns_of(
         self,

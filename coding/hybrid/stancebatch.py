@@ -42,20 +42,34 @@ def gram_keys(texts: list[str]) -> tuple[np.ndarray, np.ndarray]:
     return np.concatenate((rows, rows[:-1][inside])), np.concatenate((points, pairs))
 
 
+def _whole_keys(grams: list[str]) -> np.ndarray:
+    """Return ``gram_key`` of each 1- or 2-gram."""
+    lengths = np.fromiter(map(len, grams), np.int64, len(grams))
+    joined = "".join(grams).encode("utf-32-le", "surrogatepass")
+    points = np.frombuffer(joined, dtype=np.uint32).astype(np.int64)
+    ends = np.cumsum(lengths)
+    last, first = points[ends - 1], points[ends - lengths]
+    return np.where(lengths == 2, (first + 1) * _POINT + last, last)
+
+
 class _Table:
     """Sorted gram keys of one set of gram families, with each family's column (-1: the
     gram is not in that family's vocabulary)."""
 
     def __init__(self, vocabulary: list[str], families: tuple[str, ...]) -> None:
-        found: dict[int, list[int]] = {}
-        for i, feature in enumerate(vocabulary):
-            head, colon, gram = feature.partition(":")
-            family = head + colon
-            if family in families and 0 < len(gram) <= 2:
-                found.setdefault(gram_key(gram), [-1] * len(families))[families.index(family)] = i
-        self.keys = np.asarray(sorted(found), dtype=np.int64)
-        self.columns = np.asarray([found[k] for k in sorted(found)], dtype=np.int64)
-        self.columns = self.columns.reshape(len(found), len(families))
+        # (column, family, gram) of every 1- or 2-gram of these families
+        wanted = {family: f for f, family in enumerate(families)}
+        found = [
+            (i, wanted[feature[: at + 1]], feature[at + 1 :])
+            for i, feature in enumerate(vocabulary)
+            if 0 < len(feature) - (at := feature.find(":")) - 1 <= 2
+            and at >= 0
+            and feature[: at + 1] in wanted
+        ]
+        grams = [gram for _i, _f, gram in found]
+        self.keys, rows = np.unique(_whole_keys(grams), return_inverse=True)
+        self.columns = np.full((len(self.keys), len(families)), -1, dtype=np.int64)
+        self.columns[rows, [f for _i, f, _g in found]] = [i for i, _f, _g in found]
 
     def find(self, keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Return, for the keys present, their positions in ``keys`` and their table rows."""

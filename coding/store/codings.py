@@ -121,17 +121,24 @@ class CodingsTable(Connection):
         ).fetchone()[0]
 
     def units_to_code(
-        self, coder: str, after_rowid: int = 0, limit: int = 2000, questions: bool = False
+        self,
+        coder: str,
+        after_rowid: int = 0,
+        limit: int = 2000,
+        questions: bool = False,
+        tokens: bool = True,
     ) -> list[UnitToCode]:
         """Return the next units this coder has not coded, after ``after_rowid``
-        (with ``questions``, each interviewee turn's preceding interviewer turn too).
+        (with ``questions``, each interviewee turn's preceding interviewer turn too;
+        without ``tokens``, None for every unit's tokens).
 
         Each text travels once (the matching view only where it differs) and the
         tokens stay packed, so that a batch sent to a worker process is small.
         """
+        packed = "(SELECT t.tokens FROM tokens t WHERE t.unit_id = u.unit_id LIMIT 1)"
         rows = self.conn.execute(
             "SELECT u.rowid, u.unit_id, u.start, u.text, u.match_text,"
-            " (SELECT t.tokens FROM tokens t WHERE t.unit_id = u.unit_id LIMIT 1),"
+            f" {packed if tokens else 'NULL'},"
             " CASE WHEN u.is_interviewer THEN NULL"
             " ELSE json_extract(d.metadata, '$.role') END,"
             " CASE WHEN u.is_interviewer OR NOT ? THEN NULL ELSE"

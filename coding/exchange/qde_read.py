@@ -105,12 +105,6 @@ def _value(element: XmlElement, variables: dict[str, str]) -> tuple[str, str] | 
     return (name, value) if name and value is not None else None
 
 
-# the children of a TextSource met once per selection, and the others: lxml finds
-# each set by name in C, so no Python step is spent on a selection's siblings
-_SELECTION = "{*}PlainTextSelection"
-_SOURCE_PARTS = ("{*}PlainTextContent", "{*}Coding", "{*}VariableValue")
-
-
 def _source(element: XmlElement, head: QdeHead, kinds: dict, guids: dict) -> SourceRead:
     """Read one TextSource; ``kinds`` and ``guids`` remember local names and normal GUIDs."""
     # the loop runs once per selection and coding of the file: a tight loop of dict
@@ -128,53 +122,56 @@ def _source(element: XmlElement, head: QdeHead, kinds: dict, guids: dict) -> Sou
         bad_selections=bad,
     )
     add = selections.append
-    for child in element.iterchildren(_SELECTION):
-        get = child.get
-        guid = get("guid") or ""
-        try:
-            start = int(get("startPosition", ""))
-            end = int(get("endPosition", ""))
-        except ValueError:
-            bad.append((guid, "its startPosition or endPosition is not a whole number"))
-            continue
-        user = get("creatingUser")
-        codings: list[CodingRef] = []
-        description = None
-        for part in child:
-            tag = part.tag
-            kind = kinds.get(tag)
-            if kind is None:
-                kind = kinds[tag] = local_name(tag)
-            if kind == "Coding":
-                ref = None
-                for inner in part:
-                    tag = inner.tag
-                    kind = kinds.get(tag)
-                    if kind is None:
-                        kind = kinds[tag] = local_name(tag)
-                    if kind == "CodeRef":
-                        ref = inner
-                        break
-                if ref is None:
-                    continue
-                code = ref.get("targetGUID") or ""
-                code_guid = guids.get(code)
-                if code_guid is None:
-                    code_guid = guids[code] = normal_guid(code)
-                coder = part.get("creatingUser") or user
-                if coder:
-                    by = guids.get(coder)
-                    if by is None:
-                        by = guids[coder] = normal_guid(coder)
-                else:
-                    by = None
-                codings.append((part.get("guid") or "", code_guid, by))
-            elif kind == "Description" and description is None:
-                description = part.text or ""
-        add((guid, start, end, get("name") or "", description or "", codings))
-    for child in element.iterchildren(*_SOURCE_PARTS):
-        kind = local_name(child.tag)
-        if kind == "PlainTextContent":
+    for child in element:
+        tag = child.tag
+        kind = kinds.get(tag)
+        if kind is None:
+            kind = kinds[tag] = local_name(tag)
+        if kind == "PlainTextSelection":
+            get = child.get
+            guid = get("guid") or ""
+            try:
+                start = int(get("startPosition", ""))
+                end = int(get("endPosition", ""))
+            except ValueError:
+                bad.append((guid, "its startPosition or endPosition is not a whole number"))
+                continue
+            user = get("creatingUser")
+            codings: list[CodingRef] = []
+            description = None
+            for part in child:
+                tag = part.tag
+                kind = kinds.get(tag)
+                if kind is None:
+                    kind = kinds[tag] = local_name(tag)
+                if kind == "Coding":
+                    ref = None
+                    for inner in part:
+                        tag = inner.tag
+                        kind = kinds.get(tag)
+                        if kind is None:
+                            kind = kinds[tag] = local_name(tag)
+                        if kind == "CodeRef":
+                            ref = inner
+                            break
+                    if ref is None:
+                        continue
+                    code = ref.get("targetGUID") or ""
+                    code_guid = guids.get(code)
+                    if code_guid is None:
+                        code_guid = guids[code] = normal_guid(code)
+                    coder = part.get("creatingUser") or user
+                    if coder:
+                        by = guids.get(coder)
+                        if by is None:
+                            by = guids[coder] = normal_guid(coder)
+                    else:
+                        by = None
+                    codings.append((part.get("guid") or "", code_guid, by))
+                elif kind == "Description" and description is None:
+                    description = part.text or ""
+            add((guid, start, end, get("name") or "", description or "", codings))
+        elif kind == "PlainTextContent":
             source.content = child.text or ""
         elif kind == "Coding":
             source.whole_codings += 1

@@ -120,3 +120,24 @@ def test_v6_migration_keeps_every_answer(tmp_path, monkeypatch):
         ["r2", "q1", "x"],
     ]
     assert answers["value"].tolist()[:2] == [4.0, 2.0] and answers["value"].isna().tolist()[2]
+
+
+@given(
+    parts=st.lists(
+        st.lists(st.integers(0, 300), max_size=40).flatmap(
+            lambda p: st.sampled_from([p, sorted(p), sorted(set(p))])
+        ),
+        min_size=1,
+        max_size=4,
+    )
+)
+def test_sorted_unique_is_numpys_unique(parts):
+    # runs as the index gives them (sorted), and any order, repeats included
+    import numpy as np
+
+    from coding.store.codepresence import _sorted_unique
+
+    arrays = [np.array(p, dtype=np.int64) for p in parts]
+    got = _sorted_unique(arrays)
+    assert got.dtype == np.int64
+    assert got.tolist() == np.unique(np.concatenate(arrays)).tolist()

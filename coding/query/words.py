@@ -279,12 +279,15 @@ def _code_counts(store: Store, flt: UnitFilter, coder: str | None) -> _Counts:
         (units.counts.astype(np.float64), units.words, starts),
         shape=(units.sizes.size, len(vocab)),
     )
-    order = np.argsort(units.rowids)
-    ranked = units.rowids[order]
+    # each counted unit's row by its rowid (-1: not counted here): a code's rows are a
+    # lookup of its rowids, in rowid order as they come, not a search per code
+    row_of = np.full(int(units.rowids.max(initial=0)) + 1, -1, dtype=np.int64)
+    row_of[units.rowids] = np.arange(units.rowids.size)
     codes: list[str] = []
     rows: list[np.ndarray] = []
     for code, coded in code_units(store, coder).items():
-        mine = order[np.isin(ranked, coded, assume_unique=True)]  # its units counted here
+        mine = row_of[coded[coded < row_of.size]]
+        mine = mine[mine >= 0]
         if mine.size:
             codes.append(code)
             rows.append(mine)

@@ -34,7 +34,13 @@ def _sorted_unique(parts: list[np.ndarray]) -> np.ndarray:
     """
     if len(parts) == 1 and (ids := parts[0]).size and bool(np.all(ids[1:] > ids[:-1])):
         return ids
-    return np.unique(np.concatenate(parts))
+    # a few sorted runs (a coder's codes, then its 'also' ones): a stable sort merges runs
+    # in linear time, where np.unique hashed them (25 ms of `words --by code`)
+    ids = np.concatenate(parts)
+    ids.sort(kind="stable")
+    if ids.size:
+        ids = ids[np.concatenate(([True], ids[1:] != ids[:-1]))]
+    return ids
 
 
 def group_index(

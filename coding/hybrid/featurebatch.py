@@ -51,8 +51,8 @@ def gram_key(gram: str) -> int:
 
 def gram_keys(grams: list[str], n: int) -> np.ndarray:
     """Return ``gram_key`` of many n-grams of one length at once."""
-    points = np.frombuffer("".join(grams).encode("utf-32-le", "surrogatepass"), np.uint32)
-    points = points.astype(np.int64).reshape(len(grams), n)
+    encoded = "".join(grams).encode("utf-32-le", "surrogatepass")
+    points = np.frombuffer(encoded, np.uint32).astype(np.int64).reshape(len(grams), n)
     key = points[:, 0] + 1
     for k in range(1, n):
         key = (key << _BITS) + points[:, k] + (1 if k < n - 1 else 0)

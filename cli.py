@@ -392,7 +392,7 @@ def code_command(
     from coding.autocode import code_project
     from coding.codebook import load_codebook
     from coding.project import open_project, project_codebook
-    from coding.status import code_frequency_table
+    from coding.status import code_frequencies
 
     book = load_codebook(project_codebook(project, codebook))
     print_warnings(book.warnings)
@@ -400,7 +400,7 @@ def code_command(
         report = code_project(
             store, book, progress=lambda d, t: update("code", d, t), coder=coder.value
         )
-        frequencies = code_frequency_table(store, report.coder) if report.units else None
+        frequencies = code_frequencies(store, report.coder) if report.units else None
     print_warnings([report.note] if report.note else [])
     if not report.units:
         out.print(f"Coded 0 units with {report.coder}: nothing to code ({report.seconds:.1f} s).")
@@ -416,10 +416,7 @@ def code_command(
             f"other {report.units - report.recoded} kept the codings of {report.reused_from}."
         )
     if frequencies is not None:
-        # as print_frame shows the same table as a DataFrame: counts right-aligned
-        numeric = [bool(frequencies.rows) and c != "code_id" for c in frequencies.columns]
-        rows = [list(r) for r in frequencies.rows]
-        print_rows(frequencies.columns, rows, numeric, "Interviewee units per code and cluster")
+        print_table(frequencies, "Interviewee units per code and cluster")
 
 
 @app.command("code-table")

@@ -193,7 +193,7 @@ def run_demo(root: str | Path, progress: Progress | None = None) -> DemoResult:
         codebook = load_codebook(project_codebook(root))
         coded = code_project(store, codebook, progress=_stage(progress, "code"))
         clusters, documents = (t.frame() for t in project_status(store, project_dictionary(root)))
-        frequencies = code_frequencies(store, coded.coder)
+        frequencies = code_frequencies(store, coded.coder).frame()
         sheet = export_coding_sheet(
             store, codebook, DEMO_ASSISTANT, root / "reports" / f"{DEMO_ASSISTANT}.xlsx"
         )

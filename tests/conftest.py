@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -12,6 +14,31 @@ from coding.project import SAMPLE_CORPORA, init_project, open_project
 DATA = Path(__file__).parent / "data"
 GOOD = DATA / "ingest" / "good"
 BAD = DATA / "ingest" / "bad"
+
+
+@contextmanager
+def store_at_version(monkeypatch: pytest.MonkeyPatch, db: Path, version: int) -> Iterator:
+    """Yield a Store created at an older schema ``version`` (for a migration test to fill);
+    once it is closed, a Store opens at the current version again and migrates it."""
+    import coding.store.connection as connection  # where the schema version is read
+    from coding.store import SCHEMA_VERSION, Store
+
+    monkeypatch.setattr(connection, "SCHEMA_VERSION", version)
+    try:
+        with Store(db) as old:
+            assert old.schema_version == version
+            yield old
+    finally:
+        monkeypatch.setattr(connection, "SCHEMA_VERSION", SCHEMA_VERSION)
+
+
+def add_document(store, text: str = "协会开会") -> None:
+    """Insert document 'd' holding ``text`` directly, as any schema version stores it."""
+    store.conn.execute(
+        "INSERT INTO documents (doc_id, path, content_hash, encoding, metadata, text,"
+        " ingested_at) VALUES ('d', 'd.txt', 'h', 'utf-8', '{}', ?, 'now')",
+        (text,),
+    )
 
 
 @pytest.fixture

@@ -270,22 +270,39 @@ def test_code_after_one_rule_edit_recodes_only_the_units_it_can_change(sample_pr
     assert changed and {c[1] for c in changed} == {"FORM.MARKET"}
 
 
-def test_code_frequency_table_is_code_frequencies_without_pandas(sample_project, project):
-    """`code` prints the table built without pandas: the same rows and columns as the frame."""
+def _pivot(store, coder: str):
+    """The frequency table as pandas builds it from the same counts (the earlier code)."""
+    import pandas as pd
+
+    from coding.status import NO_CLUSTER
+
+    rows = store.code_unit_counts(coder, NO_CLUSTER)
+    if not rows:
+        return pd.DataFrame(columns=["code_id", "total"])
+    counts = pd.DataFrame(rows, columns=["code_id", "cluster", "units"]).pivot_table(
+        index="code_id", columns="cluster", values="units", aggfunc="sum", fill_value=0
+    )
+    counts["total"] = counts.sum(axis=1)
+    counts.columns.name = None
+    return counts.reset_index()
+
+
+def test_code_frequencies_are_pandas_pivot_without_pandas(sample_project, project):
+    """`code` prints the table built without pandas: the same rows and columns as a pivot."""
     from coding.hybrid.coder import project_coder
     from coding.project import open_project, project_codebook
-    from coding.status import code_frequencies, code_frequency_table
+    from coding.status import code_frequencies
 
     with open_project(sample_project) as store:
         coder = project_coder(store, load_codebook(project_codebook(sample_project)))
-        table = code_frequency_table(store, coder)
-        frame = code_frequencies(store, coder)
+        table = code_frequencies(store, coder)
+        frame = _pivot(store, coder)
     assert table.rows
     assert table.columns == [str(c) for c in frame.columns]
     assert table.rows == [tuple(r) for r in frame.itertuples(index=False)]
     with open_project(project) as store:  # no codings at all
-        empty = code_frequency_table(store, "rules@none")
-        assert (empty.columns, empty.rows) == (list(code_frequencies(store, "rules@none")), [])
+        empty = code_frequencies(store, "rules@none")
+        assert (empty.columns, empty.rows) == (list(_pivot(store, "rules@none")), [])
 
 
 def test_pool_workers_collect_cycles_between_batches():

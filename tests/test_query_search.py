@@ -17,6 +17,7 @@ from coding.ingest.normalize import FULLWIDTH_TABLE, match_view
 from coding.project import open_project
 from coding.query.filters import unit_filter
 from coding.query.search import CONCORDANCE_COLUMNS, Hit, concordance, concordance_hits
+from tests.conftest import add_document, store_at_version
 
 _HALF_TO_FULL = {v: k for k, v in FULLWIDTH_TABLE.items()}
 
@@ -242,21 +243,15 @@ def test_the_index_holds_every_trigram_of_each_view(tmp_path, monkeypatch, index
 
 
 def test_migration_indexes_existing_units(tmp_path, monkeypatch):
-    import coding.store.connection as store_module
     from coding.store import SCHEMA_VERSION, Store
 
     db = tmp_path / "clusterqda.sqlite"
-    monkeypatch.setattr(store_module, "SCHEMA_VERSION", 6)
-    with Store(db) as old:
-        old.conn.execute(
-            "INSERT INTO documents (doc_id, path, content_hash, encoding, metadata, text,"
-            " ingested_at) VALUES ('d', 'd.txt', 'h', 'utf-8', '{}', '协会开会', 'now')"
-        )
+    with store_at_version(monkeypatch, db, 6) as old:
+        add_document(old)
         old.conn.execute(
             'INSERT INTO units (unit_id, doc_id, turn, is_interviewer, start, "end", text)'
             " VALUES ('d#1', 'd', 1, 0, 0, 4, '协会开会')"
         )
-    monkeypatch.setattr(store_module, "SCHEMA_VERSION", SCHEMA_VERSION)
     with Store(db) as store:
         assert store.schema_version == SCHEMA_VERSION
         assert [u.unit_id for u in store.units_containing("会开会", unit_filter())] == ["d#1"]

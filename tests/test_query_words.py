@@ -26,6 +26,7 @@ from coding.query.words import (
     word_table,
 )
 from coding.store import connection as connection_module
+from tests.conftest import add_document, store_at_version
 
 
 @pytest.fixture(scope="module")
@@ -286,14 +287,9 @@ def test_upgrade_drops_counts_cached_without_their_units(tmp_path, monkeypatch):
     from coding.store import SCHEMA_VERSION, Store
 
     db = tmp_path / "clusterqda.sqlite"
-    monkeypatch.setattr(connection_module, "SCHEMA_VERSION", 10)
-    with Store(db) as old:
-        old.conn.execute(
-            "INSERT INTO documents (doc_id, path, content_hash, encoding, metadata, text,"
-            " ingested_at) VALUES ('d', 'd.txt', 'h', 'utf-8', '{}', '协会开会', 'now')"
-        )
+    with store_at_version(monkeypatch, db, 10) as old:
+        add_document(old)
         old.conn.execute("INSERT INTO word_counts VALUES ('d', 0, 1, x'', x'')")
-    monkeypatch.setattr(connection_module, "SCHEMA_VERSION", SCHEMA_VERSION)
     with Store(db) as store:
         assert store.schema_version == SCHEMA_VERSION
         assert store.conn.execute("SELECT COUNT(*) FROM word_counts").fetchone()[0] == 0

@@ -11,6 +11,7 @@ import coding.store.connection as store_module  # where the schema version is re
 from coding.errors import ProjectError
 from coding.project import DB_NAME, init_project, open_project
 from coding.store import SCHEMA_VERSION, Store, decode_tokens, encode_tokens
+from tests.conftest import add_document, store_at_version
 
 
 def test_init_creates_folders_and_database(tmp_path):
@@ -77,13 +78,8 @@ def test_token_encoding_round_trips(tokens):
 
 def test_v5_migration_converts_json_token_caches(tmp_path, monkeypatch):
     db = tmp_path / DB_NAME
-    monkeypatch.setattr(store_module, "SCHEMA_VERSION", 4)
-    with Store(db) as old:
-        assert old.schema_version == 4
-        old.conn.execute(
-            "INSERT INTO documents (doc_id, path, content_hash, encoding, metadata, text,"
-            " ingested_at) VALUES ('d', 'd.txt', 'h', 'utf-8', '{}', '协会开会\x1f', 'now')"
-        )
+    with store_at_version(monkeypatch, db, 4) as old:
+        add_document(old, "协会开会\x1f")
         old.conn.execute(
             'INSERT INTO units (unit_id, doc_id, turn, is_interviewer, start, "end", text)'
             " VALUES ('d#1', 'd', 1, 0, 0, 5, '协会开会\x1f')"
@@ -92,7 +88,6 @@ def test_v5_migration_converts_json_token_caches(tmp_path, monkeypatch):
         old.conn.execute(
             "INSERT INTO tokens VALUES ('d#1', 'v1', ?)", (json.dumps(["协会", "开会", "\x1f"]),)
         )
-    monkeypatch.setattr(store_module, "SCHEMA_VERSION", SCHEMA_VERSION)
     with Store(db) as store:
         assert store.schema_version == SCHEMA_VERSION
         assert store.tokens("v1") == {"d#1": ["协会", "开会", "\x1f"]}
@@ -100,9 +95,7 @@ def test_v5_migration_converts_json_token_caches(tmp_path, monkeypatch):
 
 def test_v6_migration_keeps_every_answer(tmp_path, monkeypatch):
     db = tmp_path / DB_NAME
-    monkeypatch.setattr(store_module, "SCHEMA_VERSION", 5)
-    with Store(db) as old:
-        assert old.schema_version == 5
+    with store_at_version(monkeypatch, db, 5) as old:
         old.conn.execute("INSERT INTO surveys VALUES ('s', 's.csv', '{}', 'now')")
         old.conn.execute("INSERT INTO respondents VALUES ('r1', 's', '甲', NULL, '{}')")
         old.conn.execute("INSERT INTO respondents VALUES ('r2', 's', '乙', NULL, '{}')")
@@ -110,7 +103,6 @@ def test_v6_migration_keeps_every_answer(tmp_path, monkeypatch):
             "INSERT INTO answers VALUES (?,?,?,?)",
             [("r1", "q1", "比较同意", 4.0), ("r1", "q2", "2", 2.0), ("r2", "q1", "x", None)],
         )
-    monkeypatch.setattr(store_module, "SCHEMA_VERSION", SCHEMA_VERSION)
     with Store(db) as store:
         assert store.schema_version == SCHEMA_VERSION
         answers = store.answers()

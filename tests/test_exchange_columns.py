@@ -245,10 +245,8 @@ def test_our_exports_shape_is_read_by_xpath():
     source_xml = f'<TextSource guid="S">{selection * 3}</TextSource>'
     xml = f'<Project xmlns="{NS}"><Sources>{source_xml}</Sources></Project>'
     (source,) = iter_ends(io.BytesIO(xml.encode()), "p", ("TextSource",), "Project", "project")
-    read = read_columns(source, {})
-    assert read is not None
-    columns, others = read
-    assert others == []
+    columns = read_columns(source, {})
+    assert columns is not None
     assert columns.starts == [0, 0, 0] and columns.ends == [2, 2, 2]
     assert columns.codes == ["c1"] * 3 and columns.users == ["u1"] * 3
     assert columns.descriptions == ["stance: mixed\nevidence: 好的"] * 3

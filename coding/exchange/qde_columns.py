@@ -6,11 +6,12 @@ objects each, their tags and attributes. Here each field of every selection of
 a source comes back from one XPath evaluation in C as a list of strings, so a
 column costs about a string per selection. That holds only where every
 selection has one shape, the one our exports write and the standard's usual
-one: exactly one ``Description`` of plain text and one ``Coding`` holding
-exactly one ``CodeRef`` (nothing else), all in the source's namespace, and
-each attribute on every selection or on none. One XPath of counts checks it
-first; a source of any other shape (or a position that is not a whole number)
-is read element by element (``qde_read``), to the same columns.
+one, in a source that holds nothing else: exactly one ``Description`` of plain
+text and one ``Coding`` holding exactly one ``CodeRef`` (nothing else), all in
+the source's namespace, and each attribute on every selection or on none. One
+XPath of counts checks it first; a source of any other shape (or a position
+that is not a whole number) is read element by element (``qde_read``), to the
+same columns.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from coding.exchange.guids import normal_guid
-from coding.exchange.xmlsafe import XmlElement, local_name
+from coding.exchange.xmlsafe import XmlElement
 
 
 @dataclass
@@ -52,26 +53,18 @@ class Selections:
 
 
 _P = "q:PlainTextSelection"
-# counts that read (n, 2n, n, ...) for n selections of the one shape and for no other:
-# n selections each with a first Coding and n Codings in all is one Coding each; so
-# for Descriptions; then 2n children leave room for nothing else. Likewise one child
-# per Coding, a CodeRef, and one node per Description, a text.
+# counts that read (n, 4n, n, n) for n selections of the one shape and for no other:
+# each selection has a first Coding with a first CodeRef, and a first Description
+# with a text, so 4n elements are these and no others (no second Description or
+# Coding, nothing else in the source or in any selection at any depth)
 _CHECK = (
     f"count({_P})",
-    f"count({_P}/*)",
-    f"count({_P}/q:Coding)",
-    f"count({_P}/q:Coding[1])",
-    f"count({_P}/q:Description)",
-    f"count({_P}/q:Description[1])",
-    f"count({_P}/q:Coding/*)",
-    f"count({_P}/q:Coding/*[1])",
-    f"count({_P}/q:Coding/q:CodeRef)",
-    f"count({_P}/q:Description/node())",
-    f"count({_P}/q:Description/text()[1])",
+    "count(.//*)",
+    f"count({_P}/q:Coding[1]/q:CodeRef[1])",
+    f"count({_P}/q:Description[1]/text()[1])",
 )
-_SHAPE = (1, 2, 1, 1, 1, 1, 1, 1, 1, 1, 1)
+_SHAPE = (1, 4, 1, 1)
 _COLUMNS = {
-    "others": f"*[not(self::{_P})]",
     "guids": f"{_P}/@guid",
     "starts": f"{_P}/@startPosition",
     "ends": f"{_P}/@endPosition",
@@ -117,11 +110,9 @@ def _normal(values: list[str], guids: dict[str, str], empty: str | None = "") ->
     return list(map(found.__getitem__, values))
 
 
-def read_columns(
-    source: XmlElement, guids: dict[str, str]
-) -> tuple[Selections, list[XmlElement]] | None:
-    """Return a TextSource's selections and its other children, or None when its
-    selections have another shape (read them element by element then)."""
+def read_columns(source: XmlElement, guids: dict[str, str]) -> Selections | None:
+    """Return a TextSource's selections, or None when it holds anything else or its
+    selections have another shape (read it element by element then)."""
     tag = source.tag
     if not isinstance(tag, str) or not tag.startswith("{"):
         return None
@@ -130,9 +121,6 @@ def read_columns(
     n = counts[0]
     if counts != [n * k for k in _SHAPE]:
         return None
-    others = paths["others"](source)
-    if any(local_name(o.tag) == "PlainTextSelection" for o in others):
-        return None  # a selection in another namespace: read as the element walk reads it
     try:
         starts = list(map(int, paths["starts"](source)))
         ends = list(map(int, paths["ends"](source)))
@@ -143,7 +131,8 @@ def read_columns(
     coding_guids = _all_or_none(paths["coding_guids"](source), n)
     codes = _all_or_none(paths["codes"](source), n)
     users = _all_or_none(paths["coding_users"](source), n)
-    if users is None or len(starts) != n or len(ends) != n:
+    descriptions = paths["descriptions"](source)  # one text node each: merged by the parser
+    if users is None or len(starts) != n or len(ends) != n or len(descriptions) != n:
         return None
     if not all(users):  # a coding without its own creatingUser: the selection's
         by = _all_or_none(paths["users"](source), n)
@@ -157,10 +146,10 @@ def read_columns(
         starts=starts,
         ends=ends,
         names=names,
-        descriptions=paths["descriptions"](source),
+        descriptions=descriptions,
         counts=[1] * n,
         coding_guids=coding_guids,
         codes=_normal(codes, guids),
         users=_normal(users, guids, None),
     )
-    return selections, others
+    return selections

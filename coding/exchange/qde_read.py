@@ -113,9 +113,8 @@ def _source(element: XmlElement, head: QdeHead, kinds: dict, guids: dict) -> Sou
     )
     fast = read_columns(element, guids)  # the common shape, by XPath
     if fast is not None:
-        source.selections, children = fast
-    else:
-        children = element
+        source.selections = fast
+    children = element if fast is None else ()
     # the loop runs once per selection and coding of the file's other shapes: a tight
     # loop of dict lookups and appends to the columns, no call per element where it can
     # be helped

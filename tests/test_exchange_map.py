@@ -5,9 +5,34 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from coding.exchange.qde_map import EMPTY, NO_UNIT, NOTES_ONLY, OUTSIDE, STANCES, convert, stance
+from coding.exchange.qde_columns import Selections
+from coding.exchange.qde_map import (
+    EMPTY,
+    NO_UNIT,
+    NOTES_ONLY,
+    OUTSIDE,
+    STANCES,
+    convert,
+    stance,
+    stances,
+)
 
 CODING = ("c-guid", "code", "user")
+
+
+def columns(selections: list[tuple]) -> Selections:
+    """Selections as columns from (guid, start, end, name, description, codings) tuples."""
+    return Selections(
+        guids=[s[0] for s in selections],
+        starts=[s[1] for s in selections],
+        ends=[s[2] for s in selections],
+        names=[s[3] for s in selections],
+        descriptions=[s[4] for s in selections],
+        counts=[len(s[5]) for s in selections],
+        coding_guids=[c[0] for s in selections for c in s[5]],
+        codes=[c[1] for s in selections for c in s[5]],
+        users=[c[2] for s in selections for c in s[5]],
+    )
 
 
 @st.composite
@@ -36,7 +61,7 @@ def units_and_selections(draw):
 def test_units_found_are_those_a_brute_force_search_finds(case):
     length, units, selections = case
     text = "字" * length
-    mapped = convert(text, selections, standard_only=True)
+    mapped = convert(text, columns(selections), standard_only=True)
     mapped.find(units, length)
     for k, (_, start, end, _, _, codings) in enumerate(selections):
         # the oracle: every unit overlapping the span, clipped to it
@@ -60,7 +85,7 @@ def test_units_found_are_those_a_brute_force_search_finds(case):
 
 def test_units_found_elsewhere_are_found_again():
     selections = [("s", 0, 4, "", "", [CODING])]
-    mapped = convert("问：好的", selections, standard_only=True)
+    mapped = convert("问：好的", columns(selections), standard_only=True)
     mapped.find([(0, 4, "a", 1)], 4)
     assert mapped.found_on([(0, 4, "b", 9)], 4)  # the same spans: ids and rows are the importer's
     assert not mapped.found_on([(0, 2, "a", 1), (2, 4, "b", 2)], 4)
@@ -73,7 +98,7 @@ def test_guids_names_and_codings_of_dropped_selections_come_back_in_order():
         ("g2", 1, 2, "", "", []),
         ("g3", 2, 3, "丙", "", [("c3", "x", "u")]),
     ]
-    mapped = convert("abc", selections, standard_only=True)
+    mapped = convert("abc", columns(selections), standard_only=True)
     assert list(mapped.dropped_items()) == [
         ("g1", "甲", ["c1", "c2"]),
         ("g2", "", []),
@@ -119,6 +144,7 @@ def _stance_by_lines(description: str) -> str | None:
 )
 def test_the_stance_of_any_description_is_read_as_line_by_line(description):
     assert stance(description) == _stance_by_lines(description)
+    assert stances([description]) == [_stance_by_lines(description)]
 
 
 def test_stances_as_our_exports_and_others_write_them():

@@ -12,6 +12,8 @@ PlainTextSelections and Codings, Notes, Sets …) and the source texts under
 - ``project_export``: the project out as .qdpx, streamed;
 - ``archive``: a .qdpx (or bare .qde) opened behind the zip guards;
 - ``qde_read``: a project.qde read one source at a time;
+- ``qde_columns``: a source's selections as columns, by XPath where they have
+  our exports' shape;
 - ``qde_ahead``: that reading (with each source's text, turns and selections
   mapped) in a second process, a batch ahead of the importer, for a large file;
 - ``offsets``: which way a tool counted a source's offsets (code points,

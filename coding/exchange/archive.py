@@ -73,7 +73,10 @@ class ProjectArchive:
     def open_qde(self) -> IO[bytes]:
         """Return the project.qde as a binary stream."""
         if self.zip is not None:
-            return self.zip.open(self.qde)
+            # on a handle of its own: a source read between two reads of the stream
+            # would move a shared handle and cost a seek and a refill at every read
+            with zipfile.ZipFile(self.path) as own:
+                return own.open(self.qde)  # the stream keeps the file open till it closes
         return open(self.path, "rb")
 
     def qde_size(self) -> int:

@@ -83,10 +83,7 @@ def drop_source(
 ) -> None:
     """Drop a text source, with its selections and their codings."""
     summary.drop("TextSource", source.guid, source.name, reason)
-    if mapped is not None:
-        items = mapped.dropped_items()
-    else:
-        items = ((s[0], s[3], [c[0] for c in s[5]]) for s in source.selections)
+    items = mapped.dropped_items() if mapped is not None else source.selections.items()
     for guid, name, coding_guids in items:
         summary.drop("PlainTextSelection", guid, name, "its source is dropped")
         for coding_guid in coding_guids:

@@ -130,7 +130,7 @@ def _on_source(
         summary.in_file["codings"] += len(mapped.codes)
     else:
         summary.in_file["selections"] += len(source.selections) + len(source.bad_selections)
-        summary.in_file["codings"] += sum(len(s[5]) for s in source.selections)
+        summary.in_file["codings"] += len(source.selections.codes)
     summary.in_file["codings"] += source.whole_codings
     for guid, reason in source.bad_selections:
         summary.drop("PlainTextSelection", guid, "", reason)

@@ -1,6 +1,6 @@
 """A project.qde read in a second process, a batch of sources ahead of the importer.
 
-Reading the XML (inflating the zip, lxml's parse, the selections as tuples),
+Reading the XML (inflating the zip, lxml's parse, the selections as columns),
 each source's text and its speaker turns are about half of an import's work;
 in a worker process they run beside the main process's mapping and storing,
 on a machine of two or more cores. The worker sends its sources in order, in
@@ -35,6 +35,7 @@ from pathlib import Path
 from coding.common.parallel import few_collections
 from coding.errors import ClusterQDAError, ExchangeError, InputError
 from coding.exchange.archive import ProjectArchive
+from coding.exchange.qde_columns import Selections
 from coding.exchange.qde_map import Mapped, convert
 from coding.exchange.qde_read import CaseRead, QdeHead, QdeRest, SourceRead, read_qde
 from coding.model import ParsedDocument
@@ -210,7 +211,7 @@ def _work(path: str, out: multiprocessing.Queue) -> None:
                     mapped = convert(
                         text[0], source.selections, head.origin.startswith("clusterqda")
                     )
-                    source.selections = []  # sent converted, without their descriptions
+                    source.selections = Selections()  # sent converted, without descriptions
                 if parsed is not None:
                     text = (None, None)  # the parsed document holds it
                     if mapped is not None:

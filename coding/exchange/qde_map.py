@@ -22,10 +22,11 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 
 from coding.exchange.offsets import Span, choose_reading, plain
-from coding.exchange.qde_read import Selection
+from coding.exchange.qde_columns import Selections
 
 # one object per stance, so a column of them pickles as references
 STANCES = {s: s for s in ("positive", "negative", "neutral", "mixed")}
+_FIRST_LINES = {f"stance: {s}": s for s in STANCES}  # as our exports write a description
 SEP = "\0"  # joins GUIDs and names: no XML 1.0 document can hold it
 NOWHERE = -1  # a span's end that cannot be read in the source's counting
 OUTSIDE = "its span lies outside its source's text"
@@ -146,36 +147,47 @@ def stance(description: str) -> str | None:
     return None
 
 
-def convert(raw: str, selections: list[Selection], standard_only: bool) -> Mapped:
+def stances(descriptions: list[str]) -> list[str | None]:
+    """Return the stance each description states (``stance``), our exports' at a glance."""
+    first = _FIRST_LINES
+    return [first.get(d.partition("\n")[0]) or stance(d) for d in descriptions]
+
+
+def _within(positions: list[int], length: int) -> array:
+    """Return positions as they are in a text this long, NOWHERE where they fall outside."""
+    if not positions or (min(positions) >= 0 and max(positions) <= length):
+        return array("q", positions)
+    return array("q", [p if 0 <= p <= length else NOWHERE for p in positions])
+
+
+def convert(raw: str, selections: Selections, standard_only: bool) -> Mapped:
     """Return a source's selections with their spans read in the counting that fits
     ``raw`` (the source as the tool wrote it) and their stances, in columns."""
+    s = selections
     reading, to_ours = choose_reading(
         raw,
-        lambda: [Span(s[1], s[2], s[3], evidence(s[4])) for s in selections],
+        lambda: [
+            Span(a, b, name, evidence(d))
+            for a, b, name, d in zip(s.starts, s.ends, s.names, s.descriptions, strict=True)
+        ],
         standard_only,
     )
-    # comprehensions, not appends in one loop: this runs once per selection and coding
     if plain(raw, standard_only):  # the converter's work without a call per position
-        length = len(raw)
-        starts = array(
-            "q", [p if 0 <= p <= length else NOWHERE for p in (s[1] for s in selections)]
-        )
-        ends = array("q", [p if 0 <= p <= length else NOWHERE for p in (s[2] for s in selections)])
+        starts, ends = _within(s.starts, len(raw)), _within(s.ends, len(raw))
     else:
-        ours = [to_ours(s[1]) for s in selections]
+        ours = [to_ours(p) for p in s.starts]
         starts = array("q", [NOWHERE if p is None else p for p in ours])
-        ours = [to_ours(s[2]) for s in selections]
+        ours = [to_ours(p) for p in s.ends]
         ends = array("q", [NOWHERE if p is None else p for p in ours])
-    codings = [c for s in selections for c in s[5]]
     return Mapped(
         reading,
-        SEP.join([s[0] for s in selections]),
-        SEP.join([s[3] for s in selections]),
+        SEP.join(s.guids),
+        SEP.join(s.names),
         starts,
         ends,
-        [stance(s[4]) for s in selections],
-        array("l", [len(s[5]) for s in selections]),
-        SEP.join([c[0] for c in codings]),
-        [c[1] for c in codings],
-        [c[2] for c in codings],
+        stances(s.descriptions),
+        array("l", s.counts),
+        SEP.join(s.coding_guids),
+        s.codes,
+        s.users,
     )

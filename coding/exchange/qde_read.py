@@ -17,6 +17,7 @@ from typing import IO
 
 from coding.exchange.codebook_qdc import CodeTree, read_code
 from coding.exchange.guids import normal_guid
+from coding.exchange.qde_columns import Selections, read_columns
 from coding.exchange.xmlsafe import XmlElement, forget, iter_ends, local_name
 
 _VALUE_TAGS = {
@@ -31,14 +32,6 @@ OTHER_SOURCES = {"PictureSource", "PDFSource", "AudioSource", "VideoSource"}
 UNSUPPORTED = {"Notes": "Note", "Links": "Link", "Sets": "Set", "Graphs": "Graph"}
 
 
-# One ``PlainTextSelection`` as a plain tuple (hundreds of thousands are read, so no
-# object per selection): (guid as written, start, end, name, description, codings),
-# each coding (guid as written, the CodeRef's targetGUID normalised, creatingUser
-# normalised: the selection's when the coding has none, else None).
-CodingRef = tuple[str, str, str | None]
-Selection = tuple[str, int, int, str, str, list[CodingRef]]
-
-
 @dataclass
 class SourceRead:
     """One ``TextSource``: where its text is, its selections and its own variables."""
@@ -47,7 +40,7 @@ class SourceRead:
     name: str
     plain_path: str | None
     content: str | None  # PlainTextContent, when the text is inline
-    selections: list[Selection]
+    selections: Selections
     variables: dict[str, str]
     whole_codings: int  # Coding elements on the source itself (no span)
     bad_selections: list[tuple[str, str]] = field(default_factory=list)  # (guid, reason)
@@ -107,22 +100,30 @@ def _value(element: XmlElement, variables: dict[str, str]) -> tuple[str, str] | 
 
 def _source(element: XmlElement, head: QdeHead, kinds: dict, guids: dict) -> SourceRead:
     """Read one TextSource; ``kinds`` and ``guids`` remember local names and normal GUIDs."""
-    # the loop runs once per selection and coding of the file: a tight loop of dict
-    # lookups and tuples, no call per element where it can be helped
-    selections: list[Selection] = []
     bad: list[tuple[str, str]] = []
     source = SourceRead(
         guid=_guid(element),
         name=element.get("name") or "",
         plain_path=element.get("plainTextPath"),
         content=None,
-        selections=selections,
+        selections=Selections(),
         variables={},
         whole_codings=0,
         bad_selections=bad,
     )
-    add = selections.append
-    for child in element:
+    fast = read_columns(element, guids)  # the common shape, by XPath
+    if fast is not None:
+        source.selections = fast
+    children = element if fast is None else ()
+    # the loop runs once per selection and coding of the file's other shapes: a tight
+    # loop of dict lookups and appends to the columns, no call per element where it can
+    # be helped
+    columns = source.selections
+    add_guid, add_start, add_end = columns.guids.append, columns.starts.append, columns.ends.append
+    add_name, add_description = columns.names.append, columns.descriptions.append
+    add_count, add_coding = columns.counts.append, columns.coding_guids.append
+    add_code, add_user = columns.codes.append, columns.users.append
+    for child in children:
         tag = child.tag
         kind = kinds.get(tag)
         if kind is None:
@@ -137,8 +138,8 @@ def _source(element: XmlElement, head: QdeHead, kinds: dict, guids: dict) -> Sou
                 bad.append((guid, "its startPosition or endPosition is not a whole number"))
                 continue
             user = get("creatingUser")
-            codings: list[CodingRef] = []
             description = None
+            n = 0
             for part in child:
                 tag = part.tag
                 kind = kinds.get(tag)
@@ -167,10 +168,18 @@ def _source(element: XmlElement, head: QdeHead, kinds: dict, guids: dict) -> Sou
                             by = guids[coder] = normal_guid(coder)
                     else:
                         by = None
-                    codings.append((part.get("guid") or "", code_guid, by))
+                    add_coding(part.get("guid") or "")
+                    add_code(code_guid)
+                    add_user(by)
+                    n += 1
                 elif kind == "Description" and description is None:
                     description = part.text or ""
-            add((guid, start, end, get("name") or "", description or "", codings))
+            add_guid(guid)
+            add_start(start)
+            add_end(end)
+            add_name(get("name") or "")
+            add_description(description or "")
+            add_count(n)
         elif kind == "PlainTextContent":
             source.content = child.text or ""
         elif kind == "Coding":

@@ -6,7 +6,9 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
+from dataclasses import replace
 from pathlib import Path
+from typing import NamedTuple
 
 from coding.common.parallel import bounded_map, default_workers
 from coding.errors import ClusterQDAError, DocumentError, DuplicateDocumentError, InputError
@@ -25,6 +27,7 @@ from coding.segment import (
     user_dictionary,
 )
 from coding.store import Store
+from coding.store.documents import DocumentRows, document_rows
 
 __all__ = ["collect_files", "ingest", "parse_document", "parse_text", "store_document"]
 
@@ -177,14 +180,28 @@ def _init_worker(spec: tuple[UserDictionary, str] | None, skip: frozenset[str]) 
     _WORKER["segmenter"] = get_segmenter(*spec) if spec is not None else None
 
 
-def _parse_job(job: tuple) -> ParsedDocument | ClusterQDAError:
+class _Parsed(NamedTuple):
+    """A parsed file as a worker returns it: the document without its turns, which travel
+    as the rows of its units (a Turn object each cost the parent three times as much to
+    unpickle as its row, and the row had still to be made)."""
+
+    doc: ParsedDocument
+    rows: DocumentRows
+
+    def whole(self) -> ParsedDocument:
+        """Return the document with its turns again (to replace or compare a stored one)."""
+        turns = [Turn(r[2], r[3], bool(r[4]), r[5], r[6], r[7]) for r in self.rows.units]
+        return replace(self.doc, turns=turns)
+
+
+def _parse_job(job: tuple) -> _Parsed | ClusterQDAError:
     try:
         doc = parse_document(*job)
     except ClusterQDAError as exc:  # returned, so the parent raises it in file order
         return exc
     if _WORKER["segmenter"] is not None and doc.content_hash not in _WORKER["skip"]:
         doc.tokens = _cut_encoded(_WORKER["segmenter"], doc.unit_views())
-    return doc
+    return _Parsed(replace(doc, turns=[]), document_rows(doc))
 
 
 def _cut_encoded(segmenter, views: list[str]) -> list[bytes]:
@@ -203,11 +220,11 @@ def _cut_encoded(segmenter, views: list[str]) -> list[bytes]:
     return encoded
 
 
-def _parse_chunk(jobs: list[tuple]) -> list[ParsedDocument | ClusterQDAError]:
+def _parse_chunk(jobs: list[tuple]) -> list[_Parsed | ClusterQDAError]:
     return [_parse_job(job) for job in jobs]
 
 
-def _parsed(jobs: list[tuple], workers: int) -> Iterator[ParsedDocument]:
+def _parsed(jobs: list[tuple], workers: int) -> Iterator[_Parsed]:
     if workers > 1 and len(jobs) >= PARALLEL_MIN_FILES:
         # Several files per task: one round trip per file costs more than parsing it.
         size = max(1, min(CHUNK_FILES, len(jobs) // (workers * 4)))
@@ -221,7 +238,7 @@ def _parsed(jobs: list[tuple], workers: int) -> Iterator[ParsedDocument]:
         yield from _raise_errors(map(_parse_job, jobs))
 
 
-def _raise_errors(results: Iterable[ParsedDocument | ClusterQDAError]) -> Iterator[ParsedDocument]:
+def _raise_errors(results: Iterable[_Parsed | ClusterQDAError]) -> Iterator[_Parsed]:
     for result in results:
         if isinstance(result, ClusterQDAError):
             raise result
@@ -327,7 +344,8 @@ def _ingest(store, jobs, workers, progress, dictionary, engine, differs=None) ->
     seen: dict[str, str] = {}
     batch = _NewDocuments(store, report)
     with store.transaction():
-        for i, doc in enumerate(_parsed(jobs, workers), 1):
+        for i, parsed in enumerate(_parsed(jobs, workers), 1):
+            doc = parsed.doc
             if doc.doc_id in seen:
                 raise DuplicateDocumentError(
                     f"document id '{doc.doc_id}' is also used by {seen[doc.doc_id]}; "
@@ -338,10 +356,10 @@ def _ingest(store, jobs, workers, progress, dictionary, engine, differs=None) ->
             report.warnings.extend(doc.warnings)
             old = existing.get(doc.doc_id)
             if old is None:
-                batch.add(doc)
+                batch.add(parsed.rows)
             else:
                 batch.flush()  # rows keep file order
-                store_document(store, doc, old, report)
+                store_document(store, parsed.whole(), old, report)
             if progress:
                 progress(i, len(jobs))
         batch.flush()
@@ -360,13 +378,13 @@ class _NewDocuments:
 
     def __init__(self, store: Store, report: IngestReport) -> None:
         self.store, self.report = store, report
-        self.docs: list[ParsedDocument] = []
+        self.docs: list[DocumentRows] = []
         self.chars = self.unindexed = 0
 
-    def add(self, doc: ParsedDocument) -> None:
+    def add(self, doc: DocumentRows) -> None:
         """Queue a new document; store the batch once it is large enough."""
         self.docs.append(doc)
-        self.chars += len(doc.text)
+        self.chars += doc.chars
         if len(self.docs) >= STORE_BATCH_DOCS or self.chars >= STORE_BATCH_CHARS:
             self.flush()
 
@@ -374,7 +392,7 @@ class _NewDocuments:
         """Store the queued documents and count them."""
         if not self.docs:
             return
-        self.store.insert_documents(self.docs, self.report.dict_version)
+        self.store.insert_rows(self.docs, self.report.dict_version)
         self.unindexed += self.chars
         if self.unindexed >= INDEX_BATCH_CHARS:
             # Index them now, while the workers still parse: all of it at the end
@@ -383,7 +401,7 @@ class _NewDocuments:
             self.unindexed = 0
         for doc in self.docs:
             self.report.added.append(doc.doc_id)
-            self.report.units += len(doc.turns)
-            self.report.chars += len(doc.text)
+            self.report.units += len(doc.units)
+            self.report.chars += doc.chars
             self.report.segmented += len(doc.tokens or ())
         self.docs, self.chars = [], 0

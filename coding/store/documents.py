@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from coding.errors import ProjectError
 from coding.model import ParsedDocument
@@ -38,40 +38,31 @@ class DocumentsTable(Connection):
 
     def insert_documents(self, docs: list[ParsedDocument], dict_version: str | None = None) -> None:
         """Store new documents, their units and tokens, with one statement per table."""
+        self.insert_rows([document_rows(doc) for doc in docs], dict_version)
+
+    def insert_rows(self, docs: list[DocumentRows], dict_version: str | None = None) -> None:
+        """Store new documents given as their rows (``document_rows``), one statement per
+        table."""
         now = timestamp()
         with self.transaction():
             self.conn.executemany(
                 "INSERT INTO documents (doc_id, path, content_hash, encoding, cluster, metadata,"
                 " original_text, text, ingested_at) VALUES (?,?,?,?,?,?,?,?,?)",
-                (
-                    (
-                        doc.doc_id,
-                        doc.path,
-                        doc.content_hash,
-                        doc.encoding,
-                        doc.cluster,
-                        json.dumps(doc.metadata, ensure_ascii=False, sort_keys=True),
-                        # the decoded text is kept only where normalising changed it
-                        doc.original_text,
-                        doc.text,
-                        now,
-                    )
-                    for doc in docs
-                ),
+                ((*doc.document, now) for doc in docs),
             )
             self.conn.executemany(
                 'INSERT INTO units (unit_id, doc_id, turn, speaker, is_interviewer, start, "end",'
                 " timestamp, text, match_text) VALUES (?,?,?,?,?,?,?,?,?,?)",
-                (row for doc in docs for row in _unit_rows(doc)),
+                (row for doc in docs for row in doc.units),
             )
             # one statement per transaction: FTS5 flushes at every statement savepoint
             self.defer("search index", [doc.doc_id for doc in docs], self._index_units)
             if dict_version:
                 rows = [
-                    (f"{doc.doc_id}#{t.turn}", dict_version, tokens)
+                    (unit[0], dict_version, tokens)
                     for doc in docs
                     if doc.tokens is not None
-                    for t, tokens in zip(doc.turns, doc.tokens, strict=True)
+                    for unit, tokens in zip(doc.units, doc.tokens, strict=True)
                 ]
                 # these documents are new, so none has word counts for the trigger that
                 # drops a document's counts when its tokens change: it would look each
@@ -215,6 +206,41 @@ class DocumentsTable(Connection):
             (dict_version or "",),
         )
         return [DocumentCount(*row) for row in rows]
+
+
+class DocumentRows(NamedTuple):
+    """A new document as the rows it is stored in (``document_rows``): made where it was
+    parsed, so that the one process that writes only binds them."""
+
+    document: tuple  # the documents table's columns but the time
+    units: list[tuple]  # the units table's rows
+    tokens: list[bytes] | None  # each unit's encoded tokens, if cut
+
+    @property
+    def doc_id(self) -> str:
+        """Return the document's id."""
+        return self.document[0]
+
+    @property
+    def chars(self) -> int:
+        """Return the length of the document's text."""
+        return len(self.document[7])
+
+
+def document_rows(doc: ParsedDocument) -> DocumentRows:
+    """Return the rows that store a new document and its units (and tokens, if cut)."""
+    document = (
+        doc.doc_id,
+        doc.path,
+        doc.content_hash,
+        doc.encoding,
+        doc.cluster,
+        json.dumps(doc.metadata, ensure_ascii=False, sort_keys=True),
+        # the decoded text is kept only where normalising changed it
+        doc.original_text,
+        doc.text,
+    )
+    return DocumentRows(document, list(_unit_rows(doc)), doc.tokens)
 
 
 def _unit_rows(doc: ParsedDocument) -> Iterator[tuple]:

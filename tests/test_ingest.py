@@ -118,11 +118,15 @@ def test_one_bad_file_stores_nothing(store, tmp_path, name, error):
     assert count(store, "units") == 0
 
 
-def test_parallel_ingest_matches_serial(project, tmp_path, monkeypatch):
+@pytest.mark.parametrize("chunk_bytes, window_bytes", [(None, None), (1, 1), (10**9, 1)])
+def test_parallel_ingest_matches_serial(project, tmp_path, monkeypatch, chunk_bytes, window_bytes):
     import coding.ingest.run as ingest_module
     from coding.project import open_project
 
     monkeypatch.setattr(ingest_module, "PARALLEL_MIN_FILES", 2)
+    if chunk_bytes:  # one file a task, or tasks of many; the fewest tasks in flight
+        monkeypatch.setattr(ingest_module, "CHUNK_BYTES", chunk_bytes)
+        monkeypatch.setattr(ingest_module, "WINDOW_BYTES", window_bytes)
     with open_project(project) as store:
         ingest(store, [GOOD], workers=2)
         parallel = store.units()
@@ -134,6 +138,32 @@ def test_parallel_ingest_matches_serial(project, tmp_path, monkeypatch):
         ingest(store, [GOOD], workers=1)
         serial = store.units()
     assert parallel.equals(serial)
+
+
+def test_tasks_keep_file_order_within_their_limits(tmp_path, monkeypatch):
+    import coding.ingest.run as ingest_module
+
+    monkeypatch.setattr(ingest_module, "CHUNK_BYTES", 100)
+    sizes = [10, 50, 30, 200, 5, 5, 5, 5, 5, 90, 20]
+    jobs = []
+    for i, size in enumerate(sizes):
+        (path := tmp_path / f"{i:02d}.txt").write_bytes(b"x" * size)
+        jobs.append((path, None, None, None))
+    chunks = ingest_module._chunks(jobs, workers=1)  # at most 11 // 4 = 2 files a task
+    assert [job for chunk, _ in chunks for job in chunk] == jobs
+    for chunk, size in chunks:
+        assert size == sum(job[0].stat().st_size for job in chunk)
+        assert len(chunk) <= 2 and (size <= 100 or len(chunk) == 1)
+
+
+def test_a_parsed_document_travels_without_its_turns_and_gets_them_back():
+    from coding.ingest import parse_document
+    from coding.ingest.run import _init_worker, _parse_job
+
+    _init_worker(None, frozenset())
+    job = (GOOD / "qa_fullwidth.txt", None, None, None)
+    parsed, doc = _parse_job(job), parse_document(*job)
+    assert parsed.doc.turns == [] and parsed.whole() == doc
 
 
 def test_duplicate_ids_are_refused(store):

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import json
+import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
+from itertools import chain
 from typing import TYPE_CHECKING, NamedTuple
 
 from coding.errors import ProjectError
@@ -50,10 +52,11 @@ class DocumentsTable(Connection):
                 " original_text, text, ingested_at) VALUES (?,?,?,?,?,?,?,?,?)",
                 ((*doc.document, now) for doc in docs),
             )
-            self.conn.executemany(
+            _insert_many(
+                self.conn,
                 'INSERT INTO units (unit_id, doc_id, turn, speaker, is_interviewer, start, "end",'
-                " timestamp, text, match_text) VALUES (?,?,?,?,?,?,?,?,?,?)",
-                (row for doc in docs for row in doc.units),
+                " timestamp, text, match_text) VALUES ",
+                [row for doc in docs for row in doc.units],
             )
             # one statement per transaction: FTS5 flushes at every statement savepoint
             self.defer("search index", [doc.doc_id for doc in docs], self._index_units)
@@ -68,9 +71,8 @@ class DocumentsTable(Connection):
                 # drops a document's counts when its tokens change: it would look each
                 # unit's document up to delete nothing, half of this insert's time
                 with self._trigger_set_aside(_TOKENS_TRIGGER, len(rows) >= _SET_ASIDE_ROWS):
-                    self.conn.executemany(
-                        "INSERT INTO tokens (unit_id, dict_version, tokens) VALUES (?,?,?)", rows
-                    )
+                    sql = "INSERT INTO tokens (unit_id, dict_version, tokens) VALUES "
+                    _insert_many(self.conn, sql, rows)
 
     @contextmanager
     def _trigger_set_aside(self, name: str, wanted: bool = True) -> Iterator[None]:
@@ -206,6 +208,28 @@ class DocumentsTable(Connection):
             (dict_version or "",),
         )
         return [DocumentCount(*row) for row in rows]
+
+
+# Rows per INSERT statement when storing many: each statement executed costs SQLite and
+# the sqlite3 module some work of its own beyond its rows' values.
+ROWS_PER_STATEMENT = 64
+
+
+def _insert_many(conn: sqlite3.Connection, insert: str, rows: list[tuple]) -> None:
+    """Run ``insert`` (ending in VALUES) for every row, ``ROWS_PER_STATEMENT`` rows a
+    statement, in order."""
+    if not rows:
+        return
+    marks = "(" + ",".join("?" * len(rows[0])) + ")"
+    whole = len(rows) - len(rows) % ROWS_PER_STATEMENT
+    conn.executemany(
+        insert + ",".join([marks] * ROWS_PER_STATEMENT),
+        (
+            tuple(chain.from_iterable(rows[i : i + ROWS_PER_STATEMENT]))
+            for i in range(0, whole, ROWS_PER_STATEMENT)
+        ),
+    )
+    conn.executemany(insert + marks, rows[whole:])
 
 
 class DocumentRows(NamedTuple):

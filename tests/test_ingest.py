@@ -214,19 +214,19 @@ def test_ingest_cuts_new_units_like_segment_does(project, tmp_path):
         assert store.tokens(separate.dict_version) == fused
 
 
-def _always_differs(dictionary, sample):
-    return True
+def _cut_whole(dictionary, sample, send):
+    send.send((True, [[text] for text in sample]))  # unlike any engine's tokens
 
 
 def test_auto_engine_checks_rjieba_meanwhile_and_redoes_with_jieba(store, monkeypatch):
-    import coding.ingest.run as ingest_module
+    import coding.ingest.enginecheck as enginecheck
     from coding.project import SAMPLE_CORPORA
     from coding.segment import get_segmenter, rjieba_available, user_dictionary
 
     if not rjieba_available():
         pytest.skip("rjieba is not installed (pip install -e '.[dev]' adds it)")
     # the checker process is forked, so it sees the patched module function
-    monkeypatch.setattr(ingest_module, "_sample_differs", _always_differs)
+    monkeypatch.setattr(enginecheck, "_cut_with_jieba", _cut_whole)
     report = ingest(store, [SAMPLE_CORPORA], workers=2, engine="auto")
     assert report.engine == "jieba" and len(report.added) >= 16
     documents = store.conn.execute("SELECT COUNT(*) FROM documents").fetchone()[0]

@@ -13,6 +13,7 @@ from typing import NamedTuple
 
 from coding.common.parallel import default_workers
 from coding.errors import ClusterQDAError, DocumentError, DuplicateDocumentError, InputError
+from coding.ingest.enginecheck import EngineCheck
 from coding.ingest.frontmatter import split_front_matter
 from coding.ingest.manifest import read_manifest
 from coding.ingest.normalize import match_view, normalise, traditional_share
@@ -22,7 +23,6 @@ from coding.model import IngestReport, ParsedDocument, Turn
 from coding.segment import (
     UserDictionary,
     choose_engine,
-    engines_agree,
     get_segmenter,
     rjieba_available,
     user_dictionary,
@@ -298,11 +298,6 @@ def _sample(jobs: list[tuple]) -> list[str]:
     return sample
 
 
-def _sample_differs(dictionary: UserDictionary, sample: list[str]) -> bool:
-    """Return whether rjieba cuts any text of the sample unlike jieba."""
-    return engines_agree(dictionary, sample)[1] > 0
-
-
 class _EnginesDiffer(Exception):
     """rjieba cut the sample unlike jieba: nothing is kept, and jieba does the ingest."""
 
@@ -360,12 +355,9 @@ def ingest(
         # Cut with rjieba at once while another process checks a sample against
         # jieba (loading jieba is a tenth of the whole job); if they differ,
         # nothing is kept and the ingest runs again with jieba.
-        sample = _sample(jobs)
-        get_segmenter(dictionary, "rjieba")  # built before the fork, so the checker has it
-        with ProcessPoolExecutor(1) as checker:
-            differs = checker.submit(_sample_differs, dictionary, sample)
+        with EngineCheck(dictionary, _sample(jobs)) as check:
             try:
-                return _ingest(store, jobs, workers, progress, dictionary, "rjieba", differs)
+                return _ingest(store, jobs, workers, progress, dictionary, "rjieba", check)
             except _EnginesDiffer:
                 pass
         engine = "jieba"
@@ -374,7 +366,9 @@ def ingest(
     return _ingest(store, jobs, workers, progress, dictionary, engine)
 
 
-def _ingest(store, jobs, workers, progress, dictionary, engine, differs=None) -> IngestReport:
+def _ingest(
+    store, jobs, workers, progress, dictionary, engine, check: EngineCheck | None = None
+) -> IngestReport:
     """Ingest parsed jobs in one transaction; cut with ``engine`` unless no dictionary."""
     existing = store.document_index()
     report = IngestReport()
@@ -406,7 +400,7 @@ def _ingest(store, jobs, workers, progress, dictionary, engine, differs=None) ->
             if progress:
                 progress(i, len(jobs))
         batch.flush()
-        if differs is not None and differs.result():
+        if check is not None and check.differs():
             raise _EnginesDiffer  # rolls the transaction back
     return report
 

@@ -4,7 +4,13 @@ import shutil
 
 import pytest
 
-from coding.errors import DuplicateDocumentError, FrontMatterError, InputError, ManifestError
+from coding.errors import (
+    DuplicateDocumentError,
+    FrontMatterError,
+    InputError,
+    ManifestError,
+    SegmenterError,
+)
 from coding.ingest import ingest
 from coding.ingest.manifest import read_manifest
 from tests.conftest import BAD, DATA, GOOD
@@ -235,6 +241,20 @@ def test_auto_engine_checks_rjieba_meanwhile_and_redoes_with_jieba(store, monkey
     stored = store.tokens(report.dict_version)
     views = store.conn.execute("SELECT unit_id, COALESCE(match_text, text) FROM units")
     assert all(stored[u] == jieba.cut(v) for u, v in views)
+
+
+def _no_jieba(dictionary, engine):
+    raise SegmenterError("no jieba here")
+
+
+def test_an_error_in_the_engine_check_is_raised_in_the_parent(monkeypatch):
+    import coding.ingest.enginecheck as enginecheck
+    from coding.segment import user_dictionary
+
+    monkeypatch.setattr(enginecheck, "get_segmenter", _no_jieba)  # the forked check sees it
+    check = enginecheck.EngineCheck(user_dictionary(), ["协会"])
+    with check, pytest.raises(SegmenterError, match="no jieba here"):
+        check.differs()
 
 
 def test_auto_engine_keeps_rjieba_when_the_check_agrees(store):

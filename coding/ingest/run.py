@@ -11,7 +11,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import NamedTuple
 
-from coding.common.parallel import default_workers
+from coding.common.parallel import default_workers, few_collections
 from coding.errors import ClusterQDAError, DocumentError, DuplicateDocumentError, InputError
 from coding.ingest.enginecheck import EngineCheck
 from coding.ingest.frontmatter import split_front_matter
@@ -380,7 +380,9 @@ def _ingest(
     _init_worker(spec, frozenset(d.content_hash for d in existing.values()))
     seen: dict[str, str] = {}
     batch = _NewDocuments(store, report)
-    with store.transaction():
+    # the parsed documents waiting to be stored are many tuples, none in a cycle, which the
+    # collector walked again and again (237 collections, 0.17-0.28 s of a 10 MB ingest)
+    with few_collections(), store.transaction():
         for i, parsed in enumerate(_parsed(jobs, workers), 1):
             doc = parsed.doc
             if doc.doc_id in seen:

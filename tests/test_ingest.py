@@ -4,7 +4,13 @@ import shutil
 
 import pytest
 
-from coding.errors import DuplicateDocumentError, FrontMatterError, InputError, ManifestError
+from coding.errors import (
+    DuplicateDocumentError,
+    FrontMatterError,
+    InputError,
+    ManifestError,
+    SegmenterError,
+)
 from coding.ingest import ingest
 from coding.ingest.manifest import read_manifest
 from tests.conftest import BAD, DATA, GOOD
@@ -118,11 +124,15 @@ def test_one_bad_file_stores_nothing(store, tmp_path, name, error):
     assert count(store, "units") == 0
 
 
-def test_parallel_ingest_matches_serial(project, tmp_path, monkeypatch):
+@pytest.mark.parametrize("chunk_bytes, window_bytes", [(None, None), (1, 1), (10**9, 1)])
+def test_parallel_ingest_matches_serial(project, tmp_path, monkeypatch, chunk_bytes, window_bytes):
     import coding.ingest.run as ingest_module
     from coding.project import open_project
 
     monkeypatch.setattr(ingest_module, "PARALLEL_MIN_FILES", 2)
+    if chunk_bytes:  # one file a task, or tasks of many; the fewest tasks in flight
+        monkeypatch.setattr(ingest_module, "CHUNK_BYTES", chunk_bytes)
+        monkeypatch.setattr(ingest_module, "WINDOW_BYTES", window_bytes)
     with open_project(project) as store:
         ingest(store, [GOOD], workers=2)
         parallel = store.units()
@@ -134,6 +144,32 @@ def test_parallel_ingest_matches_serial(project, tmp_path, monkeypatch):
         ingest(store, [GOOD], workers=1)
         serial = store.units()
     assert parallel.equals(serial)
+
+
+def test_tasks_keep_file_order_within_their_limits(tmp_path, monkeypatch):
+    import coding.ingest.run as ingest_module
+
+    monkeypatch.setattr(ingest_module, "CHUNK_BYTES", 100)
+    sizes = [10, 50, 30, 200, 5, 5, 5, 5, 5, 90, 20]
+    jobs = []
+    for i, size in enumerate(sizes):
+        (path := tmp_path / f"{i:02d}.txt").write_bytes(b"x" * size)
+        jobs.append((path, None, None, None))
+    chunks = ingest_module._chunks(jobs, workers=1)  # at most 11 // 4 = 2 files a task
+    assert [job for chunk, _ in chunks for job in chunk] == jobs
+    for chunk, size in chunks:
+        assert size == sum(job[0].stat().st_size for job in chunk)
+        assert len(chunk) <= 2 and (size <= 100 or len(chunk) == 1)
+
+
+def test_a_parsed_document_travels_without_its_turns_and_gets_them_back():
+    from coding.ingest import parse_document
+    from coding.ingest.run import _init_worker, _parse_job
+
+    _init_worker(None, frozenset())
+    job = (GOOD / "qa_fullwidth.txt", None, None, None)
+    parsed, doc = _parse_job(job), parse_document(*job)
+    assert parsed.doc.turns == [] and parsed.whole() == doc
 
 
 def test_duplicate_ids_are_refused(store):
@@ -184,19 +220,19 @@ def test_ingest_cuts_new_units_like_segment_does(project, tmp_path):
         assert store.tokens(separate.dict_version) == fused
 
 
-def _always_differs(dictionary, sample):
-    return True
+def _cut_whole(dictionary, sample, send):
+    send.send((True, [[text] for text in sample]))  # unlike any engine's tokens
 
 
 def test_auto_engine_checks_rjieba_meanwhile_and_redoes_with_jieba(store, monkeypatch):
-    import coding.ingest.run as ingest_module
+    import coding.ingest.enginecheck as enginecheck
     from coding.project import SAMPLE_CORPORA
     from coding.segment import get_segmenter, rjieba_available, user_dictionary
 
     if not rjieba_available():
         pytest.skip("rjieba is not installed (pip install -e '.[dev]' adds it)")
     # the checker process is forked, so it sees the patched module function
-    monkeypatch.setattr(ingest_module, "_sample_differs", _always_differs)
+    monkeypatch.setattr(enginecheck, "_cut_with_jieba", _cut_whole)
     report = ingest(store, [SAMPLE_CORPORA], workers=2, engine="auto")
     assert report.engine == "jieba" and len(report.added) >= 16
     documents = store.conn.execute("SELECT COUNT(*) FROM documents").fetchone()[0]
@@ -205,6 +241,20 @@ def test_auto_engine_checks_rjieba_meanwhile_and_redoes_with_jieba(store, monkey
     stored = store.tokens(report.dict_version)
     views = store.conn.execute("SELECT unit_id, COALESCE(match_text, text) FROM units")
     assert all(stored[u] == jieba.cut(v) for u, v in views)
+
+
+def _no_jieba(dictionary, engine):
+    raise SegmenterError("no jieba here")
+
+
+def test_an_error_in_the_engine_check_is_raised_in_the_parent(monkeypatch):
+    import coding.ingest.enginecheck as enginecheck
+    from coding.segment import user_dictionary
+
+    monkeypatch.setattr(enginecheck, "get_segmenter", _no_jieba)  # the forked check sees it
+    check = enginecheck.EngineCheck(user_dictionary(), ["协会"])
+    with check, pytest.raises(SegmenterError, match="no jieba here"):
+        check.differs()
 
 
 def test_auto_engine_keeps_rjieba_when_the_check_agrees(store):

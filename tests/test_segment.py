@@ -28,6 +28,15 @@ needs_rjieba = pytest.mark.skipif(
 SENTENCE = "嗯，那个，后来花卉协会牵头搞了个花卉市场，龙头企业跟检测中心搞产学研，ＯＫ 2015年\n对。"
 
 
+@needs_rjieba
+def test_rjieba_loaded_without_its_default_segmenter_is_rjieba():
+    import rjieba
+
+    module = segment_module._rjieba_module()
+    assert module is not None and module.Jieba is rjieba.Jieba
+    assert module.Jieba().cut(SENTENCE) == rjieba.Jieba().cut(SENTENCE)
+
+
 def test_tokens_join_back_to_the_text():
     tokens = Segmenter(user_dictionary()).cut(SENTENCE)
     assert "".join(tokens) == SENTENCE

@@ -4,7 +4,7 @@ import json
 import sqlite3
 
 import pytest
-from hypothesis import given
+from hypothesis import example, given
 from hypothesis import strategies as st
 
 import coding.store.connection as store_module  # where the schema version is read
@@ -74,6 +74,17 @@ def test_token_encoding_round_trips(tokens):
     view = "".join(tokens)
     assert decode_tokens(encode_tokens(tokens), view) == tokens
     assert decode_tokens(encode_tokens(tokens), view + "x") is None  # not this text's tokens
+
+
+@given(st.lists(st.tuples(st.integers(-(2**63), 2**63 - 1), st.text(max_size=3) | st.none())))
+@example([(i, str(i)) for i in range(64 * 2 + 5)])  # two statements of many rows, then single
+def test_many_rows_a_statement_store_what_one_a_statement_stores(rows):
+    from coding.store.documents import _insert_many
+
+    conn = sqlite3.connect(":memory:")
+    conn.execute("CREATE TABLE t (a, b)")
+    _insert_many(conn, "INSERT INTO t (a, b) VALUES ", rows)
+    assert conn.execute("SELECT a, b FROM t ORDER BY rowid").fetchall() == rows
 
 
 def test_v5_migration_converts_json_token_caches(tmp_path, monkeypatch):

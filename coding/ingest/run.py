@@ -3,28 +3,29 @@ transaction."""
 
 from __future__ import annotations
 
-import hashlib
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import Executor, Future, ProcessPoolExecutor
+from dataclasses import replace
 from pathlib import Path
+from typing import NamedTuple
 
-from coding.common.parallel import bounded_map, default_workers
-from coding.errors import ClusterQDAError, DocumentError, DuplicateDocumentError, InputError
-from coding.ingest.frontmatter import split_front_matter
+from coding.common.parallel import default_workers, few_collections
+from coding.errors import ClusterQDAError, DuplicateDocumentError, InputError
+from coding.ingest.enginecheck import EngineCheck
 from coding.ingest.manifest import read_manifest
-from coding.ingest.normalize import match_view, normalise, traditional_share
-from coding.ingest.read import MAX_TURN_CHARS, SUPPORTED_SUFFIXES, check_size, read_file
-from coding.ingest.turns import find_turns
+from coding.ingest.parse import parse_document, parse_text
+from coding.ingest.read import SUPPORTED_SUFFIXES, check_size
 from coding.model import IngestReport, ParsedDocument, Turn
 from coding.segment import (
     UserDictionary,
     choose_engine,
-    engines_agree,
     get_segmenter,
     rjieba_available,
     user_dictionary,
 )
 from coding.store import Store
+from coding.store.documents import DocumentRows, document_rows
 
 __all__ = ["collect_files", "ingest", "parse_document", "parse_text", "store_document"]
 
@@ -33,7 +34,12 @@ PARALLEL_MIN_FILES = 16
 # Files parsed up front to check that rjieba cuts this project's text like jieba.
 SAMPLE_FILES = 5
 CHUNK_FILES = 16
-TRADITIONAL_THRESHOLD = 0.05
+CHUNK_BYTES = 256 << 10
+# Files parsed ahead of the parent, which stores them a batch at a time: with two small
+# tasks per worker ahead, the workers idled while it stored a batch, and then it waited
+# for them (the parent waited 1.3-1.8 s of a 10 MB ingest on a loaded machine, 0.2-0.7 s
+# with this window). Bytes, not tasks, so memory stays bounded for large files.
+WINDOW_BYTES = 2 << 20
 # Units are cut this many characters at a time, so tokens in memory stay few.
 CUT_BATCH_CHARS = 200_000
 # New documents are stored this many (or this many characters) at a time.
@@ -80,91 +86,6 @@ def collect_files(paths: Iterable[str | Path]) -> list[Path]:
     return unique
 
 
-def _merge_metadata(front: dict, manifest: dict, path: Path, warnings: list[str]) -> dict:
-    merged = dict(manifest)
-    for key, value in front.items():
-        if key in manifest and str(manifest[key]) != str(value):
-            warnings.append(
-                f"{path}: front matter says {key}={value!r}, the manifest says "
-                f"{manifest[key]!r}; using the front matter"
-            )
-        merged[key] = value
-    return merged
-
-
-def parse_document(
-    path: Path,
-    manifest_fields: dict | None = None,
-    default_cluster: str | None = None,
-    encoding: str | None = None,
-) -> ParsedDocument:
-    """Read, decode, normalise and split one transcript into turns."""
-    data, decoded, used = read_file(path, encoding)
-    return parse_text(
-        decoded, path, hashlib.sha256(data).hexdigest(), used, manifest_fields, default_cluster
-    )
-
-
-def parse_text(
-    decoded: str,
-    path: Path,
-    content_hash: str,
-    encoding: str = "utf-8",
-    manifest_fields: dict | None = None,
-    default_cluster: str | None = None,
-    doc_id: str | None = None,
-) -> ParsedDocument:
-    """Normalise and split a transcript already decoded (from a file, or another tool's project)."""
-    used = encoding
-    text = normalise(decoded)
-    front, body_start = split_front_matter(text, path)
-    warnings: list[str] = []
-    metadata = _merge_metadata(front, manifest_fields or {}, path, warnings)
-    turns = find_turns(text, body_start, metadata)
-    if not turns:
-        body = text[body_start:]
-        stripped = body.strip()
-        if not stripped:
-            raise InputError("the file has front matter but no transcript text", path)
-        start = body_start + (len(body) - len(body.lstrip()))
-        turns = [Turn(1, None, False, start, start + len(stripped))]
-        warnings.append(f"{path}: no speaker turns recognised; stored as one unit")
-    _check_turn_sizes(turns, text, path, lines=used != "docx")
-    view = match_view(text)
-    if traditional_share(text, view) > TRADITIONAL_THRESHOLD:
-        metadata.setdefault("script", "traditional")
-    # Cluster names group documents, so one spelling: the Simplified form.
-    cluster = metadata.get("cluster") or default_cluster
-    if cluster:
-        metadata["cluster"] = cluster = match_view(str(cluster).strip())
-    return ParsedDocument(
-        doc_id=doc_id or str(metadata.get("id") or path.stem),
-        path=str(path),
-        content_hash=content_hash,
-        encoding=used,
-        cluster=str(cluster) if cluster else None,
-        metadata=metadata,
-        original_text=None if decoded == text else decoded,
-        text=text,
-        match_text=None if view == text else view,
-        turns=turns,
-        warnings=warnings,
-    )
-
-
-def _check_turn_sizes(turns: list[Turn], text: str, path: Path, lines: bool) -> None:
-    """Refuse a turn too long to code: it would take memory by the gigabyte to cut."""
-    for turn in turns:
-        if turn.end - turn.start > MAX_TURN_CHARS:
-            line = text.count("\n", 0, turn.start) + 1 if lines else None
-            raise DocumentError(
-                f"this turn has {turn.end - turn.start:,} characters; a turn may have at most "
-                f"{MAX_TURN_CHARS:,}: add speaker labels (问：/答：) where the speaker changes",
-                path,
-                line=line,
-            )
-
-
 # Set in each worker (and in the parent for serial runs) by _init_worker:
 # the (dictionary, engine) to cut with, its segmenter, and content hashes already stored.
 _WORKER: dict = {"spec": None, "segmenter": None, "skip": frozenset()}
@@ -177,14 +98,28 @@ def _init_worker(spec: tuple[UserDictionary, str] | None, skip: frozenset[str]) 
     _WORKER["segmenter"] = get_segmenter(*spec) if spec is not None else None
 
 
-def _parse_job(job: tuple) -> ParsedDocument | ClusterQDAError:
+class _Parsed(NamedTuple):
+    """A parsed file as a worker returns it: the document without its turns, which travel
+    as the rows of its units (a Turn object each cost the parent three times as much to
+    unpickle as its row, and the row had still to be made)."""
+
+    doc: ParsedDocument
+    rows: DocumentRows
+
+    def whole(self) -> ParsedDocument:
+        """Return the document with its turns again (to replace or compare a stored one)."""
+        turns = [Turn(r[2], r[3], bool(r[4]), r[5], r[6], r[7]) for r in self.rows.units]
+        return replace(self.doc, turns=turns)
+
+
+def _parse_job(job: tuple) -> _Parsed | ClusterQDAError:
     try:
         doc = parse_document(*job)
     except ClusterQDAError as exc:  # returned, so the parent raises it in file order
         return exc
     if _WORKER["segmenter"] is not None and doc.content_hash not in _WORKER["skip"]:
         doc.tokens = _cut_encoded(_WORKER["segmenter"], doc.unit_views())
-    return doc
+    return _Parsed(replace(doc, turns=[]), document_rows(doc))
 
 
 def _cut_encoded(segmenter, views: list[str]) -> list[bytes]:
@@ -203,25 +138,61 @@ def _cut_encoded(segmenter, views: list[str]) -> list[bytes]:
     return encoded
 
 
-def _parse_chunk(jobs: list[tuple]) -> list[ParsedDocument | ClusterQDAError]:
+def _parse_chunk(jobs: list[tuple]) -> list[_Parsed | ClusterQDAError]:
     return [_parse_job(job) for job in jobs]
 
 
-def _parsed(jobs: list[tuple], workers: int) -> Iterator[ParsedDocument]:
+def _parsed(jobs: list[tuple], workers: int) -> Iterator[_Parsed]:
     if workers > 1 and len(jobs) >= PARALLEL_MIN_FILES:
-        # Several files per task: one round trip per file costs more than parsing it.
-        size = max(1, min(CHUNK_FILES, len(jobs) // (workers * 4)))
-        chunks = [jobs[i : i + size] for i in range(0, len(jobs), size)]
         with ProcessPoolExecutor(
             workers, initializer=_init_worker, initargs=(_WORKER["spec"], _WORKER["skip"])
         ) as pool:
-            for results in bounded_map(pool, _parse_chunk, chunks, window=workers * 2):
+            for results in _ahead(pool, _chunks(jobs, workers), workers):
                 yield from _raise_errors(results)
     else:
         yield from _raise_errors(map(_parse_job, jobs))
 
 
-def _raise_errors(results: Iterable[ParsedDocument | ClusterQDAError]) -> Iterator[ParsedDocument]:
+def _chunks(jobs: list[tuple], workers: int) -> list[tuple[list[tuple], int]]:
+    """Group jobs into tasks of a few files (at most ``CHUNK_FILES`` and ``CHUNK_BYTES``;
+    a larger file alone); return each task with its files' bytes."""
+    # Several files per task: one round trip per file costs more than parsing it.
+    most = max(1, min(CHUNK_FILES, len(jobs) // (workers * 4)))
+    chunks: list[tuple[list[tuple], int]] = []
+    chunk: list[tuple] = []
+    size = 0
+    for job in jobs:
+        try:
+            added = job[0].stat().st_size
+        except OSError:  # the worker reports it when it reads the file
+            added = 0
+        if chunk and (len(chunk) >= most or size + added > CHUNK_BYTES):
+            chunks.append((chunk, size))
+            chunk, size = [], 0
+        chunk.append(job)
+        size += added
+    if chunk:
+        chunks.append((chunk, size))
+    return chunks
+
+
+def _ahead(pool: Executor, chunks: list[tuple[list[tuple], int]], workers: int) -> Iterator[list]:
+    """Yield each task's results in order; at least two tasks per worker are in flight, and
+    more while their files total under ``WINDOW_BYTES``."""
+    pending: deque[tuple[Future, int]] = deque()
+    held = 0
+    for chunk, size in chunks:
+        while len(pending) >= workers * 2 and held + size > WINDOW_BYTES:
+            future, done = pending.popleft()
+            held -= done
+            yield future.result()
+        pending.append((pool.submit(_parse_chunk, chunk), size))
+        held += size
+    for future, _ in pending:
+        yield future.result()
+
+
+def _raise_errors(results: Iterable[_Parsed | ClusterQDAError]) -> Iterator[_Parsed]:
     for result in results:
         if isinstance(result, ClusterQDAError):
             raise result
@@ -236,11 +207,6 @@ def _sample(jobs: list[tuple]) -> list[str]:
         # here, before a dictionary is loaded, the refusal takes no time.
         sample += parse_document(*job).unit_views()
     return sample
-
-
-def _sample_differs(dictionary: UserDictionary, sample: list[str]) -> bool:
-    """Return whether rjieba cuts any text of the sample unlike jieba."""
-    return engines_agree(dictionary, sample)[1] > 0
 
 
 class _EnginesDiffer(Exception):
@@ -300,12 +266,9 @@ def ingest(
         # Cut with rjieba at once while another process checks a sample against
         # jieba (loading jieba is a tenth of the whole job); if they differ,
         # nothing is kept and the ingest runs again with jieba.
-        sample = _sample(jobs)
-        get_segmenter(dictionary, "rjieba")  # built before the fork, so the checker has it
-        with ProcessPoolExecutor(1) as checker:
-            differs = checker.submit(_sample_differs, dictionary, sample)
+        with EngineCheck(dictionary, _sample(jobs)) as check:
             try:
-                return _ingest(store, jobs, workers, progress, dictionary, "rjieba", differs)
+                return _ingest(store, jobs, workers, progress, dictionary, "rjieba", check)
             except _EnginesDiffer:
                 pass
         engine = "jieba"
@@ -314,7 +277,9 @@ def ingest(
     return _ingest(store, jobs, workers, progress, dictionary, engine)
 
 
-def _ingest(store, jobs, workers, progress, dictionary, engine, differs=None) -> IngestReport:
+def _ingest(
+    store, jobs, workers, progress, dictionary, engine, check: EngineCheck | None = None
+) -> IngestReport:
     """Ingest parsed jobs in one transaction; cut with ``engine`` unless no dictionary."""
     existing = store.document_index()
     report = IngestReport()
@@ -326,8 +291,11 @@ def _ingest(store, jobs, workers, progress, dictionary, engine, differs=None) ->
     _init_worker(spec, frozenset(d.content_hash for d in existing.values()))
     seen: dict[str, str] = {}
     batch = _NewDocuments(store, report)
-    with store.transaction():
-        for i, doc in enumerate(_parsed(jobs, workers), 1):
+    # the parsed documents waiting to be stored are many tuples, none in a cycle, which the
+    # collector walked again and again (237 collections, 0.17-0.28 s of a 10 MB ingest)
+    with few_collections(), store.transaction():
+        for i, parsed in enumerate(_parsed(jobs, workers), 1):
+            doc = parsed.doc
             if doc.doc_id in seen:
                 raise DuplicateDocumentError(
                     f"document id '{doc.doc_id}' is also used by {seen[doc.doc_id]}; "
@@ -338,14 +306,14 @@ def _ingest(store, jobs, workers, progress, dictionary, engine, differs=None) ->
             report.warnings.extend(doc.warnings)
             old = existing.get(doc.doc_id)
             if old is None:
-                batch.add(doc)
+                batch.add(parsed.rows)
             else:
                 batch.flush()  # rows keep file order
-                store_document(store, doc, old, report)
+                store_document(store, parsed.whole(), old, report)
             if progress:
                 progress(i, len(jobs))
         batch.flush()
-        if differs is not None and differs.result():
+        if check is not None and check.differs():
             raise _EnginesDiffer  # rolls the transaction back
     return report
 
@@ -360,13 +328,13 @@ class _NewDocuments:
 
     def __init__(self, store: Store, report: IngestReport) -> None:
         self.store, self.report = store, report
-        self.docs: list[ParsedDocument] = []
+        self.docs: list[DocumentRows] = []
         self.chars = self.unindexed = 0
 
-    def add(self, doc: ParsedDocument) -> None:
+    def add(self, doc: DocumentRows) -> None:
         """Queue a new document; store the batch once it is large enough."""
         self.docs.append(doc)
-        self.chars += len(doc.text)
+        self.chars += doc.chars
         if len(self.docs) >= STORE_BATCH_DOCS or self.chars >= STORE_BATCH_CHARS:
             self.flush()
 
@@ -374,7 +342,7 @@ class _NewDocuments:
         """Store the queued documents and count them."""
         if not self.docs:
             return
-        self.store.insert_documents(self.docs, self.report.dict_version)
+        self.store.insert_rows(self.docs, self.report.dict_version)
         self.unindexed += self.chars
         if self.unindexed >= INDEX_BATCH_CHARS:
             # Index them now, while the workers still parse: all of it at the end
@@ -383,7 +351,7 @@ class _NewDocuments:
             self.unindexed = 0
         for doc in self.docs:
             self.report.added.append(doc.doc_id)
-            self.report.units += len(doc.turns)
-            self.report.chars += len(doc.text)
+            self.report.units += len(doc.units)
+            self.report.chars += doc.chars
             self.report.segmented += len(doc.tokens or ())
         self.docs, self.chars = [], 0

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import json
+import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import TYPE_CHECKING
+from itertools import chain
+from typing import TYPE_CHECKING, NamedTuple
 
 from coding.errors import ProjectError
 from coding.model import ParsedDocument
@@ -38,48 +40,39 @@ class DocumentsTable(Connection):
 
     def insert_documents(self, docs: list[ParsedDocument], dict_version: str | None = None) -> None:
         """Store new documents, their units and tokens, with one statement per table."""
+        self.insert_rows([document_rows(doc) for doc in docs], dict_version)
+
+    def insert_rows(self, docs: list[DocumentRows], dict_version: str | None = None) -> None:
+        """Store new documents given as their rows (``document_rows``), one statement per
+        table."""
         now = timestamp()
         with self.transaction():
             self.conn.executemany(
                 "INSERT INTO documents (doc_id, path, content_hash, encoding, cluster, metadata,"
                 " original_text, text, ingested_at) VALUES (?,?,?,?,?,?,?,?,?)",
-                (
-                    (
-                        doc.doc_id,
-                        doc.path,
-                        doc.content_hash,
-                        doc.encoding,
-                        doc.cluster,
-                        json.dumps(doc.metadata, ensure_ascii=False, sort_keys=True),
-                        # the decoded text is kept only where normalising changed it
-                        doc.original_text,
-                        doc.text,
-                        now,
-                    )
-                    for doc in docs
-                ),
+                ((*doc.document, now) for doc in docs),
             )
-            self.conn.executemany(
+            _insert_many(
+                self.conn,
                 'INSERT INTO units (unit_id, doc_id, turn, speaker, is_interviewer, start, "end",'
-                " timestamp, text, match_text) VALUES (?,?,?,?,?,?,?,?,?,?)",
-                (row for doc in docs for row in _unit_rows(doc)),
+                " timestamp, text, match_text) VALUES ",
+                [row for doc in docs for row in doc.units],
             )
             # one statement per transaction: FTS5 flushes at every statement savepoint
             self.defer("search index", [doc.doc_id for doc in docs], self._index_units)
             if dict_version:
                 rows = [
-                    (f"{doc.doc_id}#{t.turn}", dict_version, tokens)
+                    (unit[0], dict_version, tokens)
                     for doc in docs
                     if doc.tokens is not None
-                    for t, tokens in zip(doc.turns, doc.tokens, strict=True)
+                    for unit, tokens in zip(doc.units, doc.tokens, strict=True)
                 ]
                 # these documents are new, so none has word counts for the trigger that
                 # drops a document's counts when its tokens change: it would look each
                 # unit's document up to delete nothing, half of this insert's time
                 with self._trigger_set_aside(_TOKENS_TRIGGER, len(rows) >= _SET_ASIDE_ROWS):
-                    self.conn.executemany(
-                        "INSERT INTO tokens (unit_id, dict_version, tokens) VALUES (?,?,?)", rows
-                    )
+                    sql = "INSERT INTO tokens (unit_id, dict_version, tokens) VALUES "
+                    _insert_many(self.conn, sql, rows)
 
     @contextmanager
     def _trigger_set_aside(self, name: str, wanted: bool = True) -> Iterator[None]:
@@ -215,6 +208,63 @@ class DocumentsTable(Connection):
             (dict_version or "",),
         )
         return [DocumentCount(*row) for row in rows]
+
+
+# Rows per INSERT statement when storing many: each statement executed costs SQLite and
+# the sqlite3 module some work of its own beyond its rows' values.
+ROWS_PER_STATEMENT = 64
+
+
+def _insert_many(conn: sqlite3.Connection, insert: str, rows: list[tuple]) -> None:
+    """Run ``insert`` (ending in VALUES) for every row, ``ROWS_PER_STATEMENT`` rows a
+    statement, in order."""
+    if not rows:
+        return
+    marks = "(" + ",".join("?" * len(rows[0])) + ")"
+    whole = len(rows) - len(rows) % ROWS_PER_STATEMENT
+    conn.executemany(
+        insert + ",".join([marks] * ROWS_PER_STATEMENT),
+        (
+            tuple(chain.from_iterable(rows[i : i + ROWS_PER_STATEMENT]))
+            for i in range(0, whole, ROWS_PER_STATEMENT)
+        ),
+    )
+    conn.executemany(insert + marks, rows[whole:])
+
+
+class DocumentRows(NamedTuple):
+    """A new document as the rows it is stored in (``document_rows``): made where it was
+    parsed, so that the one process that writes only binds them."""
+
+    document: tuple  # the documents table's columns but the time
+    units: list[tuple]  # the units table's rows
+    tokens: list[bytes] | None  # each unit's encoded tokens, if cut
+
+    @property
+    def doc_id(self) -> str:
+        """Return the document's id."""
+        return self.document[0]
+
+    @property
+    def chars(self) -> int:
+        """Return the length of the document's text."""
+        return len(self.document[7])
+
+
+def document_rows(doc: ParsedDocument) -> DocumentRows:
+    """Return the rows that store a new document and its units (and tokens, if cut)."""
+    document = (
+        doc.doc_id,
+        doc.path,
+        doc.content_hash,
+        doc.encoding,
+        doc.cluster,
+        json.dumps(doc.metadata, ensure_ascii=False, sort_keys=True),
+        # the decoded text is kept only where normalising changed it
+        doc.original_text,
+        doc.text,
+    )
+    return DocumentRows(document, list(_unit_rows(doc)), doc.tokens)
 
 
 def _unit_rows(doc: ParsedDocument) -> Iterator[tuple]:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from coding.autocode import text_coder
 from coding.codebook import load_codebook
@@ -133,3 +135,24 @@ def test_the_batched_stance_is_the_stance_of_each_unit_alone(book):
     before = [c.stance for _view, codings in units for c in codings]
     after = [c.stance for codings in batched for c in codings]
     assert before != after  # the model does decide some stances here
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.data())
+def test_column_sums_are_predicts_sums_bit_for_bit(data):
+    """``column_sums`` scores every coding of a batch with ``bincount``; each row must be
+    the very floats ``predict``'s ``coef[:, columns].sum(axis=1)`` gives (weights of very
+    different sizes, so that another order of adding would round otherwise)."""
+    from coding.hybrid.stancebatch import column_sums
+
+    seed = data.draw(st.integers(0, 2**32 - 1))
+    rng = np.random.default_rng(seed)
+    width = data.draw(st.integers(1, 400))
+    coef = rng.standard_normal((4, width)) * 10.0 ** rng.integers(-8, 6, (4, width))
+    lengths = data.draw(st.lists(st.integers(0, min(width, 300)), min_size=1, max_size=20))
+    columns = [np.sort(rng.choice(width, n, replace=False)) for n in lengths]
+    rows = np.repeat(np.arange(len(lengths)), lengths)
+    flat = np.concatenate(columns).astype(np.intp)
+    got = column_sums(coef, rows, flat, len(lengths))
+    expected = np.array([coef[:, list(c)].sum(axis=1) for c in columns]).reshape(got.shape)
+    assert got.tobytes() == expected.tobytes()

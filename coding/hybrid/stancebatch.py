@@ -18,6 +18,7 @@ from coding.stance import code_stance
 from coding.textview import TextView
 
 _POINT = 1 << 21  # above every Unicode code point
+_PLANE = 0x10000  # the Basic Multilingual Plane
 # the n-gram families of the evidence that take the code's dimension into account
 _EVIDENCE = ("e:", "eAGENCY:", "eCOND:", "eEVAL:")
 
@@ -69,14 +70,30 @@ class _Table:
         self.keys, rows = np.unique(_whole_keys(grams), return_inverse=True)
         self.columns = np.full((len(self.keys), len(families)), -1, dtype=np.int64)
         self.columns[rows, [f for _i, f, _g in found]] = [i for i, _f, _g in found]
+        # the row of each character of the Basic Multilingual Plane (-1: none): 1-grams,
+        # half of every lookup, are found by their code point without a search
+        self.plane = np.full(_PLANE, -1, dtype=np.int64)
+        chars = self.keys[self.keys < _PLANE]
+        self.plane[chars] = np.arange(len(chars))
 
-    def find(self, keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Return, for the keys present, their positions in ``keys`` and their table rows."""
+    def find(self, keys: np.ndarray, singles: int = 0) -> tuple[np.ndarray, np.ndarray]:
+        """Return, for the keys present, their positions in ``keys`` and their table rows;
+        ``keys[:singles]`` are 1-grams (``gram_keys`` puts them first)."""
         if not len(self.keys):
             return np.zeros(0, np.int64), np.zeros(0, np.int64)
-        at = np.minimum(np.searchsorted(self.keys, keys), len(self.keys) - 1)
-        present = np.flatnonzero(self.keys[at] == keys)
-        return present, at[present]
+        head = keys[:singles]
+        rows = self.plane[np.minimum(head, _PLANE - 1)]
+        rare = np.flatnonzero(head >= _PLANE)
+        if len(rare):  # beyond the plane (an emoji, a rare character): searched
+            at = np.minimum(np.searchsorted(self.keys, head[rare]), len(self.keys) - 1)
+            rows[rare] = np.where(self.keys[at] == head[rare], at, -1)
+        found = np.flatnonzero(rows >= 0)
+        rest = keys[singles:]
+        at = np.minimum(np.searchsorted(self.keys, rest), len(self.keys) - 1)
+        present = np.flatnonzero(self.keys[at] == rest)
+        return np.concatenate((found, present + singles)), np.concatenate(
+            (rows[found], at[present])
+        )
 
 
 class StanceBatch:
@@ -168,7 +185,7 @@ class StanceBatch:
         after the other: the coding each belongs to, and the column."""
         width = self.width
         rows, keys = gram_keys(evidences)
-        present, at = self.evidence.find(keys)
+        present, at = self.evidence.find(keys, sum(map(len, evidences)))
         rows = rows[present]
         table = self.evidence.columns
         # each evidence gram counts in the plain family and in the coding's dimension's
@@ -176,7 +193,7 @@ class StanceBatch:
         known = both >= 0
         found = [np.concatenate((rows, rows))[known] * width + both[known]]
         rows, keys = gram_keys(neighbours)
-        present, at = self.neighbours.find(keys)
+        present, at = self.neighbours.find(keys, sum(map(len, neighbours)))
         found.append(rows[present] * width + self.neighbours.columns[at, 0])
         found.append(named[:, 0] * width + named[:, 1])
         flat = np.concatenate(found)

@@ -20,7 +20,7 @@ from coding.rules import (
     required_clauses,
     walk,
 )
-from coding.stance import CUES, code_stance, negation_matters, stance_of
+from coding.stance import CUES, code_valence, stance_of
 from coding.textview import Hit, TextView
 
 SPEAKER_RULE = "speaker_rule"
@@ -48,6 +48,8 @@ class RuleCoder:
         self._rules = {c.id: _compiled(c.node, self._sets) for c in self._codes}
         speaker = codebook.speaker_node
         self._speaker = _compiled(speaker, self._sets) if speaker is not None else None
+        # per code: the stance its meaning fixes, and its default (code_stance's reading)
+        self._valence = {c.id: code_valence(c.id) for c in self._codes}
         # per code: its id, the term sets its rule needs and the compiled rule, by index
         self._checks = [(c.id, self._clauses[c.id], self._rules[c.id]) for c in self._codes]
         # term -> indexes of the codes it can help to trigger, so that a text is
@@ -145,8 +147,7 @@ class RuleCoder:
         """Return the rule text behind each rule id this coder records."""
         return rule_texts(self.codebook)
 
-    @staticmethod
-    def _coding(code_id: str, rule_id: str, evidence: list[Hit], view: TextView) -> Coding:
+    def _coding(self, code_id: str, rule_id: str, evidence: list[Hit], view: TextView) -> Coding:
         if len(evidence) == 1:
             start, end, term = evidence[0]
             terms: tuple[str, ...] = (term,)
@@ -155,12 +156,17 @@ class RuleCoder:
             start = ordered[0][0]
             end = max(map(_END, evidence))
             terms = tuple(dict.fromkeys(map(_TERM, ordered)))
-        cue = stance_of(view, start, end)
-        # whether the evidence is negated is asked only where the stance depends on it
-        negated = negation_matters(code_id, cue) and any(
-            view.negated(h) for h in evidence if h.term
-        )
-        return Coding(code_id, code_stance(code_id, cue, negated), start, end, terms, rule_id)
+        # code_stance, with the cue words read only where they can change the stance and
+        # negation only where the stance depends on it (negated, it is "negative")
+        fixed, default = self._valence.get(code_id) or code_valence(code_id)
+        if fixed is not None:
+            stance = fixed
+        else:
+            stance = stance_of(view, start, end)
+            if stance == "neutral" and default is not None:
+                negated = default != "negative" and any(view.negated(h) for h in evidence if h.term)
+                stance = "negative" if negated else default
+        return Coding(code_id, stance, start, end, terms, rule_id)
 
 
 _new_tuple = tuple.__new__

@@ -56,12 +56,12 @@ def code_stance(code_id: str, cue: str, negated: bool = False) -> str:
     return default
 
 
-def negation_matters(code_id: str, cue: str) -> bool:
-    """Return whether ``code_stance(code_id, cue, negated)`` depends on ``negated``."""
-    if cue != "neutral" or code_id.startswith(FIXED):
-        return False
+def code_valence(code_id: str) -> tuple[str | None, str | None]:
+    """Return the stance a code has whatever its cue words say (None: the cues decide) and
+    the stance its meaning gives it (None: none), as ``code_stance`` reads them."""
     default = CODE_STANCE.get(code_id) or CODE_STANCE.get(code_id.split(".")[0])
-    return default is not None and default != "negative"  # negated, it is "negative"
+    fixed = default if default is not None and code_id.startswith(FIXED) else None
+    return fixed, default
 
 
 @dataclass(frozen=True)

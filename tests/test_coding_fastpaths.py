@@ -3,6 +3,8 @@ spans from one pass per text, and the model's features found for a whole batch."
 
 from __future__ import annotations
 
+from functools import cache
+
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -326,3 +328,37 @@ def test_gram_tables_are_the_dict_built_ones():
         assert (table.keys == keys).all() and (
             table.columns == columns.reshape(table.columns.shape)
         ).all()
+
+
+@cache
+def _rule_coder():
+    from coding.codebook import load_codebook
+    from coding.rulecoder import RuleCoder
+
+    return RuleCoder(load_codebook())
+
+
+_CODES = ["EVAL.SUCCESS", "EVAL.OTHER", "COND.FREERIDE", "COND.TRUST", "COND.SHOCK", "AGENCY.WILL",
+          "AGENCY.ACTION", "AGENCY.CAPACITY", "ACT.GOV", "FORM.INFO", "UNKNOWN"]  # fmt: skip
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(st.sampled_from([*_PIECES, "不愿意", "愿意", "合作"]), min_size=1, max_size=30),
+    st.sampled_from(_CODES),
+    st.data(),
+)
+def test_a_rule_codings_stance_is_code_stance_of_its_cues_and_negation(pieces, code, data):
+    """The rule coder reads the cue words and negation only where they can change the
+    stance; it must give ``code_stance`` of the evidence sentences' cues and of whether a
+    hit of the evidence is negated, for codes of fixed, default and no valence."""
+    from coding.stance import code_stance
+    from coding.textview import Hit
+
+    text = "".join(pieces)
+    starts = data.draw(st.lists(st.integers(0, len(text) - 1), min_size=1, max_size=3))
+    evidence = [Hit(s, data.draw(st.integers(s + 1, min(len(text), s + 4))), "t") for s in starts]
+    got = _rule_coder()._coding(code, code, evidence, TextView(text, {}))
+    view = TextView(text, {})
+    cue = stance_of(view, got.start, got.end)
+    assert got.stance == code_stance(code, cue, any(view.negated(h) for h in evidence))

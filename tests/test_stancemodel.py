@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from coding.autocode import text_coder
 from coding.codebook import load_codebook
@@ -130,6 +132,67 @@ def test_the_batched_stance_is_the_stance_of_each_unit_alone(book):
     one_by_one = [model.restance(TextView(v.text, v.hits), c) for v, c in units]
     batched = StanceBatch(model).restance(units)
     assert batched == one_by_one
+    # 1-grams are found by their code point, those beyond the Basic Multilingual Plane (an
+    # emoji, 𠀀) searched: with them (above) and without
+    plane = [k for k, (view, _c) in enumerate(units) if all(ord(ch) < 0x10000 for ch in view.text)]
+    assert len(plane) < len(units)
+    assert StanceBatch(model).restance([units[k] for k in plane]) == [one_by_one[k] for k in plane]
     before = [c.stance for _view, codings in units for c in codings]
     after = [c.stance for codings in batched for c in codings]
     assert before != after  # the model does decide some stances here
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.data())
+def test_column_sums_are_predicts_sums_bit_for_bit(data):
+    """``column_sums`` scores every coding of a batch with ``bincount``; each row must be
+    the very floats ``predict``'s ``coef[:, columns].sum(axis=1)`` gives (weights of very
+    different sizes, so that another order of adding would round otherwise)."""
+    from coding.hybrid.stancebatch import column_sums
+
+    seed = data.draw(st.integers(0, 2**32 - 1))
+    rng = np.random.default_rng(seed)
+    width = data.draw(st.integers(1, 400))
+    coef = rng.standard_normal((4, width)) * 10.0 ** rng.integers(-8, 6, (4, width))
+    lengths = data.draw(st.lists(st.integers(0, min(width, 300)), min_size=1, max_size=20))
+    columns = [np.sort(rng.choice(width, n, replace=False)) for n in lengths]
+    rows = np.repeat(np.arange(len(lengths)), lengths)
+    flat = np.concatenate(columns).astype(np.intp)
+    got = column_sums(coef, rows, flat, len(lengths))
+    expected = np.array([coef[:, list(c)].sum(axis=1) for c in columns]).reshape(got.shape)
+    assert got.tobytes() == expected.tobytes()
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.text(alphabet="好不😀𠀀a，", max_size=12), min_size=1, max_size=6))
+def test_the_gram_table_finds_what_a_dict_of_the_vocabulary_finds(texts):
+    """``_Table.find`` looks 1-grams up by code point (searching those beyond the Basic
+    Multilingual Plane) and 2-grams in the sorted keys: it must find every gram a dict of
+    the spelt features finds, at that feature's column."""
+    from coding.hybrid.stancebatch import _Table, gram_keys
+
+    vocabulary = [
+        "c:X",
+        "e:好",
+        "e:😀",
+        "e:𠀀",
+        "e:好😀",
+        "e:😀😀",
+        "e:不好",
+        "e:a",
+        "n:好",
+        "e:，a",
+    ]
+    table = _Table(vocabulary, ("e:",))
+    rows, keys = gram_keys(texts)
+    present, at = table.find(keys, sum(map(len, texts)))
+    got = sorted(zip(rows[present].tolist(), table.columns[at, 0].tolist(), strict=True))
+    index = {f: i for i, f in enumerate(vocabulary)}
+    grams = [
+        (r, t[i : i + n])
+        for r, t in enumerate(texts)
+        for n in (1, 2)
+        for i in range(len(t) - n + 1)
+    ]
+    expected = sorted((r, index["e:" + g]) for r, g in grams if "e:" + g in index)
+    assert got == expected

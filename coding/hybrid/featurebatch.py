@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import re
 from functools import lru_cache
-from itertools import repeat
 
 import numpy as np
 
@@ -85,6 +84,9 @@ class FeatureBatch:
     def __init__(self, vocabulary: list[str]) -> None:
         self.index = {f: i for i, f in enumerate(vocabulary)}
         self.width = len(vocabulary)
+        # the column of a role, a rule's code and a term, by its name (-1: not a feature),
+        # so that a unit's named features are looked up without spelling them again
+        self._named: tuple[dict[str, int], ...] = ({}, {}, {})
         keys, families, columns = [], [], []
         for family, (prefix, orders) in enumerate(_FAMILIES):
             # a feature is found by its whole spelling: a plain 3-gram that starts with
@@ -113,8 +115,9 @@ class FeatureBatch:
         jobs: list[str] = []  # texts whose n-grams are features
         job_units: list[int] = []
         job_families: list[int] = []
-        named: list[str] = []  # features spelt out: role, rules, terms
+        named: list[int] = []  # columns of the features spelt out: role, rules, terms
         named_units: list[int] = []
+        roles_of, rules_of, terms_of = self._named
         for u, ((view, codings), question, role) in enumerate(
             zip(analysed, questions, roles, strict=True)
         ):
@@ -137,13 +140,24 @@ class FeatureBatch:
                 job_families.append(_QUESTION)
             first = len(named)
             if role:
-                named.append(ROLE + role)
+                column = roles_of.get(role)
+                if column is None:
+                    column = roles_of[role] = self.index.get(ROLE + role, -1)
+                named.append(column)
             for coding in codings:
-                named.append(RULE + coding.code_id)
-                named += [TERM + t for t in coding.terms]
+                code = coding.code_id
+                column = rules_of.get(code)
+                if column is None:
+                    column = rules_of[code] = self.index.get(RULE + code, -1)
+                named.append(column)
+                for term in coding.terms:
+                    column = terms_of.get(term)
+                    if column is None:
+                        column = terms_of[term] = self.index.get(TERM + term, -1)
+                    named.append(column)
             named_units += [u] * (len(named) - first)
         gram_units, gram_columns = self._grams(jobs, job_units, job_families)
-        found = np.fromiter(map(self.index.get, named, repeat(-1)), np.int64, len(named))
+        found = np.asarray(named, np.int64)
         known = found >= 0
         units = np.concatenate((gram_units, np.asarray(named_units, np.int64)[known]))
         return units, np.concatenate((gram_columns, found[known]))

@@ -18,9 +18,9 @@ from coding.stance import code_stance
 from coding.textview import TextView
 
 _POINT = 1 << 21  # above every Unicode code point
+_PLANE = 0x10000  # the Basic Multilingual Plane
 # the n-gram families of the evidence that take the code's dimension into account
 _EVIDENCE = ("e:", "eAGENCY:", "eCOND:", "eEVAL:")
-_GATHER = 256  # codings whose weights are gathered at once (a few MB)
 
 
 def gram_key(gram: str) -> int:
@@ -70,14 +70,30 @@ class _Table:
         self.keys, rows = np.unique(_whole_keys(grams), return_inverse=True)
         self.columns = np.full((len(self.keys), len(families)), -1, dtype=np.int64)
         self.columns[rows, [f for _i, f, _g in found]] = [i for i, _f, _g in found]
+        # the row of each character of the Basic Multilingual Plane (-1: none): 1-grams,
+        # half of every lookup, are found by their code point without a search
+        self.plane = np.full(_PLANE, -1, dtype=np.int64)
+        chars = self.keys[self.keys < _PLANE]
+        self.plane[chars] = np.arange(len(chars))
 
-    def find(self, keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Return, for the keys present, their positions in ``keys`` and their table rows."""
+    def find(self, keys: np.ndarray, singles: int = 0) -> tuple[np.ndarray, np.ndarray]:
+        """Return, for the keys present, their positions in ``keys`` and their table rows;
+        ``keys[:singles]`` are 1-grams (``gram_keys`` puts them first)."""
         if not len(self.keys):
             return np.zeros(0, np.int64), np.zeros(0, np.int64)
-        at = np.minimum(np.searchsorted(self.keys, keys), len(self.keys) - 1)
-        present = np.flatnonzero(self.keys[at] == keys)
-        return present, at[present]
+        head = keys[:singles]
+        rows = self.plane[np.minimum(head, _PLANE - 1)]
+        rare = np.flatnonzero(head >= _PLANE)
+        if len(rare):  # beyond the plane (an emoji, a rare character): searched
+            at = np.minimum(np.searchsorted(self.keys, head[rare]), len(self.keys) - 1)
+            rows[rare] = np.where(self.keys[at] == head[rare], at, -1)
+        found = np.flatnonzero(rows >= 0)
+        rest = keys[singles:]
+        at = np.minimum(np.searchsorted(self.keys, rest), len(self.keys) - 1)
+        present = np.flatnonzero(self.keys[at] == rest)
+        return np.concatenate((found, present + singles)), np.concatenate(
+            (rows[found], at[present])
+        )
 
 
 class StanceBatch:
@@ -126,22 +142,24 @@ class StanceBatch:
         named_rows: list[int] = []  # coding numbers and columns of the named features
         named_columns: list[int] = []
         evidences, neighbours, families = [], [], []
+        fixed, known, spelt = model.fixed, self._codes, self._named
         for u, (view, codings) in enumerate(units):
             for j, coding in enumerate(codings):
                 code = coding.code_id
-                dim, family = self._code(code)
+                dim, family = known.get(code) or self._code(code)
                 if family < 0:
                     continue
-                stance = model.fixed.get(code)
+                stance = fixed.get(code)
                 if stance is not None:
-                    _set(out, u, j, codings, stance)
+                    if stance != coding.stance:
+                        _set(out, u, j, codings, stance)
                     continue
                 start, end = evidence_sentences(view, coding)
                 cue, evidence, (around_text, around), flags = span_parts(view, start, end)
                 key = (code, cue, coding.rule_id == "model", around, flags)
-                columns = self._named.get(key)
+                columns = spelt.get(key)
                 if columns is None:
-                    columns = self._named[key] = self._named_columns(dim, *key)
+                    columns = spelt[key] = self._named_columns(dim, *key)
                 named_rows += [len(asked)] * len(columns)
                 named_columns += columns
                 asked.append((u, j, coding))
@@ -151,28 +169,23 @@ class StanceBatch:
         if not asked:
             return out
         named = np.asarray([named_rows, named_columns], dtype=np.int64).T
-        flat, bounds = self._columns(evidences, neighbours, families, named)
-        for first in range(0, len(asked), _GATHER):
-            last = min(first + _GATHER, len(asked))
-            # the weights of many codings' columns gathered at once; each coding's slice is
-            # summed as predict sums its own gathered columns (same values, same order)
-            weights = model.coef[:, flat[bounds[first] : bounds[last]]]
-            at = bounds[first]
-            for k in range(first, last):
-                scores = weights[:, bounds[k] - at : bounds[k + 1] - at].sum(axis=1)
-                u, j, _coding = asked[k]
-                label = model.classes[int(np.argmax(scores + model.intercept))]
-                _set(out, u, j, units[u][1], label)
+        rows, found = self._columns(evidences, neighbours, families, named)
+        scores = column_sums(model.coef, rows, found, len(asked))
+        chosen = np.argmax(scores + model.intercept, axis=1).tolist()
+        classes = model.classes
+        for (u, j, coding), label in zip(asked, chosen, strict=True):
+            if classes[label] != coding.stance:  # an equal coding is the same one
+                _set(out, u, j, units[u][1], classes[label])
         return out
 
     def _columns(
         self, evidences: list[str], neighbours: list[str], families: list[int], named: np.ndarray
-    ) -> tuple[np.ndarray, list[int]]:
+    ) -> tuple[np.ndarray, np.ndarray]:
         """Return every coding's sorted feature columns, as ``predict`` collects them, one
-        after the other, and where each coding's start (and the last ends)."""
+        after the other: the coding each belongs to, and the column."""
         width = self.width
         rows, keys = gram_keys(evidences)
-        present, at = self.evidence.find(keys)
+        present, at = self.evidence.find(keys, sum(map(len, evidences)))
         rows = rows[present]
         table = self.evidence.columns
         # each evidence gram counts in the plain family and in the coding's dimension's
@@ -180,7 +193,7 @@ class StanceBatch:
         known = both >= 0
         found = [np.concatenate((rows, rows))[known] * width + both[known]]
         rows, keys = gram_keys(neighbours)
-        present, at = self.neighbours.find(keys)
+        present, at = self.neighbours.find(keys, sum(map(len, neighbours)))
         found.append(rows[present] * width + self.neighbours.columns[at, 0])
         found.append(named[:, 0] * width + named[:, 1])
         flat = np.concatenate(found)
@@ -188,8 +201,20 @@ class StanceBatch:
             flat = flat.astype(np.int32)
         flat = np.sort(flat)  # by coding, then by column
         flat = flat[np.concatenate(([True], flat[1:] != flat[:-1]))]  # each column once
-        bounds = np.searchsorted(flat // width, np.arange(len(evidences) + 1))
-        return (flat % width).astype(np.intp), bounds.tolist()
+        return flat // width, (flat % width).astype(np.intp)
+
+
+def column_sums(coef: np.ndarray, rows: np.ndarray, columns: np.ndarray, n: int) -> np.ndarray:
+    """Return, for each of ``n`` codings, the sum of ``coef``'s columns that ``columns``
+    lists for it (``rows``: whose each is, ascending), one row of class scores per coding.
+
+    ``coef[:, cols].sum(axis=1)`` (``predict``) adds a coding's columns one after the
+    other (its gathered columns lie class-innermost, so NumPy does not sum them
+    pairwise), and so does ``bincount``: the same floats, without a call per coding.
+    """
+    return np.stack(
+        [np.bincount(rows, weights=line[columns], minlength=n) for line in coef], axis=1
+    )
 
 
 def _set(out: list[list[Coding]], unit: int, at: int, codings: list[Coding], stance: str) -> None:

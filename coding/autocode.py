@@ -304,21 +304,30 @@ def _stored(
         if mixed[n] is first:  # an interviewer's turn: the hybrid keeps the rules' codings
             out += [_row(unit, c, 0, 1) for c in first]
             continue
+        # the rules give a code once: a coding of theirs is found by its code, not searched
+        at = {c.code_id: k for k, c in enumerate(first)}
+        by_code = at if len(at) == len(first) else None
         i = 0
         for c in mixed[n]:
-            if i < len(first) and (first[i] is c or _same(first[i], c)):  # most often the next
-                out.append(_row(unit, c, 0, 1))
-                i += 1
-                continue
-            j = next((j for j in range(i, len(first)) if _same(first[j], c)), None)
+            j = _match(first, by_code, i, c)
             if j is None:
                 out.append(_row(unit, c, 1, None))
                 continue
-            out += [_row(unit, a, 0, None) for a in first[i:j]]
+            if j > i:
+                out += [_row(unit, a, 0, None) for a in first[i:j]]
             out.append(_row(unit, c, 0, 1))
             i = j + 1
         out += [_row(unit, a, 0, None) for a in first[i:]]
     return out
+
+
+def _match(first: list[Coding], by_code: dict[str, int] | None, i: int, c: Coding) -> int | None:
+    """Return where in ``first[i:]`` a coding equal to ``c`` is, or None; ``by_code`` gives
+    each code's place in ``first`` when no code is in it twice."""
+    if by_code is not None:
+        j = by_code.get(c.code_id)
+        return j if j is not None and j >= i and (first[j] is c or first[j] == c) else None
+    return next((j for j in range(i, len(first)) if _same(first[j], c)), None)
 
 
 def _same(a: Coding, b: Coding) -> bool:

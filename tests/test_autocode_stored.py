@@ -1,0 +1,67 @@
+"""``_stored`` finds the rules' codings among the hybrid's by code: the same rows as a search."""
+
+from __future__ import annotations
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from coding.autocode import _row, _same, _stored
+from coding.model import Coding
+from coding.rulecoder import MODEL_RULE
+from coding.store import UnitToCode
+
+_CODES = ["A", "B", "C", "D"]
+_coding = st.builds(
+    Coding,
+    st.sampled_from(_CODES),
+    st.sampled_from(["positive", "negative", "neutral"]),
+    st.integers(0, 3),
+    st.integers(4, 6),
+    st.just(("t",)),
+    st.sampled_from(["A", MODEL_RULE]),
+    st.sampled_from([None, 0.5]),
+)
+
+
+def _searched(unit: UnitToCode, first: list[Coding], mixed: list[Coding]) -> list[tuple]:
+    """The rows as a plain search of the rules' codings gives them (the reference)."""
+    out: list[tuple] = []
+    i = 0
+    for c in mixed:
+        j = next((j for j in range(i, len(first)) if _same(first[j], c)), None)
+        if j is None:
+            out.append(_row(unit, c, 1, None))
+            continue
+        out += [_row(unit, a, 0, None) for a in first[i:j]]
+        out.append(_row(unit, c, 0, 1))
+        i = j + 1
+    return out + [_row(unit, a, 0, None) for a in first[i:]]
+
+
+@st.composite
+def _unit_codings(draw):
+    first = draw(st.lists(_coding, max_size=5))
+    if draw(st.booleans()):  # codes once each, as the rules give them
+        first = list({c.code_id: c for c in first}.values())
+    # the hybrid's: some of the rules' own objects, some equal copies, some its own
+    pool = first + [Coding(**vars(c)) for c in first] + draw(st.lists(_coding, max_size=4))
+    mixed = draw(st.lists(st.sampled_from(pool), max_size=6)) if pool else []
+    return first, mixed
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(_unit_codings(), min_size=1, max_size=4))
+def test_stored_rows_are_those_of_a_search(units):
+    rows = [UnitToCode(n + 1, f"u{n}", 10 * n, "text", None, None, None) for n in range(len(units))]
+    ruled = [first for first, _ in units]
+    mixed = [m for _, m in units]
+    pairs = zip(rows, units, strict=True)
+    want = [r for unit, (first, m) in pairs for r in _searched(unit, first, m)]
+    assert _stored(rows, ruled, mixed) == want
+
+
+def test_an_interviewers_turn_keeps_the_rules_codings_as_both_coders():
+    first = [Coding("A", "neutral", 0, 4, ("t",), "A")]
+    unit = UnitToCode(7, "u", 100, "text", None, None, None)
+    row = (7, 0, 1, "A", "neutral", 100, 104, "A", ("t",), None)
+    assert _stored([unit], [first], [first]) == [row]

@@ -1,4 +1,9 @@
-"""Auto-coding projects and tables: the rule coder, or the default hybrid, over many texts."""
+"""Auto-coding projects and tables: the rule coder, or the default hybrid, over many texts.
+
+(Longer than the usual 400 lines: a project run, a table run and the rows passed between
+the workers and the store are one flow, and splitting it would spread one batch's path
+over several modules.)
+"""
 
 from __future__ import annotations
 

@@ -27,6 +27,7 @@ from __future__ import annotations
 import argparse
 import sys
 import time
+from collections import Counter
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -86,10 +87,7 @@ def _cross_validate(name: str, frame, examples, folds: int) -> list[set[str]]:
     from coding.hybrid.learn import MIN_EXAMPLES, choose
 
     features = _features(name, frame, examples)
-    counts: dict[str, int] = {}
-    for s in examples.codes:
-        for c in s:
-            counts[c] = counts.get(c, 0) + 1
+    counts = Counter(c for s in examples.codes for c in s)
     codes = sorted(c for c, n in counts.items() if n >= MIN_EXAMPLES)
     said: list[set[str]] = [set() for _ in examples.ids]
     for train, test in cluster_folds(examples.groups, folds):
@@ -118,13 +116,13 @@ def _cross_validate(name: str, frame, examples, folds: int) -> list[set[str]]:
         if name == "at-most-one":
             _keep_likeliest(said, test, proba, codes, "CA")
     for i, rules in enumerate(examples.rules):
-        said[i] |= {c for c in rules if c not in counts or counts[c] < MIN_EXAMPLES}
+        said[i] |= {c for c in rules if counts[c] < MIN_EXAMPLES}
     return said
 
 
 def _features(name: str, frame, examples) -> list[list[str]]:
     """Each turn's feature strings for a variant (the shipped ones, perhaps with context)."""
-    from coding.hybrid.features import _grams
+    from coding.hybrid.features import char_grams
     from coding.ingest.normalize import match_view
 
     if name not in ("prev-rules", "prev-text"):
@@ -137,7 +135,7 @@ def _features(name: str, frame, examples) -> list[list[str]]:
         if name == "prev-rules":
             extra = ["pr:" + c for c in sorted(examples.rules[i - 1])] if same else []
         else:
-            extra = _grams(texts[i - 1][:300], (2,), "p:") if same else []
+            extra = char_grams(texts[i - 1][:300], (2,), "p:") if same else []
         out.append(own + extra)
     return out
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import IO
+from typing import IO, Any
 
 from coding.exchange.codebook_qdc import CodeTree, read_code
 from coding.exchange.guids import normal_guid
@@ -98,7 +98,20 @@ def _value(element: XmlElement, variables: dict[str, str]) -> tuple[str, str] | 
     return (name, value) if name and value is not None else None
 
 
-def _source(element: XmlElement, head: QdeHead, kinds: dict, guids: dict) -> SourceRead:
+class _Memo(dict):
+    """A dict that makes a missing value once from its key (a tag's local name, a GUID's
+    normal form): a key met again is a plain dict lookup, with no call."""
+
+    def __init__(self, make: Callable[[Any], str]) -> None:
+        super().__init__()
+        self.make = make
+
+    def __missing__(self, key: Any) -> str:
+        value = self[key] = self.make(key)
+        return value
+
+
+def _source(element: XmlElement, head: QdeHead, kinds: _Memo, guids: _Memo) -> SourceRead:
     """Read one TextSource; ``kinds`` and ``guids`` remember local names and normal GUIDs."""
     bad: list[tuple[str, str]] = []
     source = SourceRead(
@@ -124,10 +137,7 @@ def _source(element: XmlElement, head: QdeHead, kinds: dict, guids: dict) -> Sou
     add_count, add_coding = columns.counts.append, columns.coding_guids.append
     add_code, add_user = columns.codes.append, columns.users.append
     for child in children:
-        tag = child.tag
-        kind = kinds.get(tag)
-        if kind is None:
-            kind = kinds[tag] = local_name(tag)
+        kind = kinds[child.tag]
         if kind == "PlainTextSelection":
             get = child.get
             guid = get("guid") or ""
@@ -141,36 +151,19 @@ def _source(element: XmlElement, head: QdeHead, kinds: dict, guids: dict) -> Sou
             description = None
             n = 0
             for part in child:
-                tag = part.tag
-                kind = kinds.get(tag)
-                if kind is None:
-                    kind = kinds[tag] = local_name(tag)
+                kind = kinds[part.tag]
                 if kind == "Coding":
                     ref = None
                     for inner in part:
-                        tag = inner.tag
-                        kind = kinds.get(tag)
-                        if kind is None:
-                            kind = kinds[tag] = local_name(tag)
-                        if kind == "CodeRef":
+                        if kinds[inner.tag] == "CodeRef":
                             ref = inner
                             break
                     if ref is None:
                         continue
-                    code = ref.get("targetGUID") or ""
-                    code_guid = guids.get(code)
-                    if code_guid is None:
-                        code_guid = guids[code] = normal_guid(code)
                     coder = part.get("creatingUser") or user
-                    if coder:
-                        by = guids.get(coder)
-                        if by is None:
-                            by = guids[coder] = normal_guid(coder)
-                    else:
-                        by = None
                     add_coding(part.get("guid") or "")
-                    add_code(code_guid)
-                    add_user(by)
+                    add_code(guids[ref.get("targetGUID") or ""])
+                    add_user(guids[coder] if coder else None)
                     n += 1
                 elif kind == "Description" and description is None:
                     description = part.text or ""
@@ -200,8 +193,8 @@ def read_qde(
     head = QdeHead()
     rest = QdeRest()
     named = False
-    kinds: dict[object, str] = {}
-    guids: dict[str, str] = {}
+    kinds = _Memo(local_name)
+    guids = _Memo(normal_guid)
     for element in iter_ends(handle, where, _TAGS, "Project", "project"):
         if not named:  # the root's attributes, read once its first child has ended
             root = element.getroottree().getroot()

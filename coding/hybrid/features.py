@@ -32,7 +32,7 @@ PUNCT_CHAR = r"[\s，,。！？!?；;：:、…—“”\"'（）()《》【】\
 PUNCT = re.compile(PUNCT_CHAR + "+")
 
 
-def _grams(text: str, orders: Iterable[int], prefix: str = "") -> list[str]:
+def char_grams(text: str, orders: Iterable[int], prefix: str = "") -> list[str]:
     """Character n-grams of text without punctuation runs crossing into them."""
     out: list[str] = []
     for piece in PUNCT.split(text):
@@ -52,16 +52,16 @@ def unit_features(
 ) -> list[str]:
     """Return the feature strings of one unit's matching view and the rules' codings of it."""
     text = view.text[:MAX_CHARS]
-    features = _grams(text, ORDERS)
+    features = char_grams(text, ORDERS)
     # a clause with a negation cue or in a wish: its n-grams again, marked, so that
     # "搞不起" and "如果政府牵头" weigh differently from the plain words inside them
     for start, end, negated, wished in marked_clauses(view, len(text)):
         if negated:
-            features += _grams(text[start:end], ORDERS, NEGATED)
+            features += char_grams(text[start:end], ORDERS, NEGATED)
         if wished:
-            features += _grams(text[start:end], ORDERS, HYPOTHETICAL)
+            features += char_grams(text[start:end], ORDERS, HYPOTHETICAL)
     if question:
-        features += _grams(question[-200:], QUESTION_ORDERS, QUESTION)
+        features += char_grams(question[-200:], QUESTION_ORDERS, QUESTION)
     if role:
         features.append(ROLE + role)
     for coding in codings:

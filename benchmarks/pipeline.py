@@ -15,10 +15,16 @@ prints, from one run:
 * the ratios: the baseline's time over the whole path's, and the whole path's
   over the parts' (the limit the path could approach).
 
+The machine's speed moves between runs (a fifth for the path, more for pandas), so with
+``--repeat N`` (default 3) the path's ingest and default ``code`` and the baseline run N
+times each, alternating, on one corpus; the tables show the best of the N (as ``timeit``
+does: the least disturbed run) and a line gives every round's own ratio beside the ratio
+of the bests.
+
 A quarter-size corpus runs the whole path too, to show peak memory does not grow
 with the corpus.
 
-Usage: python benchmarks/pipeline.py [--mb 10 20] [--quarter-of 10] [--no-baseline]
+Usage: python benchmarks/pipeline.py [--mb 10 20] [--repeat 3] [--quarter-of 10] [--no-baseline]
 """
 
 from __future__ import annotations
@@ -148,6 +154,22 @@ def edited_codebook(folder: Path, term: str = "协会牵头") -> Path:
     return path
 
 
+def path_only(corpus: Path, tmp: Path) -> dict[str, Run]:
+    """Run init, ingest and code (default) on a new project; remove it."""
+    project = tmp / "again"
+    cli("init", str(project))
+    runs = {"ingest": cli("ingest", str(corpus), "--project", str(project))}
+    runs["code"] = cli("code", "--project", str(project))
+    shutil.rmtree(project)
+    return runs
+
+
+def best(runs: list[Run]) -> Run:
+    """Return the fastest of several runs of one step (its peak: the largest of them)."""
+    fastest = min(runs, key=lambda run: run.seconds)
+    return Run(fastest.seconds, fastest.cpu, max(run.peak_mb for run in runs))
+
+
 def whole_path(corpus: Path, tmp: Path) -> dict[str, Run]:
     """Run init, ingest, code (default), code again (nothing to do), code --coder rules,
     then code with one rule edited."""
@@ -166,7 +188,9 @@ def whole_path(corpus: Path, tmp: Path) -> dict[str, Run]:
     return runs
 
 
-def report(mb: float, chars: int, runs: dict[str, Run], base, limit, distinct: int = 0) -> None:
+def report(
+    mb: float, chars: int, runs: dict[str, Run], base, limit, distinct: int = 0, note: str = ""
+) -> None:
     """Print one corpus's table: wall and CPU seconds, and the ratios on each."""
     path = Run(
         *(getattr(runs["ingest"], f) + getattr(runs["code"], f) for f in ("seconds", "cpu")), 0
@@ -183,7 +207,8 @@ def report(mb: float, chars: int, runs: dict[str, Run], base, limit, distinct: i
     rows += [("part: rjieba over the turns", limit[0]), ("part: Aho-Corasick, all terms", limit[1])]
     # the corpora are copies of the sample transcripts: a cache of texts already coded would
     # be timed here, not coding, so none is kept (see the number of distinct turns)
-    print(f"\n{mb:g} MB corpus, {chars:,} characters of turns, {distinct:,} distinct turn texts")
+    print(f"\n{mb:g} MB corpus, {chars:,} characters of turns, {distinct:,} distinct turn texts"
+          + note)  # fmt: skip
     print("| step | wall s | CPU s | M chars/s (wall) | peak RSS MB |")
     print("| --- | --- | --- | --- | --- |")
     for name, run in rows:
@@ -210,6 +235,7 @@ def main() -> None:
     parser.add_argument("--mb", type=float, nargs="+", default=[10.0, 20.0])
     parser.add_argument("--quarter-of", type=float, default=10.0, help="0: no memory check")
     parser.add_argument("--no-baseline", action="store_true", help="skip jieba and pandas")
+    parser.add_argument("--repeat", type=int, default=3, help="rounds of path and baseline")
     args = parser.parse_args()
 
     from benchmarks.ingest_segment import build_corpus
@@ -226,8 +252,24 @@ def main() -> None:
             runs = whole_path(Path(tmp) / "corpus", Path(tmp))
             texts, views = turns(Path(tmp) / "project" / "clusterqda.sqlite")
             chars = sum(map(len, texts))
-            base = None if args.no_baseline else baseline(texts, views, terms)
-            report(mb, chars, runs, base, parts(texts, views, terms), len(set(views)))
+            rounds, bases = [runs], []
+            for again in range(args.repeat):  # alternating: the machine's moods hit both
+                if not args.no_baseline:
+                    bases.append(baseline(texts, views, terms))
+                if again < args.repeat - 1:
+                    rounds.append(path_only(Path(tmp) / "corpus", Path(tmp)))
+            each = [
+                sum(r.seconds for r in b) / (one["ingest"].seconds + one["code"].seconds)
+                for one, b in zip(rounds, bases, strict=True)
+            ]
+            for step in ("ingest", "code"):
+                runs[step] = best([one[step] for one in rounds])
+            base = tuple(best([b[i] for b in bases]) for i in (0, 1)) if bases else None
+            note = f"; best of {args.repeat} rounds" if args.repeat > 1 else ""
+            report(mb, chars, runs, base, parts(texts, views, terms), len(set(views)), note)
+            if len(each) > 1:
+                print("wall ratio of each round (its baseline / its path): "
+                      + ", ".join(f"{r:.2f}x" for r in each))  # fmt: skip
     if args.quarter_of:
         with tempfile.TemporaryDirectory() as tmp:
             build_corpus(Path(tmp) / "corpus", args.quarter_of / 4)

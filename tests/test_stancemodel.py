@@ -14,11 +14,13 @@ from coding.hybrid.gold import GOLD, read_heldout, read_training_gold
 from coding.hybrid.stancemodel import (
     StanceExamples,
     StanceWeights,
+    evidence_sentences,
     fit_stance,
+    span_parts,
     stance_features,
 )
 from coding.model import Coding
-from coding.textview import TextView
+from coding.textview import Hit, TextView
 
 
 @pytest.fixture(scope="module")
@@ -196,3 +198,30 @@ def test_the_gram_table_finds_what_a_dict_of_the_vocabulary_finds(texts):
     ]
     expected = sorted((r, index["e:" + g]) for r, g in grams if "e:" + g in index)
     assert got == expected
+
+
+# sentence ends, wish and condition cues, negation: spans meet every case
+_PIECES = ["好", "希望", "如果", "不", "没有", "应该", "。", "！", "\n", "，", "效果", "a"]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(_PIECES), min_size=1, max_size=30), st.data())
+def test_evidence_sentences_and_the_wish_flag_are_the_hit_based_ones(pieces, data):
+    """``evidence_sentences`` and ``span_parts`` find sentences by bisecting the view's
+    starts: the same spans and wish flags as ``sentence_of``, ``sentence_span`` and
+    ``hypothetical`` of a Hit."""
+    text = "".join(pieces)
+    view = TextView(text, {})
+    start = data.draw(st.integers(0, len(text) - 1))
+    end = data.draw(st.integers(start, len(text)))
+    coding = Coding("EVAL.X", "neutral", start, end, (), data.draw(st.sampled_from(["A", "model"])))
+    if coding.rule_id == "model" or end <= start:
+        want = (0, len(text))
+    else:
+        first = view.sentence_of(Hit(start, start + 1, ""))
+        last = view.sentence_of(Hit(max(start, end - 1), max(start, end - 1) + 1, ""))
+        want = (view.sentence_span(first)[0], view.sentence_span(last)[1])
+    assert evidence_sentences(view, coding) == want
+    span = evidence_sentences(view, coding)
+    wished = TextView(text, {}).hypothetical(Hit(span[0], max(span[0] + 1, span[1]), ""))
+    assert ("hyp" in span_parts(view, *span)[3]) == wished

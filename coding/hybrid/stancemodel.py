@@ -14,14 +14,14 @@ from __future__ import annotations
 
 import hashlib
 import json
-from bisect import bisect_left
+from bisect import bisect_left, bisect_right
 from dataclasses import dataclass, field
 
 import numpy as np
 
 from coding.model import Coding
 from coding.stance import code_stance, polarity_counts, sentences_counts, stance_from_counts
-from coding.textview import Hit, TextView
+from coding.textview import TextView
 
 # The dimensions whose codes carry a stance in the gold (GUIDE.md, "Stance").
 STANCE_DIMENSIONS = ("AGENCY", "COND", "EVAL")
@@ -44,10 +44,11 @@ def evidence_sentences(view: TextView, coding: Coding) -> tuple[int, int]:
     text = view.text
     if coding.rule_id == "model" or coding.end <= coding.start:
         return 0, len(text)
-    first = view.sentence_of(Hit(coding.start, coding.start + 1, ""))
-    last_at = max(coding.start, coding.end - 1)
-    last = view.sentence_of(Hit(last_at, last_at + 1, ""))
-    return view.sentence_span(first)[0], view.sentence_span(last)[1]
+    # view.sentence_of and sentence_span, without a Hit per end: asked once per coding
+    starts = view.sentence_starts()
+    first = bisect_right(starts, coding.start) - 1
+    last = bisect_right(starts, max(coding.start, coding.end - 1))  # the sentence after
+    return starts[first], starts[last] if last < len(starts) else len(text)
 
 
 def stance_features(view: TextView, coding: Coding) -> list[str]:
@@ -100,7 +101,8 @@ def span_parts(
         after = text[end : end + _NEIGHBOUR_CHARS]
         around = stance_from_counts(*polarity_counts(before + after))
         flags: tuple[str, ...] = ("neg",) if view.clause_negated(start, end) else ()
-        if view.hypothetical(Hit(start, max(start + 1, end), "")):
+        # view.hypothetical of a hit at ``start``, without building the Hit
+        if bisect_right(view.sentence_starts(), start) - 1 in view.hypothetical_sentences():
             flags += ("hyp",)
         cache[key] = (cue, evidence, (before + "|" + after, around), flags)
     return cache[key]

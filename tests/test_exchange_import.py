@@ -456,3 +456,50 @@ def test_the_reader_leaves_the_parsing_to_an_importer_with_nothing_queued(sample
             assert parsed is not None and raw is None and mapped.spans is not None
         else:  # it waits: the text goes as read, to be parsed and found there
             assert parsed is None and raw and mapped.spans is None
+
+
+def _old_selections_xml(text: str, codings: list[tuple]) -> str:
+    """The selections as exports wrote them before round 6: every one with its evidence."""
+    from coding.exchange.guids import selection_and_coding_guids, user_guid
+    from coding.exchange.xmlsafe import escape_text
+
+    parts = []
+    for _, coder, _, unit_id, code_id, stance, start, end, evidence in codings:
+        user = user_guid(coder)
+        selection, coding = selection_and_coding_guids(coder, unit_id, code_id, start, end)
+        note = f"stance: {stance}\nevidence: " if stance else "evidence: "
+        parts.append(
+            f'<PlainTextSelection guid="{selection}" startPosition="{start}" '
+            f'endPosition="{end}" creatingUser="{user}"><Description>'
+            f"{escape_text(note + (evidence or text[start:end]))}</Description>"
+            f'<Coding guid="{coding}" creatingUser="{user}">'
+            f'<CodeRef targetGUID="{code_guid(code_id)}"/></Coding></PlainTextSelection>\n'
+        )
+    return "".join(parts)
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_old_files_with_every_evidence_import_as_new_ones(
+    sample_project, tmp_path, monkeypatch, workers
+):
+    from coding.exchange import project_export
+
+    # the same file name in two folders, as warnings name the file
+    old, new = tmp_path / "old" / "p.qdpx", tmp_path / "new" / "p.qdpx"
+    old.parent.mkdir()
+    new.parent.mkdir()
+    with open_project(sample_project) as store:
+        export_qdpx(store, BOOK, new)
+        monkeypatch.setattr(project_export, "selections_xml", _old_selections_xml)
+        export_qdpx(store, BOOK, old)
+    old_qde = zipfile.ZipFile(old).read("project.qde")
+    new_qde = zipfile.ZipFile(new).read("project.qde")
+    assert old_qde.count(b"\nevidence: ") > new_qde.count(b"\nevidence: ")
+    assert len(new_qde) < len(old_qde)
+    results = []
+    for path in (old, new):
+        summary, rows = _imported(path, path.parent / "project", workers)
+        del summary["file"]
+        results.append((summary, rows))
+    assert results[0] == results[1]
+    assert results[0][0]["codings"] > 0

@@ -194,3 +194,25 @@ def test_escaped_text_and_attributes_read_back_as_written(text):
     element = etree.fromstring(f'<a b="{escape_attr(text)}">{escape_text(text)}</a>')
     assert element.get("b") == xml_safe(text)
     assert (element.text or "") == xml_safe(text).replace("\r\n", "\n").replace("\r", "\n")
+
+
+def test_a_selection_states_its_evidence_only_where_it_is_not_the_selected_text():
+    from coding.exchange.project_export import selections_xml
+
+    text = "问：我们跟协会合作<好>"
+    codings = [
+        (0, "rules@1", 0, "d#0", "CA", "neutral", 2, 9, None),  # the text itself
+        (0, "rules@1", 1, "d#0", "CA", "positive", 2, 9, "我们跟协会合作"),  # the same, stored
+        (0, "rules@1", 2, "d#0", "CA", "mixed", 2, 9, "协会"),  # another text
+        (0, "王助理", 3, "d#0", "CA", None, 9, 12, None),  # no stance: evidence kept
+    ]
+    root = etree.fromstring(
+        f'<r xmlns="urn:QDA-XML:project:1.0">{selections_xml(text, codings)}</r>'
+    )
+    descriptions = [d.text for d in root.iter(f"{P}Description")]
+    assert descriptions == [
+        "stance: neutral",
+        "stance: positive",
+        "stance: mixed\nevidence: 协会",
+        "evidence: <好>",
+    ]

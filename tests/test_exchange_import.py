@@ -456,3 +456,124 @@ def test_the_reader_leaves_the_parsing_to_an_importer_with_nothing_queued(sample
             assert parsed is not None and raw is None and mapped.spans is not None
         else:  # it waits: the text goes as read, to be parsed and found there
             assert parsed is None and raw and mapped.spans is None
+
+
+def _old_selections_xml(text: str, codings: list[tuple]) -> str:
+    """The selections as exports wrote them before round 6: every one with its evidence."""
+    from coding.exchange.guids import selection_and_coding_guids, user_guid
+    from coding.exchange.xmlsafe import escape_text
+
+    parts = []
+    for _, coder, _, unit_id, code_id, stance, start, end, evidence in codings:
+        user = user_guid(coder)
+        selection, coding = selection_and_coding_guids(coder, unit_id, code_id, start, end)
+        note = f"stance: {stance}\nevidence: " if stance else "evidence: "
+        parts.append(
+            f'<PlainTextSelection guid="{selection}" startPosition="{start}" '
+            f'endPosition="{end}" creatingUser="{user}"><Description>'
+            f"{escape_text(note + (evidence or text[start:end]))}</Description>"
+            f'<Coding guid="{coding}" creatingUser="{user}">'
+            f'<CodeRef targetGUID="{code_guid(code_id)}"/></Coding></PlainTextSelection>\n'
+        )
+    return "".join(parts)
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_old_files_with_every_evidence_import_as_new_ones(
+    sample_project, tmp_path, monkeypatch, workers
+):
+    from coding.exchange import project_export
+
+    # the same file name in two folders, as warnings name the file
+    old, new = tmp_path / "old" / "p.qdpx", tmp_path / "new" / "p.qdpx"
+    old.parent.mkdir()
+    new.parent.mkdir()
+    with open_project(sample_project) as store:
+        export_qdpx(store, BOOK, new)
+        monkeypatch.setattr(project_export, "selections_xml", _old_selections_xml)
+        export_qdpx(store, BOOK, old)
+    old_qde = zipfile.ZipFile(old).read("project.qde")
+    new_qde = zipfile.ZipFile(new).read("project.qde")
+    assert old_qde.count(b"\nevidence: ") > new_qde.count(b"\nevidence: ")
+    assert len(new_qde) < len(old_qde)
+    results = []
+    for path in (old, new):
+        summary, rows = _imported(path, path.parent / "project", workers)
+        del summary["file"]
+        results.append((summary, rows))
+    assert results[0] == results[1]
+    assert results[0][0]["codings"] > 0
+
+
+UNITS = [(0, 10, "d#1", 11), (10, 20, "d#2", 12), (25, 30, "d#3", 13)]
+SELECTION = st.tuples(
+    st.integers(-1, 32),  # start
+    st.integers(0, 32),  # span length
+    st.lists(
+        st.tuples(st.sampled_from(["G1", "G2", "G?"]), st.sampled_from([U1, "U2", None])),
+        min_size=0,
+        max_size=2,
+    ),
+    st.sampled_from(["positive", None]),
+)
+
+
+def _taken(store, selections: list[tuple], whole: bool, monkeypatch) -> tuple:
+    """Run ``_take_selections`` over these selections; return everything it leaves."""
+    from array import array
+
+    from coding.exchange import project_import as pi
+    from coding.exchange.qde_map import SEP, Mapped
+    from coding.exchange.qde_read import QdeHead
+
+    codings = [c for _, _, cs, _ in selections for c in cs]
+    mapped = Mapped(
+        "code points",
+        SEP.join(f"s{k}" for k in range(len(selections))),
+        SEP.join(f"n{k}" for k in range(len(selections))),
+        array("q", [a for a, _, _, _ in selections]),
+        array("q", [a + n for a, n, _, _ in selections]),
+        [stance for _, _, _, stance in selections],
+        array("l", [len(cs) for _, _, cs, _ in selections]),
+        SEP.join(f"c{j}" for j in range(len(codings))),
+        [code for code, _ in codings],
+        [user for _, user in codings],
+    )
+    mapped.find(UNITS, 30)
+    head = QdeHead(users={U1: "王助理", "U2": "rules@x"}, creating_user="U2")
+    ctx = pi._Context(store, BOOK, pi.ImportSummary("f.qdpx", False), False)
+    ctx.code_ids = {"G1": "CA_COOP", "G2": "CA_CONFLICT"}
+    if not whole:
+        monkeypatch.setattr(pi, "_whole_rows", lambda *a: None)
+    doc = parse_text("问：好", Path("d"), "0", doc_id="d")
+    pi._take_selections(ctx, head, doc, UNITS, mapped)
+    monkeypatch.undo()
+    s = ctx.summary
+    return ctx.pending, ctx.coded, ctx.coders, s.counts, s.dropped, s.warnings
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=list(HealthCheck))
+@given(selections=st.lists(SELECTION, max_size=8), data=st.data())
+def test_selections_taken_whole_give_the_rows_of_the_loop(store, monkeypatch, selections, data):
+    if data.draw(st.booleans()):  # often the shape our exports write: all taken whole
+        selections = [
+            (a % 9, 1 + n % (10 - a % 9), cs[:1] or [("G1", U1)], s) for a, n, cs, s in selections
+        ]
+        selections = [(a, n, [(c.replace("?", "1"), u)], s) for a, n, [(c, u)], s in selections]
+    loop = _taken(store, selections, False, monkeypatch)
+    assert _taken(store, selections, True, monkeypatch) == loop
+
+
+def test_a_source_taken_whole_is_not_walked(store, monkeypatch):
+    from coding.exchange import project_import as pi
+
+    found = []
+    whole_rows = pi._whole_rows
+    monkeypatch.setattr(pi, "_whole_rows", lambda *a: found.append(whole_rows(*a)) or found[-1])
+    selections = [(0, 5, [("G1", U1)], "positive"), (12, 3, [("G2", "U2")], None)]
+    pending = _taken(store, selections, True, monkeypatch)[0]
+    assert found and found[0] is not None
+    assert pending == [
+        ("王助理", ["d#1", "d#2", "d#3"], [(11, "CA_COOP", "positive", 0, 5)]),
+        ("rules-x (imported)", ["d#1", "d#2", "d#3"], [(12, "CA_CONFLICT", None, 12, 15)]),
+    ]

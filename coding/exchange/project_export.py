@@ -4,8 +4,9 @@ The zip holds ``project.qde`` and one ``sources/<GUID>.txt`` per document:
 the normalised text (NFC, LF, no BOM) as UTF-8, so that ``startPosition`` and
 ``endPosition`` are code points into exactly that file (REFI-QDA 1.5 §10.2,
 and ARCHITECTURE.md's offsets). Every coding is one ``PlainTextSelection``
-carrying one ``Coding`` of its coder (a ``User``), its stance and evidence in
-the selection's ``Description``; a person's coding of a whole unit (sheets
+carrying one ``Coding`` of its coder (a ``User``), its stance in the
+selection's ``Description`` and its evidence where that is not the selected
+text itself; a person's coding of a whole unit (sheets
 have no spans) selects the unit. Documents are cases with their metadata as
 variables, and so are survey respondents.
 
@@ -50,7 +51,7 @@ SCHEMA_LOCATION = "http://schema.qdasoftware.org/versions/Project/v1.0/Project.x
 PARALLEL_MIN_CODINGS = 50_000
 # documents per task: a few hundred kilobytes of XML, a round trip well paid for
 CHUNK_DOCUMENTS = 16
-# a generous size of one selection in project.qde (ours take ~470 bytes): beyond
+# a generous size of one selection in project.qde (ours take ~400 bytes): beyond
 # 2 GiB of them the member needs zip64 sizes, which must be chosen before writing
 QDE_BYTES_PER_CODING = 1000
 
@@ -149,12 +150,19 @@ def selections_xml(text: str, codings: list[tuple]) -> str:
     for _, coder, _, unit_id, code_id, stance, start, end, evidence in codings:
         user = user_guid(coder)
         selection, coding = selection_and_coding_guids(coder, unit_id, code_id, start, end)
-        # the quoted text lets an importer check which way offsets were counted
-        note = f"stance: {stance}\nevidence: " if stance else "evidence: "
+        # the evidence is most often the selected text itself, which every tool shows:
+        # stated only where it differs (a fifth of the file's bytes), or where there
+        # is no stance, so that every selection keeps a Description with a text
+        if not stance:
+            note = "evidence: " + (evidence or text[start:end])
+        elif evidence and evidence != text[start:end]:
+            note = f"stance: {stance}\nevidence: {evidence}"
+        else:
+            note = f"stance: {stance}"
         add(
             f'<PlainTextSelection guid="{selection}" startPosition="{start}" '
             f'endPosition="{end}" creatingUser="{user}"><Description>'
-            f"{escape_text(note + (evidence or text[start:end]))}</Description>"
+            f"{escape_text(note)}</Description>"
             f'<Coding guid="{coding}" creatingUser="{user}">'
             f'<CodeRef targetGUID="{code_guid(code_id)}"/></Coding></PlainTextSelection>\n'
         )

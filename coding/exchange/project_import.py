@@ -55,10 +55,11 @@ from coding.store import Store
 
 __all__ = ["AHEAD_MIN_BYTES", "ImportSummary", "import_qdpx", "reserved_coder", "summary_lines"]
 
-# about how many bytes of project.qde a coding takes (ours: ~450 a selection with one
-# coding): an estimate of the rows to come, to decide on dropping the indexes
+# about how many bytes of project.qde a coding takes (ours: ~395 a selection with one
+# coding, ~510 when every evidence was written out): an estimate of the rows to come,
+# to decide on dropping the indexes
 QDE_BYTES_PER_CODING = 400
-# a project.qde this large is read in a second process (~30,000 of our selections):
+# a project.qde this large is read in a second process (~30,000-40,000 of our selections):
 # below it, starting the process costs about what it saves
 AHEAD_MIN_BYTES = 16 * 1024 * 1024
 # indexes kept up while the codings go in, not built at the end: each coder's codes
@@ -228,11 +229,17 @@ def _take_selections(
     rows_by: dict[str, list[tuple]] = {}  # this document's codings, by coder
     taken = codings_taken = 0
     rowids = [u[3] for u in units]
+    found = _whole_rows(ctx, head, mapped, rowids, coders)
+    if found is not None:
+        rows_by = found
+        taken = codings_taken = len(mapped)
     codes, users, first = mapped.codes, mapped.users, mapped.first
     hit_units, hit_starts, hit_ends = mapped.hit_units, mapped.hit_starts, mapped.hit_ends
     items = None  # GUIDs and names, split only when something is dropped
     c = 0  # the selection's first coding
     for k, (reason, n) in enumerate(zip(mapped.reasons, mapped.counts, strict=True)):
+        if found is not None:
+            break
         if reason is not None:
             items = items or list(mapped.dropped_items())
             guid, name, coding_guids = items[k]
@@ -290,6 +297,46 @@ def _take_selections(
         ctx.store.import_codings(coder, [u[2] for u in units], rows, replace=True)
     if ctx.pending_rows >= CODINGS_BATCH:
         _store_pending(ctx)
+
+
+def _whole_rows(
+    ctx: _Context, head: QdeHead, mapped: Mapped, rowids: list[int], coders: dict
+) -> dict[str, list[tuple]] | None:
+    """Return a source's rows by coder as ``_take_selections`` takes them, when every
+    selection is taken whole (one coding of a known code, in one unit, none twice);
+    else None. ``coders`` (user GUID -> coder) is filled as that loop fills it."""
+    # our exports' usual source: its columns zipped in C, not walked per coding
+    n = len(mapped)
+    if (
+        len(mapped.codes) != n
+        or len(mapped.hit_units) != n
+        or mapped.counts.count(1) != n
+        or mapped.reasons.count(None) != n
+    ):
+        return None
+    codes = list(map(ctx.code_ids.get, mapped.codes))
+    if None in codes:
+        return None
+    for user in dict.fromkeys(mapped.users):  # named in the order the loop meets them
+        if user not in coders:
+            coders[user] = coder_name(ctx.store, head, user, ctx.coders, ctx.summary.warnings)
+    who = list(map(coders.__getitem__, mapped.users))
+    if len(set(zip(who, codes, mapped.starts, mapped.ends, strict=True))) != n:
+        return None  # the same coding twice: the loop says which
+    rows = list(
+        zip(
+            map(rowids.__getitem__, mapped.hit_units),
+            codes,
+            mapped.stances,
+            mapped.hit_starts,
+            mapped.hit_ends,
+            strict=True,
+        )
+    )
+    names = list(dict.fromkeys(who))
+    if len(names) == 1:
+        return {names[0]: rows}
+    return {name: [r for r, w in zip(rows, who, strict=True) if w == name] for name in names}
 
 
 def _store_pending(ctx: _Context) -> None:

@@ -3,8 +3,8 @@
 Two steps, pure functions of the source, so the process reading the file
 (``qde_ahead``) can take them off the importer's hands: ``convert`` reads
 every selection's span in the counting that fits the source (``offsets``) and
-its stance from its description, which then need not travel (the quoted
-evidence is most of a selection's bytes); ``Mapped.find`` finds the units each
+its stance from its description, which then need not travel (another
+tool's may be long); ``Mapped.find`` finds the units each
 span overlaps, clipped to each, or the reason it cannot be taken. The reader
 finds units against the turns it parsed; the importer checks they are the
 units it stores (same spans, same text length) and finds them itself if not.

@@ -522,6 +522,7 @@ def _taken(store, selections: list[tuple], whole: bool, monkeypatch) -> tuple:
     """Run ``_take_selections`` over these selections; return everything it leaves."""
     from array import array
 
+    from coding.exchange import import_rows
     from coding.exchange import project_import as pi
     from coding.exchange.qde_map import SEP, Mapped
     from coding.exchange.qde_read import QdeHead
@@ -544,7 +545,7 @@ def _taken(store, selections: list[tuple], whole: bool, monkeypatch) -> tuple:
     ctx = pi._Context(store, BOOK, pi.ImportSummary("f.qdpx", False), False)
     ctx.code_ids = {"G1": "CA_COOP", "G2": "CA_CONFLICT"}
     if not whole:
-        monkeypatch.setattr(pi, "_whole_rows", lambda *a: None)
+        monkeypatch.setattr(import_rows, "_whole_rows", lambda *a: None)
     doc = parse_text("问：好", Path("d"), "0", doc_id="d")
     pi._take_selections(ctx, head, doc, UNITS, mapped)
     monkeypatch.undo()
@@ -565,11 +566,13 @@ def test_selections_taken_whole_give_the_rows_of_the_loop(store, monkeypatch, se
 
 
 def test_a_source_taken_whole_is_not_walked(store, monkeypatch):
-    from coding.exchange import project_import as pi
+    from coding.exchange import import_rows
 
     found = []
-    whole_rows = pi._whole_rows
-    monkeypatch.setattr(pi, "_whole_rows", lambda *a: found.append(whole_rows(*a)) or found[-1])
+    whole_rows = import_rows._whole_rows
+    monkeypatch.setattr(
+        import_rows, "_whole_rows", lambda *a: found.append(whole_rows(*a)) or found[-1]
+    )
     selections = [(0, 5, [("G1", U1)], "positive"), (12, 3, [("G2", "U2")], None)]
     pending = _taken(store, selections, True, monkeypatch)[0]
     assert found and found[0] is not None

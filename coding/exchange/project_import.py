@@ -38,6 +38,7 @@ from coding.exchange.import_account import (
     warn_per_kind,
 )
 from coding.exchange.import_names import coder_name, map_codes, reserved_coder
+from coding.exchange.import_rows import rows_by_coder
 from coding.exchange.qde_ahead import (
     AheadReader,
     Parsed,
@@ -219,63 +220,15 @@ def _take_selections(
     units: list[tuple[int, int, str, int]],
     mapped: Mapped,
 ) -> None:
-    # runs once per coding of the file: a tight loop over columns, names looked up
-    # once outside it; the spans' units were found before (``Mapped.find``)
+    """Take a source's selections as codings of its units, stored a batch at a time."""
     summary = ctx.summary
-    drop = summary.drop
-    code_ids = ctx.code_ids
-    coders: dict[str | None, str] = {}  # user GUID -> coder, for this document
-    seen: set[tuple] = set()
-    rows_by: dict[str, list[tuple]] = {}  # this document's codings, by coder
-    taken = codings_taken = 0
-    rowids = [u[3] for u in units]
-    found = _whole_rows(ctx, head, mapped, rowids, coders)
-    if found is not None:
-        rows_by = found
-        taken = codings_taken = len(mapped)
-    codes, users, first = mapped.codes, mapped.users, mapped.first
-    hit_units, hit_starts, hit_ends = mapped.hit_units, mapped.hit_starts, mapped.hit_ends
-    items = None  # GUIDs and names, split only when something is dropped
-    c = 0  # the selection's first coding
-    for k, (reason, n) in enumerate(zip(mapped.reasons, mapped.counts, strict=True)):
-        if found is not None:
-            break
-        if reason is not None:
-            items = items or list(mapped.dropped_items())
-            guid, name, coding_guids = items[k]
-            drop("PlainTextSelection", guid, name, reason)
-            for coding_guid in coding_guids:
-                drop("Coding", coding_guid, "", f"its selection is dropped: {reason}")
-            c += n
-            continue
-        taken += 1
-        start, end, stance = mapped.starts[k], mapped.ends[k], mapped.stances[k]
-        hits = range(first[k], first[k + 1])
-        for j in range(c, c + n):
-            code_id = code_ids.get(codes[j])
-            if code_id is None:
-                items = items or list(mapped.dropped_items())
-                drop("Coding", items[k][2][j - c], "", "its CodeRef names no code of the file")
-                continue
-            user = users[j]
-            coder = coders.get(user)
-            if coder is None:
-                coder = coders[user] = coder_name(
-                    ctx.store, head, user, ctx.coders, summary.warnings
-                )
-            key = (coder, code_id, start, end)
-            if key in seen:
-                items = items or list(mapped.dropped_items())
-                drop("Coding", items[k][2][j - c], "", "the same code, coder and span again")
-                continue
-            seen.add(key)
-            codings_taken += 1
-            rows = rows_by.get(coder)
-            if rows is None:
-                rows = rows_by[coder] = []
-            for h in hits:
-                rows.append((rowids[hit_units[h]], code_id, stance, hit_starts[h], hit_ends[h]))
-        c += n
+    rows_by, taken, codings_taken = rows_by_coder(
+        mapped,
+        [u[3] for u in units],
+        ctx.code_ids,
+        lambda user: coder_name(ctx.store, head, user, ctx.coders, summary.warnings),
+        summary,
+    )
     summary.counts["selections"] += taken
     summary.counts["codings"] += codings_taken
     # stored a batch of documents at a time: memory holds a batch's codings, never the project's
@@ -297,46 +250,6 @@ def _take_selections(
         ctx.store.import_codings(coder, [u[2] for u in units], rows, replace=True)
     if ctx.pending_rows >= CODINGS_BATCH:
         _store_pending(ctx)
-
-
-def _whole_rows(
-    ctx: _Context, head: QdeHead, mapped: Mapped, rowids: list[int], coders: dict
-) -> dict[str, list[tuple]] | None:
-    """Return a source's rows by coder as ``_take_selections`` takes them, when every
-    selection is taken whole (one coding of a known code, in one unit, none twice);
-    else None. ``coders`` (user GUID -> coder) is filled as that loop fills it."""
-    # our exports' usual source: its columns zipped in C, not walked per coding
-    n = len(mapped)
-    if (
-        len(mapped.codes) != n
-        or len(mapped.hit_units) != n
-        or mapped.counts.count(1) != n
-        or mapped.reasons.count(None) != n
-    ):
-        return None
-    codes = list(map(ctx.code_ids.get, mapped.codes))
-    if None in codes:
-        return None
-    for user in dict.fromkeys(mapped.users):  # named in the order the loop meets them
-        if user not in coders:
-            coders[user] = coder_name(ctx.store, head, user, ctx.coders, ctx.summary.warnings)
-    who = list(map(coders.__getitem__, mapped.users))
-    if len(set(zip(who, codes, mapped.starts, mapped.ends, strict=True))) != n:
-        return None  # the same coding twice: the loop says which
-    rows = list(
-        zip(
-            map(rowids.__getitem__, mapped.hit_units),
-            codes,
-            mapped.stances,
-            mapped.hit_starts,
-            mapped.hit_ends,
-            strict=True,
-        )
-    )
-    names = list(dict.fromkeys(who))
-    if len(names) == 1:
-        return {names[0]: rows}
-    return {name: [r for r, w in zip(rows, who, strict=True) if w == name] for name in names}
 
 
 def _store_pending(ctx: _Context) -> None:

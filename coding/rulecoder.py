@@ -225,7 +225,7 @@ def _compiled(node: Node, sets: RuleSets) -> Compiled:
         return lambda view, _hits, _sets: closures(view)
 
 
-def _evidence(rule: Compiled, view: TextView, hits: dict, sets: dict) -> list[Hit] | None:
+def _evidence(rule: Compiled, view: TextView, hits: dict, sets: list) -> list[Hit] | None:
     try:
         return rule(view, hits, sets)
     except ValueError:  # tnear without tokens: the rule cannot be decided here

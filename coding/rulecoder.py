@@ -42,7 +42,11 @@ class RuleCoder:
             self._automaton.add_word(term, (term, len(term) - 1))
         self._automaton.make_automaton()
         self._codes = list(codebook.codes.values())
-        self._clauses = {c.id: required_clauses(c.node) for c in self._codes}
+        # a code is only checked on a text that holds one of its triggers: a clause that
+        # holds every trigger is met already
+        self._clauses = {
+            c.id: [k for k in required_clauses(c.node) if not c.triggers <= k] for c in self._codes
+        }
         # each rule as one compiled function; its sets of terms looked up once per text
         self._sets = RuleSets()
         self._rules = {c.id: _compiled(c.node, self._sets) for c in self._codes}
@@ -102,7 +106,10 @@ class RuleCoder:
                 if clause.isdisjoint(found):
                     break  # a term the rule needs is missing
             else:
-                evidence = _evidence(rule, view, hits, sets)
+                try:  # _evidence inlined: one call fewer per rule and text
+                    evidence = rule(view, hits, sets)
+                except ValueError:  # tnear without tokens: the rule cannot be decided here
+                    continue
                 if evidence:
                     out.append(self._coding(code_id, code_id, evidence, view))
         if (
@@ -164,7 +171,11 @@ class RuleCoder:
         else:
             stance = stance_of(view, start, end)
             if stance == "neutral" and default is not None:
-                negated = default != "negative" and any(view.negated(h) for h in evidence if h.term)
+                negated = (
+                    default != "negative"
+                    and view.may_negate
+                    and any(view.negated(h) for h in evidence if h.term)
+                )
                 stance = "negative" if negated else default
         return Coding(code_id, stance, start, end, terms, rule_id)
 
@@ -225,7 +236,7 @@ def _compiled(node: Node, sets: RuleSets) -> Compiled:
         return lambda view, _hits, _sets: closures(view)
 
 
-def _evidence(rule: Compiled, view: TextView, hits: dict, sets: dict) -> list[Hit] | None:
+def _evidence(rule: Compiled, view: TextView, hits: dict, sets: list) -> list[Hit] | None:
     try:
         return rule(view, hits, sets)
     except ValueError:  # tnear without tokens: the rule cannot be decided here

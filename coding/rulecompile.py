@@ -27,12 +27,14 @@ from coding.rules import (
     TermSet,
     close_pairs,
     outside,
+    required_clauses,
     together,
+    walk,
 )
 from coding.textview import Hit, TextView
 
 # (view, hits by term, hits by set id) -> evidence or None
-Compiled = Callable[[TextView, dict, dict], "list[Hit] | None"]
+Compiled = Callable[[TextView, dict, list], "list[Hit] | None"]
 
 
 class RuleSets:
@@ -50,14 +52,15 @@ class RuleSets:
                 self.by_term.setdefault(term, []).append(self.ids[terms])
         return self.ids[terms]
 
-    def set_hits(self, hits: dict[str, list[Hit]]) -> dict[int, list[Hit]]:
-        """Return the hits of every registered set that meets the text's terms: in the
-        order the terms were found, each term's hits in turn (``compile_rule``'s order)."""
-        out: dict[int, list[Hit]] = {}
+    def set_hits(self, hits: dict[str, list[Hit]]) -> list[list[Hit] | None]:
+        """Return the hits of every registered set by its id (None: it meets no term of the
+        text): in the order the terms were found, each term's hits in turn (``compile_rule``'s
+        order). A list, as the rules index it far more often than it is made."""
+        out: list[list[Hit] | None] = [None] * len(self.ids)
         by_term = self.by_term
         for term, found in hits.items():
             for sid in by_term.get(term, ()):
-                earlier = out.get(sid)
+                earlier = out[sid]
                 # a set met by one term is that term's own list, as the closures give it
                 out[sid] = found if earlier is None else earlier + found
         return out
@@ -73,6 +76,7 @@ def compile_source(node: Node, sets: RuleSets, name: str = "rule") -> Compiled:
     if not name.isidentifier():
         raise ValueError(f"not a function name: {name!r}")
     emitter = _Emitter(sets)
+    emitter.guards = not any(isinstance(n, Call) and n.name == "tnear" for n in walk(node))
     body = emitter.emit(node, 1)
     lines = [f"def {name}(view, H, S):", *body, f"    return v{emitter.result}"]
     namespace = dict(_HELPERS, **emitter.constants)
@@ -89,6 +93,8 @@ class _Emitter:
         self.count = 0
         self.result = 0
         self.constants: dict[str, object] = {}
+        # a look-up ahead skips work, and so an error tnear would raise without tokens
+        self.guards = True
 
     def _var(self) -> int:
         self.count += 1
@@ -99,6 +105,26 @@ class _Emitter:
         self.constants[name] = value
         return name
 
+    def _needs(self, parts: tuple[Node, ...]) -> list[str]:
+        """Return tests, each a set or term look-up, that hold whenever every part holds:
+        each part's required sets of terms, and the absence of a NOT's plain terms."""
+        tests: list[str] = []
+        for part in parts:
+            if isinstance(part, Op) and part.kind == "!":
+                inner = part.parts[0]
+                if isinstance(inner, TermSet):
+                    tests.append(f"S[{self.sets.id_of(inner.terms)}] is None")
+                elif isinstance(inner, Term):
+                    tests.append(f"{self._const(inner.text)} not in H")
+                continue
+            sets = {n.terms for n in walk(part) if isinstance(n, TermSet)}
+            for clause in required_clauses(part):
+                if clause in sets:  # a set the part looks up anyway: no new set per text
+                    tests.append(f"S[{self.sets.id_of(clause)}] is not None")
+                elif len(clause) == 1:
+                    tests.append(f"{self._const(next(iter(clause)))} in H")
+        return list(dict.fromkeys(tests))
+
     def emit(self, node: Node, depth: int) -> list[str]:
         """Return the lines computing ``node`` at an indentation depth; ``self.result``
         names its variable afterwards."""
@@ -108,7 +134,7 @@ class _Emitter:
         if isinstance(node, Term):
             lines = [f"{pad}v{v} = H.get({self._const(node.text)}) or None"]
         elif isinstance(node, TermSet):
-            lines = [f"{pad}v{v} = S.get({self.sets.id_of(node.terms)})"]
+            lines = [f"{pad}v{v} = S[{self.sets.id_of(node.terms)}]"]
         elif isinstance(node, Op):
             lines = self._op(node, v, depth)
         else:
@@ -120,8 +146,15 @@ class _Emitter:
         self, v: int, parts: tuple[Node, ...], depth: int, test: str
     ) -> tuple[list[str], list[str], int]:
         """Return the lines computing each part only while ``test`` held for those before it
-        (``v<v>`` is None until the last one did), the parts' variables, and the depth inside."""
+        (``v<v>`` is None until the last one did), the parts' variables, and the depth inside.
+
+        First, where it is safe, a look-up of what the later parts cannot do without: a
+        part before one whose terms are missing would be worked out for nothing."""
         lines, names, inner = [f"{'    ' * depth}v{v} = None"], [], depth
+        needs = self._needs(parts[1:]) if self.guards else []
+        if needs:
+            lines.append(f"{'    ' * inner}if {' and '.join(needs)}:")
+            inner += 1
         for part in parts:
             lines += self.emit(part, inner)
             names.append(f"v{self.result}")

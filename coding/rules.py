@@ -539,20 +539,28 @@ def _compile_filter(name: str, inner: Evaluator) -> Evaluator:
 
 def _fact(view: TextView, hits: list[Hit]) -> list[Hit] | None:
     negated, hypothetical = view.negated, view.hypothetical
+    if not view.hypothetical_sentences() and not view.may_negate:
+        return list(hits)  # most texts: no hit can be negated or hypothetical
     return [h for h in hits if not negated(h) and not hypothetical(h)] or None
 
 
 def _neg(view: TextView, hits: list[Hit]) -> list[Hit] | None:
+    if not view.may_negate:
+        return None
     negated = view.negated
     return [h for h in hits if negated(h)] or None
 
 
 def _real(view: TextView, hits: list[Hit]) -> list[Hit] | None:
+    if not view.hypothetical_sentences():
+        return list(hits)
     hypothetical = view.hypothetical
     return [h for h in hits if hypothetical(h) is False] or None
 
 
 def _wish(view: TextView, hits: list[Hit]) -> list[Hit] | None:
+    if not view.hypothetical_sentences():
+        return None
     hypothetical = view.hypothetical
     return [h for h in hits if hypothetical(h) is True] or None
 

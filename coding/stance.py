@@ -135,6 +135,14 @@ def sentences_counts(view: TextView, start: int, end: int) -> tuple[int, int]:
     lexicon = load_lexicon()
     if not lexicon.splittable:
         return polarity_counts(view.text[start:end], lexicon)
+    starts, positive, negative = _cue_marks(view, lexicon)
+    i, j = bisect_left(starts, start), bisect_left(starts, end)
+    return positive[j] - positive[i], negative[j] - negative[i]
+
+
+def _cue_marks(view: TextView, lexicon: StanceLexicon) -> tuple[list[int], list[int], list[int]]:
+    """Return where the text's cues start and how many positive and negative cues come
+    before each of them (and, last, in all): found once per view."""
     marks = view.__dict__.get("_cue_marks")
     if marks is None:
         # a cue never holds a sentence's end, so none crosses the span's edges, the
@@ -147,13 +155,17 @@ def sentences_counts(view: TextView, start: int, end: int) -> tuple[int, int]:
             list(accumulate((p < 0 for _s, p in cues), initial=0)),
         )
         view.__dict__["_cue_marks"] = marks
-    starts, positive, negative = marks
-    i, j = bisect_left(starts, start), bisect_left(starts, end)
-    return positive[j] - positive[i], negative[j] - negative[i]
+    return marks
 
 
 def stance_of(view: TextView, start: int, end: int) -> str:
     """Return the stance of the sentences that hold the evidence span."""
+    marks = view.__dict__.get("_cue_marks")
+    if marks is None:
+        lexicon = load_lexicon()
+        marks = _cue_marks(view, lexicon) if lexicon.splittable else None
+    if marks is not None and not marks[0]:
+        return "neutral"  # a text without cues: a span of it has none either
     starts = view.sentence_starts()
     first = bisect_right(starts, start) - 1
     last = bisect_right(starts, max(start, end - 1))  # the index of the sentence after

@@ -82,6 +82,12 @@ class TextView:
         return frozenset(self.hits)
 
     @_lazy
+    def may_negate(self) -> bool:
+        """Return whether the text holds a character every negation cue holds (else no hit
+        is negated)."""
+        return _NEGATION_CHAR.search(self.text) is not None
+
+    @_lazy
     def _sentence_starts(self) -> list[int]:
         return [0] + [m.end() for m in _SENTENCE_END.finditer(self.text)]
 

@@ -203,6 +203,26 @@ def test_rules_compiled_to_source_give_the_closures_evidence(rule, texts, role, 
         assert got == expected
 
 
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from([*_TEXT_PIECES, "未", "无法", "不错", "应该"]), max_size=20))
+def test_hit_filters_keep_the_hits_their_tests_keep(pieces):
+    from coding.rules import HIT_FILTERS
+
+    text = "".join(pieces)
+    hits = [h for found in _hits(text).values() for h in found]
+    if not hits:
+        return
+    plain = {
+        "fact": lambda v, h: not v.negated(h) and not v.hypothetical(h),
+        "neg": lambda v, h: v.negated(h),
+        "real": lambda v, h: v.hypothetical(h) is False,
+        "wish": lambda v, h: v.hypothetical(h) is True,
+    }
+    for name, keep in plain.items():
+        expected = [h for h in hits if keep(TextView(text, {}), h)] or None
+        assert HIT_FILTERS[name](TextView(text, {}), hits) == expected
+
+
 def test_the_rule_coder_codes_the_gold_as_with_the_closures(monkeypatch):
     import csv
 

@@ -332,3 +332,41 @@ def test_pool_workers_collect_cycles_between_batches():
         gc.set_threshold(*threshold)
         if enabled:
             gc.enable()
+
+
+def test_parallel_bulk_run_builds_indexes_before_its_last_rows(project, monkeypatch):
+    import coding.autocode as autocode
+    from coding.project import open_project
+    from coding.store import Store
+    from coding.store.codinglayout import INDEX_NAMES
+
+    monkeypatch.setattr(autocode, "PARALLEL_MIN_UNITS", 1)
+    monkeypatch.setattr(autocode, "CODE_BATCH", 2)
+    built_with: list[int] = []
+    end_bulk = Store.end_bulk_codings
+
+    def spy(self):
+        rows = self.conn.execute("SELECT COUNT(*) FROM coding_data").fetchone()[0]
+        if not self.conn.execute(
+            "SELECT 1 FROM sqlite_master WHERE name = 'coding_data_unit'"
+        ).fetchone():
+            built_with.append(rows)
+        end_bulk(self)
+
+    monkeypatch.setattr(Store, "end_bulk_codings", spy)
+    shipped = load_codebook()
+    with open_project(project) as store:
+        ingest(store, [GOOD])
+        units = store.conn.execute("SELECT COUNT(*) FROM units").fetchone()[0]
+        assert units > 4 * 2 + 2
+        code_project(store, shipped, workers=2)
+        total = store.conn.execute("SELECT COUNT(*) FROM coding_data").fetchone()[0]
+        names = {r[0] for r in store.conn.execute("SELECT name FROM sqlite_master")}
+        assert store.conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+        # the indexes were built once, before the last window's rows went in, and kept up
+        assert len(built_with) == 1 and 0 < built_with[0] < total
+        assert set(INDEX_NAMES) <= names
+        unit_rows = store.conn.execute(
+            "SELECT COUNT(*) FROM coding_data INDEXED BY coding_data_unit WHERE unit > 0"
+        ).fetchone()[0]
+        assert unit_rows == total

@@ -140,7 +140,7 @@ class HybridCoder:
         if self._features is None:
             from coding.hybrid.featurebatch import FeatureBatch
 
-            self._features = FeatureBatch(self.weights.vocabulary)
+            self._features = FeatureBatch(self.weights.vocabulary, self.weights.index)
             self.weights.dense_coef()
         if self._stance is None and self.weights.stance is not None:
             from coding.hybrid.stancebatch import StanceBatch

@@ -81,21 +81,24 @@ def _cuts(points: np.ndarray) -> np.ndarray:
 class FeatureBatch:
     """A model's vocabulary made ready to turn many units into columns per call."""
 
-    def __init__(self, vocabulary: list[str]) -> None:
-        self.index = {f: i for i, f in enumerate(vocabulary)}
+    def __init__(self, vocabulary: list[str], index: dict[str, int] | None = None) -> None:
+        self.index = index if index is not None else {f: i for i, f in enumerate(vocabulary)}
         self.width = len(vocabulary)
         # the column of a role, a rule's code and a term, by its name (-1: not a feature),
         # so that a unit's named features are looked up without spelling them again
         self._named: tuple[dict[str, int], ...] = ({}, {}, {})
         keys, families, columns = [], [], []
+        # each family's n-grams are looked for among the features of their length only
+        # (a walk of the whole vocabulary per family and order was most of a worker's start)
+        lengths = np.fromiter(map(len, vocabulary), np.int64, len(vocabulary))
         for family, (prefix, orders) in enumerate(_FAMILIES):
             # a feature is found by its whole spelling: a plain 3-gram that starts with
             # the negation mark is the negated 2-gram of the same letters, as in a dict
             for n in orders:
                 found = [
-                    (column, feature[len(prefix) :])
-                    for column, feature in enumerate(vocabulary)
-                    if len(feature) == len(prefix) + n and feature.startswith(prefix)
+                    (column, vocabulary[column][len(prefix) :])
+                    for column in np.flatnonzero(lengths == len(prefix) + n).tolist()
+                    if vocabulary[column].startswith(prefix)
                 ]
                 keys.append(gram_keys([gram for _c, gram in found], n))
                 columns.append(np.asarray([c for c, _gram in found], dtype=np.int64))

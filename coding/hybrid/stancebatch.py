@@ -56,15 +56,20 @@ class _Table:
     """Sorted gram keys of one set of gram families, with each family's column (-1: the
     gram is not in that family's vocabulary)."""
 
-    def __init__(self, vocabulary: list[str], families: tuple[str, ...]) -> None:
-        # (column, family, gram) of every 1- or 2-gram of these families
-        wanted = {family: f for f, family in enumerate(families)}
+    def __init__(
+        self, vocabulary: list[str], families: tuple[str, ...], lengths: np.ndarray | None = None
+    ) -> None:
+        # (column, family, gram) of every 1- or 2-gram of these families, looked for among
+        # the features of its length only (``lengths``: each feature's); a family names
+        # no colon before its own, so its features are those it starts
+        if lengths is None:
+            lengths = np.fromiter(map(len, vocabulary), np.int64, len(vocabulary))
         found = [
-            (i, wanted[feature[: at + 1]], feature[at + 1 :])
-            for i, feature in enumerate(vocabulary)
-            if 0 < len(feature) - (at := feature.find(":")) - 1 <= 2
-            and at >= 0
-            and feature[: at + 1] in wanted
+            (i, f, vocabulary[i][len(family) :])
+            for f, family in enumerate(families)
+            for n in (1, 2)
+            for i in np.flatnonzero(lengths == len(family) + n).tolist()
+            if vocabulary[i].startswith(family)
         ]
         grams = [gram for _i, _f, gram in found]
         self.keys, rows = np.unique(_whole_keys(grams), return_inverse=True)
@@ -101,10 +106,11 @@ class StanceBatch:
 
     def __init__(self, model: StanceWeights) -> None:
         self.model = model
-        self.index = {f: i for i, f in enumerate(model.vocabulary)}
+        self.index = model.index
         self.width = len(model.vocabulary)
-        self.evidence = _Table(model.vocabulary, _EVIDENCE)
-        self.neighbours = _Table(model.vocabulary, ("n:",))
+        lengths = np.fromiter(map(len, model.vocabulary), np.int64, len(model.vocabulary))
+        self.evidence = _Table(model.vocabulary, _EVIDENCE, lengths)
+        self.neighbours = _Table(model.vocabulary, ("n:",), lengths)
         # the columns of the named features, by what spells them (few distinct ones)
         self._named: dict[tuple, list[int]] = {}
         self._codes: dict[str, tuple[str, int]] = {}

@@ -136,6 +136,11 @@ class StanceWeights:
     def __post_init__(self) -> None:
         self._index = {f: i for i, f in enumerate(self.vocabulary)}
 
+    @property
+    def index(self) -> dict[str, int]:
+        """Return each feature's column (do not change it)."""
+        return self._index
+
     def predict(self, feature_lists: list[list[str]]) -> list[str]:
         """Return the most likely stance for each coding's features."""
         index, out = self._index, []

@@ -52,6 +52,11 @@ class LearnedWeights:
         self._coef_t: np.ndarray | None = None
 
     @property
+    def index(self) -> dict[str, int]:
+        """Return each feature's column (do not change it)."""
+        return self._index
+
+    @property
     def coder(self) -> str:
         """Return the coder id of codings made with these weights."""
         return f"hybrid@{self.version}"

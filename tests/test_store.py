@@ -144,3 +144,20 @@ def test_sorted_unique_is_numpys_unique(parts):
     got = _sorted_unique(arrays)
     assert got.dtype == np.int64
     assert got.tolist() == np.unique(np.concatenate(arrays)).tolist()
+
+
+def test_opening_a_project_leaves_numpy_unloaded(tmp_path):
+    """The store's counting tables load NumPy when a query counts, so `status` and an
+    ingest's writer start without it."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys; from coding.project import init_project, open_project;"
+        f"init_project({str(tmp_path / 'p')!r});"
+        f"s = open_project({str(tmp_path / 'p')!r}).__enter__();"
+        "s.refresh_word_counts();"
+        "print('numpy' in sys.modules)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"

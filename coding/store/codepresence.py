@@ -11,15 +11,19 @@ NumPy parses at once, instead of hundreds of thousands of Python tuples.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
-
-import numpy as np
+from typing import TYPE_CHECKING
 
 from coding.store.connection import Connection
 from coding.store.search import UnitFilter
 
+if TYPE_CHECKING:  # NumPy loads when a query counts, not with the store
+    import numpy as np
+
 
 def _ids(joined: str | None) -> np.ndarray:
     """Return the integers of a comma-joined ``group_concat`` (empty for NULL)."""
+    import numpy as np
+
     if not joined:
         return np.zeros(0, dtype=np.int64)
     return np.fromstring(joined, dtype=np.int64, sep=",")  # text mode: not deprecated
@@ -32,6 +36,8 @@ def _sorted_unique(parts: list[np.ndarray]) -> np.ndarray:
     unit once, almost always: then they are the answer already, and sorting
     them again cost ``matrix`` 50 ms of its 240 on the 20 MB benchmark project.
     """
+    import numpy as np
+
     if len(parts) == 1 and (ids := parts[0]).size and bool(np.all(ids[1:] > ids[:-1])):
         return ids
     # a few sorted runs (a coder's codes, then its 'also' ones): a stable sort merges runs
@@ -48,6 +54,8 @@ def group_index(
 ) -> tuple[list[str], np.ndarray, np.ndarray]:
     """Return, from ``unit_rowids_by_group``'s rows, the groups' labels (sorted) and every
     unit's rowid (sorted) with its group's position among those labels."""
+    import numpy as np
+
     names = sorted({label(g) for g, _ in documents})
     number = {n: k for k, n in enumerate(names)}
     rowids = np.concatenate([ids for _, ids in documents] or [np.zeros(0, np.int64)])
@@ -86,6 +94,8 @@ class CodePresenceTable(Connection):
     def code_unit_counts(self, coder: str, no_cluster: str) -> list[tuple[str, str, int]]:
         """Return (code_id, cluster, interviewee units) of a coder's codes, in that order;
         ``no_cluster`` stands for documents without a cluster."""
+        import numpy as np
+
         # each code's units from the coder's index, each unit's cluster from one read, counted
         # with NumPy: joining the codings to units and documents in SQL took 0.85 s of
         # `code`'s end on the 20 MB benchmark project
@@ -136,6 +146,8 @@ class CodePresenceTable(Connection):
         looked at it (``coded_units``), as ``trust.trusted_coders`` chooses;
         else every coding.
         """
+        import numpy as np
+
         self.map_file()  # a scan of every coding: pages read in place, not copied
         if coder is not None:
             return self._codes_of([(coder, None)])
@@ -166,6 +178,8 @@ class CodePresenceTable(Connection):
 
     def _looked_at(self, coder: str) -> np.ndarray:
         """Return the sorted rowids of the units a coder looked at."""
+        import numpy as np
+
         (joined,) = self.conn.execute(
             "SELECT group_concat(u.rowid) FROM coded_units s CROSS JOIN units u"
             " ON u.unit_id = s.unit_id WHERE s.coder = ?",
@@ -176,6 +190,8 @@ class CodePresenceTable(Connection):
     def _codes_of(self, chosen: list[tuple[str, np.ndarray | None]]) -> dict[str, np.ndarray]:
         """Return each code's units from coders' codings, each coder's kept to its units
         (None: all of them)."""
+        import numpy as np
+
         parts: dict[str, list[np.ndarray]] = {}
         for name, units in chosen:
             row = self.conn.execute("SELECT rowid FROM coders WHERE coder = ?", (name,)).fetchone()

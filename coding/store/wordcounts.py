@@ -13,16 +13,17 @@ without rows again and sums the rows.
 
 from __future__ import annotations
 
-from typing import NamedTuple
-
-import numpy as np
+from typing import TYPE_CHECKING, NamedTuple
 
 from coding.store.connection import Connection
 from coding.store.search import UnitFilter
 from coding.store.tokencodec import decode_tokens
 
-_INT32 = np.dtype("<i4")
-_INT64 = np.dtype("<i8")
+if TYPE_CHECKING:  # NumPy loads when a query counts, not with the store
+    import numpy as np
+
+_INT32 = "<i4"  # NumPy dtypes by name: NumPy is not loaded yet
+_INT64 = "<i8"
 
 
 class UnitWordCounts(NamedTuple):
@@ -57,6 +58,8 @@ class WordCountsTable(Connection):
     def _count_documents(self, doc_ids: list[str], ids: dict[str, int]) -> None:
         """Count and store the tokens of some documents, both speaker kinds of each; ``ids``
         (word → id) grows with the words new to the vocabulary."""
+        import numpy as np
+
         cursor = self.conn.execute(
             "SELECT u.doc_id, u.is_interviewer, u.unit_id, u.rowid, t.tokens,"
             " COALESCE(u.match_text, u.text) FROM units u"
@@ -135,6 +138,8 @@ class WordCountsTable(Connection):
     ) -> list[tuple[object, int, np.ndarray, np.ndarray]]:
         """Return (group, units, word ids, counts) of the filtered documents' cached counts;
         the group is the document's ``cluster`` or ``role`` (None without ``by``)."""
+        import numpy as np
+
         where, params = flt.where()
         group = {
             "cluster": "d.cluster",
@@ -155,6 +160,8 @@ class WordCountsTable(Connection):
     def unit_word_counts(self, flt: UnitFilter) -> UnitWordCounts:
         """Return the filtered units' cached word counts (those without cached tokens are left
         out); the cache must be current (``refresh_word_counts``)."""
+        import numpy as np
+
         where, params = flt.where()
         self.map_file()  # 20 MB of blobs on the benchmark project: read in place, not copied
         cursor = self.conn.execute(
@@ -165,7 +172,7 @@ class WordCountsTable(Connection):
             params,
         )
         parts: list[list[np.ndarray]] = [[], [], [], []]
-        types: tuple[np.dtype, ...] = (_INT64, _INT32, _INT32, _INT32)
+        types = (_INT64, _INT32, _INT32, _INT32)
         for row in cursor:
             for part, blob, dtype in zip(parts, row, types, strict=True):
                 part.append(np.frombuffer(blob, dtype=dtype))

@@ -107,7 +107,7 @@ class _Emitter:
 
     def _needs(self, parts: tuple[Node, ...]) -> list[str]:
         """Return tests, each a set or term look-up, that hold whenever every part holds:
-        each part's required sets of terms, and the absence of a NOT's plain terms."""
+        each part's ``holding_clauses``, and the absence of a NOT's plain terms."""
         tests: list[str] = []
         for part in parts:
             if isinstance(part, Op) and part.kind == "!":
@@ -118,7 +118,7 @@ class _Emitter:
                     tests.append(f"{self._const(inner.text)} not in H")
                 continue
             sets = {n.terms for n in walk(part) if isinstance(n, TermSet)}
-            for clause in required_clauses(part):
+            for clause in holding_clauses(part):
                 if clause in sets:  # a set the part looks up anyway: no new set per text
                     tests.append(f"S[{self.sets.id_of(clause)}] is not None")
                 elif len(clause) == 1:
@@ -208,6 +208,29 @@ class _Emitter:
             how, n = self._const(node.name), self._const(int(node.number or 0))
             call = f"_close(view, {how}, {n}, {names[0]}, {names[1]})"
         return [*lines, f"{inside}v{v} = {call}"]
+
+
+def holding_clauses(node: Node) -> list[frozenset[str]]:
+    """Return term sets that must each share a term with the text for ``node`` to hold at
+    all, evidence or none.
+
+    ``required_clauses`` asks for evidence, as a coding does; but a part of an AND may hold
+    with none (a NOT, a role, an OR of either), its evidence coming from the others:
+    ``a AND (b OR NOT c)`` holds on a text with ``a`` alone.
+    """
+    if isinstance(node, Op):
+        if node.kind == "!":
+            return []
+        if node.kind == "|":
+            each = [holding_clauses(part) for part in node.parts]
+            return [frozenset().union(*(c[0] for c in each))] if all(each) else []
+        return [c for part in node.parts for c in holding_clauses(part)]
+    if isinstance(node, Call) and node.name == "role":
+        return []
+    if isinstance(node, Call) and node.name == "except":
+        return holding_clauses(node.args[0])
+    # a term or set holds only when found; a function only with evidence of its arguments
+    return required_clauses(node)
 
 
 # the functions the source calls, shared with the closures (``rules``)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from functools import cache
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -141,6 +142,8 @@ def _rules() -> st.SearchStrategy[str]:
             st.lists(inner, min_size=2, max_size=3).map(lambda p: "(" + " OR ".join(p) + ")"),
             st.lists(inner, min_size=2, max_size=3).map(lambda p: "(" + " AND ".join(p) + ")"),
             pair.map(lambda p: f"({p[0]} AND NOT {p[1]})"),
+            pair.map(lambda p: f"({p[0]} OR NOT {p[1]})"),  # may hold with no evidence
+            inner.map(lambda p: f"({p} OR role(ACT.FIRM))"),
             st.tuples(st.sampled_from(["near", "tnear", "before"]), inner, inner,
                       st.integers(0, 6)).map(lambda c: f"{c[0]}({c[1]}, {c[2]}, {c[3]})"),
             st.tuples(st.sampled_from(["sent", "clause"]),
@@ -201,6 +204,27 @@ def test_rules_compiled_to_source_give_the_closures_evidence(rule, texts, role, 
         expected = _outcome(closures, TextView(text, hits, cut, role))
         got = _outcome(source, TextView(text, hits, cut, role), hits, sets.set_hits(hits))
         assert got == expected
+
+
+@pytest.mark.parametrize(
+    "rule, role",
+    [
+        ("'合作' AND ('协会' OR NOT '政府')", None),
+        ("'合作' AND ('协会' OR role(ACT.FIRM))", "ACT.FIRM"),
+    ],
+)
+def test_an_and_whose_part_holds_without_evidence_is_not_cut_short(rule, role):
+    from coding.rulecompile import RuleSets, compile_source
+    from coding.rules import compile_rule, parse_rule
+
+    node = parse_rule(rule)
+    sets = RuleSets()
+    source, closures = compile_source(node, sets), compile_rule(node)
+    text = "我们合作"
+    hits = _hits(text)
+    expected = closures(TextView(text, hits, None, role))
+    assert expected  # the OR holds by its NOT or role: the evidence is the first part's
+    assert source(TextView(text, hits, None, role), hits, sets.set_hits(hits)) == expected
 
 
 @settings(max_examples=300, deadline=None)

@@ -538,9 +538,9 @@ def _compile_filter(name: str, inner: Evaluator) -> Evaluator:
 
 
 def _fact(view: TextView, hits: list[Hit]) -> list[Hit] | None:
-    negated, hypothetical = view.negated, view.hypothetical
     if not view.hypothetical_sentences() and not view.may_negate:
         return list(hits)  # most texts: no hit can be negated or hypothetical
+    negated, hypothetical = view.negated, view.hypothetical
     return [h for h in hits if not negated(h) and not hypothetical(h)] or None
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bisect import bisect_left, bisect_right
+from bisect import bisect_left
 from dataclasses import dataclass
 from functools import lru_cache
 from itertools import accumulate
@@ -160,16 +160,10 @@ def _cue_marks(view: TextView, lexicon: StanceLexicon) -> tuple[list[int], list[
 
 def stance_of(view: TextView, start: int, end: int) -> str:
     """Return the stance of the sentences that hold the evidence span."""
-    marks = view.__dict__.get("_cue_marks")
-    if marks is None:
-        lexicon = load_lexicon()
-        marks = _cue_marks(view, lexicon) if lexicon.splittable else None
-    if marks is not None and not marks[0]:
+    lexicon = load_lexicon()
+    if lexicon.splittable and not _cue_marks(view, lexicon)[0]:
         return "neutral"  # a text without cues: a span of it has none either
-    starts = view.sentence_starts()
-    first = bisect_right(starts, start) - 1
-    last = bisect_right(starts, max(start, end - 1))  # the index of the sentence after
-    span = (starts[first], starts[last] if last < len(starts) else len(view.text))
+    span = view.sentences_span(start, end)
     stances = view.stances
     if span not in stances:
         stances[span] = stance_from_counts(*sentences_counts(view, *span))

@@ -115,6 +115,14 @@ class TextView:
         end = starts[index + 1] if index + 1 < len(starts) else len(self.text)
         return starts[index], end
 
+    def sentences_span(self, start: int, end: int) -> tuple[int, int]:
+        """Return the (start, end) of the sentences that hold ``text[start:end]`` (the
+        sentence ``start`` is in for an empty span)."""
+        starts = self._sentence_starts
+        first = bisect_right(starts, start) - 1
+        last = bisect_right(starts, max(start, end - 1))  # the index of the sentence after
+        return starts[first], starts[last] if last < len(starts) else len(self.text)
+
     def clause_starts(self) -> list[int]:
         """Return the offsets where the text's clauses start."""
         return self._clause_starts

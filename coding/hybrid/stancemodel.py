@@ -41,14 +41,9 @@ def _grams(text: str, prefix: str) -> list[str]:
 def evidence_sentences(view: TextView, coding: Coding) -> tuple[int, int]:
     """Return the span of the sentences holding a coding's evidence (the unit for a
     model's coding, which has no evidence span)."""
-    text = view.text
     if coding.rule_id == "model" or coding.end <= coding.start:
-        return 0, len(text)
-    # view.sentence_of and sentence_span, without a Hit per end: asked once per coding
-    starts = view.sentence_starts()
-    first = bisect_right(starts, coding.start) - 1
-    last = bisect_right(starts, max(coding.start, coding.end - 1))  # the sentence after
-    return starts[first], starts[last] if last < len(starts) else len(text)
+        return 0, len(view.text)
+    return view.sentences_span(coding.start, coding.end)
 
 
 def stance_features(view: TextView, coding: Coding) -> list[str]:

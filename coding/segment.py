@@ -227,7 +227,9 @@ class Segmenter:
     def cut_encoded(self, texts: list[str]) -> list[bytes]:
         """Return ``encode_tokens`` of each text's tokens (as ``cut_many``), without making
         a list of tokens per text."""
-        if len(texts) < 2:
+        if len(texts) < 2 or self.engine == "rjieba":
+            # a call to rjieba costs little: cutting each text took less than cutting
+            # them joined and finding each one's tokens again (0.23 vs 0.26 s on 10 MB)
             return [encode_tokens(self._cut(t)) for t in texts]
         tokens = self._cut("\n".join(texts))
         bounds = _bounds(texts, tokens)

@@ -20,6 +20,7 @@ from coding.segment import (
     spacy_pipeline,
     user_dictionary,
 )
+from coding.store.tokencodec import encode_tokens
 from tests.conftest import GOOD
 
 needs_rjieba = pytest.mark.skipif(
@@ -170,6 +171,7 @@ def test_cut_many_equals_cutting_each_text(engine, sample_corpora):
         texts += doc.unit_views()
     seg = Segmenter(user_dictionary(), engine)
     assert seg.cut_many(texts) == [seg.cut(t) for t in texts]
+    assert seg.cut_encoded(texts) == [encode_tokens(seg.cut(t)) for t in texts]
 
 
 @given(st.lists(st.text(alphabet="协会开会的了 \n\t,，。a1Ｑ", max_size=12), max_size=8))

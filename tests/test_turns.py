@@ -133,3 +133,62 @@ def test_generated_transcripts_round_trip(turns, line):
     assert [(t.speaker, text[t.start : t.end]) for t in found] == turns
     for t in found:
         assert t.is_interviewer == (t.speaker in ("问", "王研究员", "Q"))
+
+
+def _turns_line_by_line(text, body_start, metadata):
+    """find_turns as it was: TURN_RE matched at each line's start, within the line."""
+    import re as _re
+    from collections import Counter
+
+    from coding.ingest import turns as module
+    from coding.model import Turn
+
+    interviewers = module._names(metadata.get("interviewer"))
+    known = interviewers | module._names(metadata.get("interviewee"))
+    matches: list[_re.Match] = []
+    pos = body_start
+    for line in text[body_start:].split("\n"):
+        if m := module.TURN_RE.match(text, pos, pos + len(line)):
+            matches.append(m)
+        pos += len(line) + 1
+    counts = Counter(m.group("label") for m in matches)
+    speakers = {lab for lab, n in counts.items() if module._is_speaker(lab, n, known)}
+    heads = [m for m in matches if m.group("label") in speakers]
+    out = []
+    for i, m in enumerate(heads):
+        stop = heads[i + 1].start() if i + 1 < len(heads) else len(text)
+        content = text[m.end() : stop]
+        if not content.strip():
+            continue
+        start = m.end() + len(content) - len(content.lstrip())
+        folded = module._fold(m.group("label"))
+        out.append(
+            Turn(
+                len(out) + 1,
+                m.group("label"),
+                folded in module.INTERVIEWER_LABELS or folded in interviewers,
+                start,
+                start + len(content.strip()),
+                m.group("ts1") or m.group("ts2") or m.group("ts3"),
+            )
+        )
+    return out
+
+
+_PIECES = st.sampled_from(
+    ["问", "答", "王会长", "他说", "Q", "**", "[01:02]", "(3:04)", "12:00:01", "：", ":", " ",
+     "\t", "\u3000", "\n", "\n\n", "好的", "，", "2", "#", "---"]
+)  # fmt: skip
+
+
+@given(
+    st.lists(_PIECES, max_size=40),
+    st.integers(0, 30),
+    st.sampled_from([{}, {"interviewer": "王会长"}]),
+)
+def test_turns_found_in_one_scan_are_those_found_line_by_line(pieces, cut, metadata):
+    text = "".join(pieces)
+    # a body starts at the text's start or after a newline (after front matter)
+    starts = [0] + [i + 1 for i, c in enumerate(text) if c == "\n"]
+    body_start = starts[cut % len(starts)]
+    assert find_turns(text, body_start, metadata) == _turns_line_by_line(text, body_start, metadata)

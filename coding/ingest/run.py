@@ -119,7 +119,9 @@ def _parse_job(job: tuple) -> _Parsed | ClusterQDAError:
         return exc
     if _WORKER["segmenter"] is not None and doc.content_hash not in _WORKER["skip"]:
         doc.tokens = _cut_encoded(_WORKER["segmenter"], doc.unit_views())
-    return _Parsed(replace(doc, turns=[]), document_rows(doc))
+    rows = document_rows(doc)
+    doc.turns = []  # this process's own copy (dataclasses.replace cost 8 µs a file)
+    return _Parsed(doc, rows)
 
 
 def _cut_encoded(segmenter, views: list[str]) -> list[bytes]:

@@ -264,25 +264,25 @@ def document_rows(doc: ParsedDocument) -> DocumentRows:
         doc.original_text,
         doc.text,
     )
-    return DocumentRows(document, list(_unit_rows(doc)), doc.tokens)
+    return DocumentRows(document, _unit_rows(doc), doc.tokens)
 
 
-def _unit_rows(doc: ParsedDocument) -> Iterator[tuple]:
-    """Yield the units table's rows of one document."""
-    text, view = doc.text, doc.match_text
+def _unit_rows(doc: ParsedDocument) -> list[tuple]:
+    """Return the units table's rows of one document."""
+    text, view, doc_id = doc.text, doc.match_text, doc.doc_id
+    if view is None:  # most documents: one comprehension, no view to compare
+        return [
+            (f"{doc_id}#{t.turn}", doc_id, t.turn, t.speaker, int(t.is_interviewer), t.start,
+             t.end, t.timestamp, text[t.start : t.end], None)
+            for t in doc.turns
+        ]  # fmt: skip
+    rows = []
     for t in doc.turns:
         own = text[t.start : t.end]
         # the matching view is kept only where it differs from the text
-        match = None if view is None or (m := view[t.start : t.end]) == own else m
-        yield (
-            f"{doc.doc_id}#{t.turn}",
-            doc.doc_id,
-            t.turn,
-            t.speaker,
-            int(t.is_interviewer),
-            t.start,
-            t.end,
-            t.timestamp,
-            own,
-            match,
-        )
+        match = None if (m := view[t.start : t.end]) == own else m
+        rows.append(
+            (f"{doc_id}#{t.turn}", doc_id, t.turn, t.speaker, int(t.is_interviewer), t.start,
+             t.end, t.timestamp, own, match)
+        )  # fmt: skip
+    return rows

@@ -53,17 +53,18 @@ class Selections:
 
 
 _P = "q:PlainTextSelection"
-# counts that read (n, 4n, n, n) for n selections of the one shape and for no other:
-# each selection has a first Coding with a first CodeRef, and a first Description
-# with a text, so 4n elements are these and no others (no second Description or
-# Coding, nothing else in the source or in any selection at any depth)
+# counts that read (n, 4n, n) for n selections, and a column of n codes (at most one
+# a selection) for the one shape and no other: each selection has a first Description
+# with a text and a first Coding with a first CodeRef (naming its code), so 4n
+# elements are these and no others (no second Description or Coding, nothing else in
+# the source or in any selection at any depth); the codes' column proves its part
+# without a count of its own
 _CHECK = (
     f"count({_P})",
     "count(.//*)",
-    f"count({_P}/q:Coding[1]/q:CodeRef[1])",
     f"count({_P}/q:Description[1]/text()[1])",
 )
-_SHAPE = (1, 4, 1, 1)
+_SHAPE = (1, 4, 1)
 _COLUMNS = {
     "guids": f"{_P}/@guid",
     "starts": f"{_P}/@startPosition",
@@ -73,7 +74,7 @@ _COLUMNS = {
     "descriptions": f"{_P}/q:Description/text()",
     "coding_guids": f"{_P}/q:Coding/@guid",
     "coding_users": f"{_P}/q:Coding/@creatingUser",
-    "codes": f"{_P}/q:Coding/q:CodeRef/@targetGUID",
+    "codes": f"{_P}/q:Coding[1]/q:CodeRef[1]/@targetGUID",  # one a selection at most
 }
 _PATHS: dict[str, dict[str, Any]] = {}  # namespace -> compiled XPaths
 
@@ -129,7 +130,9 @@ def read_columns(source: XmlElement, guids: dict[str, str]) -> Selections | None
     names = _all_or_none(paths["names"](source), n)
     selection_guids = _all_or_none(paths["guids"](source), n)
     coding_guids = _all_or_none(paths["coding_guids"](source), n)
-    codes = _all_or_none(paths["codes"](source), n)
+    codes = paths["codes"](source)
+    if len(codes) != n:  # a selection without a code (or more than the shape): walked
+        return None
     users = _all_or_none(paths["coding_users"](source), n)
     descriptions = paths["descriptions"](source)  # one text node each: merged by the parser
     if users is None or len(starts) != n or len(ends) != n or len(descriptions) != n:
@@ -139,7 +142,7 @@ def read_columns(source: XmlElement, guids: dict[str, str]) -> Selections | None
         if by is None:
             return None
         users = [u or s for u, s in zip(users, by, strict=True)]
-    if names is None or selection_guids is None or coding_guids is None or codes is None:
+    if names is None or selection_guids is None or coding_guids is None:
         return None
     selections = Selections(
         guids=selection_guids,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bisect import bisect_left
+from bisect import bisect_left, bisect_right
 from dataclasses import dataclass
 from functools import lru_cache
 from itertools import accumulate
@@ -138,6 +138,33 @@ def sentences_counts(view: TextView, start: int, end: int) -> tuple[int, int]:
     starts, positive, negative = _cue_marks(view, lexicon)
     i, j = bisect_left(starts, start), bisect_left(starts, end)
     return positive[j] - positive[i], negative[j] - negative[i]
+
+
+def around_counts(view: TextView, start: int, end: int, width: int) -> tuple[int, int]:
+    """Return ``polarity_counts`` of the ``width`` characters before ``start`` joined to
+    the ``width`` after ``end``, where both are sentence boundaries (or the text's end):
+    the whole sentences in them counted on the view, only a sentence the window cuts
+    read again."""
+    text = view.text
+    lexicon = load_lexicon()
+    low, high = max(0, start - width), min(len(text), end + width)
+    if not lexicon.splittable:
+        return polarity_counts(text[low:start] + text[end:high], lexicon)
+    # no cue or negator holds a sentence's end, and one stands just before a sentence
+    # start: nothing reaches across ``start``, ``end`` or the joint, so the pieces add up
+    starts = view.sentence_starts()
+    at = bisect_left(starts, low)
+    first = starts[at] if at < len(starts) and starts[at] < start else start
+    last = high if high == len(text) else max(starts[bisect_right(starts, high) - 1], end)
+    before_pos, before_neg = sentences_counts(view, first, start)
+    after_pos, after_neg = sentences_counts(view, end, last)
+    positive, negative = before_pos + after_pos, before_neg + after_neg
+    for piece in (text[low:first], text[last:high]):
+        if piece:
+            more_pos, more_neg = polarity_counts(piece, lexicon)
+            positive += more_pos
+            negative += more_neg
+    return positive, negative
 
 
 def _cue_marks(view: TextView, lexicon: StanceLexicon) -> tuple[list[int], list[int], list[int]]:

@@ -187,8 +187,14 @@ def _cue_marks(view: TextView, lexicon: StanceLexicon) -> tuple[list[int], list[
 
 def stance_of(view: TextView, start: int, end: int) -> str:
     """Return the stance of the sentences that hold the evidence span."""
-    lexicon = load_lexicon()
-    if lexicon.splittable and not _cue_marks(view, lexicon)[0]:
+    # the view's cue marks, once made (only for a splittable lexicon), read directly:
+    # stance_of is asked for most codings
+    marks = view.__dict__.get("_cue_marks")
+    if marks is None:
+        lexicon = load_lexicon()
+        if lexicon.splittable:
+            marks = _cue_marks(view, lexicon)
+    if marks is not None and not marks[0]:
         return "neutral"  # a text without cues: a span of it has none either
     span = view.sentences_span(start, end)
     stances = view.stances

@@ -106,7 +106,7 @@ def span_parts(
             around = stance_from_counts(*polarity_counts(before + after))
         flags: tuple[str, ...] = ("neg",) if view.clause_negated(start, end) else ()
         # view.hypothetical of a hit at ``start``, without building the Hit
-        if bisect_right(view.sentence_starts(), start) - 1 in view.hypothetical_sentences():
+        if bisect_right(view.sentence_starts(), start) - 1 in view.hypotheticals:
             flags += ("hyp",)
         cache[key] = (cue, evidence, (before + "|" + after, around), flags)
     return cache[key]

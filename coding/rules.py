@@ -538,7 +538,7 @@ def _compile_filter(name: str, inner: Evaluator) -> Evaluator:
 
 
 def _fact(view: TextView, hits: list[Hit]) -> list[Hit] | None:
-    if not view.hypothetical_sentences() and not view.may_negate:
+    if not view.hypotheticals and not view.may_negate:
         return list(hits)  # most texts: no hit can be negated or hypothetical
     negated, hypothetical = view.negated, view.hypothetical
     return [h for h in hits if not negated(h) and not hypothetical(h)] or None
@@ -552,14 +552,14 @@ def _neg(view: TextView, hits: list[Hit]) -> list[Hit] | None:
 
 
 def _real(view: TextView, hits: list[Hit]) -> list[Hit] | None:
-    if not view.hypothetical_sentences():
+    if not view.hypotheticals:
         return list(hits)
     hypothetical = view.hypothetical
     return [h for h in hits if hypothetical(h) is False] or None
 
 
 def _wish(view: TextView, hits: list[Hit]) -> list[Hit] | None:
-    if not view.hypothetical_sentences():
+    if not view.hypotheticals:
         return None
     hypothetical = view.hypothetical
     return [h for h in hits if hypothetical(h) is True] or None

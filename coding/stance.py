@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bisect import bisect_left
+from bisect import bisect_left, bisect_right
 from dataclasses import dataclass
 from functools import lru_cache
 from itertools import accumulate
@@ -140,6 +140,33 @@ def sentences_counts(view: TextView, start: int, end: int) -> tuple[int, int]:
     return positive[j] - positive[i], negative[j] - negative[i]
 
 
+def around_counts(view: TextView, start: int, end: int, width: int) -> tuple[int, int]:
+    """Return ``polarity_counts`` of the ``width`` characters before ``start`` joined to
+    the ``width`` after ``end``, where both are sentence boundaries (or the text's end):
+    the whole sentences in them counted on the view, only a sentence the window cuts
+    read again."""
+    text = view.text
+    lexicon = load_lexicon()
+    low, high = max(0, start - width), min(len(text), end + width)
+    if not lexicon.splittable:
+        return polarity_counts(text[low:start] + text[end:high], lexicon)
+    # no cue or negator holds a sentence's end, and one stands just before a sentence
+    # start: nothing reaches across ``start``, ``end`` or the joint, so the pieces add up
+    starts = view.sentence_starts()
+    at = bisect_left(starts, low)
+    first = starts[at] if at < len(starts) and starts[at] < start else start
+    last = high if high == len(text) else max(starts[bisect_right(starts, high) - 1], end)
+    before_pos, before_neg = sentences_counts(view, first, start)
+    after_pos, after_neg = sentences_counts(view, end, last)
+    positive, negative = before_pos + after_pos, before_neg + after_neg
+    for piece in (text[low:first], text[last:high]):
+        if piece:
+            more_pos, more_neg = polarity_counts(piece, lexicon)
+            positive += more_pos
+            negative += more_neg
+    return positive, negative
+
+
 def _cue_marks(view: TextView, lexicon: StanceLexicon) -> tuple[list[int], list[int], list[int]]:
     """Return where the text's cues start and how many positive and negative cues come
     before each of them (and, last, in all): found once per view."""
@@ -160,8 +187,14 @@ def _cue_marks(view: TextView, lexicon: StanceLexicon) -> tuple[list[int], list[
 
 def stance_of(view: TextView, start: int, end: int) -> str:
     """Return the stance of the sentences that hold the evidence span."""
-    lexicon = load_lexicon()
-    if lexicon.splittable and not _cue_marks(view, lexicon)[0]:
+    # the view's cue marks, once made (only for a splittable lexicon), read directly:
+    # stance_of is asked for most codings
+    marks = view.__dict__.get("_cue_marks")
+    if marks is None:
+        lexicon = load_lexicon()
+        if lexicon.splittable:
+            marks = _cue_marks(view, lexicon)
+    if marks is not None and not marks[0]:
         return "neutral"  # a text without cues: a span of it has none either
     span = view.sentences_span(start, end)
     stances = view.stances

@@ -159,20 +159,22 @@ class TextView:
         return cache[hit.start]
 
     def _hypothetical_sentence(self, index: int) -> bool:
-        return index in self.hypothetical_sentences()
+        return index in self.hypotheticals
+
+    @_lazy
+    def hypotheticals(self) -> frozenset[int]:
+        """Return the indexes of the sentences that are a wish, a condition or a 'should'
+        (an attribute: the rules ask for it a few hundred thousand times)."""
+        # one pass over the text: no cue holds a sentence's end, so a match never
+        # crosses one, and its look-arounds see what a search of its sentence sees
+        starts = self._sentence_starts
+        return frozenset(
+            bisect_right(starts, m.start()) - 1 for m in _HYPOTHETICAL.finditer(self.text)
+        )
 
     def hypothetical_sentences(self) -> frozenset[int]:
         """Return the indexes of the sentences that are a wish, a condition or a 'should'."""
-        found = self.__dict__.get("_hypothetical_sentences")
-        if found is None:
-            # one pass over the text: no cue holds a sentence's end, so a match never
-            # crosses one, and its look-arounds see what a search of its sentence sees
-            starts = self._sentence_starts
-            found = frozenset(
-                bisect_right(starts, m.start()) - 1 for m in _HYPOTHETICAL.finditer(self.text)
-            )
-            self.__dict__["_hypothetical_sentences"] = found
-        return found
+        return self.hypotheticals
 
     def negation_characters(self, end: int) -> list[int]:
         """Return where, before ``end``, stands a character that every negation cue holds

@@ -9,7 +9,7 @@ keeps its provenance: ``rule_id`` is the rule that fired or ``model``, and
 
 from __future__ import annotations
 
-from functools import lru_cache
+from functools import cache, lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -107,6 +107,7 @@ class HybridCoder:
         self.weights = weights
         self.coder = weights.coder
         self._columns = {c: j for j, c in enumerate(weights.codes)}
+        self._model_columns: dict[str, int] | None = None  # built on first use
         self._stance: StanceBatch | None = None  # built on first use
         self._passing: np.ndarray | None = None  # per code: the P it needs, or inf
         self._features: FeatureBatch | None = None  # built on first use
@@ -220,21 +221,28 @@ class HybridCoder:
     ) -> list[Coding]:
         """Apply each learned code's policy to the rules' codings of one unit; ``passed``
         are the columns of the codes not decided by the rules alone whose P passed."""
-        weights, columns, out = self.weights, self._columns, []
+        thresholds, out = self.weights.thresholds, []
+        model_columns = self._model_columns
+        if model_columns is None:
+            # the codes whose rule codings the model keeps or drops, with their column
+            policy = self.weights.policy
+            model_columns = self._model_columns = {
+                c: j for c, j in self._columns.items() if policy.get(c, "rules") == "model"
+            }
         by_rules = set()
         for coding in codings:
             code = coding.code_id
             by_rules.add(code)
-            j = columns.get(code)
-            if j is not None and weights.policy.get(code, "rules") == "model":
+            j = model_columns.get(code)
+            if j is None:
+                out.append(coding)
+            else:
                 p = float(proba[j])
-                if p >= weights.thresholds[code]:
+                if p >= thresholds[code]:
                     c = coding  # a new Coding: dataclasses.replace costs several times more
                     out.append(Coding(c.code_id, c.stance, c.start, c.end, c.terms, c.rule_id,
                                       round(p, 4)))  # fmt: skip
-            else:
-                out.append(coding)
-        names = weights.codes
+        names = self.weights.codes
         for j in passed:
             if names[j] not in by_rules:
                 out.append(self.model_coding(names[j], float(proba[j]), view))
@@ -247,8 +255,13 @@ class HybridCoder:
         whole = (0, -1)  # a key no sentence span has
         if whole not in view.stances:
             view.stances[whole] = stance_from_counts(*sentences_counts(view, 0, len(view.text)))
-        stance = code_stance(code, view.stances[whole])
+        stance = _code_stance(code, view.stances[whole])
         return Coding(code, stance, 0, end, (), MODEL_RULE, round(p, 4))
+
+
+# a model's coding's stance by its code and the unit's cue-word stance: few pairs, asked
+# once per such coding
+_code_stance = cache(code_stance)
 
 
 def hybrid_rules_text(codebook: Codebook, version: str) -> dict[str, str]:

@@ -20,7 +20,13 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from coding.model import Coding
-from coding.stance import code_stance, polarity_counts, sentences_counts, stance_from_counts
+from coding.stance import (
+    around_counts,
+    code_stance,
+    polarity_counts,
+    sentences_counts,
+    stance_from_counts,
+)
 from coding.textview import TextView
 
 # The dimensions whose codes carry a stance in the gold (GUIDE.md, "Stance").
@@ -94,10 +100,13 @@ def span_parts(
         cue = stance_from_counts(*counts)
         before = text[max(0, start - _NEIGHBOUR_CHARS) : start]
         after = text[end : end + _NEIGHBOUR_CHARS]
-        around = stance_from_counts(*polarity_counts(before + after))
+        if whole:
+            around = stance_from_counts(*around_counts(view, start, end, _NEIGHBOUR_CHARS))
+        else:
+            around = stance_from_counts(*polarity_counts(before + after))
         flags: tuple[str, ...] = ("neg",) if view.clause_negated(start, end) else ()
         # view.hypothetical of a hit at ``start``, without building the Hit
-        if bisect_right(view.sentence_starts(), start) - 1 in view.hypothetical_sentences():
+        if bisect_right(view.sentence_starts(), start) - 1 in view.hypotheticals:
             flags += ("hyp",)
         cache[key] = (cue, evidence, (before + "|" + after, around), flags)
     return cache[key]

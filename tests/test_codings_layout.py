@@ -70,9 +70,52 @@ def test_migrating_an_old_layout_database_keeps_every_coding(sample_project, tmp
     assert _order(old) == order
 
 
+def test_a_schema_13_project_reads_the_same_codings_after_migrating(sample_project, tmp_path):
+    """Before schema 14 a coding the hybrid gave as the rules did but with its own stance
+    or probability was a row of its own: such a project migrates and reads the same
+    codings, in the same order per coder."""
+    source = sample_project / "clusterqda.sqlite"
+    old = tmp_path / "old13.sqlite"
+    conn = sqlite3.connect(old)
+    for step in MIGRATIONS[:13]:
+        if callable(step):
+            step(conn)
+        else:
+            for statement in statements(step):
+                conn.execute(statement)
+    conn.execute("PRAGMA user_version = 13")
+    conn.execute("ATTACH DATABASE ? AS src", (str(source),))
+    for table in (*TABLES, "coding_labels"):
+        conn.execute(f"INSERT INTO {table} SELECT * FROM src.{table}")
+    kept = 'unit, code_id, start, "end", evidence, rule, terms, created'
+    own = "(c.also_stance IS NOT NULL OR c.also_probability IS NOT NULL)"
+    # rowids doubled: a split row's second coder comes right after its first's
+    conn.execute(
+        f"INSERT INTO coding_data (rowid, coder, also, stance, probability, {kept})"
+        f" SELECT 2 * c.rowid, c.coder, CASE WHEN {own} THEN NULL ELSE c.also END, c.stance,"
+        f" c.probability, {kept} FROM src.coding_data c"
+    )
+    split = conn.execute(
+        f"INSERT INTO coding_data (rowid, coder, stance, probability, {kept})"
+        " SELECT 2 * c.rowid + 1, c.also, COALESCE(c.also_stance, c.stance),"
+        f" COALESCE(c.also_probability, c.probability), {kept} FROM src.coding_data c"
+        f" WHERE {own}"
+    ).rowcount
+    conn.commit()
+    conn.close()
+    assert split > 100
+    with Store(old) as store:
+        assert store.schema_version == len(MIGRATIONS)
+        columns = [r[1] for r in store.conn.execute("PRAGMA table_info(coding_data)")]
+        assert columns[-2:] == ["also_stance", "also_probability"]
+    assert _codings(old) == _codings(source)
+    assert _order(old) == _order(source)
+
+
 def test_a_shared_coding_is_deleted_for_one_coder_only(sample_project, tmp_path):
-    """A coding the rules and the hybrid both gave is one row: deleting the rules'
-    codings of a unit leaves the hybrid's as they were, and the other way round."""
+    """A coding the rules and the hybrid both gave is one row (the hybrid's stance and P
+    its own): deleting the rules' codings of a unit leaves the hybrid's as they were, and
+    the other way round."""
     project = tmp_path / "p"
     shutil.copytree(sample_project, project)
     db = project / "clusterqda.sqlite"
@@ -80,7 +123,8 @@ def test_a_shared_coding_is_deleted_for_one_coder_only(sample_project, tmp_path)
         unit, first, second = conn.execute(
             "SELECT u.unit_id, a.coder, b.coder FROM coding_data c JOIN units u"
             " ON u.rowid = c.unit JOIN coders a ON a.rowid = c.coder"
-            " JOIN coders b ON b.rowid = c.also LIMIT 1"
+            " JOIN coders b ON b.rowid = c.also WHERE c.also_stance IS NOT NULL"
+            " AND c.also_probability IS NOT NULL LIMIT 1"
         ).fetchone()
 
         def of(coder: str) -> list[tuple]:
@@ -160,11 +204,13 @@ def test_machine_codings_check_their_stances_and_leave_the_check_on(project):
         store.register_coder("rules@x", "rules", None, None)
         (unit,) = store.conn.execute("SELECT rowid FROM units WHERE unit_id = 'd#2'").fetchone()
 
-        def row(stance):
-            return (unit, 0, None, "CA.MH", stance, 8, 11, "CA.MH", ("合作社",), None)
+        def row(stance, own=None):
+            return (unit, 0, None, "CA.MH", stance, 8, 11, "CA.MH", ("合作社",), None, own, None)
 
         with pytest.raises(ProjectError, match="maybe"):
             store.write_codings(["rules@x"], ["d#2"], [row("positive"), row("maybe")])
+        with pytest.raises(ProjectError, match="perhaps"):  # the second coder's own, too
+            store.write_codings(["rules@x"], ["d#2"], [row("positive", "perhaps")])
         assert store.conn.execute("SELECT COUNT(*) FROM coding_data").fetchone() == (0,)
         assert store.coded_units("rules@x") == {}
         store.write_codings(["rules@x"], ["d#2"], [row("mixed"), row(None)])

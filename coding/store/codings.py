@@ -94,10 +94,13 @@ class CodingsTable(Connection):
         }
         out: dict[int, list[tuple]] = {u: [] for u in looked}
         rows = self.conn.execute(
-            'SELECT c.unit, c.code_id, c.stance, c.start, c."end", r.label, t.label,'
-            " c.probability FROM coding_data c LEFT JOIN coding_labels r ON r.id = c.rule"
+            "SELECT c.unit, c.code_id, CASE WHEN c.coder = ?3 THEN c.stance"
+            ' ELSE COALESCE(c.also_stance, c.stance) END, c.start, c."end", r.label, t.label,'
+            " CASE WHEN c.coder = ?3 THEN c.probability"
+            " ELSE COALESCE(c.also_probability, c.probability) END"
+            " FROM coding_data c LEFT JOIN coding_labels r ON r.id = c.rule"
             " LEFT JOIN coding_labels t ON t.id = c.terms"
-            " WHERE c.unit BETWEEN ? AND ? AND ? IN (c.coder, c.also) ORDER BY c.rowid",
+            " WHERE c.unit BETWEEN ?1 AND ?2 AND ?3 IN (c.coder, c.also) ORDER BY c.rowid",
             (first, last, coder_id),
         )
         spoilt = set()
@@ -107,7 +110,7 @@ class CodingsTable(Connection):
                 if terms not in decoded:
                     decoded[terms] = tuple(json.loads(terms or "[]"))
                 out[unit].append((unit, 0, None, code, stance, start, end, rule,
-                                  decoded[terms], p))  # fmt: skip
+                                  decoded[terms], p, None, None))  # fmt: skip
                 if code in codes:
                     spoilt.add(unit)
         return {u: c for u, c in out.items() if u not in spoilt}
@@ -229,8 +232,9 @@ class CodingsTable(Connection):
         as coded by every coder in ``coders``.
 
         ``rows`` are ``(unit rowid, coder, also, code_id, stance, start, end, rule_id,
-        terms, probability)`` with coders as indexes into ``coders`` (``also``: a second
-        coder that gave the same coding, or None), offsets into ``documents.text``
+        terms, probability, also_stance, also_probability)`` with coders as indexes into
+        ``coders`` (``also``: a second coder that gave the same coding, or None; its own
+        stance and probability where they differ, else None), offsets into ``documents.text``
         inside the unit (the evidence is the unit's text there), ``terms`` a tuple.
         With ``replace``, these coders' earlier codings of the units are deleted first.
         """
@@ -250,7 +254,7 @@ class CodingsTable(Connection):
             labels = self._labels({now, *(r[7] for r in rows), *terms.values()})
             created = labels[now]
             # the stances checked here, once per distinct value (the table's CHECK is slow)
-            wrong = {r[4] for r in rows} - STORED_STANCES
+            wrong = ({r[4] for r in rows} | {r[10] for r in rows}) - STORED_STANCES
             if wrong:
                 raise ProjectError(
                     f"a coder gave a stance that is not one: {sorted(map(str, wrong))}"
@@ -258,7 +262,8 @@ class CodingsTable(Connection):
             insert_unchecked(
                 self.conn,
                 'INSERT INTO coding_data (unit, coder, also, code_id, stance, start, "end",'
-                " rule, terms, created, probability) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+                " rule, terms, created, probability, also_stance, also_probability)"
+                " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
                 (
                     (
                         u,
@@ -272,8 +277,10 @@ class CodingsTable(Connection):
                         labels[terms[t]],
                         created,
                         p,
+                        a_stance,
+                        a_p,
                     )
-                    for u, k, a, code, stance, start, end, rule, t, p in rows
+                    for u, k, a, code, stance, start, end, rule, t, p, a_stance, a_p in rows
                 ),  # fmt: skip
             )
             # one statement per coder over the ids as JSON: 0.6 of the time of a row per unit

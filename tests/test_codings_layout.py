@@ -261,3 +261,41 @@ def test_the_also_index_holds_only_shared_codings_and_still_serves(sample_projec
         assert any("coding_data_also" in row[-1] for row in plan)
         shared = store.conn.execute("SELECT COUNT(*) FROM coding_data WHERE also IS NOT NULL")
         assert shared.fetchone()[0] > 0  # the default coder shares most of the rules' codings
+
+
+def test_machine_codings_store_none_as_null_and_values_as_given(project):
+    """write_codings binds stand-ins for None (0, -1, '', NaN): the table holds NULL there
+    and every real value as given, a zero offset and a zero probability among them."""
+    import pytest
+
+    from coding.errors import ProjectError
+
+    with Store(project / "clusterqda.sqlite") as store:
+        _one_turn(store)
+        store.register_coder("rules@x", "rules", None, None)
+        store.register_coder("hybrid@x", "hybrid", None, None)
+        (unit,) = store.conn.execute("SELECT rowid FROM units WHERE unit_id = 'd#2'").fetchone()
+        rows = [
+            (unit, 0, None, "A", None, None, None, "model", (), None, None, None),
+            (unit, 0, 1, "B", "positive", 0, 0, "B", ("合作社",), 0.0, "negative", 0.5),
+            (unit, 1, None, "C", "mixed", 8, 11, "C", ("合作社",), 1.0, None, None),
+            (unit, 0, 1, "D", "neutral", 6, 13, "D", (), None, None, 0.0),
+        ]
+        store.write_codings(["rules@x", "hybrid@x"], ["d#2"], rows)
+        stored = store.conn.execute(
+            'SELECT unit, coder, also, code_id, stance, start, "end", probability, also_stance,'
+            " also_probability FROM coding_data ORDER BY rowid"
+        ).fetchall()
+        rules, hybrid = (
+            store.conn.execute("SELECT rowid FROM coders WHERE coder = ?", (c,)).fetchone()[0]
+            for c in ("rules@x", "hybrid@x")
+        )
+        want = [
+            (unit, rules, None, "A", None, None, None, None, None, None),
+            (unit, rules, hybrid, "B", "positive", 0, 0, 0.0, "negative", 0.5),
+            (unit, hybrid, None, "C", "mixed", 8, 11, 1.0, None, None),
+            (unit, rules, hybrid, "D", "neutral", 6, 13, None, None, 0.0),
+        ]
+        assert stored == want
+        with pytest.raises(ProjectError, match="''"):  # '' stands for no stance: refused
+            store.write_codings(["rules@x"], ["d#2"], [(*rows[0][:4], "", *rows[0][5:])])

@@ -115,7 +115,7 @@ def code_project(
     # One transaction for the run: codings go in without index upkeep (built once, at or
     # near the end) unless earlier codings must be found: to replace them, or to keep them.
     replace = store.has_coded(coders)
-    with store.transaction(), few_collections():
+    with store.unchecked_keys(), store.transaction(), few_collections():
         bulk = not replace and not reuse and store.bulk_codings(total * BULK_ROWS_PER_UNIT)
         if workers > 1 and total >= PARALLEL_MIN_UNITS:
             window = workers * 2
@@ -259,7 +259,7 @@ def _code_batch(batch: tuple[list[UnitToCode], dict[int, list[tuple]]]):
             rowid, at = unit.rowid, unit.start
             stored += [
                 (rowid, 0, None, c.code_id, c.stance, at + c.start, at + c.end, c.rule_id,
-                 c.terms, c.probability)
+                 c.terms, c.probability, None, None)
                 for c in rules.code(view, cut, unit.role)
             ]  # fmt: skip  # _row inlined: a rule's coding always has its span
         return [u.unit_id for u in rows], stored, len(stored), coded
@@ -301,9 +301,10 @@ def _stored(
 ) -> list[tuple]:
     """Turn codings of matching views into stored rows (offsets into the document).
 
-    The hybrid's codings (``mixed``) are mostly the rules' own: a coding both gave is one
-    row of the rules (coder 0) with the hybrid as ``also`` (1). Rows are written in an
-    order that keeps each coder's own order of its codings.
+    The hybrid's codings (``mixed``) are mostly the rules' own, or theirs with the model's
+    probability or the learned stance: a coding both gave is one row of the rules (coder 0)
+    with the hybrid as ``also`` (1) and its own stance and probability where they differ.
+    Rows are written in an order that keeps each coder's own order of its codings.
     """
     out: list[tuple] = []
     for n, unit in enumerate(units):
@@ -325,35 +326,57 @@ def _stored(
                 continue
             if j > i:
                 out += [_row(unit, a, 0, None) for a in first[i:j]]
-            out.append(_row(unit, c, 0, 1))
+            a = first[j]
+            if a is c:
+                out.append(_row(unit, c, 0, 1))
+            else:
+                out.append(_row(unit, a, 0, 1, c))
             i = j + 1
         out += [_row(unit, a, 0, None) for a in first[i:]]
     return out
 
 
 def _match(first: list[Coding], by_code: dict[str, int] | None, i: int, c: Coding) -> int | None:
-    """Return where in ``first[i:]`` a coding equal to ``c`` is, or None; ``by_code`` gives
-    each code's place in ``first`` when no code is in it twice."""
+    """Return where in ``first[i:]`` a coding ``c`` can share a row with is, or None;
+    ``by_code`` gives each code's place in ``first`` when no code is in it twice."""
     if by_code is not None:
         j = by_code.get(c.code_id)
-        return j if j is not None and j >= i and (first[j] is c or first[j] == c) else None
-    return next((j for j in range(i, len(first)) if _same(first[j], c)), None)
+        return j if j is not None and j >= i and (first[j] is c or _shares(first[j], c)) else None
+    return next((j for j in range(i, len(first)) if _shares(first[j], c)), None)
 
 
-def _same(a: Coding, b: Coding) -> bool:
-    # most codings compared differ in their code: that is asked before the whole (a
-    # dataclass compares tuples of every field it builds for the purpose)
-    return a.code_id == b.code_id and a == b
+def _shares(a: Coding, b: Coding) -> bool:
+    """Whether ``b`` can be stored on ``a``'s row: the same coding but for a stance or a
+    probability of its own (NULL in ``also_stance``/``also_probability`` is ``a``'s)."""
+    # most codings compared differ in their code: that is asked first
+    return (
+        a.code_id == b.code_id
+        and a.start == b.start
+        and a.end == b.end
+        and a.rule_id == b.rule_id
+        and a.terms == b.terms
+        and (b.stance is not None or a.stance is None)
+        and (b.probability is not None or a.probability is None)
+    )
 
 
-def _row(unit: UnitToCode, c: Coding, coder: int, also: int | None) -> tuple:
+def _row(
+    unit: UnitToCode, c: Coding, coder: int, also: int | None, own: Coding | None = None
+) -> tuple:
+    """A stored row of ``c``; ``own``: the second coder's coding, when not ``c`` itself."""
     # a code the model gave has no evidence span: no term marks it
     if c.rule_id == MODEL_RULE:
         start = end = None
     else:
         start, end = unit.start + c.start, unit.start + c.end
+    stance = probability = None
+    if own is not None:
+        if own.stance != c.stance:
+            stance = own.stance
+        if own.probability != c.probability:
+            probability = own.probability
     return (unit.rowid, coder, also, c.code_id, c.stance, start, end, c.rule_id, c.terms,
-            c.probability)  # fmt: skip
+            c.probability, stance, probability)  # fmt: skip
 
 
 def _save_all(store, coders, replace, results, report, total, progress, index_at=None) -> None:

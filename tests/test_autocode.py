@@ -103,6 +103,8 @@ def test_project_coding_is_incremental_and_offsets_index_the_document(store, boo
     first = code_project(store, book)
     assert first.units == store.conn.execute("SELECT COUNT(*) FROM units").fetchone()[0]
     assert first.codings > 0
+    # the run leaves foreign keys unchecked (its own coded_units rows), then checked again
+    assert store.conn.execute("PRAGMA foreign_keys").fetchone() == (1,)
     assert code_project(store, book).units == 0
     codings = store.codings(book.coder)
     for row in codings.itertuples():

@@ -70,9 +70,52 @@ def test_migrating_an_old_layout_database_keeps_every_coding(sample_project, tmp
     assert _order(old) == order
 
 
+def test_a_schema_13_project_reads_the_same_codings_after_migrating(sample_project, tmp_path):
+    """Before schema 14 a coding the hybrid gave as the rules did but with its own stance
+    or probability was a row of its own: such a project migrates and reads the same
+    codings, in the same order per coder."""
+    source = sample_project / "clusterqda.sqlite"
+    old = tmp_path / "old13.sqlite"
+    conn = sqlite3.connect(old)
+    for step in MIGRATIONS[:13]:
+        if callable(step):
+            step(conn)
+        else:
+            for statement in statements(step):
+                conn.execute(statement)
+    conn.execute("PRAGMA user_version = 13")
+    conn.execute("ATTACH DATABASE ? AS src", (str(source),))
+    for table in (*TABLES, "coding_labels"):
+        conn.execute(f"INSERT INTO {table} SELECT * FROM src.{table}")
+    kept = 'unit, code_id, start, "end", evidence, rule, terms, created'
+    own = "(c.also_stance IS NOT NULL OR c.also_probability IS NOT NULL)"
+    # rowids doubled: a split row's second coder comes right after its first's
+    conn.execute(
+        f"INSERT INTO coding_data (rowid, coder, also, stance, probability, {kept})"
+        f" SELECT 2 * c.rowid, c.coder, CASE WHEN {own} THEN NULL ELSE c.also END, c.stance,"
+        f" c.probability, {kept} FROM src.coding_data c"
+    )
+    split = conn.execute(
+        f"INSERT INTO coding_data (rowid, coder, stance, probability, {kept})"
+        " SELECT 2 * c.rowid + 1, c.also, COALESCE(c.also_stance, c.stance),"
+        f" COALESCE(c.also_probability, c.probability), {kept} FROM src.coding_data c"
+        f" WHERE {own}"
+    ).rowcount
+    conn.commit()
+    conn.close()
+    assert split > 100
+    with Store(old) as store:
+        assert store.schema_version == len(MIGRATIONS)
+        columns = [r[1] for r in store.conn.execute("PRAGMA table_info(coding_data)")]
+        assert columns[-2:] == ["also_stance", "also_probability"]
+    assert _codings(old) == _codings(source)
+    assert _order(old) == _order(source)
+
+
 def test_a_shared_coding_is_deleted_for_one_coder_only(sample_project, tmp_path):
-    """A coding the rules and the hybrid both gave is one row: deleting the rules'
-    codings of a unit leaves the hybrid's as they were, and the other way round."""
+    """A coding the rules and the hybrid both gave is one row (the hybrid's stance and P
+    its own): deleting the rules' codings of a unit leaves the hybrid's as they were, and
+    the other way round."""
     project = tmp_path / "p"
     shutil.copytree(sample_project, project)
     db = project / "clusterqda.sqlite"
@@ -80,7 +123,8 @@ def test_a_shared_coding_is_deleted_for_one_coder_only(sample_project, tmp_path)
         unit, first, second = conn.execute(
             "SELECT u.unit_id, a.coder, b.coder FROM coding_data c JOIN units u"
             " ON u.rowid = c.unit JOIN coders a ON a.rowid = c.coder"
-            " JOIN coders b ON b.rowid = c.also LIMIT 1"
+            " JOIN coders b ON b.rowid = c.also WHERE c.also_stance IS NOT NULL"
+            " AND c.also_probability IS NOT NULL LIMIT 1"
         ).fetchone()
 
         def of(coder: str) -> list[tuple]:
@@ -160,11 +204,13 @@ def test_machine_codings_check_their_stances_and_leave_the_check_on(project):
         store.register_coder("rules@x", "rules", None, None)
         (unit,) = store.conn.execute("SELECT rowid FROM units WHERE unit_id = 'd#2'").fetchone()
 
-        def row(stance):
-            return (unit, 0, None, "CA.MH", stance, 8, 11, "CA.MH", ("合作社",), None)
+        def row(stance, own=None):
+            return (unit, 0, None, "CA.MH", stance, 8, 11, "CA.MH", ("合作社",), None, own, None)
 
         with pytest.raises(ProjectError, match="maybe"):
             store.write_codings(["rules@x"], ["d#2"], [row("positive"), row("maybe")])
+        with pytest.raises(ProjectError, match="perhaps"):  # the second coder's own, too
+            store.write_codings(["rules@x"], ["d#2"], [row("positive", "perhaps")])
         assert store.conn.execute("SELECT COUNT(*) FROM coding_data").fetchone() == (0,)
         assert store.coded_units("rules@x") == {}
         store.write_codings(["rules@x"], ["d#2"], [row("mixed"), row(None)])
@@ -215,3 +261,41 @@ def test_the_also_index_holds_only_shared_codings_and_still_serves(sample_projec
         assert any("coding_data_also" in row[-1] for row in plan)
         shared = store.conn.execute("SELECT COUNT(*) FROM coding_data WHERE also IS NOT NULL")
         assert shared.fetchone()[0] > 0  # the default coder shares most of the rules' codings
+
+
+def test_machine_codings_store_none_as_null_and_values_as_given(project):
+    """write_codings binds stand-ins for None (0, -1, '', NaN): the table holds NULL there
+    and every real value as given, a zero offset and a zero probability among them."""
+    import pytest
+
+    from coding.errors import ProjectError
+
+    with Store(project / "clusterqda.sqlite") as store:
+        _one_turn(store)
+        store.register_coder("rules@x", "rules", None, None)
+        store.register_coder("hybrid@x", "hybrid", None, None)
+        (unit,) = store.conn.execute("SELECT rowid FROM units WHERE unit_id = 'd#2'").fetchone()
+        rows = [
+            (unit, 0, None, "A", None, None, None, "model", (), None, None, None),
+            (unit, 0, 1, "B", "positive", 0, 0, "B", ("合作社",), 0.0, "negative", 0.5),
+            (unit, 1, None, "C", "mixed", 8, 11, "C", ("合作社",), 1.0, None, None),
+            (unit, 0, 1, "D", "neutral", 6, 13, "D", (), None, None, 0.0),
+        ]
+        store.write_codings(["rules@x", "hybrid@x"], ["d#2"], rows)
+        stored = store.conn.execute(
+            'SELECT unit, coder, also, code_id, stance, start, "end", probability, also_stance,'
+            " also_probability FROM coding_data ORDER BY rowid"
+        ).fetchall()
+        rules, hybrid = (
+            store.conn.execute("SELECT rowid FROM coders WHERE coder = ?", (c,)).fetchone()[0]
+            for c in ("rules@x", "hybrid@x")
+        )
+        want = [
+            (unit, rules, None, "A", None, None, None, None, None, None),
+            (unit, rules, hybrid, "B", "positive", 0, 0, 0.0, "negative", 0.5),
+            (unit, hybrid, None, "C", "mixed", 8, 11, 1.0, None, None),
+            (unit, rules, hybrid, "D", "neutral", 6, 13, None, None, 0.0),
+        ]
+        assert stored == want
+        with pytest.raises(ProjectError, match="''"):  # '' stands for no stance: refused
+            store.write_codings(["rules@x"], ["d#2"], [(*rows[0][:4], "", *rows[0][5:])])

@@ -4,8 +4,10 @@
 One row per coding in ``coding_data``: the unit and coder as row ids, the rule id,
 the terms (as JSON) and the time as ids of ``coding_labels``, the evidence left out
 where it is the unit's own text between the coding's offsets (the view cuts it
-again), and a second coder in ``also`` where two coders gave the very same coding
-(the default coder keeps most of the rules' codings: they are stored once).
+again), and a second coder in ``also`` where two coders gave the same coding (the
+default coder keeps most of the rules' codings: they are stored once), with its own
+stance and probability in ``also_stance`` and ``also_probability`` where they differ
+(schema 14: the model's P and the learned stance; NULL = the first coder's).
 ``coding_id`` in the view is ``2 * rowid`` (``+ 1`` for the second coder), so the
 order of a coder's codings is the order they were written in.
 
@@ -25,9 +27,9 @@ _EVIDENCE = (
     " WHEN typeof(c.evidence) = 'blob' THEN NULL ELSE c.evidence END"
 )
 _BRANCH = (
-    "SELECT c.rowid * 2{plus} AS coding_id, u.unit_id, c.code_id, k.coder, c.stance, c.start,"
-    ' c."end", ' + _EVIDENCE + " AS evidence, r.label AS rule_id, t.label AS terms,"
-    " w.label AS created_at, c.probability"
+    "SELECT c.rowid * 2{plus} AS coding_id, u.unit_id, c.code_id, k.coder, {stance} AS stance,"
+    ' c.start, c."end", ' + _EVIDENCE + " AS evidence, r.label AS rule_id, t.label AS terms,"
+    " w.label AS created_at, {probability} AS probability"
     " FROM coding_data c JOIN units u ON u.rowid = c.unit JOIN coders k ON k.rowid = c.{who}"
     " JOIN coding_labels w ON w.id = c.created"
     " LEFT JOIN coding_labels r ON r.id = c.rule LEFT JOIN coding_labels t ON t.id = c.terms"
@@ -38,10 +40,20 @@ def codings_where(condition: str) -> str:
     """Return the ``codings`` view's query with ``condition`` (on ``u.`` units or ``c.``
     coding_data columns) inside each branch: SQLite cannot push a join's filter into the
     view's UNION ALL, and would otherwise materialise every coding for each query."""
-    return " UNION ALL ".join(
-        _BRANCH.format(plus=plus, who=who) + f" WHERE {condition}"
-        for plus, who in (("", "coder"), (" + 1", "also"))
-    )
+    return " UNION ALL ".join(branch + f" WHERE {condition}" for branch in _BRANCHES)
+
+
+# the second coder's own stance and probability where they differ from the first's
+# (schema 14): NULL = the same
+_BRANCHES = (
+    _BRANCH.format(plus="", who="coder", stance="c.stance", probability="c.probability"),
+    _BRANCH.format(
+        plus=" + 1",
+        who="also",
+        stance="COALESCE(c.also_stance, c.stance)",
+        probability="COALESCE(c.also_probability, c.probability)",
+    ),
+)
 
 
 INDEXES = [
@@ -95,6 +107,23 @@ def _stored_evidence(row: str) -> str:
     )
 
 
+_INSERT_TRIGGER = (
+    "CREATE TRIGGER codings_insert INSTEAD OF INSERT ON codings BEGIN"
+    " SELECT RAISE(ABORT, 'FOREIGN KEY constraint failed')"
+    " WHERE NOT EXISTS (SELECT 1 FROM units WHERE unit_id = NEW.unit_id)"
+    " OR NOT EXISTS (SELECT 1 FROM coders WHERE coder = NEW.coder);"
+    " INSERT OR IGNORE INTO coding_labels (label) SELECT v FROM (SELECT NEW.rule_id AS v"
+    " UNION ALL SELECT NEW.terms UNION ALL SELECT NEW.created_at) WHERE v IS NOT NULL;"
+    ' INSERT INTO coding_data (unit, coder, code_id, stance, start, "end", evidence, rule,'
+    " terms, created, probability)"
+    ' SELECT u.rowid, k.rowid, NEW.code_id, NEW.stance, NEW.start, NEW."end", '
+    + _stored_evidence("NEW")
+    + ", "
+    + ", ".join(_label(f"NEW.{c}") for c in ("rule_id", "terms", "created_at"))
+    + ", NEW.probability FROM units u, coders k"
+    " WHERE u.unit_id = NEW.unit_id AND k.coder = NEW.coder; END"
+)
+
 _SCRIPT = [
     "CREATE TABLE coding_labels (id INTEGER PRIMARY KEY, label TEXT NOT NULL UNIQUE)",
     """CREATE TABLE coding_data (
@@ -127,24 +156,12 @@ _SCRIPT = [
     "DROP TABLE codings",
     *INDEXES,
     "CREATE VIEW codings AS "
-    + _BRANCH.format(plus="", who="coder")
-    + " UNION ALL "
-    + _BRANCH.format(plus=" + 1", who="also"),
-    "CREATE TRIGGER codings_insert INSTEAD OF INSERT ON codings BEGIN"
-    " SELECT RAISE(ABORT, 'FOREIGN KEY constraint failed')"
-    " WHERE NOT EXISTS (SELECT 1 FROM units WHERE unit_id = NEW.unit_id)"
-    " OR NOT EXISTS (SELECT 1 FROM coders WHERE coder = NEW.coder);"
-    " INSERT OR IGNORE INTO coding_labels (label) SELECT v FROM (SELECT NEW.rule_id AS v"
-    " UNION ALL SELECT NEW.terms UNION ALL SELECT NEW.created_at) WHERE v IS NOT NULL;"
-    ' INSERT INTO coding_data (unit, coder, code_id, stance, start, "end", evidence, rule,'
-    " terms, created, probability)"
-    ' SELECT u.rowid, k.rowid, NEW.code_id, NEW.stance, NEW.start, NEW."end", '
-    + _stored_evidence("NEW")
-    + ", "
-    + ", ".join(_label(f"NEW.{c}") for c in ("rule_id", "terms", "created_at"))
-    + ", NEW.probability FROM units u, coders k"
-    " WHERE u.unit_id = NEW.unit_id AND k.coder = NEW.coder; END",
-    # a shared row loses one of its two coders; a row of one coder goes
+    + " UNION ALL ".join(
+        _BRANCH.format(plus=plus, who=who, stance="c.stance", probability="c.probability")
+        for plus, who in (("", "coder"), (" + 1", "also"))
+    ),
+    _INSERT_TRIGGER,
+    # schema 9's: a row of two coders held one stance and probability
     "CREATE TRIGGER codings_delete INSTEAD OF DELETE ON codings BEGIN"
     " DELETE FROM coding_data WHERE rowid = OLD.coding_id / 2 AND also IS NULL"
     " AND coder = (SELECT rowid FROM coders WHERE coder = OLD.coder);"
@@ -158,9 +175,38 @@ _SCRIPT = [
     " DELETE FROM coding_data WHERE unit = OLD.rowid; END",
 ]
 
+_SHARE_DIFFERING = [
+    # a dropped view drops its triggers: both are made again
+    "DROP VIEW codings",
+    "ALTER TABLE coding_data ADD COLUMN also_stance TEXT"
+    " CHECK (also_stance IN ('positive', 'negative', 'neutral', 'mixed'))",
+    "ALTER TABLE coding_data ADD COLUMN also_probability REAL",
+    "CREATE VIEW codings AS " + " UNION ALL ".join(_BRANCHES),
+    _INSERT_TRIGGER,
+    # a shared row loses one of its two coders (the second's own stance and probability
+    # become the row's when the first goes); a row of one coder goes
+    "CREATE TRIGGER codings_delete INSTEAD OF DELETE ON codings BEGIN"
+    " DELETE FROM coding_data WHERE rowid = OLD.coding_id / 2 AND also IS NULL"
+    " AND coder = (SELECT rowid FROM coders WHERE coder = OLD.coder);"
+    " UPDATE coding_data SET also = NULL, also_stance = NULL, also_probability = NULL"
+    " WHERE rowid = OLD.coding_id / 2"
+    " AND also = (SELECT rowid FROM coders WHERE coder = OLD.coder);"
+    " UPDATE coding_data SET coder = also, also = NULL, stance = COALESCE(also_stance, stance),"
+    " probability = COALESCE(also_probability, probability),"
+    " also_stance = NULL, also_probability = NULL WHERE rowid = OLD.coding_id / 2"
+    " AND also IS NOT NULL AND coder = (SELECT rowid FROM coders WHERE coder = OLD.coder);"
+    " END",
+]
+
 
 def compact_codings(conn: sqlite3.Connection) -> None:
     """Migrate the codings table into ``coding_data`` behind the ``codings`` view."""
     # statements hold semicolons inside triggers: run one by one, never split
     for statement in _SCRIPT:
+        conn.execute(statement)
+
+
+def share_differing(conn: sqlite3.Connection) -> None:
+    """Give a shared row the second coder's own stance and probability (schema 14)."""
+    for statement in _SHARE_DIFFERING:
         conn.execute(statement)

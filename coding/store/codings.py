@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from typing import TYPE_CHECKING
 
 from coding.errors import ProjectError
@@ -18,6 +19,18 @@ if TYPE_CHECKING:
 # json.dumps with options builds a new encoder per call; codings are written by
 # the hundred thousand, so one encoder is kept.
 _json_text = json.JSONEncoder(ensure_ascii=False).encode
+
+
+# write_codings binds no None: the sqlite3 module adapts a None through the adapter
+# protocol, at about 150 ns a value, three a row (10 MB: 0.15 of its 0.40 s insert).
+# What stands for NULL: no coder's rowid is 0, no offset -1, no stance ''
+# (write_codings refuses one), and SQLite stores a NaN as NULL.
+_INSERT = (
+    'INSERT INTO coding_data (unit, coder, also, code_id, stance, start, "end", rule, terms,'
+    " created, probability, also_stance, also_probability) VALUES (?, ?, NULLIF(?, 0), ?,"
+    " NULLIF(?, ''), NULLIF(?, -1), NULLIF(?, -1), ?, ?, ?, ?, NULLIF(?, ''), ?)"
+)
+_NAN = float("nan")
 
 
 class CodingsTable(Connection):
@@ -94,10 +107,13 @@ class CodingsTable(Connection):
         }
         out: dict[int, list[tuple]] = {u: [] for u in looked}
         rows = self.conn.execute(
-            'SELECT c.unit, c.code_id, c.stance, c.start, c."end", r.label, t.label,'
-            " c.probability FROM coding_data c LEFT JOIN coding_labels r ON r.id = c.rule"
+            "SELECT c.unit, c.code_id, CASE WHEN c.coder = ?3 THEN c.stance"
+            ' ELSE COALESCE(c.also_stance, c.stance) END, c.start, c."end", r.label, t.label,'
+            " CASE WHEN c.coder = ?3 THEN c.probability"
+            " ELSE COALESCE(c.also_probability, c.probability) END"
+            " FROM coding_data c LEFT JOIN coding_labels r ON r.id = c.rule"
             " LEFT JOIN coding_labels t ON t.id = c.terms"
-            " WHERE c.unit BETWEEN ? AND ? AND ? IN (c.coder, c.also) ORDER BY c.rowid",
+            " WHERE c.unit BETWEEN ?1 AND ?2 AND ?3 IN (c.coder, c.also) ORDER BY c.rowid",
             (first, last, coder_id),
         )
         spoilt = set()
@@ -107,7 +123,7 @@ class CodingsTable(Connection):
                 if terms not in decoded:
                     decoded[terms] = tuple(json.loads(terms or "[]"))
                 out[unit].append((unit, 0, None, code, stance, start, end, rule,
-                                  decoded[terms], p))  # fmt: skip
+                                  decoded[terms], p, None, None))  # fmt: skip
                 if code in codes:
                     spoilt.add(unit)
         return {u: c for u, c in out.items() if u not in spoilt}
@@ -210,6 +226,17 @@ class CodingsTable(Connection):
                 self.conn.execute(f"DROP INDEX IF EXISTS {name}")
         return True
 
+    @contextmanager
+    def unchecked_keys(self) -> Iterator[None]:
+        """Leave foreign keys unchecked through a block (begun outside a transaction): for
+        ``code``, which marks as coded units it read from ``units`` in its transaction."""
+        # each coded_units row looked up its unit and coder: a third of that insert's time
+        self.conn.execute("PRAGMA foreign_keys = OFF")
+        try:
+            yield
+        finally:
+            self.conn.execute("PRAGMA foreign_keys = ON")
+
     def end_bulk_codings(self) -> None:
         """Build the codings' indexes again after ``bulk_codings`` dropped them."""
         for statement in INDEXES:
@@ -229,8 +256,9 @@ class CodingsTable(Connection):
         as coded by every coder in ``coders``.
 
         ``rows`` are ``(unit rowid, coder, also, code_id, stance, start, end, rule_id,
-        terms, probability)`` with coders as indexes into ``coders`` (``also``: a second
-        coder that gave the same coding, or None), offsets into ``documents.text``
+        terms, probability, also_stance, also_probability)`` with coders as indexes into
+        ``coders`` (``also``: a second coder that gave the same coding, or None; its own
+        stance and probability where they differ, else None), offsets into ``documents.text``
         inside the unit (the evidence is the unit's text there), ``terms`` a tuple.
         With ``replace``, these coders' earlier codings of the units are deleted first.
         """
@@ -247,33 +275,34 @@ class CodingsTable(Connection):
             ]
             # each distinct tuple of terms is spelt once (most codings share a few)
             terms = {t: _json_text(list(t)) for t in {r[8] for r in rows}}
-            labels = self._labels({now, *(r[7] for r in rows), *terms.values()})
+            labels = self._labels({now, *{r[7] for r in rows}, *terms.values()})
             created = labels[now]
             # the stances checked here, once per distinct value (the table's CHECK is slow)
-            wrong = {r[4] for r in rows} - STORED_STANCES
+            wrong = ({r[4] for r in rows} | {r[10] for r in rows}) - STORED_STANCES
             if wrong:
                 raise ProjectError(
                     f"a coder gave a stance that is not one: {sorted(map(str, wrong))}"
                 )
             insert_unchecked(
                 self.conn,
-                'INSERT INTO coding_data (unit, coder, also, code_id, stance, start, "end",'
-                " rule, terms, created, probability) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+                _INSERT,
                 (
                     (
                         u,
                         ids[k],
-                        None if a is None else ids[a],
+                        0 if a is None else ids[a],
                         code,
-                        stance,
-                        start,
-                        end,
+                        stance or "",
+                        -1 if start is None else start,
+                        -1 if end is None else end,
                         labels[rule],
                         labels[terms[t]],
                         created,
-                        p,
+                        _NAN if p is None else p,
+                        a_stance or "",
+                        _NAN if a_p is None else a_p,
                     )
-                    for u, k, a, code, stance, start, end, rule, t, p in rows
+                    for u, k, a, code, stance, start, end, rule, t, p, a_stance, a_p in rows
                 ),  # fmt: skip
             )
             # one statement per coder over the ids as JSON: 0.6 of the time of a row per unit

@@ -60,6 +60,7 @@ _CODINGS = (
 # the exporter from the document's (the same characters while the span is inside)
 _SELECTIONS = (
     "SELECT c.rowid, c.coder, c.also, u.unit_id, u.turn, c.code_id, c.stance,"
+    " COALESCE(c.also_stance, c.stance),"
     # a span needs both ends, else the unit's
     ' CASE WHEN c.start IS NULL OR c."end" IS NULL THEN u.start ELSE c.start END,'
     ' CASE WHEN c.start IS NULL OR c."end" IS NULL THEN u."end" ELSE c."end" END,'
@@ -108,12 +109,12 @@ class ExchangeTable(Connection):
         rows = self.conn.execute(_SELECTIONS, (doc_id,))
         out: list[tuple] = []
         add = out.append
-        for rowid, who, also, unit_id, turn, code, stance, start, end, evidence in rows:
+        for rowid, who, also, unit_id, turn, code, stance, stance2, start, end, evidence in rows:
             coder = coders.get(who)
             if coder is not None:
                 add((turn, coder, rowid * 2, unit_id, code, stance, start, end, evidence))
             if also is not None and (coder := coders.get(also)) is not None:
-                add((turn, coder, rowid * 2 + 1, unit_id, code, stance, start, end, evidence))
+                add((turn, coder, rowid * 2 + 1, unit_id, code, stance2, start, end, evidence))
         out.sort(key=_ORDER)
         return out
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import sqlite3
 
-from coding.store.codinglayout import compact_codings
+from coding.store.codinglayout import compact_codings, share_differing
 from coding.store.tokencodec import encode_tokens
 
 
@@ -261,6 +261,8 @@ MIGRATIONS: list = [
     DROP INDEX IF EXISTS coding_data_also;
     CREATE INDEX coding_data_also ON coding_data(also, code_id, unit) WHERE also IS NOT NULL;
     """,
+    # v14: a coding two coders share but for the second's stance or probability is one row
+    share_differing,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 

@@ -311,6 +311,21 @@ def test_an_import_leaves_every_index_of_the_codings(sample_project, tmp_path, w
     assert sorted(sql for (sql,) in made) == sorted(INDEXES)
 
 
+@pytest.mark.parametrize("workers", [1, 2])
+def test_an_import_leaves_every_key_sound_and_the_check_on(sample_project, tmp_path, workers):
+    import shutil
+
+    root = tmp_path / "copy"  # into a project that has the documents, and into an empty one
+    shutil.copytree(sample_project, root)
+    init_project(tmp_path / "p")
+    for into in (root, tmp_path / "p"):
+        with open_project(into) as store:
+            import_qdpx(store, BOOK, root / "reports" / "demo.qdpx", workers=workers)
+            assert store.conn.execute("PRAGMA foreign_keys").fetchone()[0] == 1
+            assert store.conn.execute("PRAGMA foreign_key_check").fetchall() == []
+            assert store.conn.execute("SELECT count(*) FROM coded_units").fetchone()[0] > 0
+
+
 def test_errors_from_the_reading_process_are_the_same(store, tmp_path):
     bomb = _qdpx(tmp_path / "z.qdpx", _qde(""), {"sources/big.txt": b"0" * 5_000_000})
     with pytest.raises(ExchangeError, match="zip bomb"):

@@ -448,6 +448,17 @@ def test_imported_codings_check_their_stances_and_leave_the_check_on(store):
         )
 
 
+def test_imported_codings_without_a_stance_store_null_given_none_or_empty(store):
+    units = _store_text(store, "d", "问：我们合作\n答：协会很好")
+    store.register_coder("王芳", "human", BOOK.hash, BOOK.version)
+    rowid = store.document_unit_rowids("d")[units[0][0]]
+    rows = [(rowid, "CA.BH", s, 0, k + 1) for k, s in enumerate([None, "", "mixed", ""])]
+    store.import_codings("王芳", [units[0][0]], rows[:2], False)  # both ways in one batch
+    store.import_codings("王芳", [units[0][0]], rows[2:], False)
+    stored = store.conn.execute('SELECT stance, "end" FROM coding_data ORDER BY rowid').fetchall()
+    assert stored == [(None, 1), (None, 2), ("mixed", 3), (None, 4)]
+
+
 @pytest.mark.parametrize("queued", [0, 1])
 def test_the_reader_leaves_the_parsing_to_an_importer_with_nothing_queued(sample_project, queued):
     import pickle

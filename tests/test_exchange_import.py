@@ -311,6 +311,21 @@ def test_an_import_leaves_every_index_of_the_codings(sample_project, tmp_path, w
     assert sorted(sql for (sql,) in made) == sorted(INDEXES)
 
 
+@pytest.mark.parametrize("workers", [1, 2])
+def test_an_import_leaves_every_key_sound_and_the_check_on(sample_project, tmp_path, workers):
+    import shutil
+
+    root = tmp_path / "copy"  # into a project that has the documents, and into an empty one
+    shutil.copytree(sample_project, root)
+    init_project(tmp_path / "p")
+    for into in (root, tmp_path / "p"):
+        with open_project(into) as store:
+            import_qdpx(store, BOOK, root / "reports" / "demo.qdpx", workers=workers)
+            assert store.conn.execute("PRAGMA foreign_keys").fetchone()[0] == 1
+            assert store.conn.execute("PRAGMA foreign_key_check").fetchall() == []
+            assert store.conn.execute("SELECT count(*) FROM coded_units").fetchone()[0] > 0
+
+
 def test_errors_from_the_reading_process_are_the_same(store, tmp_path):
     bomb = _qdpx(tmp_path / "z.qdpx", _qde(""), {"sources/big.txt": b"0" * 5_000_000})
     with pytest.raises(ExchangeError, match="zip bomb"):
@@ -431,6 +446,17 @@ def test_imported_codings_check_their_stances_and_leave_the_check_on(store):
             "INSERT INTO coding_data (unit, coder, code_id, stance, created) VALUES (?,1,'x','maybe',1)",
             (rowid,),
         )
+
+
+def test_imported_codings_without_a_stance_store_null_given_none_or_empty(store):
+    units = _store_text(store, "d", "问：我们合作\n答：协会很好")
+    store.register_coder("王芳", "human", BOOK.hash, BOOK.version)
+    rowid = store.document_unit_rowids("d")[units[0][0]]
+    rows = [(rowid, "CA.BH", s, 0, k + 1) for k, s in enumerate([None, "", "mixed", ""])]
+    store.import_codings("王芳", [units[0][0]], rows[:2], False)  # both ways in one batch
+    store.import_codings("王芳", [units[0][0]], rows[2:], False)
+    stored = store.conn.execute('SELECT stance, "end" FROM coding_data ORDER BY rowid').fetchall()
+    assert stored == [(None, 1), (None, 2), ("mixed", 3), (None, 4)]
 
 
 @pytest.mark.parametrize("queued", [0, 1])

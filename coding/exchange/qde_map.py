@@ -33,6 +33,8 @@ OUTSIDE = "its span lies outside its source's text"
 EMPTY = "its span is empty"
 NOTES_ONLY = "it carries no coding (notes only)"
 NO_UNIT = "its span lies in no unit (front matter or between turns)"
+# a selection that states no stance: the store binds it as NULL (NULLIF) faster than None
+NO_STANCE = ""
 
 
 @dataclass
@@ -44,7 +46,7 @@ class Mapped:
     names: str  # their names, joined by SEP
     starts: array  # span in our text ('q'), NOWHERE where it cannot be read
     ends: array
-    stances: list[str | None]
+    stances: list[str | None]  # NO_STANCE (or None) where the description states none
     counts: array  # codings per selection ('l')
     coding_guids: str  # every coding's GUID as written, in order, joined by SEP
     codes: list[str]  # each coding's code GUID (normalised)
@@ -147,10 +149,11 @@ def stance(description: str) -> str | None:
     return None
 
 
-def stances(descriptions: list[str]) -> list[str | None]:
-    """Return the stance each description states (``stance``), our exports' at a glance."""
+def stances(descriptions: list[str], none: str | None = None) -> list[str | None]:
+    """Return the stance each description states (``stance``, else ``none``), our
+    exports' at a glance."""
     first = _FIRST_LINES
-    return [first.get(d.partition("\n")[0]) or stance(d) for d in descriptions]
+    return [first.get(d.partition("\n")[0]) or stance(d) or none for d in descriptions]
 
 
 def _within(positions: list[int], length: int) -> array:
@@ -185,7 +188,7 @@ def convert(raw: str, selections: Selections, standard_only: bool) -> Mapped:
         SEP.join(s.names),
         starts,
         ends,
-        stances(s.descriptions),
+        stances(s.descriptions, NO_STANCE),
         array("l", s.counts),
         SEP.join(s.coding_guids),
         s.codes,

@@ -60,12 +60,10 @@ def _shipped(
 ) -> tuple[Path, str, tuple[str, ...]] | None:
     """The shipped model's path, version and training sets for a codebook: each header (as
     of its modification time) is parsed once per process."""
-    import json
-
     found = []
     for path, mtime in headers:
         try:
-            head = json.loads(path.read_text(encoding="utf-8"))
+            head = parse_model_json(path.read_bytes())
         except (OSError, ValueError):
             continue
         if head.get("codebook_hash") == codebook_hash:
@@ -75,6 +73,19 @@ def _shipped(
             sets = tuple(str(s) for s in made_from.get("sets", []))
             found.append((int(made_from.get("units", 0)), path, str(head.get("version")), sets))
     return max(found)[1:] if found else None
+
+
+def parse_model_json(data: bytes) -> dict:
+    """Parse a model's JSON file: with orjson (a third of ``json``'s time on the 6 MB
+    shipped model, the same values), or ``json`` for what orjson refuses (NaN)."""
+    import json
+
+    import orjson
+
+    try:
+        return orjson.loads(data)
+    except orjson.JSONDecodeError:
+        return json.loads(data.decode("utf-8"))
 
 
 # model files parsed while looking for the shipped one, by (path, modification time);

@@ -211,7 +211,9 @@ def load_weights(json_path: Path, head: dict | None = None) -> LearnedWeights:
     ``head`` is the JSON file already parsed, when the caller has it."""
     try:
         if head is None:
-            head = json.loads(json_path.read_text(encoding="utf-8"))
+            from coding.hybrid.coder import parse_model_json
+
+            head = parse_model_json(json_path.read_bytes())
         coef = np.load(json_path.with_suffix(".npy"), allow_pickle=False)
     except (OSError, ValueError) as exc:
         raise ModelError(f"cannot read the shipped model {json_path.name}: {exc}") from exc

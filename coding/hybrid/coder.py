@@ -9,6 +9,7 @@ keeps its provenance: ``rule_id`` is the rule that fired or ``model``, and
 
 from __future__ import annotations
 
+import hashlib
 from functools import cache, lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -63,12 +64,14 @@ def _shipped(
     found = []
     for path, mtime in headers:
         try:
-            head = parse_model_json(path.read_bytes())
+            data = path.read_bytes()
+            head = parse_model_json(data)
         except (OSError, ValueError):
             continue
         if head.get("codebook_hash") == codebook_hash:
-            # the whole model is in this file: kept for loading it, not parsed twice
-            _PARSED[(path, mtime)] = head
+            # the whole model is in this file: kept for loading it, not parsed twice (with
+            # its digest, which tells whether the tables kept beside it are its own)
+            _PARSED[(path, mtime)] = (head, source_digest(data))
             made_from = head.get("made_from", {})
             sets = tuple(str(s) for s in made_from.get("sets", []))
             found.append((int(made_from.get("units", 0)), path, str(head.get("version")), sets))
@@ -88,18 +91,23 @@ def parse_model_json(data: bytes) -> dict:
         return json.loads(data.decode("utf-8"))
 
 
+def source_digest(data: bytes) -> str:
+    """Return the SHA-256 of a model's JSON bytes: what its kept tables are keyed by."""
+    return hashlib.sha256(data).hexdigest()
+
+
 # model files parsed while looking for the shipped one, by (path, modification time);
 # each is handed to the loader once and dropped
-_PARSED: dict[tuple[Path, int], dict] = {}
+_PARSED: dict[tuple[Path, int], tuple[dict, str]] = {}
 
 
 @lru_cache(maxsize=4)
 def _cached_weights(path: Path) -> LearnedWeights:
     from coding.hybrid.weights import load_weights
 
-    head = _PARSED.pop((path, path.stat().st_mtime_ns), None)
+    head, source = _PARSED.pop((path, path.stat().st_mtime_ns), (None, None))
     _PARSED.clear()
-    return load_weights(path, head)
+    return load_weights(path, head, source)
 
 
 def shipped_weights(codebook: Codebook) -> LearnedWeights | None:
@@ -152,12 +160,15 @@ class HybridCoder:
         if self._features is None:
             from coding.hybrid.featurebatch import FeatureBatch
 
-            self._features = FeatureBatch(self.weights.vocabulary, self.weights.index)
+            # the integer tables kept beside a shipped model, when they are its own
+            tables = self.weights.tables
+            table = (tables["feature_keys"], tables["feature_columns"]) if tables else None
+            self._features = FeatureBatch(self.weights.vocabulary, self.weights.index, table)
             self.weights.dense_coef()
         if self._stance is None and self.weights.stance is not None:
             from coding.hybrid.stancebatch import StanceBatch
 
-            self._stance = StanceBatch(self.weights.stance)
+            self._stance = StanceBatch(self.weights.stance, self.weights.tables)
         return self._features
 
     def code_views(

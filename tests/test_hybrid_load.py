@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import json
 
-from coding.hybrid.coder import MODELS, parse_model_json
+from coding.hybrid.coder import MODELS
+from coding.hybrid.modeljson import parse_model_json
 
 
 def test_parse_model_json_equals_json_on_the_shipped_model():
@@ -28,7 +29,7 @@ def test_shipped_tables_are_what_the_code_makes_now():
         assert tables_path(path).exists()
         weights = load_weights(path)
         assert weights.tables is not None
-        made = model_tables(weights)
+        made = model_tables(weights.vocabulary, weights.stance)
         for name, array in made.items():
             assert weights.tables[name].shape == array.shape
             assert (weights.tables[name] == array).all(), name

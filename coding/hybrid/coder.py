@@ -9,12 +9,12 @@ keeps its provenance: ``rule_id`` is the rule that fired or ``model``, and
 
 from __future__ import annotations
 
-import hashlib
 from functools import cache, lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from coding.codebook import Codebook
+from coding.hybrid.modeljson import parse_model_json, source_digest
 from coding.model import Coding
 from coding.rulecoder import MODEL_RULE, RuleCoder, rule_texts
 from coding.stance import code_stance, sentences_counts, stance_from_counts
@@ -76,24 +76,6 @@ def _shipped(
             sets = tuple(str(s) for s in made_from.get("sets", []))
             found.append((int(made_from.get("units", 0)), path, str(head.get("version")), sets))
     return max(found)[1:] if found else None
-
-
-def parse_model_json(data: bytes) -> dict:
-    """Parse a model's JSON file: with orjson (a third of ``json``'s time on the 6 MB
-    shipped model, the same values), or ``json`` for what orjson refuses (NaN)."""
-    import json
-
-    import orjson
-
-    try:
-        return orjson.loads(data)
-    except orjson.JSONDecodeError:
-        return json.loads(data.decode("utf-8"))
-
-
-def source_digest(data: bytes) -> str:
-    """Return the SHA-256 of a model's JSON bytes: what its kept tables are keyed by."""
-    return hashlib.sha256(data).hexdigest()
 
 
 # model files parsed while looking for the shipped one, by (path, modification time);

@@ -15,8 +15,10 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from coding.hybrid.modeljson import source_digest
+
 if TYPE_CHECKING:
-    from coding.hybrid.weights import LearnedWeights
+    from coding.hybrid.stancemodel import StanceWeights
 
 # bump when what the tables hold or how they are made changes
 TABLES_FORMAT = 1
@@ -36,23 +38,22 @@ def tables_path(json_path: Path) -> Path:
     return json_path.with_suffix(".tables.npy")
 
 
-def model_tables(weights: LearnedWeights) -> dict[str, np.ndarray]:
-    """Make the model's tables from its vocabularies (what a worker's start made)."""
+def model_tables(vocabulary: list[str], stance: StanceWeights | None) -> dict[str, np.ndarray]:
+    """Make a model's tables from its vocabulary and stance model (what a worker's start
+    made)."""
     from coding.hybrid.featurebatch import feature_table
     from coding.hybrid.stancebatch import stance_tables
 
-    keys, columns = feature_table(weights.vocabulary)
+    keys, columns = feature_table(vocabulary)
     tables = {"feature_keys": keys, "feature_columns": columns}
-    if weights.stance is not None:
-        tables.update(stance_tables(weights.stance))
+    if stance is not None:
+        tables.update(stance_tables(stance))
     return tables
 
 
-def write_tables(weights: LearnedWeights, json_path: Path) -> Path:
+def write_tables(vocabulary: list[str], stance: StanceWeights | None, json_path: Path) -> Path:
     """Write the tables of the model just saved at ``json_path``; return their path."""
-    from coding.hybrid.coder import source_digest
-
-    tables = model_tables(weights)
+    tables = model_tables(vocabulary, stance)
     empty = np.zeros((0, 0), np.int64)
     arrays = [np.atleast_2d(tables.get(name, empty).T).T for name in NAMES]
     digest = np.frombuffer(bytes.fromhex(source_digest(json_path.read_bytes())), np.int64)

@@ -19,6 +19,7 @@ from pathlib import Path
 import numpy as np
 
 from coding.errors import ModelError
+from coding.hybrid.modeljson import parse_model_json, source_digest
 from coding.hybrid.stancemodel import StanceWeights
 
 FORMAT = "clusterqda-hybrid-1"
@@ -165,7 +166,7 @@ class LearnedWeights:
         np.save(stem.with_suffix(".npy"), self.coef.astype(np.float32), allow_pickle=False)
         from coding.hybrid.tables import write_tables
 
-        write_tables(self, json_path)
+        write_tables(self.vocabulary, self.stance, json_path)
         return json_path
 
 
@@ -221,8 +222,6 @@ def load_weights(
 
     try:
         if head is None:
-            from coding.hybrid.coder import parse_model_json, source_digest
-
             data = json_path.read_bytes()
             head, source = parse_model_json(data), source_digest(data)
         coef = np.load(json_path.with_suffix(".npy"), allow_pickle=False)

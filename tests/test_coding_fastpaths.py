@@ -368,7 +368,7 @@ def test_gram_tables_are_the_dict_built_ones():
                 yield families.index(head + colon), stancebatch.gram_key(gram)
 
         vocabulary = weights.stance.vocabulary + odd
-        table = stancebatch._Table(vocabulary, families)
+        table = stancebatch._Table(*stancebatch.gram_table(vocabulary, families))
         keys, columns = by_dict(vocabulary, families, stance_grams)
         assert (table.keys == keys).all() and (
             table.columns == columns.reshape(table.columns.shape)

@@ -85,6 +85,9 @@ def test_training_is_reproducible(book, tmp_path):
     a, b = first.save(tmp_path / "a"), second.save(tmp_path / "b")
     assert a.read_bytes() == b.read_bytes()
     assert a.with_suffix(".npy").read_bytes() == b.with_suffix(".npy").read_bytes()
+    # the integer tables are saved beside the model, the same bytes, and load as its own
+    assert a.with_suffix(".tables.npy").read_bytes() == b.with_suffix(".tables.npy").read_bytes()
+    assert load_weights(a).tables is not None
     # other data, another id
     assert fit_weights(_small_examples(book, slice(0, 250)), book).version != first.version
     loaded = load_weights(a)

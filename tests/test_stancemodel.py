@@ -171,7 +171,7 @@ def test_the_gram_table_finds_what_a_dict_of_the_vocabulary_finds(texts):
     """``_Table.find`` looks 1-grams up by code point (searching those beyond the Basic
     Multilingual Plane) and 2-grams in the sorted keys: it must find every gram a dict of
     the spelt features finds, at that feature's column."""
-    from coding.hybrid.stancebatch import _Table, gram_keys
+    from coding.hybrid.stancebatch import _Table, gram_keys, gram_table
 
     vocabulary = [
         "c:X",
@@ -185,7 +185,7 @@ def test_the_gram_table_finds_what_a_dict_of_the_vocabulary_finds(texts):
         "n:好",
         "e:，a",
     ]
-    table = _Table(vocabulary, ("e:",))
+    table = _Table(*gram_table(vocabulary, ("e:",)))
     rows, keys = gram_keys(texts)
     present, at = table.find(keys, sum(map(len, texts)))
     got = sorted(zip(rows[present].tolist(), table.columns[at, 0].tolist(), strict=True))

@@ -3,8 +3,9 @@
 Usage: python codebooks/models/rebuild.py [--codebook codebooks/collective_action.yaml]
 
 Writes codebooks/models/<codebook name>-<version>.json and .npy (the codes' model and the
-learned stance) and removes the older files of that codebook. The same gold and codebook
-give the same version and bytes.
+learned stance) and .tables.npy (the integer tables made from them, which workers would
+otherwise make at every start) and removes the older files of that codebook. The same gold
+and codebook give the same version and bytes.
 """
 
 from __future__ import annotations

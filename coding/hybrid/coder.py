@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from coding.codebook import Codebook
+from coding.hybrid.modeljson import parse_model_json, source_digest
 from coding.model import Coding
 from coding.rulecoder import MODEL_RULE, RuleCoder, rule_texts
 from coding.stance import code_stance, sentences_counts, stance_from_counts
@@ -60,17 +61,17 @@ def _shipped(
 ) -> tuple[Path, str, tuple[str, ...]] | None:
     """The shipped model's path, version and training sets for a codebook: each header (as
     of its modification time) is parsed once per process."""
-    import json
-
     found = []
     for path, mtime in headers:
         try:
-            head = json.loads(path.read_text(encoding="utf-8"))
+            data = path.read_bytes()
+            head = parse_model_json(data)
         except (OSError, ValueError):
             continue
         if head.get("codebook_hash") == codebook_hash:
-            # the whole model is in this file: kept for loading it, not parsed twice
-            _PARSED[(path, mtime)] = head
+            # the whole model is in this file: kept for loading it, not parsed twice (with
+            # its digest, which tells whether the tables kept beside it are its own)
+            _PARSED[(path, mtime)] = (head, source_digest(data))
             made_from = head.get("made_from", {})
             sets = tuple(str(s) for s in made_from.get("sets", []))
             found.append((int(made_from.get("units", 0)), path, str(head.get("version")), sets))
@@ -79,16 +80,16 @@ def _shipped(
 
 # model files parsed while looking for the shipped one, by (path, modification time);
 # each is handed to the loader once and dropped
-_PARSED: dict[tuple[Path, int], dict] = {}
+_PARSED: dict[tuple[Path, int], tuple[dict, str]] = {}
 
 
 @lru_cache(maxsize=4)
 def _cached_weights(path: Path) -> LearnedWeights:
     from coding.hybrid.weights import load_weights
 
-    head = _PARSED.pop((path, path.stat().st_mtime_ns), None)
+    head, source = _PARSED.pop((path, path.stat().st_mtime_ns), (None, None))
     _PARSED.clear()
-    return load_weights(path, head)
+    return load_weights(path, head, source)
 
 
 def shipped_weights(codebook: Codebook) -> LearnedWeights | None:
@@ -141,12 +142,15 @@ class HybridCoder:
         if self._features is None:
             from coding.hybrid.featurebatch import FeatureBatch
 
-            self._features = FeatureBatch(self.weights.vocabulary, self.weights.index)
+            # the integer tables kept beside a shipped model, when they are its own
+            tables = self.weights.tables
+            table = (tables["feature_keys"], tables["feature_columns"]) if tables else None
+            self._features = FeatureBatch(self.weights.vocabulary, self.weights.index, table)
             self.weights.dense_coef()
         if self._stance is None and self.weights.stance is not None:
             from coding.hybrid.stancebatch import StanceBatch
 
-            self._stance = StanceBatch(self.weights.stance)
+            self._stance = StanceBatch(self.weights.stance, self.weights.tables)
         return self._features
 
     def code_views(

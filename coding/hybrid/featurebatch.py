@@ -81,31 +81,19 @@ def _cuts(points: np.ndarray) -> np.ndarray:
 class FeatureBatch:
     """A model's vocabulary made ready to turn many units into columns per call."""
 
-    def __init__(self, vocabulary: list[str], index: dict[str, int] | None = None) -> None:
+    def __init__(
+        self,
+        vocabulary: list[str],
+        index: dict[str, int] | None = None,
+        table: tuple[np.ndarray, np.ndarray] | None = None,
+    ) -> None:
         self.index = index if index is not None else {f: i for i, f in enumerate(vocabulary)}
         self.width = len(vocabulary)
         # the column of a role, a rule's code and a term, by its name (-1: not a feature),
         # so that a unit's named features are looked up without spelling them again
         self._named: tuple[dict[str, int], ...] = ({}, {}, {})
-        keys, families, columns = [], [], []
-        # each family's n-grams are looked for among the features of their length only
-        # (a walk of the whole vocabulary per family and order was most of a worker's start)
-        lengths = np.fromiter(map(len, vocabulary), np.int64, len(vocabulary))
-        for family, (prefix, orders) in enumerate(_FAMILIES):
-            # a feature is found by its whole spelling: a plain 3-gram that starts with
-            # the negation mark is the negated 2-gram of the same letters, as in a dict
-            for n in orders:
-                found = [
-                    (column, vocabulary[column][len(prefix) :])
-                    for column in np.flatnonzero(lengths == len(prefix) + n).tolist()
-                    if vocabulary[column].startswith(prefix)
-                ]
-                keys.append(gram_keys([gram for _c, gram in found], n))
-                columns.append(np.asarray([c for c, _gram in found], dtype=np.int64))
-                families.append(np.full(len(found), family, dtype=np.int64))
-        self.keys, at = np.unique(np.concatenate(keys), return_inverse=True)
-        self.columns = np.full((len(self.keys), len(_FAMILIES)), -1, dtype=np.int64)
-        self.columns[at, np.concatenate(families)] = np.concatenate(columns)
+        # ``table``: ``feature_table(vocabulary)`` as shipped with the model
+        self.keys, self.columns = table if table is not None else feature_table(vocabulary)
 
     def columns_of(
         self,
@@ -203,3 +191,28 @@ class FeatureBatch:
         known = column >= 0
         units = np.asarray(job_units, np.int64)[job[flat_at[known]]]
         return units, column[known]
+
+
+def feature_table(vocabulary: list[str]) -> tuple[np.ndarray, np.ndarray]:
+    """Return the sorted n-gram keys of a vocabulary and, per key, each family's column
+    (-1: the gram is not a feature of that family)."""
+    keys, families, columns = [], [], []
+    # each family's n-grams are looked for among the features of their length only
+    # (a walk of the whole vocabulary per family and order was most of a worker's start)
+    lengths = np.fromiter(map(len, vocabulary), np.int64, len(vocabulary))
+    for family, (prefix, orders) in enumerate(_FAMILIES):
+        # a feature is found by its whole spelling: a plain 3-gram that starts with
+        # the negation mark is the negated 2-gram of the same letters, as in a dict
+        for n in orders:
+            found = [
+                (column, vocabulary[column][len(prefix) :])
+                for column in np.flatnonzero(lengths == len(prefix) + n).tolist()
+                if vocabulary[column].startswith(prefix)
+            ]
+            keys.append(gram_keys([gram for _c, gram in found], n))
+            columns.append(np.asarray([c for c, _gram in found], dtype=np.int64))
+            families.append(np.full(len(found), family, dtype=np.int64))
+    unique, at = np.unique(np.concatenate(keys), return_inverse=True)
+    table = np.full((len(unique), len(_FAMILIES)), -1, dtype=np.int64)
+    table[at, np.concatenate(families)] = np.concatenate(columns)
+    return unique, table

@@ -81,7 +81,8 @@ def build_model(
 ) -> tuple[LearnedWeights, Path]:
     """Fit the default coder's model on the training gold and write it into ``folder``.
 
-    Older files of this codebook's name are removed, so one model per codebook ships.
+    Older files of this codebook's name are removed (``.tables.npy`` too), so one model
+    per codebook ships.
     """
     paths = paths or training_paths()
     frame = training_frame(codebook, paths)

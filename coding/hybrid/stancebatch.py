@@ -52,29 +52,50 @@ def _whole_keys(grams: list[str]) -> np.ndarray:
     return np.where(lengths == 2, (first + 1) * _POINT + last, last)
 
 
+def gram_table(
+    vocabulary: list[str], families: tuple[str, ...], lengths: np.ndarray | None = None
+) -> tuple[np.ndarray, np.ndarray]:
+    """Return the sorted gram keys of some gram families of a vocabulary and, per key,
+    each family's column (-1: the gram is not in that family's vocabulary)."""
+    # (column, family, gram) of every 1- or 2-gram of these families, looked for among
+    # the features of its length only (``lengths``: each feature's); a family names
+    # no colon before its own, so its features are those it starts
+    if lengths is None:
+        lengths = np.fromiter(map(len, vocabulary), np.int64, len(vocabulary))
+    found = [
+        (i, f, vocabulary[i][len(family) :])
+        for f, family in enumerate(families)
+        for n in (1, 2)
+        for i in np.flatnonzero(lengths == len(family) + n).tolist()
+        if vocabulary[i].startswith(family)
+    ]
+    grams = [gram for _i, _f, gram in found]
+    keys, rows = np.unique(_whole_keys(grams), return_inverse=True)
+    columns = np.full((len(keys), len(families)), -1, dtype=np.int64)
+    columns[rows, [f for _i, f, _g in found]] = [i for i, _f, _g in found]
+    return keys, columns
+
+
+def stance_tables(model: StanceWeights) -> dict[str, np.ndarray]:
+    """Return the stance model's gram tables (``gram_table``) by name: what ``StanceBatch``
+    builds from its vocabulary, and what a shipped model keeps ready."""
+    lengths = np.fromiter(map(len, model.vocabulary), np.int64, len(model.vocabulary))
+    evidence = gram_table(model.vocabulary, _EVIDENCE, lengths)
+    neighbours = gram_table(model.vocabulary, ("n:",), lengths)
+    return {
+        "evidence_keys": evidence[0],
+        "evidence_columns": evidence[1],
+        "neighbour_keys": neighbours[0],
+        "neighbour_columns": neighbours[1],
+    }
+
+
 class _Table:
     """Sorted gram keys of one set of gram families, with each family's column (-1: the
     gram is not in that family's vocabulary)."""
 
-    def __init__(
-        self, vocabulary: list[str], families: tuple[str, ...], lengths: np.ndarray | None = None
-    ) -> None:
-        # (column, family, gram) of every 1- or 2-gram of these families, looked for among
-        # the features of its length only (``lengths``: each feature's); a family names
-        # no colon before its own, so its features are those it starts
-        if lengths is None:
-            lengths = np.fromiter(map(len, vocabulary), np.int64, len(vocabulary))
-        found = [
-            (i, f, vocabulary[i][len(family) :])
-            for f, family in enumerate(families)
-            for n in (1, 2)
-            for i in np.flatnonzero(lengths == len(family) + n).tolist()
-            if vocabulary[i].startswith(family)
-        ]
-        grams = [gram for _i, _f, gram in found]
-        self.keys, rows = np.unique(_whole_keys(grams), return_inverse=True)
-        self.columns = np.full((len(self.keys), len(families)), -1, dtype=np.int64)
-        self.columns[rows, [f for _i, f, _g in found]] = [i for i, _f, _g in found]
+    def __init__(self, keys: np.ndarray, columns: np.ndarray) -> None:
+        self.keys, self.columns = keys, columns
         # the row of each character of the Basic Multilingual Plane (-1: none): 1-grams,
         # half of every lookup, are found by their code point without a search
         self.plane = np.full(_PLANE, -1, dtype=np.int64)
@@ -104,13 +125,14 @@ class _Table:
 class StanceBatch:
     """A stance model made ready to restance many units' codings per call."""
 
-    def __init__(self, model: StanceWeights) -> None:
+    def __init__(self, model: StanceWeights, tables: dict[str, np.ndarray] | None = None) -> None:
         self.model = model
         self.index = model.index
         self.width = len(model.vocabulary)
-        lengths = np.fromiter(map(len, model.vocabulary), np.int64, len(model.vocabulary))
-        self.evidence = _Table(model.vocabulary, _EVIDENCE, lengths)
-        self.neighbours = _Table(model.vocabulary, ("n:",), lengths)
+        # ``tables``: ``stance_tables(model)`` as shipped with the model
+        tables = tables if tables is not None else stance_tables(model)
+        self.evidence = _Table(tables["evidence_keys"], tables["evidence_columns"])
+        self.neighbours = _Table(tables["neighbour_keys"], tables["neighbour_columns"])
         # the columns of the named features, by what spells them (few distinct ones)
         self._named: dict[tuple, list[int]] = {}
         self._codes: dict[str, tuple[str, int]] = {}

@@ -19,6 +19,7 @@ from pathlib import Path
 import numpy as np
 
 from coding.errors import ModelError
+from coding.hybrid.modeljson import parse_model_json, source_digest
 from coding.hybrid.stancemodel import StanceWeights
 
 FORMAT = "clusterqda-hybrid-1"
@@ -46,6 +47,8 @@ class LearnedWeights:
     metrics: dict = field(default_factory=dict)
     # the learned stance of COND, EVAL and AGENCY codings; None keeps the cue words
     stance: StanceWeights | None = None
+    # the integer tables of ``tables.model_tables``, when kept beside the shipped model
+    tables: dict[str, np.ndarray] | None = field(default=None, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         self._index = {f: i for i, f in enumerate(self.vocabulary)}
@@ -161,6 +164,9 @@ class LearnedWeights:
             json.dumps(head, ensure_ascii=False, indent=0, sort_keys=True), encoding="utf-8"
         )
         np.save(stem.with_suffix(".npy"), self.coef.astype(np.float32), allow_pickle=False)
+        from coding.hybrid.tables import write_tables
+
+        write_tables(self.vocabulary, self.stance, json_path)
         return json_path
 
 
@@ -206,12 +212,18 @@ def _sha(array: np.ndarray) -> str:
     return hashlib.sha256(np.ascontiguousarray(array, dtype=np.float32).tobytes()).hexdigest()
 
 
-def load_weights(json_path: Path, head: dict | None = None) -> LearnedWeights:
+def load_weights(
+    json_path: Path, head: dict | None = None, source: str | None = None
+) -> LearnedWeights:
     """Load shipped weights; refuse a file of another format or whose weights changed.
-    ``head`` is the JSON file already parsed, when the caller has it."""
+    ``head`` is the JSON file already parsed, when the caller has it, and ``source`` its
+    bytes' SHA-256 (the model's kept tables are used only with it)."""
+    from coding.hybrid.tables import read_tables
+
     try:
         if head is None:
-            head = json.loads(json_path.read_text(encoding="utf-8"))
+            data = json_path.read_bytes()
+            head, source = parse_model_json(data), source_digest(data)
         coef = np.load(json_path.with_suffix(".npy"), allow_pickle=False)
     except (OSError, ValueError) as exc:
         raise ModelError(f"cannot read the shipped model {json_path.name}: {exc}") from exc
@@ -234,4 +246,5 @@ def load_weights(json_path: Path, head: dict | None = None) -> LearnedWeights:
         head.get("made_from", {}),
         head.get("metrics", {}),
         StanceWeights.from_json(head["stance"]) if head.get("stance") else None,
+        read_tables(json_path, source) if source is not None else None,
     )

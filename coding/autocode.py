@@ -1,9 +1,5 @@
-"""Auto-coding projects and tables: the rule coder, or the default hybrid, over many texts.
-
-(Longer than the usual 400 lines: a project run, a table run and the rows passed between
-the workers and the store are one flow, and splitting it would spread one batch's path
-over several modules.)
-"""
+"""Auto-coding projects and tables: the rule coder, or the default hybrid, over many texts
+(the rows a batch's codings become are ``coding.codingrows``)."""
 
 from __future__ import annotations
 
@@ -16,6 +12,7 @@ from typing import TYPE_CHECKING
 import ahocorasick
 
 from coding.codebook import Codebook
+from coding.codingrows import stored_rows
 from coding.common.parallel import (
     bounded_map,
     collect_between_batches,
@@ -23,7 +20,7 @@ from coding.common.parallel import (
     few_collections,
     quiet_collector,
 )
-from coding.model import CodeReport, Coding
+from coding.model import CodeReport
 from coding.rulecoder import (
     MODEL_RULE,
     SPEAKER_RULE,
@@ -261,7 +258,7 @@ def _code_batch(batch: tuple[list[UnitToCode], dict[int, list[tuple]]]):
                 (rowid, 0, None, c.code_id, c.stance, at + c.start, at + c.end, c.rule_id,
                  c.terms, c.probability, None, None)
                 for c in rules.code(view, cut, unit.role)
-            ]  # fmt: skip  # _row inlined: a rule's coding always has its span
+            ]  # fmt: skip  # coding_row inlined: a rule's coding always has its span
         return [u.unit_id for u in rows], stored, len(stored), coded
     tokens = [_tokens(unit, view, rules) for unit, view in zip(rows, views, strict=True)]
     # the model learned interviewee turns: interviewer turns keep the rules' codings
@@ -281,7 +278,7 @@ def _code_batch(batch: tuple[list[UnitToCode], dict[int, list[tuple]]]):
         ruled[asked[k]] = analysed[k][1]
         mixed[asked[k]] = combined
     ids = [u.unit_id for u in rows]
-    return ids, _stored(rows, ruled, mixed), sum(map(len, mixed)), len(rows)
+    return ids, stored_rows(rows, ruled, mixed), sum(map(len, mixed)), len(rows)
 
 
 def _code_pool_batch(batch: tuple[list[UnitToCode], dict[int, list[tuple]]]):
@@ -294,89 +291,6 @@ def _code_pool_batch(batch: tuple[list[UnitToCode], dict[int, list[tuple]]]):
 def _tokens(unit: UnitToCode, view: str, rules: RuleCoder) -> list[str] | None:
     # only token distances need the tokens: leave them packed otherwise
     return decode_tokens(unit.tokens, view) if unit.tokens and rules.needs_tokens else None
-
-
-def _stored(
-    units: list[UnitToCode], ruled: list[list[Coding]], mixed: list[list[Coding]] | None
-) -> list[tuple]:
-    """Turn codings of matching views into stored rows (offsets into the document).
-
-    The hybrid's codings (``mixed``) are mostly the rules' own, or theirs with the model's
-    probability or the learned stance: a coding both gave is one row of the rules (coder 0)
-    with the hybrid as ``also`` (1) and its own stance and probability where they differ.
-    Rows are written in an order that keeps each coder's own order of its codings.
-    """
-    out: list[tuple] = []
-    for n, unit in enumerate(units):
-        first = ruled[n]
-        if mixed is None:
-            out += [_row(unit, c, 0, None) for c in first]
-            continue
-        if mixed[n] is first:  # an interviewer's turn: the hybrid keeps the rules' codings
-            out += [_row(unit, c, 0, 1) for c in first]
-            continue
-        # the rules give a code once: a coding of theirs is found by its code, not searched
-        at = {c.code_id: k for k, c in enumerate(first)}
-        by_code = at if len(at) == len(first) else None
-        i = 0
-        for c in mixed[n]:
-            j = _match(first, by_code, i, c)
-            if j is None:
-                out.append(_row(unit, c, 1, None))
-                continue
-            if j > i:
-                out += [_row(unit, a, 0, None) for a in first[i:j]]
-            a = first[j]
-            if a is c:
-                out.append(_row(unit, c, 0, 1))
-            else:
-                out.append(_row(unit, a, 0, 1, c))
-            i = j + 1
-        out += [_row(unit, a, 0, None) for a in first[i:]]
-    return out
-
-
-def _match(first: list[Coding], by_code: dict[str, int] | None, i: int, c: Coding) -> int | None:
-    """Return where in ``first[i:]`` a coding ``c`` can share a row with is, or None;
-    ``by_code`` gives each code's place in ``first`` when no code is in it twice."""
-    if by_code is not None:
-        j = by_code.get(c.code_id)
-        return j if j is not None and j >= i and (first[j] is c or _shares(first[j], c)) else None
-    return next((j for j in range(i, len(first)) if _shares(first[j], c)), None)
-
-
-def _shares(a: Coding, b: Coding) -> bool:
-    """Whether ``b`` can be stored on ``a``'s row: the same coding but for a stance or a
-    probability of its own (NULL in ``also_stance``/``also_probability`` is ``a``'s)."""
-    # most codings compared differ in their code: that is asked first
-    return (
-        a.code_id == b.code_id
-        and a.start == b.start
-        and a.end == b.end
-        and a.rule_id == b.rule_id
-        and a.terms == b.terms
-        and (b.stance is not None or a.stance is None)
-        and (b.probability is not None or a.probability is None)
-    )
-
-
-def _row(
-    unit: UnitToCode, c: Coding, coder: int, also: int | None, own: Coding | None = None
-) -> tuple:
-    """A stored row of ``c``; ``own``: the second coder's coding, when not ``c`` itself."""
-    # a code the model gave has no evidence span: no term marks it
-    if c.rule_id == MODEL_RULE:
-        start = end = None
-    else:
-        start, end = unit.start + c.start, unit.start + c.end
-    stance = probability = None
-    if own is not None:
-        if own.stance != c.stance:
-            stance = own.stance
-        if own.probability != c.probability:
-            probability = own.probability
-    return (unit.rowid, coder, also, c.code_id, c.stance, start, end, c.rule_id, c.terms,
-            c.probability, stance, probability)  # fmt: skip
 
 
 def _save_all(store, coders, replace, results, report, total, progress, index_at=None) -> None:

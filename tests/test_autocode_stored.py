@@ -1,4 +1,4 @@
-"""``_stored`` finds the rules' codings among the hybrid's by code: the same rows as a search,
+"""``stored_rows`` finds the rules' codings among the hybrid's by code: the same rows as a search,
 and the rows read back (the ``codings`` view's way) as each coder's own codings, in order."""
 
 from __future__ import annotations
@@ -6,7 +6,7 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from coding.autocode import _row, _shares, _stored
+from coding.codingrows import coding_row, shares, stored_rows
 from coding.model import Coding
 from coding.rulecoder import MODEL_RULE
 from coding.store import UnitToCode
@@ -29,14 +29,14 @@ def _searched(unit: UnitToCode, first: list[Coding], mixed: list[Coding]) -> lis
     out: list[tuple] = []
     i = 0
     for c in mixed:
-        j = next((j for j in range(i, len(first)) if _shares(first[j], c)), None)
+        j = next((j for j in range(i, len(first)) if shares(first[j], c)), None)
         if j is None:
-            out.append(_row(unit, c, 1, None))
+            out.append(coding_row(unit, c, 1, None))
             continue
-        out += [_row(unit, a, 0, None) for a in first[i:j]]
-        out.append(_row(unit, first[j], 0, 1, c))
+        out += [coding_row(unit, a, 0, None) for a in first[i:j]]
+        out.append(coding_row(unit, first[j], 0, 1, c))
         i = j + 1
-    return out + [_row(unit, a, 0, None) for a in first[i:]]
+    return out + [coding_row(unit, a, 0, None) for a in first[i:]]
 
 
 @st.composite
@@ -65,13 +65,13 @@ def test_stored_rows_are_those_of_a_search(units):
     mixed = [m for _, m in units]
     pairs = zip(rows, units, strict=True)
     want = [r for unit, (first, m) in pairs for r in _searched(unit, first, m)]
-    stored = _stored(rows, ruled, mixed)
+    stored = stored_rows(rows, ruled, mixed)
     assert stored == want
     read = _read_back(stored)
     for unit, first, m in zip(rows, ruled, mixed, strict=True):
         for coder, codings in ((0, first), (1, m)):
             assert read.get((unit.rowid, coder), []) == [
-                _row(unit, c, 0, None)[3:10] for c in codings
+                coding_row(unit, c, 0, None)[3:10] for c in codings
             ]
 
 
@@ -98,16 +98,16 @@ def test_an_interviewers_turn_keeps_the_rules_codings_as_both_coders():
     first = [Coding("A", "neutral", 0, 4, ("t",), "A")]
     unit = UnitToCode(7, "u", 100, "text", None, None, None)
     row = (7, 0, 1, "A", "neutral", 100, 104, "A", ("t",), None, None, None)
-    assert _stored([unit], [first], [first]) == [row]
+    assert stored_rows([unit], [first], [first]) == [row]
 
 
-def test_the_hybrids_probability_and_stance_share_the_rules_row():
+def test_the_hybrids_probability_and_stance_share_the_rulescoding_row():
     """A coding the hybrid gives as the rules do but with the model's P and its own stance
     is one row: the hybrid's stance and P in their own columns."""
     rule = Coding("A", "neutral", 0, 4, ("t",), "A")
     hybrid = Coding("A", "positive", 0, 4, ("t",), "A", 0.75)
     unit = UnitToCode(7, "u", 100, "text", None, None, None)
     row = (7, 0, 1, "A", "neutral", 100, 104, "A", ("t",), None, "positive", 0.75)
-    assert _stored([unit], [[rule]], [[hybrid]]) == [row]
+    assert stored_rows([unit], [[rule]], [[hybrid]]) == [row]
     # no stance or P of the hybrid's own where the rules have one: two rows
-    assert len(_stored([unit], [[hybrid]], [[rule]])) == 2
+    assert len(stored_rows([unit], [[hybrid]], [[rule]])) == 2

@@ -132,10 +132,10 @@ def sentences_counts(view: TextView, start: int, end: int) -> tuple[int, int]:
     """Return ``polarity_counts`` of ``view.text[start:end]`` where both ends are sentence
     boundaries (a sentence's start, or the text's end): the cues of the whole text are
     found once per view and counted by where they start."""
-    lexicon = load_lexicon()
-    if not lexicon.splittable:
-        return polarity_counts(view.text[start:end], lexicon)
-    starts, positive, negative = _cue_marks(view, lexicon)
+    marks = _cue_marks(view)
+    if marks is None:
+        return polarity_counts(view.text[start:end])
+    starts, positive, negative = marks
     i, j = bisect_left(starts, start), bisect_left(starts, end)
     return positive[j] - positive[i], negative[j] - negative[i]
 
@@ -167,11 +167,15 @@ def around_counts(view: TextView, start: int, end: int, width: int) -> tuple[int
     return positive, negative
 
 
-def _cue_marks(view: TextView, lexicon: StanceLexicon) -> tuple[list[int], list[int], list[int]]:
+def _cue_marks(view: TextView) -> tuple[list[int], list[int], list[int]] | None:
     """Return where the text's cues start and how many positive and negative cues come
-    before each of them (and, last, in all): found once per view."""
+    before each of them (and, last, in all): found once per view; None when the lexicon
+    is not splittable (a cue may cross a sentence's end)."""
     marks = view.__dict__.get("_cue_marks")
     if marks is None:
+        lexicon = load_lexicon()
+        if not lexicon.splittable:
+            return None
         # a cue never holds a sentence's end, so none crosses the span's edges, the
         # longest-cue choice never reaches across them, and a negator before a cue at
         # the span's start would hold the end of the sentence before: never
@@ -187,13 +191,7 @@ def _cue_marks(view: TextView, lexicon: StanceLexicon) -> tuple[list[int], list[
 
 def stance_of(view: TextView, start: int, end: int) -> str:
     """Return the stance of the sentences that hold the evidence span."""
-    # the view's cue marks, once made (only for a splittable lexicon), read directly:
-    # stance_of is asked for most codings
-    marks = view.__dict__.get("_cue_marks")
-    if marks is None:
-        lexicon = load_lexicon()
-        if lexicon.splittable:
-            marks = _cue_marks(view, lexicon)
+    marks = _cue_marks(view)
     if marks is not None and not marks[0]:
         return "neutral"  # a text without cues: a span of it has none either
     span = view.sentences_span(start, end)

@@ -172,10 +172,6 @@ class TextView:
             bisect_right(starts, m.start()) - 1 for m in _HYPOTHETICAL.finditer(self.text)
         )
 
-    def hypothetical_sentences(self) -> frozenset[int]:
-        """Return the indexes of the sentences that are a wish, a condition or a 'should'."""
-        return self.hypotheticals
-
     def negation_characters(self, end: int) -> list[int]:
         """Return where, before ``end``, stands a character that every negation cue holds
         (a text span without one negates nothing)."""

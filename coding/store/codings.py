@@ -229,7 +229,8 @@ class CodingsTable(Connection):
     @contextmanager
     def unchecked_keys(self) -> Iterator[None]:
         """Leave foreign keys unchecked through a block (begun outside a transaction): for
-        ``code``, which marks as coded units it read from ``units`` in its transaction."""
+        ``code`` and ``import qdpx``, whose rows name only units, documents and coders
+        they read or stored in the same transaction."""
         # each coded_units row looked up its unit and coder: a third of that insert's time
         self.conn.execute("PRAGMA foreign_keys = OFF")
         try:

@@ -389,6 +389,9 @@ def code_command(
     coder: CoderOpt = CoderChoice.hybrid,
 ) -> None:
     """Code every unit not yet coded with this codebook version (incremental)."""
+    from coding.common.parallel import single_threaded_blas
+
+    single_threaded_blas()  # before NumPy loads with the model
     from coding.autocode import code_project
     from coding.codebook import load_codebook
     from coding.project import open_project, project_codebook

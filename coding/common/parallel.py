@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gc
 import os
+import sys
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Executor, Future
@@ -36,6 +37,17 @@ def bounded_map(
 def default_workers() -> int:
     """Return one worker per core (measured: a spare worker made ingest and coding slower)."""
     return min(os.cpu_count() or 1, 8)
+
+
+def single_threaded_blas() -> None:
+    """Keep NumPy's BLAS (OpenBLAS, MKL, OpenMP) to one thread in this process and its
+    workers, unless the user chose a number or NumPy is loaded already (too late)."""
+    # a process whose pool fills the cores has no core for BLAS threads: started with
+    # NumPy, one spun about 0.1 s of CPU while `code` built its coders on the main core
+    if "numpy" in sys.modules:
+        return
+    for name in ("OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "OMP_NUM_THREADS"):
+        os.environ.setdefault(name, "1")
 
 
 @contextmanager

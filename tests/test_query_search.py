@@ -213,20 +213,27 @@ def test_index_follows_ingest_and_re_ingest(sample_project, tmp_path):
         assert _hits(concordance(store, "协会", unit_filter())) == before
 
 
-@pytest.mark.parametrize("index_chars", [0, 10**9])
-def test_the_index_holds_every_trigram_of_each_view(tmp_path, monkeypatch, index_chars):
+@pytest.mark.parametrize(
+    "index_chars, workers, tail_share", [(0, 1, 0), (10**9, 1, 0), (10**9, 2, 0.5), (10**9, 2, 0.6)]
+)
+def test_the_index_holds_every_trigram_of_each_view(
+    tmp_path, monkeypatch, index_chars, workers, tail_share
+):
     # whether ingest indexes each small batch in its own statement (many segments,
-    # merged) or all new units at the end in one, the index holds exactly the
-    # trigrams of each unit's view and its padding, counted here in Python
+    # merged), all new units at the end in one, or (in a pool) those stored before the
+    # last files (a batch queued or none) and then the rest, the index holds exactly the trigrams
+    # of each unit's view and its padding, counted here in Python
     import coding.ingest.run as ingest_module
     from coding.project import SAMPLE_CORPORA, init_project
     from coding.store.schema import SEARCH_PAD
 
     monkeypatch.setattr(ingest_module, "STORE_BATCH_DOCS", 2)
     monkeypatch.setattr(ingest_module, "INDEX_BATCH_CHARS", index_chars)
+    monkeypatch.setattr(ingest_module, "INDEX_TAIL_SHARE", tail_share)
+    monkeypatch.setattr(ingest_module, "PARALLEL_MIN_FILES", 2)
     init_project(tmp_path)
     with open_project(tmp_path) as store:
-        ingest(store, [SAMPLE_CORPORA], segment=False, workers=1)
+        ingest(store, [SAMPLE_CORPORA], segment=False, workers=workers)
         views = store.conn.execute("SELECT rowid, COALESCE(match_text, text) FROM units")
         expected = {
             (body[i : i + 3], rowid)

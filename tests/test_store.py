@@ -69,6 +69,58 @@ def test_transaction_rolls_back_on_error(tmp_path):
         assert store.conn.execute("SELECT COUNT(*) FROM meta").fetchone()[0] == 0
 
 
+def _modes(store):
+    pragmas = ("journal_mode", "synchronous")
+    return [store.conn.execute(f"PRAGMA {p}").fetchone()[0] for p in pragmas]
+
+
+def test_bulk_transaction_journals_alone_and_is_wal_again_after(tmp_path):
+    with Store(tmp_path / DB_NAME) as store:
+        with store.bulk_transaction():
+            assert _modes(store) == ["delete", 2]  # a rollback journal, synced in full
+            store.conn.execute("INSERT INTO meta VALUES ('a', 'b')")
+        assert _modes(store) == ["wal", 1]
+        with pytest.raises(RuntimeError), store.bulk_transaction():
+            store.conn.execute("INSERT INTO meta VALUES ('c', 'd')")
+            raise RuntimeError("boom")
+        assert _modes(store) == ["wal", 1]
+        with store.transaction(), store.bulk_transaction():  # joins the outer one as it is
+            assert _modes(store) == ["wal", 1]
+        assert store.conn.execute("SELECT key FROM meta WHERE key IN ('a', 'c')").fetchall() == [
+            ("a",)
+        ]
+
+
+def test_bulk_transaction_stays_in_wal_while_another_connection_is_open(tmp_path):
+    with Store(tmp_path / DB_NAME) as store, Store(tmp_path / DB_NAME) as other:
+        with store.bulk_transaction():
+            assert _modes(store) == ["wal", 1]
+            store.conn.execute("INSERT INTO meta VALUES ('a', 'b')")
+        assert other.conn.execute("SELECT value FROM meta WHERE key = 'a'").fetchone() == ("b",)
+
+
+def test_a_bulk_transaction_cut_short_leaves_nothing_and_wal(tmp_path):
+    # a process killed inside the transaction leaves its journal; the next open rolls it back
+    import subprocess
+    import sys
+
+    code = (
+        "import os, sys; from coding.store import Store\n"
+        "store = Store(sys.argv[1])\n"
+        "with store.bulk_transaction():\n"
+        "    store.conn.executemany('INSERT INTO meta VALUES (?, ?)',"
+        " ((f'k{i}', 'x' * 5000) for i in range(5000)))\n"
+        "    os._exit(0)\n"
+    )
+    subprocess.run([sys.executable, "-c", code, str(tmp_path / DB_NAME)], check=True)
+    assert (tmp_path / f"{DB_NAME}-journal").stat().st_size > 0  # pages were written
+    with Store(tmp_path / DB_NAME) as store:
+        left = store.conn.execute("SELECT COUNT(*) FROM meta WHERE key LIKE 'k%'").fetchone()
+        assert left == (0,)
+        assert _modes(store) == ["wal", 1]
+        assert store.conn.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+
+
 @given(st.lists(st.text(alphabet="协会a \n,", min_size=1, max_size=300), max_size=6))
 def test_token_encoding_round_trips(tokens):
     view = "".join(tokens)

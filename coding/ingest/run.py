@@ -304,7 +304,7 @@ def _ingest(
     tail = len(jobs) - int(len(jobs) * INDEX_TAIL_SHARE) if _in_pool(jobs, workers) else 0
     # the parsed documents waiting to be stored are many tuples, none in a cycle, which the
     # collector walked again and again (237 collections, 0.17-0.28 s of a 10 MB ingest)
-    with few_collections(), store.transaction():
+    with few_collections(), store.bulk_transaction():
         for i, parsed in enumerate(_parsed(jobs, workers), 1):
             doc = parsed.doc
             if doc.doc_id in seen:

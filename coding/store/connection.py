@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Self
 
 from coding.errors import ProjectError
-from coding.store.database import connect, database_error, writable
+from coding.store.database import BUSY_TIMEOUT, connect, database_error, writable
 from coding.store.schema import MIGRATIONS, SCHEMA_VERSION, statements
 
 if TYPE_CHECKING:
@@ -137,6 +137,39 @@ class Connection:
         finally:
             self._depth = 0
             self._deferred.clear()
+
+    @contextmanager
+    def bulk_transaction(self) -> Iterator[sqlite3.Connection]:
+        """Run a block that writes much (an ingest) as one transaction, through a rollback
+        journal when no other connection has the project open, and in WAL mode again after.
+
+        In WAL mode every page is written twice, to the log and then, at the commit's
+        checkpoint, to the database (0.1-0.2 s of a 10 MB ingest, after its last file);
+        a rollback journal writes each new page once. The commit is as durable (the
+        database is synced before the journal goes, with synchronous=FULL); other
+        processes wait to read until it is done.
+        """
+        bulk = not self.read_only and not self._depth and self._journal("DELETE") == "delete"
+        if bulk:
+            self.conn.execute("PRAGMA synchronous=FULL")
+        try:
+            with self.transaction() as conn:
+                yield conn
+        finally:
+            if bulk:
+                self.conn.execute("PRAGMA synchronous=NORMAL")
+                self._journal("WAL")  # if another connection holds it, the next open does it
+
+    def _journal(self, mode: str) -> str:
+        """Switch the journal mode without waiting for other connections; return the mode
+        in force after."""
+        self.conn.execute("PRAGMA busy_timeout = 0")
+        try:
+            return self.conn.execute(f"PRAGMA journal_mode={mode}").fetchone()[0].lower()
+        except sqlite3.OperationalError:  # another connection has the database open
+            return ""
+        finally:
+            self.conn.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT * 1000)}")
 
     def defer(self, key: str, items: Iterable, run: Callable[[list], None]) -> None:
         """Gather ``items`` under ``key``; pass them all to ``run`` once, before the commit."""

@@ -124,6 +124,18 @@ def test_one_bad_file_stores_nothing(store, tmp_path, name, error):
     assert count(store, "units") == 0
 
 
+def test_ingest_writes_through_a_rollback_journal_and_leaves_wal(store):
+    # each new page is written once (no log to copy into the database at the commit)
+    modes = []
+
+    def progress(done, total):
+        modes.append(store.conn.execute("PRAGMA journal_mode").fetchone()[0])
+
+    ingest(store, [GOOD], workers=1, progress=progress)
+    assert set(modes) == {"delete"}
+    assert store.conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+
+
 @pytest.mark.parametrize("chunk_bytes, window_bytes", [(None, None), (1, 1), (10**9, 1)])
 def test_parallel_ingest_matches_serial(project, tmp_path, monkeypatch, chunk_bytes, window_bytes):
     import coding.ingest.run as ingest_module

@@ -213,3 +213,29 @@ def test_opening_a_project_leaves_numpy_unloaded(tmp_path):
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
+
+
+def test_a_cut_short_bulk_write_is_refused_read_only_not_read(tmp_path, monkeypatch):
+    # read-only, the journal cannot be rolled back: reading the file as it is ("immutable")
+    # would show the half-written pages, so the project is refused with a plain sentence
+    import subprocess
+    import sys
+
+    import coding.store.connection as connection
+
+    code = (
+        "import os, sys; from coding.store import Store\n"
+        "store = Store(sys.argv[1])\n"
+        "with store.bulk_transaction():\n"
+        "    store.conn.executemany('INSERT INTO meta VALUES (?, ?)',"
+        " ((f'k{i}', 'x' * 5000) for i in range(5000)))\n"
+        "    os._exit(0)\n"
+    )
+    subprocess.run([sys.executable, "-c", code, str(tmp_path / DB_NAME)], check=True)
+    monkeypatch.setattr(connection, "writable", lambda path: False)
+    with pytest.raises(ProjectError, match="cut short"):
+        Store(tmp_path / DB_NAME)
+    monkeypatch.undo()
+    with Store(tmp_path / DB_NAME) as store:  # writable again: rolled back
+        left = store.conn.execute("SELECT COUNT(*) FROM meta WHERE key LIKE 'k%'").fetchone()
+        assert left == (0,)

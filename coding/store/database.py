@@ -26,6 +26,9 @@ FULL_BELOW = 1 << 20
 # SQLite's primary result codes (https://sqlite.org/rescode.html), the low byte
 # of an extended code.
 _BUSY, _LOCKED, _READONLY, _IOERR, _CORRUPT, _FULL, _CANTOPEN, _NOTADB = 5, 6, 8, 10, 11, 13, 14, 26
+# the extended code of a hot rollback journal (a write cut short) a read-only connection
+# cannot roll back
+_READONLY_ROLLBACK = 776
 
 
 def writable(path: Path) -> bool:
@@ -43,6 +46,14 @@ def connect(path: Path, read_only: bool) -> sqlite3.Connection:
         conn.execute("PRAGMA user_version").fetchone()
         return conn
     except sqlite3.OperationalError as exc:
+        if exc.sqlite_errorcode == _READONLY_ROLLBACK:
+            # "immutable" would read the half-written pages the journal was to undo
+            conn.close()
+            raise ProjectError(
+                f"{path}: the project database holds a write that was cut short, which only "
+                "a writable project can undo: make it and its folder writable and run any "
+                "command once"
+            ) from None
         if exc.sqlite_errorcode & 0xFF not in (_READONLY, _CANTOPEN):
             raise
         conn.close()

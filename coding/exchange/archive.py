@@ -14,16 +14,85 @@ read, and the source is reported as dropped.
 
 from __future__ import annotations
 
+import io
 import posixpath
+import queue
+import threading
 import zipfile
 from pathlib import Path
-from typing import IO
+from typing import IO, cast
 
 from coding.common.safezip import check_office_zip
 from coding.errors import DocumentError, ExchangeError
 from coding.ingest.read import MAX_TRANSCRIPT_BYTES
 
 KIND = "REFI-QDA project (.qdpx)"
+AHEAD_BLOCK = 1 << 20  # bytes a block of the inflated project.qde holds
+AHEAD_BLOCKS = 4  # blocks inflated ahead of the parser at most: memory stays flat
+
+
+class _InflatedAhead(io.RawIOBase):
+    """A zip member's bytes, inflated by a thread a few blocks ahead of the reader.
+
+    zlib inflates (and checks the CRC) without holding the GIL, so the parse
+    and the inflating run on two cores where one is free (the importer's, while
+    it waits for the reader). An error of the member (its CRC) is raised by
+    ``read`` at the point it was met, as a plain read would raise it.
+    """
+
+    def __init__(self, stream: IO[bytes]) -> None:
+        super().__init__()
+        self._stream = stream
+        self._blocks: queue.Queue = queue.Queue(AHEAD_BLOCKS)
+        self._block = memoryview(b"")
+        self._end = False
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._inflate, daemon=True)
+        self._thread.start()
+
+    def _inflate(self) -> None:
+        try:
+            while True:
+                data = self._stream.read(AHEAD_BLOCK)
+                if not self._put(data) or not data:
+                    return
+        except Exception as exc:  # the member is corrupt: raised by the reader's read
+            self._put(exc)
+
+    def _put(self, item: bytes | Exception) -> bool:
+        """Queue a block (or the error met), unless the reader closed meanwhile."""
+        while not self._stop.is_set():
+            try:
+                self._blocks.put(item, timeout=0.1)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def readable(self) -> bool:
+        return True
+
+    def read(self, size: int | None = -1) -> bytes:
+        """Return up to ``size`` bytes (all that is left for a negative size)."""
+        if size is None or size < 0:
+            return b"".join(iter(lambda: self.read(AHEAD_BLOCK), b""))
+        while not self._block and not self._end:
+            item = self._blocks.get()
+            if isinstance(item, Exception):
+                self._end = True
+                raise item
+            self._block = memoryview(item)
+            self._end = not item
+        data = bytes(self._block[:size])
+        self._block = self._block[size:]
+        return data
+
+    def close(self) -> None:
+        if not self.closed:
+            self._stop.set()
+            self._thread.join()
+            self._stream.close()
+        super().close()
 
 
 class ProjectArchive:
@@ -70,13 +139,14 @@ class ProjectArchive:
         if self.zip is not None:
             self.zip.close()
 
-    def open_qde(self) -> IO[bytes]:
-        """Return the project.qde as a binary stream."""
+    def open_qde(self, ahead: bool = False) -> IO[bytes]:
+        """Return the project.qde as a binary stream (``ahead``: inflated by a thread)."""
         if self.zip is not None:
             # on a handle of its own: a source read between two reads of the stream
             # would move a shared handle and cost a seek and a refill at every read
             with zipfile.ZipFile(self.path) as own:
-                return own.open(self.qde)  # the stream keeps the file open till it closes
+                stream = own.open(self.qde)  # it keeps the file open till it closes
+            return cast(IO[bytes], _InflatedAhead(stream)) if ahead else stream
         return open(self.path, "rb")
 
     def qde_size(self) -> int:

@@ -193,7 +193,7 @@ def _work(path: str, out: multiprocessing.Queue) -> None:
         with (
             few_collections(),  # hundreds of thousands of tuples, none in a cycle
             ProjectArchive(path, guard=False) as archive,
-            archive.open_qde() as handle,
+            archive.open_qde(ahead=True) as handle,  # inflated by a thread, beside the parse
         ):
 
             def on_source(head: QdeHead, source: SourceRead) -> None:

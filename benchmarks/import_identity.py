@@ -35,6 +35,10 @@ TABLES = {
     " timestamp, text, match_text FROM units ORDER BY rowid",
     "codings": 'SELECT coding_id, unit_id, code_id, coder, stance, start, "end", evidence,'
     " rule_id, terms, probability FROM codings ORDER BY coding_id",
+    # each coder's codings in its own order: what a layout storing two coders' shared
+    # codings as one row (coding_ids apart from the other coder's) keeps
+    "codings_by_coder": 'SELECT unit_id, code_id, coder, stance, start, "end", evidence,'
+    " rule_id, terms, probability FROM codings ORDER BY coder, coding_id",
     "codings_by_content": 'SELECT unit_id, code_id, coder, stance, start, "end", evidence,'
     " rule_id, terms, probability FROM codings ORDER BY 1, 2, 3, 5, 6, 4",
     "coded_units": "SELECT unit_id, coder, scope FROM coded_units ORDER BY 1, 2",

@@ -602,7 +602,19 @@ def test_a_source_taken_whole_is_not_walked(store, monkeypatch):
     selections = [(0, 5, [("G1", U1)], "positive"), (12, 3, [("G2", "U2")], None)]
     pending = _taken(store, selections, True, monkeypatch)[0]
     assert found and found[0] is not None
-    assert pending == [
-        ("王助理", ["d#1", "d#2", "d#3"], [(11, "CA_COOP", "positive", 0, 5)]),
-        ("rules-x (imported)", ["d#1", "d#2", "d#3"], [(12, "CA_CONFLICT", None, 12, 15)]),
+    assert found[0] == {
+        "王助理": [(11, "CA_COOP", "positive", 0, 5)],
+        "rules-x (imported)": [(12, "CA_CONFLICT", None, 12, 15)],
+    }
+    rowids = store.coder_rowids()
+    a, b = rowids["王助理"], rowids["rules-x (imported)"]
+    assert pending == [  # two coders: stored as shared rows, here none shared
+        (
+            ("王助理", "rules-x (imported)"),
+            ["d#1", "d#2", "d#3"],
+            [
+                (11, "CA_COOP", "positive", 0, 5, a, 0, ""),
+                (12, "CA_CONFLICT", None, 12, 15, b, 0, ""),
+            ],
+        )
     ]

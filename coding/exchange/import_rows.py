@@ -9,9 +9,14 @@ selection is one coding of a known code in one unit: its columns are zipped at o
 from __future__ import annotations
 
 from collections.abc import Callable
+from itertools import count, repeat
+from operator import add, itemgetter
 
 from coding.exchange.import_account import ImportSummary
 from coding.exchange.qde_map import Mapped
+
+# a coding of a source: its unit, code and span (the stance may differ between coders)
+_KEY = itemgetter(0, 1, 3, 4)
 
 
 def rows_by_coder(
@@ -120,3 +125,45 @@ def _whole_rows(
     if len(names) == 1:
         return {names[0]: rows}
     return {name: [r for r, w in zip(rows, who, strict=True) if w == name] for name in names}
+
+
+def shared_rows(first: list[tuple], second: list[tuple], a: int, b: int) -> list[tuple]:
+    """Return two coders' rows of a source (``rows_by_coder``'s) as ``coding_data`` rows
+    ``(unit, code_id, stance, start, end, coder, also, also_stance)``: a coding both gave
+    (the same unit, code and span) is one row of ``a`` with ``b`` as ``also``, else a
+    row of its coder; ``a`` and ``b`` are the coders' row ids.
+
+    ``also`` 0 and ``also_stance`` '' stand for none (the store binds them as NULL).
+    Rows are in an order that keeps each coder's own order of its codings, and with
+    nothing shared are ``a``'s then ``b``'s. Where only ``a`` states a stance, the row
+    is ``b``'s with ``a`` as ``also`` (``also_stance`` NULL is the first coder's stance,
+    so it cannot say "none").
+    """
+    # a shared coding is found by its key in a's rows, not searched; it must come after
+    # the last one taken, so that both coders' orders hold. Rows are the given tuples
+    # with the coders appended (``add`` over ``map``: no loop per row of one coder)
+    at = dict(zip(map(_KEY, first), count()))
+    alone_a, alone_b, both = (a, 0, ""), (b, 0, ""), (a, b, "")
+    out: list[tuple] = []
+    held: list[tuple] = []  # b's own codings since the last shared one
+    i = 0
+    for r, j in zip(second, map(at.get, map(_KEY, second)), strict=True):
+        if j is None or j < i:
+            held.append(r)
+            continue
+        if j > i:
+            out += map(add, first[i:j], repeat(alone_a))
+        if held:
+            out += map(add, held, repeat(alone_b))
+            held = []
+        i = j + 1
+        mine, theirs = first[j][2], r[2]
+        if mine == theirs:
+            out.append(r + both)
+        elif theirs or not mine:
+            out.append(first[j] + (a, b, theirs or ""))
+        else:
+            out.append(r + (b, a, mine))
+    out += map(add, first[i:], repeat(alone_a))
+    out += map(add, held, repeat(alone_b))
+    return out

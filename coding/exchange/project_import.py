@@ -38,7 +38,7 @@ from coding.exchange.import_account import (
     warn_per_kind,
 )
 from coding.exchange.import_names import coder_name, map_codes, reserved_coder
-from coding.exchange.import_rows import rows_by_coder
+from coding.exchange.import_rows import rows_by_coder, shared_rows
 from coding.exchange.qde_ahead import (
     AheadReader,
     Parsed,
@@ -91,6 +91,7 @@ class _Context:
     unindexed: int = 0  # characters of new documents not yet in the search index
     pending: list[tuple] = field(default_factory=list)  # new documents' codings to store
     pending_rows: int = 0
+    rowids: dict[str, int] = field(default_factory=dict)  # coder -> its row id
 
 
 def _start(ctx: _Context, head: QdeHead) -> None:
@@ -240,16 +241,31 @@ def _take_selections(
             ctx.store.register_coder(coder, "human", ctx.codebook.hash, ctx.codebook.version)
             ctx.registered.add(coder)
         if doc.doc_id not in (ctx.existing or ()):
-            ctx.pending.append((coder, [u[2] for u in units], rows))
-            ctx.pending_rows += len(rows)
             continue
         _store_pending(ctx)  # in the order taken: the codings' row ids are the same
         if ctx.bulk:  # earlier codings are found through the indexes
             ctx.store.end_bulk_codings()
             ctx.bulk = False
         ctx.store.import_codings(coder, [u[2] for u in units], rows, replace=True)
+    if not ctx.dry_run and doc.doc_id not in (ctx.existing or ()):
+        _pend(ctx, [u[2] for u in units], rows_by)
     if ctx.pending_rows >= CODINGS_BATCH:
         _store_pending(ctx)
+
+
+def _pend(ctx: _Context, unit_ids: list[str], rows_by: dict[str, list[tuple]]) -> None:
+    """Keep a new document's codings to store with the batch: two coders' as shared rows."""
+    if len(rows_by) != 2:
+        for coder, rows in rows_by.items():
+            ctx.pending.append((coder, unit_ids, rows))
+            ctx.pending_rows += len(rows)
+        return
+    (a, first), (b, second) = rows_by.items()
+    if a not in ctx.rowids or b not in ctx.rowids:
+        ctx.rowids = ctx.store.coder_rowids()
+    rows = shared_rows(first, second, ctx.rowids[a], ctx.rowids[b])
+    ctx.pending.append(((a, b), unit_ids, rows))
+    ctx.pending_rows += len(rows)
 
 
 def _store_pending(ctx: _Context) -> None:

@@ -74,6 +74,7 @@ _ORDER = itemgetter(0, 1, 2)
 # an imported coding's stance: '' stands for none (stored as NULL), as the sqlite3
 # module binds a None through the adapter protocol, at about 150 ns a value
 _STANCES = STORED_STANCES | {""}
+_SHARED_STANCE, _ALSO_STANCE = itemgetter(2), itemgetter(7)
 
 
 class ExchangeTable(Connection):
@@ -181,11 +182,19 @@ class ExchangeTable(Connection):
                 )
             self.import_new_codings([(coder, unit_ids, rows)])
 
+    def coder_rowids(self) -> dict[str, int]:
+        """Return every coder's row id (what ``coding_data`` points to)."""
+        return dict(self.conn.execute("SELECT coder, rowid FROM coders"))
+
     def import_new_codings(
-        self, batch: list[tuple[str, list[str], Iterable[tuple[int, str, str | None, int, int]]]]
+        self, batch: list[tuple[str | tuple[str, str], list[str], Iterable[tuple]]]
     ) -> None:
         """Run ``import_codings`` without ``replace`` for each ``(coder, unit_ids, rows)`` of
-        ``batch`` in turn (the same rows in the same order), checking and labelling once."""
+        ``batch`` in turn (the same rows in the same order), checking and labelling once.
+
+        Where ``coder`` is a pair of coders, ``rows`` are two coders' rows as
+        ``import_rows.shared_rows`` gives them, each ``(unit rowid, code_id, stance, start,
+        end, coder rowid, also rowid or 0, also_stance or '')``."""
         now = timestamp()
         conn = self.conn
         with self.transaction():
@@ -202,7 +211,11 @@ class ExchangeTable(Connection):
             who = dict(conn.execute("SELECT coder, rowid FROM coders"))
             # the stances checked here, once per distinct value (the table's CHECK is slow)
             batch = [(c, u, r if isinstance(r, list) else list(r)) for c, u, r in batch]
-            given = {row[2] for _, _, rows in batch for row in rows}
+            given = {row[2] for c, _, rows in batch if isinstance(c, str) for row in rows}
+            for c, _, rows in batch:
+                if not isinstance(c, str):
+                    given.update(map(_SHARED_STANCE, rows))
+                    given |= set(map(_ALSO_STANCE, rows)) - {""}
             if given - _STANCES:
                 raise ExchangeError(f"not a stance: {sorted(map(str, given - _STANCES))}")
             # NULLIF costs ~50 ns a row: only where some stance is ''
@@ -213,7 +226,11 @@ class ExchangeTable(Connection):
                     (
                         'INSERT INTO coding_data (unit, coder, code_id, stance, start, "end",'
                         f" terms, created) VALUES (?,{who[coder]},?,{stance},?,?,{terms},"
-                        f"{created})",
+                        f"{created})"
+                        if isinstance(coder, str)
+                        else 'INSERT INTO coding_data (unit, code_id, stance, start, "end",'
+                        f" coder, also, also_stance, terms, created) VALUES (?,?,{stance},?,?,"
+                        f"?,NULLIF(?, 0),NULLIF(?, ''),{terms},{created})",
                         rows,
                     )
                     for coder, _, rows in batch
@@ -221,7 +238,10 @@ class ExchangeTable(Connection):
             )
             for coder, unit_ids, _ in batch:
                 # one statement over the ids as JSON: 0.6 of the time of a row per unit
-                conn.execute(
-                    "INSERT OR REPLACE INTO coded_units SELECT value, ?, ?, NULL FROM json_each(?)",
-                    (coder, now, json.dumps(unit_ids, ensure_ascii=False)),
-                )
+                ids = json.dumps(unit_ids, ensure_ascii=False)
+                for each in (coder,) if isinstance(coder, str) else coder:
+                    conn.execute(
+                        "INSERT OR REPLACE INTO coded_units SELECT value, ?, ?, NULL"
+                        " FROM json_each(?)",
+                        (each, now, ids),
+                    )

@@ -112,7 +112,7 @@ def code_project(
     # One transaction for the run: codings go in without index upkeep (built once, at or
     # near the end) unless earlier codings must be found: to replace them, or to keep them.
     replace = store.has_coded(coders)
-    with store.unchecked_keys(), store.transaction(), few_collections():
+    with store.unchecked_keys(), store.bulk_transaction(), few_collections():
         bulk = not replace and not reuse and store.bulk_codings(total * BULK_ROWS_PER_UNIT)
         if workers > 1 and total >= PARALLEL_MIN_UNITS:
             window = workers * 2

@@ -318,7 +318,7 @@ def import_qdpx(
             # keys unchecked: every row the import writes points to a document, unit or
             # coder it has just stored or read from the project (each coded_units row
             # looked up its unit and coder, each unit its document)
-            with store.unchecked_keys(), store.transaction(), few_collections():
+            with store.unchecked_keys(), store.bulk_transaction(), few_collections():
                 # one transaction, as `code` writes: without index upkeep when the file
                 # brings more codings than the project holds, the indexes built once at
                 # the end

@@ -285,7 +285,14 @@ def _imported(path: Path, root: Path, workers: int) -> tuple[dict, list[tuple]]:
     return summary, rows
 
 
-def test_reading_in_a_second_process_imports_the_same(sample_project, tmp_path):
+@pytest.mark.parametrize("behind", [False, True])
+def test_reading_in_a_second_process_imports_the_same(
+    sample_project, tmp_path, monkeypatch, behind
+):
+    from coding.exchange import qde_ahead
+
+    # the reader parses every source (the importer behind) or none: the same import
+    monkeypatch.setattr(qde_ahead, "_importer_behind", lambda out: behind)
     variants = _qdpx(
         tmp_path / "v.qdpx",
         _variants_project(),
@@ -459,11 +466,15 @@ def test_imported_codings_without_a_stance_store_null_given_none_or_empty(store)
     assert stored == [(None, 1), (None, 2), ("mixed", 3), (None, 4)]
 
 
-@pytest.mark.parametrize("queued", [0, 1])
-def test_the_reader_leaves_the_parsing_to_an_importer_with_nothing_queued(sample_project, queued):
+@pytest.mark.parametrize("queued", [0, 3, 4])
+def test_the_reader_leaves_the_parsing_to_an_importer_unless_its_queue_is_full(
+    sample_project, queued
+):
     import pickle
 
     from coding.exchange import qde_ahead
+
+    assert qde_ahead.QUEUE_BATCHES == 4
 
     sent: list[tuple] = []
 
@@ -478,9 +489,9 @@ def test_the_reader_leaves_the_parsing_to_an_importer_with_nothing_queued(sample
     sources = [item for kind, _, batch in sent if kind == "batch" for item in batch]
     assert sources
     for _, (raw, _), parsed, mapped in sources:
-        if queued:  # the importer is busy: parsed here, the text inside the parse
+        if queued == 4:  # the importer is behind: parsed here, the text inside the parse
             assert parsed is not None and raw is None and mapped.spans is not None
-        else:  # it waits: the text goes as read, to be parsed and found there
+        else:  # it keeps up: the text goes as read, to be parsed and found there
             assert parsed is None and raw and mapped.spans is None
 
 

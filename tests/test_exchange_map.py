@@ -152,3 +152,55 @@ def test_stances_as_our_exports_and_others_write_them():
     assert stance("note\nStance : negative") == "negative"
     assert stance("stance: happy") is None
     assert stance("evidence: 立场") is None
+
+
+def _walk(units: list[tuple], length: int, spans: list[tuple]) -> list:
+    """The search as it was before its one-unit shortcut: bisect, then walk on."""
+    from bisect import bisect_right
+
+    starts = [u[0] for u in units]
+    out = []
+    for start, end in spans:
+        if not (0 <= start <= length and 0 <= end <= length):
+            out.append(OUTSIDE)
+            continue
+        if end <= start:
+            out.append(EMPTY)
+            continue
+        i = max(bisect_right(starts, start) - 1, 0)
+        hits = []
+        while i < len(units) and units[i][0] < end:
+            if units[i][1] > start:
+                hits.append((i, max(start, units[i][0]), min(end, units[i][1])))
+            i += 1
+        out.append(hits or NO_UNIT)
+    return out
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.integers(1, 40).flatmap(
+        lambda n: st.tuples(
+            st.just(n),
+            st.lists(st.tuples(st.integers(0, n), st.integers(0, n)), max_size=10),
+            st.lists(st.tuples(st.integers(-1, n + 1), st.integers(-1, n + 1)), max_size=15),
+        )
+    )
+)
+def test_units_found_on_overlapping_or_empty_units_are_the_walks(case):
+    # units in the importer's order, overlapping or empty ones too: the shortcut for a
+    # span in one unit must find what the walk finds
+    length, pairs, spans = case
+    units = sorted((a, b, f"u{k}") for k, (a, b) in enumerate(pairs))
+    selections = [(f"s{k}", a, b, "", "", [CODING]) for k, (a, b) in enumerate(spans)]
+    mapped = convert("字" * length, columns(selections), standard_only=True)
+    mapped.find(units, length)
+    got = [
+        mapped.reasons[k]
+        or [
+            (mapped.hit_units[h], mapped.hit_starts[h], mapped.hit_ends[h])
+            for h in range(mapped.first[k], mapped.first[k + 1])
+        ]
+        for k in range(len(spans))
+    ]
+    assert got == _walk(units, length, spans)

@@ -1,22 +1,23 @@
 """A project.qde read in a second process, a batch of sources ahead of the importer.
 
-Reading the XML (inflating the zip, lxml's parse, the selections as columns),
-each source's text and its speaker turns are about half of an import's work;
-in a worker process they run beside the main process's mapping and storing,
-on a machine of two or more cores. The worker sends its sources in order, in
-batches through a bounded queue (so memory holds a few batches, never the
-project), each with its text already read (or the reason it cannot be) and
-parsed as a transcript under the name and metadata the importer will give it
-(the importer parses again itself when its choice differs: a name taken by a
-document it refused), and its selections converted and found in the parsed
-turns (``qde_map``), sent in columns: the text is not sent again beside the
-parsed document that holds it. While the importer has no batch queued (it
-waits, or soon will), the parse and the search for units are left to it: the
-turns go to whichever process has time, so both cores stay busy whichever
-side is slower. The head (users, codes, variables, cases)
-comes with the first batch and again whenever it has grown, so the importer
-sees what a reader in its own process would have seen. Errors (a file that is not
-well-formed, a DTD) come back as themselves.
+Reading the XML (inflating the zip, lxml's parse, the selections as columns)
+and each source's text are about half of an import's work; in a worker
+process they run beside the main process's mapping and storing, on a machine
+of two or more cores. The worker sends its sources in order, in batches
+through a bounded queue (so memory holds a few batches, never the project),
+each with its text already read (or the reason it cannot be) and its
+selections converted (``qde_map``), sent in columns. The parse of its turns
+and the search for units are left to the importer unless it is behind (its
+queue is full: the reader would wait): reading the XML alone keeps the reader
+the busier process, and a document parsed here costs both processes more (its
+turns pickled and unpickled) than one parsed there. One parsed here is parsed
+under the name and metadata the importer will give it (the importer parses
+again itself when its choice differs: a name taken by a document it refused),
+its selections found in its turns, and its text not sent again beside it.
+The head (users, codes, variables, cases) comes with the first batch and
+again whenever it has grown, so the importer sees what a reader in its own
+process would have seen. Errors (a file that is not well-formed, a DTD) come
+back as themselves.
 
 The pure steps both sides share live here: the text, the name, the metadata
 and the parse of a source.
@@ -150,11 +151,11 @@ def _find(mapped: Mapped, parsed: Parsed) -> None:
     )
 
 
-def _importer_waits(out: multiprocessing.Queue) -> bool:
-    """Return whether the importer has no batch queued (it waits, or soon will)."""
+def _importer_behind(out: multiprocessing.Queue) -> bool:
+    """Return whether the importer has a full queue (the reader's next batch would wait)."""
     try:
-        return out.qsize() == 0
-    except (NotImplementedError, AttributeError):  # macOS counts no queue: parse here
+        return out.qsize() >= QUEUE_BATCHES
+    except (NotImplementedError, AttributeError):  # macOS counts no queue: parsed there
         return False
 
 
@@ -198,9 +199,9 @@ def _work(path: str, out: multiprocessing.Queue) -> None:
 
             def on_source(head: QdeHead, source: SourceRead) -> None:
                 text = source_text(archive, source)
-                if text[0] is not None and text[0].strip() and _importer_waits(out):
-                    # the importer has nothing queued: it parses this one itself, and
-                    # the two processes share the work whichever of them is slower
+                if text[0] is not None and text[0].strip() and not _importer_behind(out):
+                    # the importer parses this one itself; only while it is behind does
+                    # the reader, which would wait otherwise, take the turns on
                     taken.add(document_name(source, taken))  # a misfit is parsed there again
                     parsed = None
                 else:

@@ -87,6 +87,9 @@ class Mapped:
         # runs once per selection of the file: a tight loop over plain numbers,
         # units found by bisection and a short walk
         unit_starts = [u[0] for u in units]
+        unit_ends = [u[1] for u in units]
+        # the next unit's start after each unit, ``length`` after the last: no span ends later
+        next_starts = unit_starts[1:] + [length]
         count = len(units)
         reasons: list[str | None] = []
         first: list[int] = []
@@ -105,8 +108,15 @@ class Mapped:
             if not n:
                 reasons.append(NOTES_ONLY)
                 continue
-            before = len(hit_units)
             i = bisect_right(unit_starts, start) - 1
+            if i >= 0 and end <= unit_ends[i] and end <= next_starts[i]:
+                # the usual span: in one unit, before the next begins (the walk's one hit)
+                add_unit(i)
+                add_start(start)
+                add_end(end)
+                reasons.append(None)
+                continue
+            before = len(hit_units)
             if i < 0:
                 i = 0
             while i < count:

@@ -118,7 +118,7 @@ def _cues(text: str, lexicon: StanceLexicon) -> list[tuple[int, int]]:
         for end, (word, polarity) in lexicon.automaton.iter(text)
     ]
     out = []
-    for start, _end, polarity in _longest(found):
+    for start, _end, polarity in _longest(found) if len(found) > 1 else found:
         before = text[max(0, start - NEGATOR_WINDOW) : start]
         if polarity > 0 and before.endswith(lexicon.negators):
             polarity = -1  # 不支持, 没帮助
@@ -156,9 +156,14 @@ def around_counts(view: TextView, start: int, end: int, width: int) -> tuple[int
     at = bisect_left(starts, low)
     first = starts[at] if at < len(starts) and starts[at] < start else start
     last = high if high == len(text) else max(starts[bisect_right(starts, high) - 1], end)
-    before_pos, before_neg = sentences_counts(view, first, start)
-    after_pos, after_neg = sentences_counts(view, end, last)
-    positive, negative = before_pos + after_pos, before_neg + after_neg
+    marks = view.__dict__.get("_cue_marks") or _cue_marks(view)
+    assert marks is not None  # the lexicon is splittable: checked above
+    # sentences_counts of [first, start) and [end, last), the marks read once
+    cues, pos, neg = marks
+    a, b = bisect_left(cues, first), bisect_left(cues, start)
+    c, d = bisect_left(cues, end), bisect_left(cues, last)
+    positive = pos[b] - pos[a] + pos[d] - pos[c]
+    negative = neg[b] - neg[a] + neg[d] - neg[c]
     for piece in (text[low:first], text[last:high]):
         if piece:
             more_pos, more_neg = polarity_counts(piece, lexicon)
@@ -180,25 +185,40 @@ def _cue_marks(view: TextView) -> tuple[list[int], list[int], list[int]] | None:
         # longest-cue choice never reaches across them, and a negator before a cue at
         # the span's start would hold the end of the sentence before: never
         cues = _cues(view.text, lexicon)
-        marks = (
-            [s for s, _p in cues],
-            list(accumulate((p > 0 for _s, p in cues), initial=0)),
-            list(accumulate((p < 0 for _s, p in cues), initial=0)),
-        )
+        if not cues:  # most texts: no cue to count
+            marks = ([], [0], [0])
+        else:
+            marks = (
+                [s for s, _p in cues],
+                list(accumulate((p > 0 for _s, p in cues), initial=0)),
+                list(accumulate((p < 0 for _s, p in cues), initial=0)),
+            )
         view.__dict__["_cue_marks"] = marks
     return marks
 
 
 def stance_of(view: TextView, start: int, end: int) -> str:
     """Return the stance of the sentences that hold the evidence span."""
-    marks = _cue_marks(view)
+    # asked once per coding of a rule (a few hundred thousand times per run):
+    # sentences_span and sentences_counts inlined, the cue marks read once
+    marks = view.__dict__.get("_cue_marks") or _cue_marks(view)
     if marks is not None and not marks[0]:
         return "neutral"  # a text without cues: a span of it has none either
-    span = view.sentences_span(start, end)
+    starts = view.sentence_starts()
+    first = starts[bisect_right(starts, start) - 1]
+    last = bisect_right(starts, start if end <= start else end - 1)
+    span = (first, starts[last] if last < len(starts) else len(view.text))
     stances = view.stances
-    if span not in stances:
-        stances[span] = stance_from_counts(*sentences_counts(view, *span))
-    return stances[span]
+    stance = stances.get(span)
+    if stance is None:
+        if marks is None:
+            counts = polarity_counts(view.text[first : span[1]])
+        else:
+            cues, positive, negative = marks
+            i, j = bisect_left(cues, first), bisect_left(cues, span[1])
+            counts = positive[j] - positive[i], negative[j] - negative[i]
+        stance = stances[span] = stance_from_counts(*counts)
+    return stance
 
 
 def stance_from_counts(positive: int, negative: int) -> str:

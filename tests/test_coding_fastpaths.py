@@ -44,6 +44,25 @@ def test_stance_of_is_the_stance_of_the_evidence_sentences(pieces, data):
     assert stance_of(view, start, end) == expected
 
 
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(st.sampled_from(_PIECES), min_size=1, max_size=30),
+    st.lists(st.tuples(st.integers(0, 200), st.integers(0, 200)), min_size=1, max_size=8),
+)
+def test_stance_of_many_spans_of_one_view_is_each_span_read_alone(pieces, spans):
+    # one view asked again and again, as a unit's codings ask it: its cached stances and
+    # cue marks give the plain stance of each span's sentences
+    text = "".join(pieces)
+    view = TextView(text, {})
+    for a, b in spans:
+        start = a % len(text)
+        end = start + 1 + b % (len(text) - start)
+        first, last = view.sentences_span(start, end)
+        expected = stance_from_counts(*polarity_counts(text[first:last]))
+        assert stance_of(view, start, end) == expected
+        assert stance_of(view, start, end) == expected  # now from the view's cache
+
+
 def _unit_by_unit(coder, analysed, questions, roles):
     """The model's tf-idf rows as the plain definition builds them: one list per unit."""
     from coding.hybrid.features import unit_features

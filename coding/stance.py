@@ -135,6 +135,11 @@ def sentences_counts(view: TextView, start: int, end: int) -> tuple[int, int]:
     marks = _cue_marks(view)
     if marks is None:
         return polarity_counts(view.text[start:end])
+    return _marked(marks, start, end)
+
+
+def _marked(marks: tuple[list[int], list[int], list[int]], start: int, end: int) -> tuple[int, int]:
+    """Return the positive and negative cues ``_cue_marks`` places in ``[start, end)``."""
     starts, positive, negative = marks
     i, j = bisect_left(starts, start), bisect_left(starts, end)
     return positive[j] - positive[i], negative[j] - negative[i]
@@ -156,14 +161,9 @@ def around_counts(view: TextView, start: int, end: int, width: int) -> tuple[int
     at = bisect_left(starts, low)
     first = starts[at] if at < len(starts) and starts[at] < start else start
     last = high if high == len(text) else max(starts[bisect_right(starts, high) - 1], end)
-    marks = view.__dict__.get("_cue_marks") or _cue_marks(view)
-    assert marks is not None  # the lexicon is splittable: checked above
-    # sentences_counts of [first, start) and [end, last), the marks read once
-    cues, pos, neg = marks
-    a, b = bisect_left(cues, first), bisect_left(cues, start)
-    c, d = bisect_left(cues, end), bisect_left(cues, last)
-    positive = pos[b] - pos[a] + pos[d] - pos[c]
-    negative = neg[b] - neg[a] + neg[d] - neg[c]
+    before_pos, before_neg = sentences_counts(view, first, start)
+    after_pos, after_neg = sentences_counts(view, end, last)
+    positive, negative = before_pos + after_pos, before_neg + after_neg
     for piece in (text[low:first], text[last:high]):
         if piece:
             more_pos, more_neg = polarity_counts(piece, lexicon)
@@ -199,24 +199,20 @@ def _cue_marks(view: TextView) -> tuple[list[int], list[int], list[int]] | None:
 
 def stance_of(view: TextView, start: int, end: int) -> str:
     """Return the stance of the sentences that hold the evidence span."""
-    # asked once per coding of a rule (a few hundred thousand times per run):
-    # sentences_span and sentences_counts inlined, the cue marks read once
-    marks = view.__dict__.get("_cue_marks") or _cue_marks(view)
+    # asked once per coding of a rule (a few hundred thousand times per run): the cue
+    # marks are read once, here, not again through sentences_counts
+    marks = _cue_marks(view)
     if marks is not None and not marks[0]:
         return "neutral"  # a text without cues: a span of it has none either
-    starts = view.sentence_starts()
-    first = starts[bisect_right(starts, start) - 1]
-    last = bisect_right(starts, start if end <= start else end - 1)
-    span = (first, starts[last] if last < len(starts) else len(view.text))
+    span = view.sentences_span(start, end)
     stances = view.stances
     stance = stances.get(span)
     if stance is None:
-        if marks is None:
-            counts = polarity_counts(view.text[first : span[1]])
-        else:
-            cues, positive, negative = marks
-            i, j = bisect_left(cues, first), bisect_left(cues, span[1])
-            counts = positive[j] - positive[i], negative[j] - negative[i]
+        counts = (
+            polarity_counts(view.text[span[0] : span[1]])
+            if marks is None
+            else _marked(marks, *span)
+        )
         stance = stances[span] = stance_from_counts(*counts)
     return stance
 

@@ -167,7 +167,7 @@ def test_tasks_keep_file_order_within_their_limits(tmp_path, monkeypatch):
     for i, size in enumerate(sizes):
         (path := tmp_path / f"{i:02d}.txt").write_bytes(b"x" * size)
         jobs.append((path, None, None, None))
-    chunks = ingest_module._chunks(jobs, workers=1)  # at most 11 // 4 = 2 files a task
+    chunks = ingest_module._chunks(jobs, sizes, workers=1)  # at most 11 // 4 = 2 files a task
     assert [job for chunk, _ in chunks for job in chunk] == jobs
     for chunk, size in chunks:
         assert size == sum(job[0].stat().st_size for job in chunk)
@@ -276,3 +276,31 @@ def test_auto_engine_keeps_rjieba_when_the_check_agrees(store):
     if not rjieba_available():
         pytest.skip("rjieba is not installed (pip install -e '.[dev]' adds it)")
     assert ingest(store, [SAMPLE_CORPORA], workers=2, engine="auto").engine == "rjieba"
+
+
+def test_files_are_collected_as_rglob_finds_and_sorts_them(tmp_path):
+    from coding.ingest.read import SUPPORTED_SUFFIXES
+    from coding.ingest.run import collect_files
+
+    root = tmp_path / "corpus"
+    names = ["a/b.txt", "a-b/c.md", "a.txt", "B.TXT", "z/y/x.docx", "x.", "n.doc", "README.md"]
+    names += [".hidden.txt", ".h/in.txt", "d/.e/f.txt", "readme-too.txt", "m/Readme.TXT", "q.md"]
+    for name in names:
+        (root / name).parent.mkdir(parents=True, exist_ok=True)
+        (root / name).write_text("甲：你好\n", encoding="utf-8")
+    (root / "link.txt").symlink_to(root / "q.md")  # the same file twice: kept once
+    (root / "linked").symlink_to(root / "a", target_is_directory=True)  # not entered
+    (root / "outside.txt").symlink_to(tmp_path / "missing.txt")  # broken: left out
+
+    def rglob_files(path):
+        return sorted(
+            p
+            for p in path.rglob("*")
+            if p.is_file()
+            and p.suffix.lower() in SUPPORTED_SUFFIXES
+            and not any(part.startswith(".") for part in p.relative_to(path).parts)
+            and not p.name.lower().startswith("readme")
+        )
+
+    expected = [p for p in rglob_files(root) if p.name != "q.md"]  # link.txt comes first
+    assert collect_files([root]) == expected

@@ -304,3 +304,18 @@ def test_files_are_collected_as_rglob_finds_and_sorts_them(tmp_path):
 
     expected = [p for p in rglob_files(root) if p.name != "q.md"]  # link.txt comes first
     assert collect_files([root]) == expected
+
+
+def test_a_first_ingest_leaves_keys_checked_and_every_row_with_its_parent(store, tmp_path):
+    corpus = tmp_path / "corpus"
+    shutil.copytree(GOOD, corpus)
+    ingest(store, [corpus])  # into an empty project: keys unchecked meanwhile
+    assert store.conn.execute("PRAGMA foreign_keys").fetchone()[0] == 1
+    assert store.conn.execute("PRAGMA foreign_key_check").fetchall() == []
+    changed = corpus / "qa_fullwidth.txt"
+    changed.write_text(changed.read_text(encoding="utf-8") + "\n甲：再说一句。\n", "utf-8")
+    report = ingest(store, [corpus])  # a replace deletes through the keys again
+    assert len(report.replaced) == 1
+    assert store.conn.execute("PRAGMA foreign_key_check").fetchall() == []
+    orphans = "SELECT COUNT(*) FROM tokens WHERE unit_id NOT IN (SELECT unit_id FROM units)"
+    assert store.conn.execute(orphans).fetchone()[0] == 0

@@ -7,6 +7,7 @@ import os
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Executor, Future, ProcessPoolExecutor
+from contextlib import nullcontext
 from dataclasses import replace
 from pathlib import Path
 from typing import NamedTuple
@@ -50,9 +51,9 @@ STORE_BATCH_CHARS = 1_000_000
 # each index statement is one FTS5 segment at least, and fewer, larger segments
 # cost less merging (0.69 -> 0.46 s of the main process on 21 MB).
 INDEX_BATCH_CHARS = 2_000_000
-# ...and once more when this share of the files is left to store, so that the index the
-# commit builds holds only the last files: built after the last file, it ran with every
-# worker idle (70 ms of a 10 MB ingest's 1.4 s).
+# ...and once more when this share of the files is left for the workers to parse, so that
+# the index the commit builds holds only the last files: built after the last file, it ran
+# with every worker idle (70 ms of a 10 MB ingest's 1.4 s).
 INDEX_TAIL_SHARE = 0.05
 
 
@@ -180,18 +181,33 @@ def _in_pool(jobs: list[tuple], workers: int) -> bool:
     return workers > 1 and len(jobs) >= PARALLEL_MIN_FILES
 
 
+class _Delivery:
+    """How far the workers are: the files of their finished tasks (counted in the pool's
+    thread as each task ends), and a call made once they have their first tasks."""
+
+    def __init__(self, started: Callable[[], None]) -> None:
+        self.files, self.started = 0, started
+
+    def count(self, future: Future, files: int) -> None:
+        """Count a task's files once it is done."""
+        future.add_done_callback(lambda _: self._add(files))
+
+    def _add(self, files: int) -> None:
+        self.files += files  # only the pool's one thread writes
+
+
 def _parsed(
-    jobs: list[tuple], sizes: list[int], workers: int, started: Callable[[], None]
+    jobs: list[tuple], sizes: list[int], workers: int, delivery: _Delivery
 ) -> Iterator[_Parsed]:
-    """Parse the jobs in file order; ``started`` is called once the workers have work."""
+    """Parse the jobs in file order, telling ``delivery`` how far the workers are."""
     if _in_pool(jobs, workers):
         with ProcessPoolExecutor(
             workers, initializer=_init_worker, initargs=(_WORKER["spec"], _WORKER["skip"])
         ) as pool:
-            for results in _ahead(pool, _chunks(jobs, sizes, workers), workers, started):
+            for results in _ahead(pool, _chunks(jobs, sizes, workers), workers, delivery):
                 yield from _raise_errors(results)
     else:
-        started()
+        delivery.started()
         yield from _raise_errors(map(_parse_job, jobs))
 
 
@@ -218,26 +234,29 @@ def _ahead(
     pool: Executor,
     chunks: list[tuple[list[tuple], int]],
     workers: int,
-    started: Callable[[], None] = lambda: None,
+    delivery: _Delivery | None = None,
 ) -> Iterator[list]:
     """Yield each task's results in order; at least two tasks per worker are in flight, and
-    more while their files total under ``WINDOW_BYTES``. ``started`` is called before the
-    first wait."""
+    more while their files total under ``WINDOW_BYTES``. ``delivery`` counts the finished
+    tasks' files and is started before the first wait."""
+    delivery = delivery or _Delivery(lambda: None)
     pending: deque[tuple[Future, int]] = deque()
     held = 0
     told = False
     for chunk, size in chunks:
         while len(pending) >= workers * 2 and held + size > WINDOW_BYTES:
             if not told:
-                started()
+                delivery.started()
                 told = True
             future, done = pending.popleft()
             held -= done
             yield future.result()
-        pending.append((pool.submit(_parse_chunk, chunk), size))
+        future = pool.submit(_parse_chunk, chunk)
+        delivery.count(future, len(chunk))
+        pending.append((future, size))
         held += size
     if not told:
-        started()
+        delivery.started()
     for future, _ in pending:
         yield future.result()
 
@@ -347,11 +366,19 @@ def _ingest(
 
     seen: dict[str, str] = {}
     batch = _NewDocuments(store, report)
+    delivery = _Delivery(register)
+    # once the workers have parsed all but the last files, what is stored is indexed (see
+    # INDEX_TAIL_SHARE): counted by what the parent had stored, under load the index ran
+    # after the workers had ended
     tail = len(jobs) - int(len(jobs) * INDEX_TAIL_SHARE) if _in_pool(jobs, workers) else 0
     # the parsed documents waiting to be stored are many tuples, none in a cycle, which the
     # collector walked again and again (237 collections, 0.17-0.28 s of a 10 MB ingest)
-    with few_collections(), store.bulk_transaction():
-        for i, parsed in enumerate(_parsed(jobs, sizes, workers, register), 1):
+    # into a project with no documents yet an ingest stores only new rows, each naming a
+    # document or unit stored before it in the same transaction: looking each one's up
+    # was a sixth of storing the units and tokens (25-30 ms of the parent's CPU on 10 MB)
+    keys = store.unchecked_keys() if not existing else nullcontext()
+    with few_collections(), keys, store.bulk_transaction():
+        for i, parsed in enumerate(_parsed(jobs, sizes, workers, delivery), 1):
             doc = parsed.doc
             if doc.doc_id in seen:
                 raise DuplicateDocumentError(
@@ -367,8 +394,9 @@ def _ingest(
             else:
                 batch.flush()  # rows keep file order
                 store_document(store, parsed.whole(), old, report)
-            if i == tail:
+            if tail and (i >= tail or delivery.files >= tail):
                 batch.flush(index=True)
+                tail = 0
             if progress:
                 progress(i, len(jobs))
         batch.flush()

@@ -319,3 +319,19 @@ def test_a_first_ingest_leaves_keys_checked_and_every_row_with_its_parent(store,
     assert store.conn.execute("PRAGMA foreign_key_check").fetchall() == []
     orphans = "SELECT COUNT(*) FROM tokens WHERE unit_id NOT IN (SELECT unit_id FROM units)"
     assert store.conn.execute(orphans).fetchone()[0] == 0
+
+
+def test_tasks_ahead_count_their_files_and_start_once(monkeypatch):
+    from concurrent.futures import ThreadPoolExecutor
+
+    import coding.ingest.run as ingest_module
+
+    monkeypatch.setattr(ingest_module, "_parse_chunk", lambda jobs: list(jobs))
+    monkeypatch.setattr(ingest_module, "WINDOW_BYTES", 10)
+    calls: list[int] = []
+    delivery = ingest_module._Delivery(lambda: calls.append(delivery.files))
+    chunks = [([i] * (i % 3 + 1), 4) for i in range(9)]
+    with ThreadPoolExecutor(1) as pool:  # its one thread counts, as the pool's does
+        results = list(ingest_module._ahead(pool, chunks, 1, delivery))
+    assert results == [chunk for chunk, _ in chunks]  # in order
+    assert len(calls) == 1 and delivery.files == sum(len(chunk) for chunk, _ in chunks)

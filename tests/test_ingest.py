@@ -167,7 +167,7 @@ def test_tasks_keep_file_order_within_their_limits(tmp_path, monkeypatch):
     for i, size in enumerate(sizes):
         (path := tmp_path / f"{i:02d}.txt").write_bytes(b"x" * size)
         jobs.append((path, None, None, None))
-    chunks = ingest_module._chunks(jobs, workers=1)  # at most 11 // 4 = 2 files a task
+    chunks = ingest_module._chunks(jobs, sizes, workers=1)  # at most 11 // 4 = 2 files a task
     assert [job for chunk, _ in chunks for job in chunk] == jobs
     for chunk, size in chunks:
         assert size == sum(job[0].stat().st_size for job in chunk)
@@ -276,3 +276,62 @@ def test_auto_engine_keeps_rjieba_when_the_check_agrees(store):
     if not rjieba_available():
         pytest.skip("rjieba is not installed (pip install -e '.[dev]' adds it)")
     assert ingest(store, [SAMPLE_CORPORA], workers=2, engine="auto").engine == "rjieba"
+
+
+def test_files_are_collected_as_rglob_finds_and_sorts_them(tmp_path):
+    from coding.ingest.read import SUPPORTED_SUFFIXES
+    from coding.ingest.run import collect_files
+
+    root = tmp_path / "corpus"
+    names = ["a/b.txt", "a-b/c.md", "a.txt", "B.TXT", "z/y/x.docx", "x.", "n.doc", "README.md"]
+    names += [".hidden.txt", ".h/in.txt", "d/.e/f.txt", "readme-too.txt", "m/Readme.TXT", "q.md"]
+    for name in names:
+        (root / name).parent.mkdir(parents=True, exist_ok=True)
+        (root / name).write_text("甲：你好\n", encoding="utf-8")
+    (root / "link.txt").symlink_to(root / "q.md")  # the same file twice: kept once
+    (root / "linked").symlink_to(root / "a", target_is_directory=True)  # not entered
+    (root / "outside.txt").symlink_to(tmp_path / "missing.txt")  # broken: left out
+
+    def rglob_files(path):
+        return sorted(
+            p
+            for p in path.rglob("*")
+            if p.is_file()
+            and p.suffix.lower() in SUPPORTED_SUFFIXES
+            and not any(part.startswith(".") for part in p.relative_to(path).parts)
+            and not p.name.lower().startswith("readme")
+        )
+
+    expected = [p for p in rglob_files(root) if p.name != "q.md"]  # link.txt comes first
+    assert collect_files([root]) == expected
+
+
+def test_a_first_ingest_leaves_keys_checked_and_every_row_with_its_parent(store, tmp_path):
+    corpus = tmp_path / "corpus"
+    shutil.copytree(GOOD, corpus)
+    ingest(store, [corpus])  # into an empty project: keys unchecked meanwhile
+    assert store.conn.execute("PRAGMA foreign_keys").fetchone()[0] == 1
+    assert store.conn.execute("PRAGMA foreign_key_check").fetchall() == []
+    changed = corpus / "qa_fullwidth.txt"
+    changed.write_text(changed.read_text(encoding="utf-8") + "\n甲：再说一句。\n", "utf-8")
+    report = ingest(store, [corpus])  # a replace deletes through the keys again
+    assert len(report.replaced) == 1
+    assert store.conn.execute("PRAGMA foreign_key_check").fetchall() == []
+    orphans = "SELECT COUNT(*) FROM tokens WHERE unit_id NOT IN (SELECT unit_id FROM units)"
+    assert store.conn.execute(orphans).fetchone()[0] == 0
+
+
+def test_tasks_ahead_count_their_files_and_start_once(monkeypatch):
+    from concurrent.futures import ThreadPoolExecutor
+
+    import coding.ingest.run as ingest_module
+
+    monkeypatch.setattr(ingest_module, "_parse_chunk", lambda jobs: list(jobs))
+    monkeypatch.setattr(ingest_module, "WINDOW_BYTES", 10)
+    calls: list[int] = []
+    delivery = ingest_module._Delivery(lambda: calls.append(delivery.files))
+    chunks = [([i] * (i % 3 + 1), 4) for i in range(9)]
+    with ThreadPoolExecutor(1) as pool:  # its one thread counts, as the pool's does
+        results = list(ingest_module._ahead(pool, chunks, 1, delivery))
+    assert results == [chunk for chunk, _ in chunks]  # in order
+    assert len(calls) == 1 and delivery.files == sum(len(chunk) for chunk, _ in chunks)

@@ -3,9 +3,11 @@ transaction."""
 
 from __future__ import annotations
 
+import os
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Executor, Future, ProcessPoolExecutor
+from contextlib import nullcontext
 from dataclasses import replace
 from pathlib import Path
 from typing import NamedTuple
@@ -49,45 +51,73 @@ STORE_BATCH_CHARS = 1_000_000
 # each index statement is one FTS5 segment at least, and fewer, larger segments
 # cost less merging (0.69 -> 0.46 s of the main process on 21 MB).
 INDEX_BATCH_CHARS = 2_000_000
-# ...and once more when this share of the files is left to store, so that the index the
-# commit builds holds only the last files: built after the last file, it ran with every
-# worker idle (70 ms of a 10 MB ingest's 1.4 s).
-INDEX_TAIL_SHARE = 0.05
+# ...and once more when this share of the files is left for the workers to parse, so that
+# the index the commit builds holds only the last files: built after the last file, it ran
+# with every worker idle (70 ms of a 10 MB ingest's 1.4 s). With a twentieth left, that
+# index still began as the workers ended (their last files took about as long as it).
+INDEX_TAIL_SHARE = 0.10
 
 
 def collect_files(paths: Iterable[str | Path]) -> list[Path]:
     """Expand files and folders into the sorted list of transcripts to read."""
-    files: list[Path] = []
+    return [f for f, _ in _collect(paths)]
+
+
+def _collect(paths: Iterable[str | Path]) -> list[tuple[Path, int]]:
+    """``collect_files``, with each file's size (the tasks are cut by size)."""
+    files: list[tuple[Path, os.DirEntry | None]] = []
     for raw in paths:
         path = Path(raw)
         if not path.exists():
             raise InputError("no such file or folder", path)
-        if path.is_dir():
-            found = sorted(
-                p
-                for p in path.rglob("*")
-                if p.is_file()
-                and p.suffix.lower() in SUPPORTED_SUFFIXES
-                and not any(part.startswith(".") for part in p.relative_to(path).parts)
-                and not p.name.lower().startswith("readme")
-            )
-            files.extend(found)
-        else:
-            files.append(path)
+        files.extend(_transcripts(path) if path.is_dir() else [(path, None)])
     seen: set[tuple[int, int]] = set()
     unique = []
-    for f in files:
-        stat = f.stat()  # the same file reached twice (a link, an overlapping folder)
+    for f, entry in files:
+        stat = entry.stat() if entry else f.stat()  # the same file reached twice (a link, …)
         check_size(f, stat.st_size)  # before any file is read or a dictionary loaded
         key = (stat.st_dev, stat.st_ino)
         if key not in seen:
             seen.add(key)
-            unique.append(f)
+            unique.append((f, stat.st_size))
     if not unique:
         raise InputError(
             "no .txt, .md or .docx transcripts found", ", ".join(str(p) for p in paths)
         )
     return unique
+
+
+def _transcripts(root: Path) -> list[tuple[Path, os.DirEntry]]:
+    """Return the transcripts in a folder and its subfolders, sorted as paths are.
+
+    Walked with ``os.scandir``, whose entries know their type: ``rglob`` and ``is_file``
+    took a system call or two a file (half of listing 2,106 files). As with ``rglob``,
+    linked folders are not entered and unreadable ones are skipped; hidden files and
+    folders and README files are left out.
+    """
+    found: list[tuple[tuple[str, ...], os.DirEntry]] = []
+    folders: list[tuple[str, tuple[str, ...]]] = [(str(root), ())]
+    while folders:
+        folder, parts = folders.pop()
+        try:
+            with os.scandir(folder) as listing:
+                entries = list(listing)
+        except PermissionError:
+            continue
+        for entry in entries:
+            name = entry.name
+            if name.startswith("."):
+                continue
+            if entry.is_dir() and not entry.is_symlink():
+                folders.append((entry.path, (*parts, name)))
+            elif (
+                entry.is_file()
+                and name[name.rfind(".") :].lower() in SUPPORTED_SUFFIXES
+                and not name.lower().startswith("readme")
+            ):
+                found.append(((*parts, name), entry))
+    found.sort(key=lambda item: item[0])  # a path's parts, as paths compare
+    return [(Path(entry.path), entry) for _, entry in found]
 
 
 # Set in each worker (and in the parent for serial runs) by _init_worker:
@@ -152,18 +182,44 @@ def _in_pool(jobs: list[tuple], workers: int) -> bool:
     return workers > 1 and len(jobs) >= PARALLEL_MIN_FILES
 
 
-def _parsed(jobs: list[tuple], workers: int) -> Iterator[_Parsed]:
+class _Delivery:
+    """How far the workers are: the files of their finished tasks (counted in the pool's
+    thread as each task ends), and a call made once they have their first tasks."""
+
+    def __init__(self, started: Callable[[], None]) -> None:
+        self.files, self.started = 0, started
+
+    def count(self, future: Future, files: int) -> None:
+        """Count a task's files once it is done."""
+        future.add_done_callback(lambda _: self._add(files))
+
+    def _add(self, files: int) -> None:
+        self.files += files  # only the pool's one thread writes
+
+
+def _parsed(
+    jobs: list[tuple], sizes: list[int], workers: int, delivery: _Delivery
+) -> Iterator[_Parsed]:
+    """Parse the jobs in file order, telling ``delivery`` how far the workers are."""
     if _in_pool(jobs, workers):
-        with ProcessPoolExecutor(
+        pool = ProcessPoolExecutor(
             workers, initializer=_init_worker, initargs=(_WORKER["spec"], _WORKER["skip"])
-        ) as pool:
-            for results in _ahead(pool, _chunks(jobs, workers), workers):
+        )
+        try:
+            for results in _ahead(pool, _chunks(jobs, sizes, workers), workers, delivery):
                 yield from _raise_errors(results)
+        except BaseException:
+            pool.shutdown()  # as a with block does: after the tasks in flight
+            raise
+        # every task is done: the workers exit while the last files are stored (waiting for
+        # them took 10-15 ms after the last file)
+        pool.shutdown(wait=False)
     else:
+        delivery.started()
         yield from _raise_errors(map(_parse_job, jobs))
 
 
-def _chunks(jobs: list[tuple], workers: int) -> list[tuple[list[tuple], int]]:
+def _chunks(jobs: list[tuple], sizes: list[int], workers: int) -> list[tuple[list[tuple], int]]:
     """Group jobs into tasks of a few files (at most ``CHUNK_FILES`` and ``CHUNK_BYTES``;
     a larger file alone); return each task with its files' bytes."""
     # Several files per task: one round trip per file costs more than parsing it.
@@ -171,11 +227,7 @@ def _chunks(jobs: list[tuple], workers: int) -> list[tuple[list[tuple], int]]:
     chunks: list[tuple[list[tuple], int]] = []
     chunk: list[tuple] = []
     size = 0
-    for job in jobs:
-        try:
-            added = job[0].stat().st_size
-        except OSError:  # the worker reports it when it reads the file
-            added = 0
+    for job, added in zip(jobs, sizes, strict=True):
         if chunk and (len(chunk) >= most or size + added > CHUNK_BYTES):
             chunks.append((chunk, size))
             chunk, size = [], 0
@@ -186,18 +238,33 @@ def _chunks(jobs: list[tuple], workers: int) -> list[tuple[list[tuple], int]]:
     return chunks
 
 
-def _ahead(pool: Executor, chunks: list[tuple[list[tuple], int]], workers: int) -> Iterator[list]:
+def _ahead(
+    pool: Executor,
+    chunks: list[tuple[list[tuple], int]],
+    workers: int,
+    delivery: _Delivery | None = None,
+) -> Iterator[list]:
     """Yield each task's results in order; at least two tasks per worker are in flight, and
-    more while their files total under ``WINDOW_BYTES``."""
+    more while their files total under ``WINDOW_BYTES``. ``delivery`` counts the finished
+    tasks' files and is started before the first wait."""
+    delivery = delivery or _Delivery(lambda: None)
     pending: deque[tuple[Future, int]] = deque()
     held = 0
+    told = False
     for chunk, size in chunks:
         while len(pending) >= workers * 2 and held + size > WINDOW_BYTES:
+            if not told:
+                delivery.started()
+                told = True
             future, done = pending.popleft()
             held -= done
             yield future.result()
-        pending.append((pool.submit(_parse_chunk, chunk), size))
+        future = pool.submit(_parse_chunk, chunk)
+        delivery.count(future, len(chunk))
+        pending.append((future, size))
         held += size
+    if not told:
+        delivery.started()
     for future, _ in pending:
         yield future.result()
 
@@ -264,12 +331,13 @@ def ingest(
     runs, before a small one). ``progress(done, total)`` is called after each
     file. On any error nothing is stored.
     """
-    files = collect_files(paths)
+    collected = _collect(paths)
+    files, sizes = [f for f, _ in collected], [size for _, size in collected]
     by_path = read_manifest(Path(manifest), files) if manifest else {}
     jobs = [(f, by_path.get(f.resolve()) if by_path else None, cluster, encoding) for f in files]
     workers = workers or default_workers()
     if not segment:
-        return _ingest(store, jobs, workers, progress, None, engine)
+        return _ingest(store, jobs, sizes, workers, progress, None, engine)
     dictionary = dictionary or user_dictionary()
     parallel = workers > 1 and len(jobs) >= PARALLEL_MIN_FILES
     if engine == "auto" and rjieba_available() and parallel:
@@ -278,34 +346,47 @@ def ingest(
         # nothing is kept and the ingest runs again with jieba.
         with EngineCheck(dictionary, _sample(jobs)) as check:
             try:
-                return _ingest(store, jobs, workers, progress, dictionary, "rjieba", check)
+                return _ingest(store, jobs, sizes, workers, progress, dictionary, "rjieba", check)
             except _EnginesDiffer:
                 pass
         engine = "jieba"
     elif engine == "auto":
         engine = choose_engine(dictionary, _sample(jobs), engine)
-    return _ingest(store, jobs, workers, progress, dictionary, engine)
+    return _ingest(store, jobs, sizes, workers, progress, dictionary, engine)
 
 
 def _ingest(
-    store, jobs, workers, progress, dictionary, engine, check: EngineCheck | None = None
+    store, jobs, sizes, workers, progress, dictionary, engine, check: EngineCheck | None = None
 ) -> IngestReport:
     """Ingest parsed jobs in one transaction; cut with ``engine`` unless no dictionary."""
     existing = store.document_index()
     report = IngestReport()
     segmenter = get_segmenter(dictionary, engine) if dictionary is not None else None
-    if segmenter is not None:
-        report.engine, report.dict_version = segmenter.engine, segmenter.dictionary.version
-        store.register_dictionary(report.dict_version, len(segmenter.dictionary.words))
     spec = (segmenter.dictionary, segmenter.engine) if segmenter else None
     _init_worker(spec, frozenset(d.content_hash for d in existing.values()))
+
+    def register() -> None:
+        # once the workers have their first files: the dictionary's version (jieba's
+        # from its metadata) took 10 ms before any worker started
+        if segmenter is not None:
+            report.engine, report.dict_version = segmenter.engine, segmenter.dictionary.version
+            store.register_dictionary(report.dict_version, len(segmenter.dictionary.words))
+
     seen: dict[str, str] = {}
     batch = _NewDocuments(store, report)
+    delivery = _Delivery(register)
+    # once the workers have parsed all but the last files, what is stored is indexed (see
+    # INDEX_TAIL_SHARE): counted by what the parent had stored, under load the index ran
+    # after the workers had ended
     tail = len(jobs) - int(len(jobs) * INDEX_TAIL_SHARE) if _in_pool(jobs, workers) else 0
     # the parsed documents waiting to be stored are many tuples, none in a cycle, which the
     # collector walked again and again (237 collections, 0.17-0.28 s of a 10 MB ingest)
-    with few_collections(), store.bulk_transaction():
-        for i, parsed in enumerate(_parsed(jobs, workers), 1):
+    # into a project with no documents yet an ingest stores only new rows, each naming a
+    # document or unit stored before it in the same transaction: looking each one's up
+    # was a sixth of storing the units and tokens (25-30 ms of the parent's CPU on 10 MB)
+    keys = store.unchecked_keys() if not existing else nullcontext()
+    with few_collections(), keys, store.bulk_transaction():
+        for i, parsed in enumerate(_parsed(jobs, sizes, workers, delivery), 1):
             doc = parsed.doc
             if doc.doc_id in seen:
                 raise DuplicateDocumentError(
@@ -321,8 +402,9 @@ def _ingest(
             else:
                 batch.flush()  # rows keep file order
                 store_document(store, parsed.whole(), old, report)
-            if i == tail:
+            if tail and (i >= tail or delivery.files >= tail):
                 batch.flush(index=True)
+                tail = 0
             if progress:
                 progress(i, len(jobs))
         batch.flush()

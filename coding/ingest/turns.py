@@ -127,31 +127,37 @@ def find_turns(text: str, body_start: int, metadata: dict) -> list[Turn]:
     heads += [
         (m.start() + 1, m.end(), m["label"], m) for m in _AFTER_NEWLINE.finditer(text, body_start)
     ]
-    counts = Counter(label for _, _, label, _ in heads)
-    speakers = {lab for lab, n in counts.items() if _is_speaker(lab, n, known)}
+    counts = Counter([head[2] for head in heads])
+    # each speaker's role, decided once (a turn only looks it up: this loop runs per turn)
+    roles = {
+        label: (folded := _fold(label)) in INTERVIEWER_LABELS or folded in interviewers
+        for label, n in counts.items()
+        if _is_speaker(label, n, known)
+    }
     # A turn runs from its label to the next speaker's label: lines without a
     # label, and labels that are not speakers (他说：), continue it. Text before
     # the first speaker (a title) belongs to no turn.
-    heads = [head for head in heads if head[2] in speakers]
+    heads = [head for head in heads if head[2] in roles]
     if not heads:
         return []
     stops = [head[0] for head in heads[1:]] + [len(text)]
     turns: list[Turn] = []
     for (_, end, speaker, m), stop in zip(heads, stops, strict=True):
         content = text[end:stop]
-        stripped = content.strip()
+        stripped = content.lstrip()
+        start = stop - len(stripped)
+        stripped = stripped.rstrip()
         if not stripped:
             continue  # a label with nothing said
-        start = end + len(content) - len(content.lstrip())
-        folded = _fold(speaker)
+        ts1, ts2, ts3 = m.group(1, 2, 3)  # the timestamp groups, in one call
         turns.append(
             Turn(
-                turn=len(turns) + 1,
-                speaker=speaker,
-                is_interviewer=folded in INTERVIEWER_LABELS or folded in interviewers,
-                start=start,
-                end=start + len(stripped),
-                timestamp=m["ts1"] or m["ts2"] or m["ts3"],
+                len(turns) + 1,
+                speaker,
+                roles[speaker],
+                start,
+                start + len(stripped),
+                ts1 or ts2 or ts3,
             )
         )
     return turns

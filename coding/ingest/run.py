@@ -1,9 +1,8 @@
-"""The ingest run: collect files, parse them (in a process pool for many), store them in one
+"""The ingest run: parse the collected files (in a process pool for many), store them in one
 transaction."""
 
 from __future__ import annotations
 
-import os
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Executor, Future, ProcessPoolExecutor
@@ -13,11 +12,11 @@ from pathlib import Path
 from typing import NamedTuple
 
 from coding.common.parallel import default_workers, few_collections
-from coding.errors import ClusterQDAError, DuplicateDocumentError, InputError
+from coding.errors import ClusterQDAError, DuplicateDocumentError
 from coding.ingest.enginecheck import EngineCheck
+from coding.ingest.files import collect_files, collect_sized
 from coding.ingest.manifest import read_manifest
 from coding.ingest.parse import parse_document, parse_text
-from coding.ingest.read import SUPPORTED_SUFFIXES, check_size
 from coding.model import IngestReport, ParsedDocument, Turn
 from coding.segment import (
     UserDictionary,
@@ -56,68 +55,6 @@ INDEX_BATCH_CHARS = 2_000_000
 # with every worker idle (70 ms of a 10 MB ingest's 1.4 s). With a twentieth left, that
 # index still began as the workers ended (their last files took about as long as it).
 INDEX_TAIL_SHARE = 0.10
-
-
-def collect_files(paths: Iterable[str | Path]) -> list[Path]:
-    """Expand files and folders into the sorted list of transcripts to read."""
-    return [f for f, _ in _collect(paths)]
-
-
-def _collect(paths: Iterable[str | Path]) -> list[tuple[Path, int]]:
-    """``collect_files``, with each file's size (the tasks are cut by size)."""
-    files: list[tuple[Path, os.DirEntry | None]] = []
-    for raw in paths:
-        path = Path(raw)
-        if not path.exists():
-            raise InputError("no such file or folder", path)
-        files.extend(_transcripts(path) if path.is_dir() else [(path, None)])
-    seen: set[tuple[int, int]] = set()
-    unique = []
-    for f, entry in files:
-        stat = entry.stat() if entry else f.stat()  # the same file reached twice (a link, …)
-        check_size(f, stat.st_size)  # before any file is read or a dictionary loaded
-        key = (stat.st_dev, stat.st_ino)
-        if key not in seen:
-            seen.add(key)
-            unique.append((f, stat.st_size))
-    if not unique:
-        raise InputError(
-            "no .txt, .md or .docx transcripts found", ", ".join(str(p) for p in paths)
-        )
-    return unique
-
-
-def _transcripts(root: Path) -> list[tuple[Path, os.DirEntry]]:
-    """Return the transcripts in a folder and its subfolders, sorted as paths are.
-
-    Walked with ``os.scandir``, whose entries know their type: ``rglob`` and ``is_file``
-    took a system call or two a file (half of listing 2,106 files). As with ``rglob``,
-    linked folders are not entered and unreadable ones are skipped; hidden files and
-    folders and README files are left out.
-    """
-    found: list[tuple[tuple[str, ...], os.DirEntry]] = []
-    folders: list[tuple[str, tuple[str, ...]]] = [(str(root), ())]
-    while folders:
-        folder, parts = folders.pop()
-        try:
-            with os.scandir(folder) as listing:
-                entries = list(listing)
-        except PermissionError:
-            continue
-        for entry in entries:
-            name = entry.name
-            if name.startswith("."):
-                continue
-            if entry.is_dir() and not entry.is_symlink():
-                folders.append((entry.path, (*parts, name)))
-            elif (
-                entry.is_file()
-                and name[name.rfind(".") :].lower() in SUPPORTED_SUFFIXES
-                and not name.lower().startswith("readme")
-            ):
-                found.append(((*parts, name), entry))
-    found.sort(key=lambda item: item[0])  # a path's parts, as paths compare
-    return [(Path(entry.path), entry) for _, entry in found]
 
 
 # Set in each worker (and in the parent for serial runs) by _init_worker:
@@ -331,7 +268,7 @@ def ingest(
     runs, before a small one). ``progress(done, total)`` is called after each
     file. On any error nothing is stored.
     """
-    collected = _collect(paths)
+    collected = collect_sized(paths)
     files, sizes = [f for f, _ in collected], [size for _, size in collected]
     by_path = read_manifest(Path(manifest), files) if manifest else {}
     jobs = [(f, by_path.get(f.resolve()) if by_path else None, cluster, encoding) for f in files]

@@ -99,8 +99,8 @@ def test_bulk_transaction_stays_in_wal_while_another_connection_is_open(tmp_path
         assert other.conn.execute("SELECT value FROM meta WHERE key = 'a'").fetchone() == ("b",)
 
 
-def test_a_bulk_transaction_cut_short_leaves_nothing_and_wal(tmp_path):
-    # a process killed inside the transaction leaves its journal; the next open rolls it back
+def _bulk_write_cut_short(tmp_path) -> None:
+    """Leave a project's hot journal: a process killed inside its bulk transaction."""
     import subprocess
     import sys
 
@@ -113,6 +113,11 @@ def test_a_bulk_transaction_cut_short_leaves_nothing_and_wal(tmp_path):
         "    os._exit(0)\n"
     )
     subprocess.run([sys.executable, "-c", code, str(tmp_path / DB_NAME)], check=True)
+
+
+def test_a_bulk_transaction_cut_short_leaves_nothing_and_wal(tmp_path):
+    # a process killed inside the transaction leaves its journal; the next open rolls it back
+    _bulk_write_cut_short(tmp_path)
     assert (tmp_path / f"{DB_NAME}-journal").stat().st_size > 0  # pages were written
     with Store(tmp_path / DB_NAME) as store:
         left = store.conn.execute("SELECT COUNT(*) FROM meta WHERE key LIKE 'k%'").fetchone()
@@ -218,20 +223,9 @@ def test_opening_a_project_leaves_numpy_unloaded(tmp_path):
 def test_a_cut_short_bulk_write_is_refused_read_only_not_read(tmp_path, monkeypatch):
     # read-only, the journal cannot be rolled back: reading the file as it is ("immutable")
     # would show the half-written pages, so the project is refused with a plain sentence
-    import subprocess
-    import sys
-
     import coding.store.connection as connection
 
-    code = (
-        "import os, sys; from coding.store import Store\n"
-        "store = Store(sys.argv[1])\n"
-        "with store.bulk_transaction():\n"
-        "    store.conn.executemany('INSERT INTO meta VALUES (?, ?)',"
-        " ((f'k{i}', 'x' * 5000) for i in range(5000)))\n"
-        "    os._exit(0)\n"
-    )
-    subprocess.run([sys.executable, "-c", code, str(tmp_path / DB_NAME)], check=True)
+    _bulk_write_cut_short(tmp_path)
     monkeypatch.setattr(connection, "writable", lambda path: False)
     with pytest.raises(ProjectError, match="cut short"):
         Store(tmp_path / DB_NAME)

@@ -19,6 +19,7 @@ from coding.sheets import (
     export_coding_sheet,
     import_coding_sheets,
 )
+from coding.store.documents import SUGGESTIONS
 from tests.conftest import GOOD
 
 
@@ -289,3 +290,29 @@ def test_missing_file_is_reported(coded, book, tmp_path):
     with pytest.raises(SheetError, match="no such file"):
         import_coding_sheets(coded, book, [tmp_path / "none.xlsx"])
     shutil.rmtree(tmp_path, ignore_errors=True)
+
+
+def test_suggestions_are_each_units_codes_found_through_its_units(coded):
+    # each interviewee turn's suggestion is its codes by the coder, as the codings view
+    # holds them; found per document through the units (a subquery per unit scanned every
+    # coding of the coder: a sheet of 100,000 turns took many minutes)
+    coder = coded.conn.execute("SELECT coder FROM coders WHERE kind = 'hybrid'").fetchone()[0]
+    expected: dict[str, list[str]] = {}
+    for unit_id, shown in coded.conn.execute(
+        "SELECT unit_id, code_id || CASE WHEN rule_id = 'model'"
+        " THEN printf(' (模型 %.2f)', probability) ELSE '' END FROM codings WHERE coder = ?"
+        " ORDER BY unit_id, code_id, coding_id",
+        (coder,),
+    ):
+        expected.setdefault(unit_id, []).append(shown)
+    rows = list(coded.interviewee_turns(None, coder))
+    assert any(r.suggestion for r in rows) and any("模型" in (r.suggestion or "") for r in rows)
+    for row in rows:
+        assert row.suggestion == (
+            ";".join(expected[row.unit_id]) if row.unit_id in expected else None
+        )
+    doc = rows[0].doc_id
+    plan = " ".join(
+        r[3] for r in coded.conn.execute("EXPLAIN QUERY PLAN " + SUGGESTIONS, (doc, coder) * 2)
+    )
+    assert "coding_data_coder" not in plan and "coding_data_unit" in plan

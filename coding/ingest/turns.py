@@ -149,15 +149,15 @@ def find_turns(text: str, body_start: int, metadata: dict) -> list[Turn]:
         stripped = stripped.rstrip()
         if not stripped:
             continue  # a label with nothing said
-        ts1, ts2, ts3 = m.group(1, 2, 3)  # the timestamp groups, in one call
+        ts1, ts2, ts3 = m.group("ts1", "ts2", "ts3")  # in one call
         turns.append(
             Turn(
-                len(turns) + 1,
-                speaker,
-                roles[speaker],
-                start,
-                start + len(stripped),
-                ts1 or ts2 or ts3,
+                turn=len(turns) + 1,
+                speaker=speaker,
+                is_interviewer=roles[speaker],
+                start=start,
+                end=start + len(stripped),
+                timestamp=ts1 or ts2 or ts3,
             )
         )
     return turns

@@ -140,8 +140,9 @@ class Connection:
 
     @contextmanager
     def bulk_transaction(self) -> Iterator[sqlite3.Connection]:
-        """Run a block that writes much (an ingest) as one transaction, through a rollback
-        journal when no other connection has the project open, and in WAL mode again after.
+        """Run a block that writes much (ingest, code, import) as one transaction, through a
+        rollback journal when no other connection has the project open, and in WAL mode again
+        after.
 
         In WAL mode every page is written twice, to the log and then, at the commit's
         checkpoint, to the database (0.1-0.2 s of a 10 MB ingest, after its last file);

@@ -208,7 +208,7 @@ class ExchangeTable(Connection):
                 )
             )
             terms, created = labels["null"], labels[now]
-            who = dict(conn.execute("SELECT coder, rowid FROM coders"))
+            who = self.coder_rowids()
             # the stances checked here, once per distinct value (the table's CHECK is slow)
             batch = [(c, u, r if isinstance(r, list) else list(r)) for c, u, r in batch]
             given = {row[2] for c, _, rows in batch if isinstance(c, str) for row in rows}

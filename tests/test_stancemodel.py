@@ -225,3 +225,41 @@ def test_evidence_sentences_and_the_wish_flag_are_the_hit_based_ones(pieces, dat
     span = evidence_sentences(view, coding)
     wished = TextView(text, {}).hypothetical(Hit(span[0], max(span[0] + 1, span[1]), ""))
     assert ("hyp" in span_parts(view, *span)[3]) == wished
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.data())
+def test_the_fast_choices_are_the_argmax_of_predicts_sums(data):
+    """``StanceBatch.choices`` adds each coding's weights in another order and sums again in
+    ``predict``'s order only where the rounding could change the highest class; its classes
+    must be ``argmax(column_sums + intercept)`` exactly, ties and near ties included."""
+    from coding.hybrid.stancebatch import StanceBatch, column_sums
+
+    seed = data.draw(st.integers(0, 2**32 - 1))
+    rng = np.random.default_rng(seed)
+    width = data.draw(st.integers(1, 300))
+    coef = rng.standard_normal((4, width)) * 10.0 ** rng.integers(-8, 4, (4, width))
+    tie = data.draw(st.sampled_from(["none", "equal", "ulp", "scaled"]))
+    if tie == "equal":  # two classes the same: the first must win, as in argmax
+        coef[2] = coef[1]
+    elif tie == "ulp":  # a class one rounding away from another
+        coef[3] = np.nextafter(coef[0], np.inf)
+    elif tie == "scaled":  # equal real sums that round differently
+        coef[1] = coef[0] * 3.0 / 3.0 + 1e-17
+    intercept = rng.standard_normal(4) * data.draw(st.sampled_from([0.0, 1e-12, 1.0]))
+    if tie != "none" and data.draw(st.booleans()):
+        intercept[:] = 0.0
+    model = StanceWeights(
+        ["mixed", "negative", "neutral", "positive"],
+        [f"c:{i}" for i in range(width)],
+        coef,
+        intercept,
+        ["EVAL"],
+    )
+    lengths = data.draw(st.lists(st.integers(0, min(width, 200)), min_size=1, max_size=20))
+    columns = [np.sort(rng.choice(width, n, replace=False)) for n in lengths]
+    rows = np.repeat(np.arange(len(lengths)), lengths)
+    flat = np.concatenate(columns).astype(np.intp)
+    batch = StanceBatch(model)
+    expected = np.argmax(column_sums(coef, rows, flat, len(lengths)) + intercept, axis=1)
+    assert batch.choices(rows, flat, len(lengths)).tolist() == expected.tolist()

@@ -10,9 +10,11 @@ way), so the stances are the same ones.
 
 from __future__ import annotations
 
+from itertools import chain
+
 import numpy as np
 
-from coding.hybrid.stancemodel import StanceWeights, evidence_sentences, span_parts
+from coding.hybrid.stancemodel import StanceWeights, span_parts
 from coding.model import Coding
 from coding.stance import code_stance
 from coding.textview import TextView
@@ -169,11 +171,11 @@ class StanceBatch:
         model = self.model
         out = [codings for _view, codings in units]
         asked: list[tuple[int, int, Coding]] = []  # (unit, position, coding) to score
-        named_rows: list[int] = []  # coding numbers and columns of the named features
-        named_columns: list[int] = []
+        named: list[list[int]] = []  # each coding's columns of the named features
         evidences, neighbours, families = [], [], []
         fixed, known, spelt = model.fixed, self._codes, self._named
         for u, (view, codings) in enumerate(units):
+            parts = None  # the view's spans already read (``span_parts`` keeps them)
             for j, coding in enumerate(codings):
                 code = coding.code_id
                 dim, family = known.get(code) or self._code(code)
@@ -184,22 +186,31 @@ class StanceBatch:
                     if stance != coding.stance:
                         _set(out, u, j, codings, stance)
                     continue
-                start, end = evidence_sentences(view, coding)
-                cue, evidence, (around_text, around), flags = span_parts(view, start, end)
-                key = (code, cue, coding.rule_id == "model", around, flags)
+                learned = coding.rule_id == "model"
+                if learned or coding.end <= coding.start:  # evidence_sentences, inline
+                    span = (0, len(view.text))
+                else:
+                    span = view.sentences_span(coding.start, coding.end)
+                if parts is None:
+                    parts = view.__dict__.setdefault("_stance_parts", {})
+                found = parts.get(span) or span_parts(view, *span)
+                cue, evidence, (around_text, around), flags = found
+                key = (code, cue, learned, around, flags)
                 columns = spelt.get(key)
                 if columns is None:
                     columns = spelt[key] = self._named_columns(dim, *key)
-                named_rows += [len(asked)] * len(columns)
-                named_columns += columns
+                named.append(columns)
                 asked.append((u, j, coding))
                 evidences.append(evidence)
                 neighbours.append(around_text)
                 families.append(family)
         if not asked:
             return out
-        named = np.asarray([named_rows, named_columns], dtype=np.int64).T
-        rows, found = self._columns(evidences, neighbours, families, named)
+        counts = np.fromiter(map(len, named), np.int64, len(named))
+        pairs = np.empty((int(counts.sum()), 2), dtype=np.int64)
+        pairs[:, 0] = np.repeat(np.arange(len(named), dtype=np.int64), counts)
+        pairs[:, 1] = np.fromiter(chain.from_iterable(named), np.int64, len(pairs))
+        rows, found = self._columns(evidences, neighbours, families, pairs)
         chosen = self.choices(rows, found, len(asked)).tolist()
         classes = model.classes
         for (u, j, coding), label in zip(asked, chosen, strict=True):

@@ -316,3 +316,14 @@ def test_suggestions_are_each_units_codes_found_through_its_units(coded):
         r[3] for r in coded.conn.execute("EXPLAIN QUERY PLAN " + SUGGESTIONS, (doc, coder) * 2)
     )
     assert "coding_data_coder" not in plan and "coding_data_unit" in plan
+
+
+def test_sheet_counts_are_the_turns_it_streams(coded):
+    # the export sizes the sheet and signs its documents from these counts before streaming
+    from collections import Counter
+
+    clusters = [None, *coded.documents()["cluster"].unique()]
+    for cluster in clusters:
+        streamed = Counter(row.doc_id for row in coded.interviewee_turns(cluster))
+        assert coded.interviewee_counts(cluster) == dict(streamed)
+    assert len(clusters) > 2 and coded.interviewee_counts("no such cluster") == {}

@@ -183,13 +183,10 @@ def _sheet_rows(
     if not blind and not from_rules:
         rows = _with_live_suggestions(rows, RuleCoder(codebook))
     if units_file is None:
-        count, doc_ids = 0, set()
-        for row in store.interviewee_turns(cluster):
-            count += 1
-            doc_ids.add(row.doc_id)
-        if count == 0:
+        counts = store.interviewee_counts(cluster)
+        if not counts:
             raise NothingToDoError("no interviewee units to export; ingest transcripts first")
-        return count, doc_ids, rows
+        return sum(counts.values()), set(counts), rows
     wanted = _read_unit_list(units_file)
     wanted_set = set(wanted)
     picked = {row.unit_id: row for row in rows if row.unit_id in wanted_set}

@@ -175,13 +175,7 @@ def _sheet_rows(
 ) -> tuple[int, set[str], Iterator[SheetRow]]:
     """Return how many units the sheet has, their documents and an iterator over the
     units (streamed)."""
-    from coding.hybrid.coder import project_coder
-
-    machine = project_coder(store, codebook)
-    from_rules = not blind and store.count_uncoded(machine) == 0
-    rows = store.interviewee_turns(cluster, machine if from_rules else None)
-    if not blind and not from_rules:
-        rows = _with_live_suggestions(rows, RuleCoder(codebook))
+    rows = store.interviewee_turns(cluster) if blind else _suggested(store, codebook, cluster)
     if units_file is None:
         counts = store.interviewee_counts(cluster)
         if not counts:
@@ -197,6 +191,19 @@ def _sheet_rows(
             units_file,
         )
     return len(wanted), {picked[u].doc_id for u in wanted}, (picked[u] for u in wanted)
+
+
+def _suggested(store: Store, codebook: Codebook, cluster: str | None) -> Iterator[SheetRow]:
+    """Yield the units with the codes the project's machine coder gave them, or with the
+    rules' codes found now if it has not coded them all."""
+    # only here: finding the machine coder loads the shipped model (57 MB at its peak),
+    # which a blind sheet has no use for
+    from coding.hybrid.coder import project_coder
+
+    machine = project_coder(store, codebook)
+    if store.count_uncoded(machine) == 0:
+        return store.interviewee_turns(cluster, machine)
+    return _with_live_suggestions(store.interviewee_turns(cluster), RuleCoder(codebook))
 
 
 def _with_live_suggestions(rows: Iterator[SheetRow], coder: RuleCoder) -> Iterator[SheetRow]:

@@ -316,3 +316,30 @@ def test_suggestions_are_each_units_codes_found_through_its_units(coded):
         r[3] for r in coded.conn.execute("EXPLAIN QUERY PLAN " + SUGGESTIONS, (doc, coder) * 2)
     )
     assert "coding_data_coder" not in plan and "coding_data_unit" in plan
+
+
+def test_sheet_counts_are_the_turns_it_streams(coded):
+    # the export sizes the sheet and signs its documents from these counts before streaming
+    from collections import Counter
+
+    clusters = [None, *coded.documents()["cluster"].unique()]
+    for cluster in clusters:
+        streamed = Counter(row.doc_id for row in coded.interviewee_turns(cluster))
+        assert coded.interviewee_counts(cluster) == dict(streamed)
+    assert len(clusters) > 2 and coded.interviewee_counts("no such cluster") == {}
+
+
+def test_a_project_not_coded_yet_gets_the_rules_codes_found_now(store, book, tmp_path):
+    from coding.autocode import RuleCoder
+
+    ingest(store, [GOOD])
+    rules = RuleCoder(book)
+    expected = {
+        row.unit_id: "; ".join(sorted(c.code_id for c in rules.code(row.view, role=row.role)))
+        for row in store.interviewee_turns()
+    }
+    export_coding_sheet(store, book, "li", tmp_path / "s.xlsx")
+    ws = openpyxl.load_workbook(tmp_path / "s.xlsx")[SHEET_CODING]
+    column = header_of(ws).index("自动编码建议 suggestion")
+    shown = {row[0]: row[column] or "" for row in ws.iter_rows(min_row=2, values_only=True)}
+    assert shown == expected and any(shown.values())

@@ -36,7 +36,7 @@ from coding.sheets.layout import (
     style_of,
     text_cell,
 )
-from coding.sheets.meta import SheetMeta, fingerprint, text_hash, write_meta
+from coding.sheets.meta import MetaWriter, SheetMeta, fingerprint
 from coding.sheets.people import reserved_coder
 from coding.store import SheetRow, Store
 
@@ -69,7 +69,9 @@ def export_coding_sheet(
             f"'{coder}' is kept for a machine coder or the adjudicated consensus; "
             "name the person who will code this sheet"
         )
-    n, rows = _sheet_rows(store, codebook, cluster, Path(units_file) if units_file else None, blind)
+    n, doc_ids, rows = _sheet_rows(
+        store, codebook, cluster, Path(units_file) if units_file else None, blind
+    )
     if order is not None:
         listed = {row.unit_id: row for row in rows}
         rows = iter([listed[u] for u in order(list(listed))])
@@ -81,14 +83,25 @@ def export_coding_sheet(
         *code_headers,
         MEMO_COLUMN,
     ]
+    documents = store.documents()
+    documents = documents[documents["doc_id"].isin(doc_ids)]
+    meta = SheetMeta(
+        format=FORMAT,
+        fingerprint=fingerprint(documents),
+        codebook_hash=codebook.hash,
+        codebook_version=codebook.version,
+        coder=coder,
+        codes=[c.id for c in codes],
+        header=header,
+    )
     book = Workbook(write_only=True)
     _info_sheet(book)
     _codebook_sheet(book, codes)
     sheet = book.create_sheet(SHEET_CODING)
+    # written beside the coding sheet, row for row, rather than from a list at the end
+    signed = MetaWriter(book, store, meta, n)
     _lay_out(sheet, header, n, len(codes), blind)
     sheet.append([cell(sheet, h, bold=True) for h in header])
-    hashes = []
-    doc_ids: set[str] = set()
     wrapped = style_of(sheet, alignment=WRAP)
     greyed = style_of(sheet, fill=GREY)
     for row in rows:
@@ -102,21 +115,8 @@ def export_coding_sheet(
         if not blind and row.suggestion:
             cells.append(text_cell(sheet, "; ".join(sorted(row.suggestion.split(";"))), greyed))
         sheet.append(cells)
-        hashes.append((row.unit_id, text_hash(row.text)))
-        doc_ids.add(row.doc_id)
-    documents = store.documents()
-    documents = documents[documents["doc_id"].isin(doc_ids)]
-    meta = SheetMeta(
-        format=FORMAT,
-        fingerprint=fingerprint(documents),
-        codebook_hash=codebook.hash,
-        codebook_version=codebook.version,
-        coder=coder,
-        codes=[c.id for c in codes],
-        header=header,
-        units=hashes,
-    )
-    write_meta(book, store, meta)
+        signed.add(row.unit_id, row.text)
+    signed.close()
     with atomic_write(out, "wb") as handle:
         book.save(handle)
     return SheetExport(Path(out), n, len(codes))
@@ -172,29 +172,38 @@ def _read_unit_list(path: Path) -> list[str]:
 
 def _sheet_rows(
     store: Store, codebook: Codebook, cluster: str | None, units_file: Path | None, blind: bool
-) -> tuple[int, Iterator[SheetRow]]:
-    """Return how many units the sheet has and an iterator over them (streamed)."""
-    from coding.hybrid.coder import project_coder
-
-    machine = project_coder(store, codebook)
-    from_rules = not blind and store.count_uncoded(machine) == 0
-    rows = store.interviewee_turns(cluster, machine if from_rules else None)
-    if not blind and not from_rules:
-        rows = _with_live_suggestions(rows, RuleCoder(codebook))
+) -> tuple[int, set[str], Iterator[SheetRow]]:
+    """Return how many units the sheet has, their documents and an iterator over the
+    units (streamed)."""
+    rows = store.interviewee_turns(cluster) if blind else _suggested(store, codebook, cluster)
     if units_file is None:
-        count = sum(1 for _ in store.interviewee_turns(cluster))
-        if count == 0:
+        counts = store.interviewee_counts(cluster)
+        if not counts:
             raise NothingToDoError("no interviewee units to export; ingest transcripts first")
-        return count, rows
+        return sum(counts.values()), set(counts), rows
     wanted = _read_unit_list(units_file)
-    picked = {row.unit_id: row for row in rows if row.unit_id in set(wanted)}
+    wanted_set = set(wanted)
+    picked = {row.unit_id: row for row in rows if row.unit_id in wanted_set}
     unknown = [u for u in wanted if u not in picked]
     if unknown:
         raise InputError(
             f"unit ids not in this project (or interviewer turns): {', '.join(unknown[:5])}",
             units_file,
         )
-    return len(wanted), (picked[u] for u in wanted)
+    return len(wanted), {picked[u].doc_id for u in wanted}, (picked[u] for u in wanted)
+
+
+def _suggested(store: Store, codebook: Codebook, cluster: str | None) -> Iterator[SheetRow]:
+    """Yield the units with the codes the project's machine coder gave them, or with the
+    rules' codes found now if it has not coded them all."""
+    # only here: finding the machine coder loads the shipped model (57 MB at its peak),
+    # which a blind sheet has no use for
+    from coding.hybrid.coder import project_coder
+
+    machine = project_coder(store, codebook)
+    if store.count_uncoded(machine) == 0:
+        return store.interviewee_turns(cluster, machine)
+    return _with_live_suggestions(store.interviewee_turns(cluster), RuleCoder(codebook))
 
 
 def _with_live_suggestions(rows: Iterator[SheetRow], coder: RuleCoder) -> Iterator[SheetRow]:

@@ -47,14 +47,22 @@ class SheetMeta:
 
     def rows(self) -> list[tuple[str, str]]:
         """Return the metadata as the rows written to the sheet (before the signature)."""
+        return self.head(len(self.units)) + [_as_read(row) for row in self.units]
+
+    def head(self, units: int) -> list[tuple[str, str]]:
+        """Return the rows of the fields, for a workbook of ``units`` units."""
         values = {
             **{k: getattr(self, k) for k in FIELDS if k not in ("codes", "header", "units")},
             "codes": json.dumps(self.codes),
             "header": json.dumps(self.header, ensure_ascii=False),
-            "units": str(len(self.units)),
+            "units": str(units),
         }
-        rows = [(k, values[k]) for k in FIELDS] + list(self.units)
-        return [(cell_value(a), cell_value(b)) for a, b in rows]  # as import reads them
+        return [_as_read((k, values[k])) for k in FIELDS]
+
+
+def _as_read(row: tuple[str, str]) -> tuple[str, str]:
+    """Return a metadata row as import reads it back."""
+    return cell_value(row[0]), cell_value(row[1])
 
 
 def text_hash(text: str) -> str:
@@ -83,6 +91,44 @@ def write_meta(book, store: Store, meta: SheetMeta) -> None:
     rows = meta.rows()
     for key, value in [*rows, (SIGNATURE, signature(store, rows))]:
         sheet.append([cell(sheet, key), cell(sheet, value)])
+
+
+class MetaWriter:
+    """The metadata sheet of a write-only workbook written while its units stream: each
+    unit's row goes to the sheet and into the signature at once, so that no list of
+    every unit is kept (100,000 of them held 40 MB until the end). The same sheet as
+    ``write_meta`` writes for the same units."""
+
+    def __init__(self, book, store: Store, meta: SheetMeta, units: int) -> None:
+        self._sheet = book.create_sheet(SHEET_META)
+        self._sheet.sheet_state = "veryHidden"
+        self._units, self._added = units, 0
+        # the signature is the HMAC of the rows' JSON list, fed one row at a time
+        self._mac = hmac.new(store.secret(SHEET_KEY), b"[", hashlib.sha256)
+        self._first = True
+        for row in meta.head(units):
+            self._write(row)
+
+    def add(self, unit_id: str, text: str) -> None:
+        """Write the row of the next unit (its id and text hash)."""
+        self._write(_as_read((unit_id, text_hash(text))))
+        self._added += 1
+
+    def close(self) -> None:
+        """Write the signature row, once every unit announced has been added."""
+        if self._added != self._units:
+            raise SheetError(
+                [f"the workbook's metadata lists {self._units} units, "
+                 f"but {self._added} were written"]
+            )  # fmt: skip
+        self._mac.update(b"]")
+        self._sheet.append([cell(self._sheet, SIGNATURE), cell(self._sheet, self._mac.hexdigest())])
+
+    def _write(self, row: tuple[str, str]) -> None:
+        data = json.dumps(row, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+        self._mac.update(data if self._first else b"," + data)
+        self._first = False
+        self._sheet.append([cell(self._sheet, row[0]), cell(self._sheet, row[1])])
 
 
 def read_meta(

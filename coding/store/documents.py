@@ -183,6 +183,15 @@ class DocumentsTable(Connection):
         )
         return frame.astype({"is_interviewer": bool})
 
+    def interviewee_counts(self, cluster: str | None = None) -> dict[str, int]:
+        """Return how many units ``interviewee_turns`` yields of each document (no text read)."""
+        rows = self.conn.execute(
+            "SELECT u.doc_id, COUNT(*) FROM units u JOIN documents d USING (doc_id)"
+            " WHERE NOT u.is_interviewer AND (? IS NULL OR d.cluster = ?) GROUP BY u.doc_id",
+            (cluster, cluster),
+        )
+        return dict(rows)
+
     def interviewee_turns(
         self, cluster: str | None = None, suggestions_from: str | None = None
     ) -> Iterator[SheetRow]:

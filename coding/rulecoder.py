@@ -20,7 +20,7 @@ from coding.rules import (
     required_clauses,
     walk,
 )
-from coding.stance import CUES, code_valence, stance_of
+from coding.stance import CUES, code_valence, cue_words, stance_of
 from coding.textview import Hit, TextView
 
 SPEAKER_RULE = "speaker_rule"
@@ -37,9 +37,18 @@ class RuleCoder:
         self.codebook = codebook
         self.coder = codebook.coder
         self._automaton = ahocorasick.Automaton()
-        for term in sorted(codebook.terms()):
+        terms = sorted(codebook.terms())
+        for term in terms:
             # the term with how far back it starts from where it ends: no len() per hit
             self._automaton.add_word(term, (term, len(term) - 1))
+        # the stance cue words are found in the same pass (a second one over every text
+        # cost 0.1 s on 10 MB): marked by a negative distance, with the term they may be
+        self._cue_words = cue_words()
+        if self._cue_words is not None:
+            known = set(terms)
+            for word, polarity in self._cue_words.items():
+                also = word if word in known else None
+                self._automaton.add_word(word, ((also, len(word) - 1, polarity), -1))
         self._automaton.make_automaton()
         self._codes = list(codebook.codes.values())
         # a code is only checked on a text that holds one of its triggers: a clause that
@@ -66,7 +75,13 @@ class RuleCoder:
     def view(self, text: str, tokens: list[str] | None = None, role: str | None = None) -> TextView:
         """Analyse a matching-view text: every term hit, ready for the rules."""
         hits: dict[str, list[Hit]] = {}
+        cues: list[tuple[int, int, int]] = []
         for end, (term, back) in self._automaton.iter(text):
+            if back < 0:  # a cue word: where it is for the stance, and a hit if a term
+                term, back, polarity = term
+                cues.append((end - back, end + 1, polarity))
+                if term is None:
+                    continue
             # Hit's own __new__ is a Python function around this call
             hit = _new_tuple(Hit, (end - back, end + 1, term))
             found = hits.get(term)
@@ -74,7 +89,10 @@ class RuleCoder:
                 hits[term] = [hit]
             else:
                 found.append(hit)
-        return TextView(text, hits, tokens, role)
+        view = TextView(text, hits, tokens, role)
+        if self._cue_words is not None:
+            view.__dict__["_cue_found"] = cues  # read by the stance's cue marks
+        return view
 
     def code(
         self, text: str, tokens: list[str] | None = None, role: str | None = None

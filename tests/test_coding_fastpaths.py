@@ -224,6 +224,11 @@ def test_rules_compiled_to_source_give_the_closures_evidence(rule, texts, role, 
         expected = _outcome(closures, TextView(text, hits, cut, role))
         got = _outcome(source, TextView(text, hits, cut, role), hits, sets.set_hits(hits))
         assert got == expected
+        # hits as the rule coder makes them: plain tuples, read by index
+        plain = {term: [tuple(h) for h in found] for term, found in hits.items()}
+        view = TextView(text, plain, cut, role)
+        assert _outcome(source, view, plain, sets.set_hits(plain)) == expected
+        assert _outcome(closures, TextView(text, plain, cut, role)) == expected
 
 
 @pytest.mark.parametrize(
@@ -474,6 +479,6 @@ def test_cue_marks_found_with_the_terms_are_the_lexicons_own(data):
         for end in range(start + 1, len(text) + 1):
             if text[start:end] in terms:
                 hits.setdefault(text[start:end], []).append(Hit(start, end, text[start:end]))
-    assert {t: sorted(h, key=lambda h: h.end) for t, h in view.hits.items()} == {
-        t: sorted(h, key=lambda h: h.end) for t, h in hits.items()
+    assert {t: sorted(h, key=lambda h: h[1]) for t, h in view.hits.items()} == {
+        t: sorted(h, key=lambda h: h[1]) for t, h in hits.items()
     }

@@ -577,7 +577,7 @@ HIT_FILTERS: dict[str, Callable[[TextView, list[Hit]], list[Hit] | None]] = {
 def outside(hits: list[Hit], masks: list[Hit] | None) -> list[Hit] | None:
     """except(): the hits that lie inside no mask."""
     masks = masks or []
-    kept = [h for h in hits if not any(m.start <= h.start and h.end <= m.end for m in masks)]
+    kept = [h for h in hits if not any(m[0] <= h[0] and h[1] <= m[1] for m in masks)]
     return kept or None
 
 
@@ -590,9 +590,9 @@ def close_pairs(
     for a in first:
         for b in second:
             if name == "near":
-                gap = max(b.start - a.end, a.start - b.end)
+                gap = max(b[0] - a[1], a[0] - b[1])
             elif name == "before":
-                gap = b.start - a.end if b.start >= a.end else n + 1
+                gap = b[0] - a[1] if b[0] >= a[1] else n + 1
             else:
                 gap = view.token_gap(a, b)
             if gap <= n:
@@ -604,7 +604,7 @@ def together(starts: list[int], found: list[list[Hit]]) -> list[Hit] | None:
     """sent(), clause(): the hits of every argument in a sentence (clause) they all share,
     the sentences given by where they start."""
     # each hit's sentence (or clause) looked up once, by where it starts
-    where = [[bisect_right(starts, h.start) for h in hits] for hits in found]
+    where = [[bisect_right(starts, h[0]) for h in hits] for hits in found]
     common = set(where[0]).intersection(*where[1:])
     if not common:
         return None

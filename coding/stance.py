@@ -110,13 +110,27 @@ def polarity_counts(text: str, lexicon: StanceLexicon | None = None) -> tuple[in
     return positive, negative
 
 
-def _cues(text: str, lexicon: StanceLexicon) -> list[tuple[int, int]]:
+def cue_words() -> dict[str, int] | None:
+    """Return the cue words of ``load_lexicon()`` with their polarity, for a matcher that
+    finds them in a text along with other words and hands them to the view's cue marks
+    (``_cue_found``); None when the lexicon is not splittable (the marks are not used)."""
+    lexicon = load_lexicon()
+    if not lexicon.splittable:
+        return None
+    return {str(word): polarity for word, polarity in lexicon.automaton.values()}
+
+
+def _cues(
+    text: str, lexicon: StanceLexicon, found: list[tuple[int, int, int]] | None = None
+) -> list[tuple[int, int]]:
     """Return (start, polarity) of the cues that count in a text, negation applied
-    (polarity 0: a negated complaint, which counts neither way)."""
-    found = [
-        (end - len(word) + 1, end + 1, polarity)
-        for end, (word, polarity) in lexicon.automaton.iter(text)
-    ]
+    (polarity 0: a negated complaint, which counts neither way); ``found``: the cue words'
+    (start, end, polarity) in the text, when already found (in any order)."""
+    if found is None:
+        found = [
+            (end - len(word) + 1, end + 1, polarity)
+            for end, (word, polarity) in lexicon.automaton.iter(text)
+        ]
     out = []
     for start, _end, polarity in _longest(found) if len(found) > 1 else found:
         before = text[max(0, start - NEGATOR_WINDOW) : start]
@@ -184,7 +198,9 @@ def _cue_marks(view: TextView) -> tuple[list[int], list[int], list[int]] | None:
         # a cue never holds a sentence's end, so none crosses the span's edges, the
         # longest-cue choice never reaches across them, and a negator before a cue at
         # the span's start would hold the end of the sentence before: never
-        cues = _cues(view.text, lexicon)
+        # the view's cue words when its matcher found them (a copy: _longest sorts it)
+        found = view.__dict__.get("_cue_found")
+        cues = _cues(view.text, lexicon, None if found is None else list(found))
         if not cues:  # most texts: no cue to count
             marks = ([], [0], [0])
         else:

@@ -9,7 +9,9 @@ from typing import NamedTuple
 
 
 class Hit(NamedTuple):
-    """One occurrence of a term: code-point offsets into the text."""
+    """One occurrence of a term: code-point offsets into the text. The rules and the view
+    read a hit by index, so a plain ``(start, end, term)`` tuple serves as one (the rule
+    coder's hits are)."""
 
     start: int
     end: int
@@ -103,11 +105,11 @@ class TextView:
 
     def sentence_of(self, hit: Hit) -> int:
         """Return the index of the sentence a hit starts in."""
-        return bisect_right(self._sentence_starts, hit.start) - 1
+        return bisect_right(self._sentence_starts, hit[0]) - 1
 
     def clause_of(self, hit: Hit) -> int:
         """Return the index of the clause a hit starts in."""
-        return bisect_right(self._clause_starts, hit.start) - 1
+        return bisect_right(self._clause_starts, hit[0]) - 1
 
     def sentence_span(self, index: int) -> tuple[int, int]:
         """Return the (start, end) of a sentence."""
@@ -141,22 +143,22 @@ class TextView:
         """Return whether a negation cue stands just before the hit in its clause."""
         # asked again for the same hit by fact(), neg() and each coding's stance
         cache = self._negated
-        if hit.start not in cache:
+        if hit[0] not in cache:
             clause_start = self._clause_starts[self.clause_of(hit)]
-            start = max(clause_start, hit.start - NEGATION_WINDOW)
-            cache[hit.start] = bool(
-                _NEGATION_CHAR.search(self.text, start, hit.start)
-                and _NEGATION.search(_NOT_NEGATION.sub("__", self.text[start : hit.start]))
+            start = max(clause_start, hit[0] - NEGATION_WINDOW)
+            cache[hit[0]] = bool(
+                _NEGATION_CHAR.search(self.text, start, hit[0])
+                and _NEGATION.search(_NOT_NEGATION.sub("__", self.text[start : hit[0]]))
             )
-        return cache[hit.start]
+        return cache[hit[0]]
 
     def hypothetical(self, hit: Hit) -> bool:
         """Return whether the hit's sentence is a wish, a condition or a 'should'."""
         # asked again for the same hit by every fact() and real() over its term
         cache = self._hypothetical
-        if hit.start not in cache:
-            cache[hit.start] = self._hypothetical_sentence(self.sentence_of(hit))
-        return cache[hit.start]
+        if hit[0] not in cache:
+            cache[hit[0]] = self._hypothetical_sentence(self.sentence_of(hit))
+        return cache[hit[0]]
 
     def _hypothetical_sentence(self, index: int) -> bool:
         return index in self.hypotheticals
@@ -180,7 +182,7 @@ class TextView:
     def token_gap(self, a: Hit, b: Hit) -> int:
         """Return how many tokens lie strictly between two hits."""
         starts = self._token_starts
-        first, second = (a, b) if a.start <= b.start else (b, a)
-        last_of_first = bisect_right(starts, first.end - 1) - 1
-        first_of_second = bisect_right(starts, second.start) - 1
+        first, second = (a, b) if a[0] <= b[0] else (b, a)
+        last_of_first = bisect_right(starts, first[1] - 1) - 1
+        first_of_second = bisect_right(starts, second[0]) - 1
         return max(0, first_of_second - last_of_first - 1)

@@ -224,6 +224,11 @@ def test_rules_compiled_to_source_give_the_closures_evidence(rule, texts, role, 
         expected = _outcome(closures, TextView(text, hits, cut, role))
         got = _outcome(source, TextView(text, hits, cut, role), hits, sets.set_hits(hits))
         assert got == expected
+        # hits as the rule coder makes them: plain tuples, read by index
+        plain = {term: [tuple(h) for h in found] for term, found in hits.items()}
+        view = TextView(text, plain, cut, role)
+        assert _outcome(source, view, plain, sets.set_hits(plain)) == expected
+        assert _outcome(closures, TextView(text, plain, cut, role)) == expected
 
 
 @pytest.mark.parametrize(
@@ -441,3 +446,39 @@ def test_around_counts_are_the_counts_of_the_joined_window(pieces, data, width):
     start, end = edges[i], edges[j]
     joined = text[max(0, start - width) : start] + text[end : end + width]
     assert around_counts(view, start, end, width) == polarity_counts(joined)
+
+
+@cache
+def _cue_pieces() -> list[str]:
+    from coding.stance import cue_words
+
+    words = cue_words() or {}
+    terms = _rule_coder().codebook.terms()
+    # cue words that are terms too, cue words alone, terms alone, and what splits sentences
+    both = sorted(w for w in words if w in terms)[:12]
+    alone = sorted(w for w in words if w not in terms)[:12]
+    return [*both, *alone, *sorted(terms)[:8], *_PIECES]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.data())
+def test_cue_marks_found_with_the_terms_are_the_lexicons_own(data):
+    """The rule coder finds the stance cue words in its terms' pass; the cue marks made from
+    them, and the terms' hits, are those of a plain view and of the terms' own pass."""
+    from coding.stance import _cue_marks
+    from coding.textview import Hit
+
+    coder = _rule_coder()
+    text = "".join(data.draw(st.lists(st.sampled_from(_cue_pieces()), max_size=30)))
+    view = coder.view(text)
+    assert "_cue_found" in view.__dict__
+    assert _cue_marks(view) == _cue_marks(TextView(text, {}))
+    terms = coder.codebook.terms()
+    hits: dict[str, list[Hit]] = {}
+    for start in range(len(text)):
+        for end in range(start + 1, len(text) + 1):
+            if text[start:end] in terms:
+                hits.setdefault(text[start:end], []).append(Hit(start, end, text[start:end]))
+    assert {t: sorted(h, key=lambda h: h[1]) for t, h in view.hits.items()} == {
+        t: sorted(h, key=lambda h: h[1]) for t, h in hits.items()
+    }

@@ -233,16 +233,22 @@ def _unit_batches(
     """Yield the units to code in batches, each with the earlier codings it may keep (and
     the tokens only if some rule counts them)."""
     last = 0
-    while rows := store.units_to_code(coder, last, CODE_BATCH, questions, tokens):
-        last = rows[-1].rowid
-        yield rows, store.reusable_codings(reuse[0], rows, reuse[1]) if reuse else {}
+    while raw := store.unit_rows_to_code(coder, last, CODE_BATCH, questions, tokens):
+        last = raw[-1][0]
+        if not reuse:
+            yield raw, {}
+            continue
+        units = list(map(UnitToCode._make, raw))
+        yield raw, store.reusable_codings(reuse[0], units, reuse[1])
 
 
-def _code_batch(batch: tuple[list[UnitToCode], dict[int, list[tuple]]]):
-    """Code a batch; return its unit ids, the rows ``Store.write_codings`` takes (coder 0
-    the rules, 1 the hybrid), how many codings the last coder gave and how many units
-    were coded (the others kept their earlier codings: none of their terms is new)."""
-    rows, kept = batch
+def _code_batch(batch: tuple[list[tuple], dict[int, list[tuple]]]):
+    """Code a batch (units as ``Store.unit_rows_to_code`` gives them); return its unit ids,
+    the rows ``Store.write_codings`` takes (coder 0 the rules, 1 the hybrid), how many
+    codings the last coder gave and how many units were coded (the others kept their
+    earlier codings: none of their terms is new)."""
+    rows = list(map(UnitToCode._make, batch[0]))
+    kept = batch[1]
     rules: RuleCoder = _WORKER["rules"]
     machine = _WORKER["coder"]
     views = [unit.text if unit.match_text is None else unit.match_text for unit in rows]
@@ -284,7 +290,7 @@ def _code_batch(batch: tuple[list[UnitToCode], dict[int, list[tuple]]]):
     return ids, stored_rows(rows, ruled, mixed), sum(map(len, mixed)), len(rows)
 
 
-def _code_pool_batch(batch: tuple[list[UnitToCode], dict[int, list[tuple]]]):
+def _code_pool_batch(batch: tuple[list[tuple], dict[int, list[tuple]]]):
     """``_code_batch`` in a pool worker, which collects garbage only between batches."""
     result = _code_batch(batch)
     collect_between_batches()

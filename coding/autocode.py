@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -115,20 +115,23 @@ def code_project(
     with store.unchecked_keys(), store.bulk_transaction(), few_collections():
         bulk = not replace and not reuse and store.bulk_codings(total * BULK_ROWS_PER_UNIT)
         if workers > 1 and total >= PARALLEL_MIN_UNITS:
-            window = workers * 2
+            window = workers * 3
             # the indexes are built while the workers code the last window of batches (built
-            # after them, a core idled through the build: 0.1 s of 4.5 on 10 MB); the rows of
-            # those batches are indexed as they are written
-            index_at = total - window * CODE_BATCH if bulk else None
+            # after them, a core idled through the build: 0.1 s of 4.5 on 10 MB), once that
+            # window is handed out: built before, a worker idled for want of the last batch
+            # (the main reads and sends batches only between results). The rows of those
+            # batches are indexed as they are written.
+            if bulk:
+                batches = _then(batches, store.end_bulk_codings)
             with ProcessPoolExecutor(
                 workers, initializer=_init_pool_worker, initargs=(codebook, coder, clauses)
             ) as pool:
                 results = bounded_map(pool, _code_pool_batch, batches, window=window)
-                _save_all(store, coders, replace, results, report, total, progress, index_at)
+                _save_all(store, coders, replace, results, report, total, progress)
         else:
             _save_all(store, coders, replace, map(_code_batch, batches), report, total, progress)
-        if bulk:
-            store.end_bulk_codings()
+            if bulk:
+                store.end_bulk_codings()
     if reuse:
         report.reused_from, report.changed_rules = reuse[0], len(reuse[1])
     report.seconds = time.perf_counter() - started
@@ -230,16 +233,22 @@ def _unit_batches(
     """Yield the units to code in batches, each with the earlier codings it may keep (and
     the tokens only if some rule counts them)."""
     last = 0
-    while rows := store.units_to_code(coder, last, CODE_BATCH, questions, tokens):
-        last = rows[-1].rowid
-        yield rows, store.reusable_codings(reuse[0], rows, reuse[1]) if reuse else {}
+    while raw := store.unit_rows_to_code(coder, last, CODE_BATCH, questions, tokens):
+        last = raw[-1][0]
+        if not reuse:
+            yield raw, {}
+            continue
+        units = list(map(UnitToCode._make, raw))
+        yield raw, store.reusable_codings(reuse[0], units, reuse[1])
 
 
-def _code_batch(batch: tuple[list[UnitToCode], dict[int, list[tuple]]]):
-    """Code a batch; return its unit ids, the rows ``Store.write_codings`` takes (coder 0
-    the rules, 1 the hybrid), how many codings the last coder gave and how many units
-    were coded (the others kept their earlier codings: none of their terms is new)."""
-    rows, kept = batch
+def _code_batch(batch: tuple[list[tuple], dict[int, list[tuple]]]):
+    """Code a batch (units as ``Store.unit_rows_to_code`` gives them); return its unit ids,
+    the rows ``Store.write_codings`` takes (coder 0 the rules, 1 the hybrid), how many
+    codings the last coder gave and how many units were coded (the others kept their
+    earlier codings: none of their terms is new)."""
+    rows = list(map(UnitToCode._make, batch[0]))
+    kept = batch[1]
     rules: RuleCoder = _WORKER["rules"]
     machine = _WORKER["coder"]
     views = [unit.text if unit.match_text is None else unit.match_text for unit in rows]
@@ -281,7 +290,7 @@ def _code_batch(batch: tuple[list[UnitToCode], dict[int, list[tuple]]]):
     return ids, stored_rows(rows, ruled, mixed), sum(map(len, mixed)), len(rows)
 
 
-def _code_pool_batch(batch: tuple[list[UnitToCode], dict[int, list[tuple]]]):
+def _code_pool_batch(batch: tuple[list[tuple], dict[int, list[tuple]]]):
     """``_code_batch`` in a pool worker, which collects garbage only between batches."""
     result = _code_batch(batch)
     collect_between_batches()
@@ -293,14 +302,16 @@ def _tokens(unit: UnitToCode, view: str, rules: RuleCoder) -> list[str] | None:
     return decode_tokens(unit.tokens, view) if unit.tokens and rules.needs_tokens else None
 
 
-def _save_all(store, coders, replace, results, report, total, progress, index_at=None) -> None:
-    """Write each batch's codings as it comes; past ``index_at`` units, build the indexes
-    ``bulk_codings`` dropped."""
+def _then(items: Iterable, last: Callable[[], None]) -> Iterator:
+    """Yield ``items``, then call ``last`` when asked for one more."""
+    yield from items
+    last()
+
+
+def _save_all(store, coders, replace, results, report, total, progress) -> None:
+    """Write each batch's codings as it comes."""
     for unit_ids, rows, given, coded in results:
         store.write_codings(coders, unit_ids, rows, replace)
-        if index_at is not None and report.units + len(unit_ids) >= index_at:
-            store.end_bulk_codings()
-            index_at = None
         report.units += len(unit_ids)
         report.codings += given
         report.recoded += coded

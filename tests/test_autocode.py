@@ -346,8 +346,17 @@ def test_parallel_bulk_run_builds_indexes_before_its_last_rows(project, monkeypa
     monkeypatch.setattr(autocode, "CODE_BATCH", 2)
     built_with: list[int] = []
     end_bulk = Store.end_bulk_codings
+    to_code = Store.unit_rows_to_code
+    read: list[int] = []
+
+    def reading(self, *args, **kwargs):
+        rows = to_code(self, *args, **kwargs)
+        read.append(len(rows))
+        return rows
 
     def spy(self):
+        # every batch was handed to the workers first: none waits for the build
+        assert read and read[-1] == 0
         rows = self.conn.execute("SELECT COUNT(*) FROM coding_data").fetchone()[0]
         if not self.conn.execute(
             "SELECT 1 FROM sqlite_master WHERE name = 'coding_data_unit'"
@@ -356,11 +365,12 @@ def test_parallel_bulk_run_builds_indexes_before_its_last_rows(project, monkeypa
         end_bulk(self)
 
     monkeypatch.setattr(Store, "end_bulk_codings", spy)
+    monkeypatch.setattr(Store, "unit_rows_to_code", reading)
     shipped = load_codebook()
     with open_project(project) as store:
         ingest(store, [GOOD])
         units = store.conn.execute("SELECT COUNT(*) FROM units").fetchone()[0]
-        assert units > 4 * 2 + 2
+        assert units > 6 * 2 + 2  # more than the window (3 batches a worker)
         code_project(store, shipped, workers=2)
         total = store.conn.execute("SELECT COUNT(*) FROM coding_data").fetchone()[0]
         names = {r[0] for r in store.conn.execute("SELECT name FROM sqlite_master")}
@@ -372,3 +382,22 @@ def test_parallel_bulk_run_builds_indexes_before_its_last_rows(project, monkeypa
             "SELECT COUNT(*) FROM coding_data INDEXED BY coding_data_unit WHERE unit > 0"
         ).fetchone()[0]
         assert unit_rows == total
+
+
+def test_unit_rows_sent_to_workers_are_the_units_to_code(project):
+    from coding.project import open_project
+    from coding.store import UnitToCode
+
+    with open_project(project) as store:
+        ingest(store, [GOOD])
+        for questions in (False, True):
+            for tokens in (False, True):
+                raw = store.unit_rows_to_code("rules@x", 0, 1000, questions, tokens)
+                units = store.units_to_code("rules@x", 0, 1000, questions, tokens)
+                assert raw and all(type(r) is tuple for r in raw)
+                assert [UnitToCode._make(r) for r in raw] == units
+                assert {type(u.interviewer) for u in units} == {bool}
+                assert any(u.interviewer for u in units) and any(r[-1] for r in raw)
+        # a batch after some rowid starts after it
+        after = store.unit_rows_to_code("rules@x", raw[2][0], 1000, True)
+        assert after == raw[3:]

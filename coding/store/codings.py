@@ -146,13 +146,27 @@ class CodingsTable(Connection):
     ) -> list[UnitToCode]:
         """Return the next units this coder has not coded, after ``after_rowid``
         (with ``questions``, each interviewee turn's preceding interviewer turn too;
-        without ``tokens``, None for every unit's tokens).
+        without ``tokens``, None for every unit's tokens)."""
+        rows = self.unit_rows_to_code(coder, after_rowid, limit, questions, tokens)
+        return [UnitToCode._make((*row[:-1], bool(row[-1]))) for row in rows]
+
+    def unit_rows_to_code(
+        self,
+        coder: str,
+        after_rowid: int = 0,
+        limit: int = 2000,
+        questions: bool = False,
+        tokens: bool = True,
+    ) -> list[tuple]:
+        """``units_to_code`` as plain tuples in ``UnitToCode``'s order (``interviewer`` 0 or
+        1): what a batch sent to a worker process holds.
 
         Each text travels once (the matching view only where it differs) and the
-        tokens stay packed, so that a batch sent to a worker process is small.
+        tokens stay packed, so that the batch is small; plain tuples pickle in C, where
+        a named tuple calls back into Python (10 MB: 0.075 s of the main's CPU, not 0.03).
         """
         packed = "(SELECT t.tokens FROM tokens t WHERE t.unit_id = u.unit_id LIMIT 1)"
-        rows = self.conn.execute(
+        return self.conn.execute(
             "SELECT u.rowid, u.unit_id, u.start, u.text, u.match_text,"
             f" {packed if tokens else 'NULL'},"
             " CASE WHEN u.is_interviewer THEN NULL"
@@ -165,8 +179,7 @@ class CodingsTable(Connection):
             " WHERE u.rowid > ? AND NOT EXISTS (SELECT 1 FROM coded_units c"
             " WHERE c.unit_id = u.unit_id AND c.coder = ?) ORDER BY u.rowid LIMIT ?",
             (questions, after_rowid, coder, limit),
-        )
-        return [UnitToCode._make((*row[:-1], bool(row[-1]))) for row in rows]
+        ).fetchall()
 
     def save_codings(
         self,

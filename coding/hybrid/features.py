@@ -72,8 +72,10 @@ def unit_features(
 
 def marked_clauses(view: TextView, limit: int) -> list[tuple[int, int, bool, bool]]:
     """Return (start, end, negated, hypothetical) of the clauses that are either."""
-    starts = view.clause_starts()
     hypothetical = view.hypotheticals
+    if not hypothetical and not view.may_negate:  # most units: no clause is either
+        return []
+    starts = view.clause_starts()
     # only a clause holding a negation character, or in a hypothetical sentence, can be
     # either: the others are not looked at
     asked = {bisect_right(starts, at) - 1 for at in view.negation_characters(limit)}

@@ -98,6 +98,8 @@ class _Table:
 
     def __init__(self, keys: np.ndarray, columns: np.ndarray) -> None:
         self.keys, self.columns = keys, columns
+        self.plain = np.ascontiguousarray(columns[:, 0])  # the first family's columns
+        self.flat = columns.ravel()  # row-major: a key's families side by side
         # the row of each character of the Basic Multilingual Plane (-1: none): 1-grams,
         # half of every lookup, are found by their code point without a search
         self.plane = np.full(_PLANE, -1, dtype=np.int64)
@@ -264,14 +266,16 @@ class StanceBatch:
         rows, keys = gram_keys(evidences)
         present, at = self.evidence.find(keys, sum(map(len, evidences)))
         rows = rows[present]
-        table = self.evidence.columns
         # each evidence gram counts in the plain family and in the coding's dimension's
-        both = np.concatenate((table[at, 0], table[at, np.asarray(families)[rows]]))
-        known = both >= 0
-        found = [np.concatenate((rows, rows))[known] * width + both[known]]
+        # (read from the flat table: a 2-D gather costs a third more)
+        base = rows * width
+        plain = self.evidence.plain[at]
+        own = self.evidence.flat[at * self.evidence.columns.shape[1] + np.asarray(families)[rows]]
+        known, mine = plain >= 0, own >= 0
+        found = [base[known] + plain[known], base[mine] + own[mine]]
         rows, keys = gram_keys(neighbours)
         present, at = self.neighbours.find(keys, sum(map(len, neighbours)))
-        found.append(rows[present] * width + self.neighbours.columns[at, 0])
+        found.append(rows[present] * width + self.neighbours.plain[at])
         found.append(named[:, 0] * width + named[:, 1])
         flat = np.concatenate(found)
         if len(evidences) * width < 2**31:  # 32-bit keys sort in half the time

@@ -168,10 +168,10 @@ def test_column_sums_are_predicts_sums_bit_for_bit(data):
 @settings(max_examples=200, deadline=None)
 @given(st.lists(st.text(alphabet="好不😀𠀀a，", max_size=12), min_size=1, max_size=6))
 def test_the_gram_table_finds_what_a_dict_of_the_vocabulary_finds(texts):
-    """``_Table.find`` looks 1-grams up by code point (searching those beyond the Basic
+    """``_Table.rows_at`` looks 1-grams up by code point (searching those beyond the Basic
     Multilingual Plane) and 2-grams in the sorted keys: it must find every gram a dict of
     the spelt features finds, at that feature's column."""
-    from coding.hybrid.stancebatch import _Table, gram_keys, gram_table
+    from coding.hybrid.stancebatch import _Table, gram_table
 
     vocabulary = [
         "c:X",
@@ -186,9 +186,12 @@ def test_the_gram_table_finds_what_a_dict_of_the_vocabulary_finds(texts):
         "e:，a",
     ]
     table = _Table(*gram_table(vocabulary, ("e:",)))
-    rows, keys = gram_keys(texts)
-    present, at = table.find(keys, sum(map(len, texts)))
-    got = sorted(zip(rows[present].tolist(), table.columns[at, 0].tolist(), strict=True))
+    got = []
+    for r, text in enumerate(texts):
+        # every text's 1-grams and 2-grams, looked up from its code points
+        for rows in table.rows_at(np.array([ord(ch) for ch in text], dtype=np.int64)):
+            got += [(r, table.columns[at, 0]) for at in rows[rows >= 0].tolist()]
+    got.sort()
     index = {f: i for i, f in enumerate(vocabulary)}
     grams = [
         (r, t[i : i + n])
@@ -263,3 +266,63 @@ def test_the_fast_choices_are_the_argmax_of_predicts_sums(data):
     batch = StanceBatch(model)
     expected = np.argmax(column_sums(coef, rows, flat, len(lengths)) + intercept, axis=1)
     assert batch.choices(rows, flat, len(lengths)).tolist() == expected.tolist()
+
+
+_GRAM_PIECES = ["好", "|", "😀", "𠀀", "。", "不好", "希望", "效果", "a", "\n"]
+# grams just inside and just beyond the evidence's 400 characters and the neighbours' 80
+_GRAM_PIECES += ["好" * 399 + "a😀", "😀" + "好" * 78 + "。", "好" * 79 + "😀", "|好" * 30]
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    st.lists(st.lists(st.sampled_from(_GRAM_PIECES), max_size=16), min_size=1, max_size=5),
+    st.data(),
+)
+def test_the_grams_read_from_each_units_text_are_the_spelt_ones(texts, data):
+    """``StanceBatch`` looks each unit's text up once and reads each coding's evidence and
+    neighbours (with the bar between them, and the 400 and 80 characters' limits) from
+    it: the stances and the columns must be those of the spelt grams (``restance``),
+    on a vocabulary of such grams (the bar's, beyond the plane's, of every family)."""
+    from coding.hybrid.stancebatch import StanceBatch
+
+    grams = ["好", "|", "😀", "𠀀", "。", "不", "a", "好好", "好|", "|好", "😀|", "|𠀀", "。|"]
+    grams.append("|\n")
+    families = ["e:", "eEVAL:", "eCOND:", "n:"]
+    vocabulary = ["c:EVAL.X", "d:EVAL", *(f + g for f in families for g in grams)]
+    seed = data.draw(st.integers(0, 2**32 - 1))
+    rng = np.random.default_rng(seed)
+    classes = ["mixed", "negative", "neutral", "positive"]
+    model = StanceWeights(
+        classes,
+        vocabulary,
+        rng.standard_normal((len(classes), len(vocabulary))),
+        rng.standard_normal(len(classes)) * 0.1,
+        ["EVAL", "COND"],
+    )
+    units = []
+    for pieces in texts:
+        text = "".join(pieces)
+        codings = []
+        for _ in range(data.draw(st.integers(0, 3))):
+            start = data.draw(st.integers(0, len(text)))
+            end = data.draw(st.integers(start, len(text)))
+            code = data.draw(st.sampled_from(["EVAL.X", "COND.Y", "CA.Z"]))
+            rule = data.draw(st.sampled_from(["A", "model"]))
+            codings.append(Coding(code, "neutral", start, end, (), rule))
+        units.append((TextView(text, {}), codings))
+    one_by_one = [model.restance(TextView(v.text, {}), c) for v, c in units]
+
+    class Seeing(StanceBatch):
+        def choices(self, rows, columns, n):
+            self.seen = [columns[rows == k].tolist() for k in range(n)]
+            return super().choices(rows, columns, n)
+
+    batch = Seeing(model)
+    assert batch.restance(units) == one_by_one
+    # and each coding's columns are those of its spelt features, not only its stance
+    asked = [(v, c) for v, codings in units for c in codings if not c.code_id.startswith("CA")]
+    spelt = [stance_features(TextView(v.text, {}), c) for v, c in asked]
+    index = model.index
+    assert getattr(batch, "seen", []) == [
+        sorted({index[f] for f in s if f in index}) for s in spelt
+    ]

@@ -3,9 +3,10 @@
 ``StanceWeights.restance`` spells every feature of every coding as a string (a few
 hundred n-grams of its sentences) and hashes each; that was half the default coder's
 time. Here each 1- or 2-gram is an integer (its code points), looked up for a batch
-in one NumPy search; the columns found per coding are exactly ``predict``'s, and each
-coding is scored as ``predict`` scores it (the same sorted columns summed the same
-way), so the stances are the same ones.
+in one NumPy search of each unit's text, whose stretches each coding then reads; the
+columns found per coding are exactly ``predict``'s, and each coding is scored as
+``predict`` scores it (the same sorted columns summed the same way), so the stances are
+the same ones.
 """
 
 from __future__ import annotations
@@ -14,13 +15,19 @@ from itertools import chain
 
 import numpy as np
 
-from coding.hybrid.stancemodel import StanceWeights, span_parts
+from coding.hybrid.stancemodel import (
+    _EVIDENCE_CHARS,
+    _NEIGHBOUR_CHARS,
+    StanceWeights,
+    span_parts,
+)
 from coding.model import Coding
 from coding.stance import code_stance
 from coding.textview import TextView
 
 _POINT = 1 << 21  # above every Unicode code point
 _PLANE = 0x10000  # the Basic Multilingual Plane
+_BAR = "|"  # what ``span_parts`` puts between the text before a span and after it
 # the n-gram families of the evidence that take the code's dimension into account
 _EVIDENCE = ("e:", "eAGENCY:", "eCOND:", "eEVAL:")
 
@@ -31,17 +38,6 @@ def gram_key(gram: str) -> int:
     if len(gram) == 1:
         return ord(gram)
     return (ord(gram[0]) + 1) * _POINT + ord(gram[1])
-
-
-def gram_keys(texts: list[str]) -> tuple[np.ndarray, np.ndarray]:
-    """Return (text number, ``gram_key``) of every 1- and 2-gram of each text."""
-    lengths = np.fromiter(map(len, texts), np.int64, len(texts))
-    joined = "".join(texts).encode("utf-32-le", "surrogatepass")
-    points = np.frombuffer(joined, dtype=np.uint32).astype(np.int64)
-    rows = np.repeat(np.arange(len(texts), dtype=np.int64), lengths)
-    inside = rows[:-1] == rows[1:]  # a pair never spans two texts
-    pairs = ((points[:-1] + 1) * _POINT + points[1:])[inside]
-    return np.concatenate((rows, rows[:-1][inside])), np.concatenate((points, pairs))
 
 
 def _whole_keys(grams: list[str]) -> np.ndarray:
@@ -98,7 +94,6 @@ class _Table:
 
     def __init__(self, keys: np.ndarray, columns: np.ndarray) -> None:
         self.keys, self.columns = keys, columns
-        self.plain = np.ascontiguousarray(columns[:, 0])  # the first family's columns
         self.flat = columns.ravel()  # row-major: a key's families side by side
         # the row of each character of the Basic Multilingual Plane (-1: none): 1-grams,
         # half of every lookup, are found by their code point without a search
@@ -108,7 +103,7 @@ class _Table:
 
     def find(self, keys: np.ndarray, singles: int = 0) -> tuple[np.ndarray, np.ndarray]:
         """Return, for the keys present, their positions in ``keys`` and their table rows;
-        ``keys[:singles]`` are 1-grams (``gram_keys`` puts them first)."""
+        ``keys[:singles]`` are 1-grams."""
         if not len(self.keys):
             return np.zeros(0, np.int64), np.zeros(0, np.int64)
         head = keys[:singles]
@@ -125,6 +120,56 @@ class _Table:
             (rows[found], at[present])
         )
 
+    def rows_at(self, points: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Return the row of the 1-gram at each of the code points and of the 2-gram that
+        starts there (-1: none)."""
+        keys = np.concatenate((points, (points[:-1] + 1) * _POINT + points[1:]))
+        rows = np.full(len(keys), -1, dtype=np.int64)
+        present, at = self.find(keys, len(points))
+        rows[present] = at
+        return rows[: len(points)], rows[len(points) :]
+
+
+def _merged(*tables: tuple[np.ndarray, np.ndarray]) -> _Table:
+    """Return one table of the keys of several, with each one's columns side by side."""
+    keys = np.unique(np.concatenate([k for k, _c in tables]))
+    columns = np.full((len(keys), sum(c.shape[1] for _k, c in tables)), -1, dtype=np.int64)
+    first = 0
+    for k, c in tables:
+        columns[np.searchsorted(keys, k), first : first + c.shape[1]] = c
+        first += c.shape[1]
+    return _Table(keys, columns)
+
+
+def _read(
+    single: np.ndarray, pair: np.ndarray, starts: np.ndarray, ends: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Return (coding, table row) of every known gram of each coding's stretch of text
+    ``[starts, ends)``: its 1-grams, and its 2-grams that end inside it."""
+    rows, at = [], []
+    for table, stops in ((single, ends), (pair, np.maximum(ends - 1, starts))):
+        counts = stops - starts
+        owner = np.repeat(np.arange(len(starts), dtype=np.int64), counts)
+        # the positions of every stretch, one after the other
+        positions = np.arange(len(owner), dtype=np.int64) + np.repeat(
+            starts - (np.cumsum(counts) - counts), counts
+        )
+        found = table[positions]
+        known = found >= 0
+        rows.append(owner[known])
+        at.append(found[known])
+    return np.concatenate(rows), np.concatenate(at)
+
+
+def _sorted_once(flat: np.ndarray, n: int, width: int) -> tuple[np.ndarray, np.ndarray]:
+    """Return the (coding, column) pairs ``coding * width + column`` spells, sorted, each
+    once."""
+    if n * width < 2**31:  # 32-bit keys sort in half the time
+        flat = flat.astype(np.int32)
+    flat = np.sort(flat)  # by coding, then by column
+    flat = flat[np.concatenate(([True], flat[1:] != flat[:-1]))]  # each column once
+    return flat // width, (flat % width).astype(np.intp)
+
 
 class StanceBatch:
     """A stance model made ready to restance many units' codings per call."""
@@ -135,8 +180,11 @@ class StanceBatch:
         self.width = len(model.vocabulary)
         # ``tables``: ``stance_tables(model)`` as shipped with the model
         tables = tables if tables is not None else stance_tables(model)
-        self.evidence = _Table(tables["evidence_keys"], tables["evidence_columns"])
-        self.neighbours = _Table(tables["neighbour_keys"], tables["neighbour_columns"])
+        # the evidence's families and the neighbours' in one table: one search per gram
+        self.grams = _merged(
+            (tables["evidence_keys"], tables["evidence_columns"]),
+            (tables["neighbour_keys"], tables["neighbour_columns"]),
+        )
         # the columns of the named features, by what spells them (few distinct ones)
         self._named: dict[tuple, list[int]] = {}
         self._codes: dict[str, tuple[str, int]] = {}
@@ -174,10 +222,12 @@ class StanceBatch:
         out = [codings for _view, codings in units]
         asked: list[tuple[int, int, Coding]] = []  # (unit, position, coding) to score
         named: list[list[int]] = []  # each coding's columns of the named features
-        evidences, neighbours, families = [], [], []
+        texts: list[str] = []  # the text of each unit with a coding to score, once
+        owners, starts, ends, families = [], [], [], []  # each coding's text and span
         fixed, known, spelt = model.fixed, self._codes, self._named
         for u, (view, codings) in enumerate(units):
             parts = None  # the view's spans already read (``span_parts`` keeps them)
+            mine = -1  # the view's text's number in ``texts``
             for j, coding in enumerate(codings):
                 code = coding.code_id
                 dim, family = known.get(code) or self._code(code)
@@ -196,15 +246,19 @@ class StanceBatch:
                 if parts is None:
                     parts = view.__dict__.setdefault("_stance_parts", {})
                 found = parts.get(span) or span_parts(view, *span)
-                cue, evidence, (around_text, around), flags = found
+                cue, _evidence, (_around_text, around), flags = found
                 key = (code, cue, learned, around, flags)
                 columns = spelt.get(key)
                 if columns is None:
                     columns = spelt[key] = self._named_columns(dim, *key)
                 named.append(columns)
                 asked.append((u, j, coding))
-                evidences.append(evidence)
-                neighbours.append(around_text)
+                if mine < 0:
+                    mine = len(texts)
+                    texts.append(view.text)
+                owners.append(mine)
+                starts.append(span[0])
+                ends.append(span[1])
                 families.append(family)
         if not asked:
             return out
@@ -212,7 +266,8 @@ class StanceBatch:
         pairs = np.empty((int(counts.sum()), 2), dtype=np.int64)
         pairs[:, 0] = np.repeat(np.arange(len(named), dtype=np.int64), counts)
         pairs[:, 1] = np.fromiter(chain.from_iterable(named), np.int64, len(pairs))
-        rows, found = self._columns(evidences, neighbours, families, pairs)
+        spans = np.array([owners, starts, ends], dtype=np.int64)
+        rows, found = self._columns(texts, spans, np.asarray(families, np.int64), pairs)
         chosen = self.choices(rows, found, len(asked)).tolist()
         classes = model.classes
         for (u, j, coding), label in zip(asked, chosen, strict=True):
@@ -258,31 +313,60 @@ class StanceBatch:
         return top
 
     def _columns(
-        self, evidences: list[str], neighbours: list[str], families: list[int], named: np.ndarray
+        self, texts: list[str], spans: np.ndarray, families: np.ndarray, named: np.ndarray
     ) -> tuple[np.ndarray, np.ndarray]:
         """Return every coding's sorted feature columns, as ``predict`` collects them, one
-        after the other: the coding each belongs to, and the column."""
+        after the other: the coding each belongs to, and the column. ``spans``: each
+        coding's text (in ``texts``), and the start and end of its sentences."""
         width = self.width
-        rows, keys = gram_keys(evidences)
-        present, at = self.evidence.find(keys, sum(map(len, evidences)))
-        rows = rows[present]
+        lengths = np.fromiter(map(len, texts), np.int64, len(texts))
+        offsets = np.concatenate(([0], np.cumsum(lengths)))
+        points = np.frombuffer(
+            "".join(texts).encode("utf-32-le", "surrogatepass"), dtype=np.uint32
+        ).astype(np.int64)
+        # every gram of each text looked up once, whatever the codings that read it: the
+        # 1-gram at each character and the 2-gram starting there (those across two texts
+        # looked up too, never read)
+        single, pair = self.grams.rows_at(points)
+        owner, start, end = spans
+        base, size = offsets[owner], lengths[owner]
+        start, end = np.minimum(start, size), np.minimum(end, size)
+        # the evidence: the span's first ``_EVIDENCE_CHARS`` characters
+        stop = np.minimum(end, start + _EVIDENCE_CHARS)
+        rows, at = _read(single, pair, base + start, base + stop)
         # each evidence gram counts in the plain family and in the coding's dimension's
         # (read from the flat table: a 2-D gather costs a third more)
-        base = rows * width
-        plain = self.evidence.plain[at]
-        own = self.evidence.flat[at * self.evidence.columns.shape[1] + np.asarray(families)[rows]]
+        flat, step = self.grams.flat, self.grams.columns.shape[1]
+        plain, own = flat[at * step], flat[at * step + families[rows]]
         known, mine = plain >= 0, own >= 0
-        found = [base[known] + plain[known], base[mine] + own[mine]]
-        rows, keys = gram_keys(neighbours)
-        present, at = self.neighbours.find(keys, sum(map(len, neighbours)))
-        found.append(rows[present] * width + self.neighbours.plain[at])
+        rows = rows * width
+        found = [rows[known] + plain[known], rows[mine] + own[mine]]
+        # the neighbours: ``_NEIGHBOUR_CHARS`` before the span, a bar, as many after it
+        low, high = (
+            np.maximum(start - _NEIGHBOUR_CHARS, 0),
+            np.minimum(end + _NEIGHBOUR_CHARS, size),
+        )
+        neighbour = step - 1
+        for first, last in ((low, start), (end, high)):
+            rows, at = _read(single, pair, base + first, base + last)
+            column = flat[at * step + neighbour]
+            found.append((rows * width + column)[column >= 0])
+        bar = ord(_BAR)
+        every = np.arange(len(owner), dtype=np.int64)
+        before, after = start > low, high > end
+        keys = np.concatenate(
+            (
+                np.full(len(owner), bar),
+                (points[(base + start - 1)[before]] + 1) * _POINT + bar,
+                (bar + 1) * _POINT + points[(base + end)[after]],
+            )
+        )
+        rows = np.concatenate((every, every[before], every[after]))
+        present, at = self.grams.find(keys)
+        column = flat[at * step + neighbour]
+        found.append((rows[present] * width + column)[column >= 0])
         found.append(named[:, 0] * width + named[:, 1])
-        flat = np.concatenate(found)
-        if len(evidences) * width < 2**31:  # 32-bit keys sort in half the time
-            flat = flat.astype(np.int32)
-        flat = np.sort(flat)  # by coding, then by column
-        flat = flat[np.concatenate(([True], flat[1:] != flat[:-1]))]  # each column once
-        return flat // width, (flat % width).astype(np.intp)
+        return _sorted_once(np.concatenate(found), len(owner), width)
 
 
 def column_sums(coef: np.ndarray, rows: np.ndarray, columns: np.ndarray, n: int) -> np.ndarray:

@@ -16,8 +16,8 @@ from itertools import chain
 import numpy as np
 
 from coding.hybrid.stancemodel import (
-    _EVIDENCE_CHARS,
-    _NEIGHBOUR_CHARS,
+    EVIDENCE_CHARS,
+    NEIGHBOUR_CHARS,
     StanceWeights,
     span_parts,
 )
@@ -331,8 +331,8 @@ class StanceBatch:
         owner, start, end = spans
         base, size = offsets[owner], lengths[owner]
         start, end = np.minimum(start, size), np.minimum(end, size)
-        # the evidence: the span's first ``_EVIDENCE_CHARS`` characters
-        stop = np.minimum(end, start + _EVIDENCE_CHARS)
+        # the evidence: the span's first ``EVIDENCE_CHARS`` characters
+        stop = np.minimum(end, start + EVIDENCE_CHARS)
         rows, at = _read(single, pair, base + start, base + stop)
         # each evidence gram counts in the plain family and in the coding's dimension's
         # (read from the flat table: a 2-D gather costs a third more)
@@ -341,10 +341,10 @@ class StanceBatch:
         known, mine = plain >= 0, own >= 0
         rows = rows * width
         found = [rows[known] + plain[known], rows[mine] + own[mine]]
-        # the neighbours: ``_NEIGHBOUR_CHARS`` before the span, a bar, as many after it
+        # the neighbours: ``NEIGHBOUR_CHARS`` before the span, a bar, as many after it
         low, high = (
-            np.maximum(start - _NEIGHBOUR_CHARS, 0),
-            np.minimum(end + _NEIGHBOUR_CHARS, size),
+            np.maximum(start - NEIGHBOUR_CHARS, 0),
+            np.minimum(end + NEIGHBOUR_CHARS, size),
         )
         neighbour = step - 1
         for first, last in ((low, start), (end, high)):

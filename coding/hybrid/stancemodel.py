@@ -33,8 +33,10 @@ from coding.textview import TextView
 STANCE_DIMENSIONS = ("AGENCY", "COND", "EVAL")
 # Feature families; prefixes keep them apart.
 _GRAM_ORDERS = (1, 2)
-_NEIGHBOUR_CHARS = 80
-_EVIDENCE_CHARS = 400
+# what the stance model reads of a span: its first EVIDENCE_CHARS characters, and
+# NEIGHBOUR_CHARS either side (stancebatch reads the same stretches by offset)
+NEIGHBOUR_CHARS = 80
+EVIDENCE_CHARS = 400
 C = 1.0
 # a code needs this many training stances, all alike, before its stance is fixed
 MIN_FIXED = 10
@@ -93,15 +95,15 @@ def span_parts(
     key = (start, end)
     if key not in cache:
         text = view.text
-        evidence = text[start:end][:_EVIDENCE_CHARS]
+        evidence = text[start:end][:EVIDENCE_CHARS]
         # a span of whole sentences (as evidence_sentences gives) is counted on the view
-        whole = end - start <= _EVIDENCE_CHARS and _sentence_edges(view, start, end)
+        whole = end - start <= EVIDENCE_CHARS and _sentence_edges(view, start, end)
         counts = sentences_counts(view, start, end) if whole else polarity_counts(evidence)
         cue = stance_from_counts(*counts)
-        before = text[max(0, start - _NEIGHBOUR_CHARS) : start]
-        after = text[end : end + _NEIGHBOUR_CHARS]
+        before = text[max(0, start - NEIGHBOUR_CHARS) : start]
+        after = text[end : end + NEIGHBOUR_CHARS]
         if whole:
-            around = stance_from_counts(*around_counts(view, start, end, _NEIGHBOUR_CHARS))
+            around = stance_from_counts(*around_counts(view, start, end, NEIGHBOUR_CHARS))
         else:
             around = stance_from_counts(*polarity_counts(before + after))
         flags: tuple[str, ...] = ("neg",) if view.clause_negated(start, end) else ()

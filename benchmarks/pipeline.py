@@ -275,10 +275,14 @@ def main() -> None:
                     bases.append(baseline(texts, views, terms))
                 if again < args.repeat - 1:
                     rounds.append(path_only(Path(tmp) / "corpus", Path(tmp)))
-            each = [
-                sum(r.seconds for r in b) / (one["ingest"].seconds + one["code"].seconds)
-                for one, b in zip(rounds, bases, strict=True)
-            ]
+            each = (
+                [
+                    sum(r.seconds for r in b) / (one["ingest"].seconds + one["code"].seconds)
+                    for one, b in zip(rounds, bases, strict=True)
+                ]
+                if bases
+                else []
+            )
             for step in ("ingest", "code"):
                 runs[step] = best([one[step] for one in rounds])
             base = tuple(best([b[i] for b in bases]) for i in (0, 1)) if bases else None

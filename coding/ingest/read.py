@@ -6,8 +6,6 @@ import codecs
 import zipfile
 from pathlib import Path
 
-from charset_normalizer import from_bytes
-
 from coding.common.safezip import check_office_zip
 from coding.errors import DecodingError, DocumentError
 
@@ -72,6 +70,10 @@ def decode_bytes(data: bytes, path: str | Path, encoding: str | None = None) -> 
         return data.decode("utf-8"), "utf-8"
     except UnicodeDecodeError as exc:
         first_bad_line = _line_of(data, exc.start)
+    # imported here: most corpora are UTF-8, and the import (5 ms) delayed every ingest's
+    # first task
+    from charset_normalizer import from_bytes
+
     best = from_bytes(data, cp_isolation=CANDIDATE_ENCODINGS[1:]).best()
     if best is None:
         raise DecodingError(

@@ -30,6 +30,7 @@ from coding.hybrid.features import (
     TERM,
     marked_clauses,
 )
+from coding.hybrid.keyindex import KeyIndex
 from coding.model import Coding
 from coding.textview import TextView
 
@@ -94,6 +95,7 @@ class FeatureBatch:
         self._named: tuple[dict[str, int], ...] = ({}, {}, {})
         # ``table``: ``feature_table(vocabulary)`` as shipped with the model
         self.keys, self.columns = table if table is not None else feature_table(vocabulary)
+        self._found = KeyIndex(self.keys)  # a gram key's row, without a search
 
     def columns_of(
         self,
@@ -185,9 +187,8 @@ class FeatureBatch:
             keys.append(key[where])
             at.append(where)
         flat_at, flat_keys = np.concatenate(at), np.concatenate(keys)
-        row = np.minimum(np.searchsorted(self.keys, flat_keys), len(self.keys) - 1)
-        present = self.keys[row] == flat_keys
-        column = np.where(present, self.columns[row, families[job[flat_at]]], -1)
+        row = self._found.rows(flat_keys)
+        column = np.where(row >= 0, self.columns[row, families[job[flat_at]]], -1)
         known = column >= 0
         units = np.asarray(job_units, np.int64)[job[flat_at[known]]]
         return units, column[known]

@@ -15,6 +15,7 @@ from itertools import chain
 
 import numpy as np
 
+from coding.hybrid.keyindex import KeyIndex
 from coding.hybrid.stancemodel import (
     EVIDENCE_CHARS,
     NEIGHBOUR_CHARS,
@@ -100,6 +101,7 @@ class _Table:
         self.plane = np.full(_PLANE, -1, dtype=np.int64)
         chars = self.keys[self.keys < _PLANE]
         self.plane[chars] = np.arange(len(chars))
+        self._found = KeyIndex(keys)  # the other keys' rows, without a search
 
     def find(self, keys: np.ndarray, singles: int = 0) -> tuple[np.ndarray, np.ndarray]:
         """Return, for the keys present, their positions in ``keys`` and their table rows;
@@ -109,13 +111,11 @@ class _Table:
         head = keys[:singles]
         rows = self.plane[np.minimum(head, _PLANE - 1)]
         rare = np.flatnonzero(head >= _PLANE)
-        if len(rare):  # beyond the plane (an emoji, a rare character): searched
-            at = np.minimum(np.searchsorted(self.keys, head[rare]), len(self.keys) - 1)
-            rows[rare] = np.where(self.keys[at] == head[rare], at, -1)
+        if len(rare):  # beyond the plane (an emoji, a rare character): hashed
+            rows[rare] = self._found.rows(head[rare])
         found = np.flatnonzero(rows >= 0)
-        rest = keys[singles:]
-        at = np.minimum(np.searchsorted(self.keys, rest), len(self.keys) - 1)
-        present = np.flatnonzero(self.keys[at] == rest)
+        at = self._found.rows(keys[singles:])
+        present = np.flatnonzero(at >= 0)
         return np.concatenate((found, present + singles)), np.concatenate(
             (rows[found], at[present])
         )

@@ -146,6 +146,29 @@ def test_tfidf_rows_and_their_product_are_scipys(data):
     assert weights.proba_of_pairs(rows, columns, n).tobytes() == weights.proba_of(got).tobytes()
 
 
+@given(st.lists(st.lists(st.floats(-1e6, 1e6), max_size=40), max_size=12))
+def test_rows_are_normalised_by_their_squares_summed_in_order(rows):
+    """``_normalise_rows`` divides each row by the root of its squares added one after the
+    other from zero (scikit-learn's order); a row of zeros stays."""
+    import math
+
+    import numpy as np
+
+    from coding.hybrid.weights import _normalise_rows
+
+    data = np.asarray([v for row in rows for v in row], dtype=np.float64)
+    indptr = np.cumsum([0, *map(len, rows)])
+    expected = []
+    for row in rows:
+        total = 0.0
+        for v in row:
+            total += v * v
+        norm = math.sqrt(total) or 1.0
+        expected += [v / norm for v in row]
+    _normalise_rows(data, indptr)
+    assert data.tobytes() == np.asarray(expected, dtype=np.float64).tobytes()
+
+
 # rules of every kind over a few terms, and texts made of those terms with negation,
 # wishes, sentence and clause ends around them
 _TERMS = ["合作", "协会", "政府", "牵头", "合作社", "作社"]

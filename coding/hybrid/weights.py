@@ -174,12 +174,10 @@ def _normalise_rows(data: np.ndarray, indptr: np.ndarray) -> None:
     """Divide each CSR row by its L2 norm in place (rows of zeros stay), summing the
     squares of a row in its stored order, as scikit-learn's ``normalize`` does."""
     lengths = np.diff(indptr)
-    starts = indptr[:-1]
-    squares = data * data
-    sums = np.zeros(len(lengths))
-    for k in range(int(lengths.max(initial=0))):
-        live = np.flatnonzero(lengths > k)
-        sums[live] += squares[starts[live] + k]
+    rows = np.repeat(np.arange(len(lengths), dtype=np.int64), lengths)
+    # ``bincount`` adds each weight to its bin one after the other, from zero: each
+    # row's squares summed in their stored order, for all rows in one pass
+    sums = np.bincount(rows, weights=data * data, minlength=len(lengths))
     norms = np.sqrt(sums)
     norms[norms == 0.0] = 1.0
     data /= np.repeat(norms, lengths)

@@ -106,6 +106,23 @@ def test_batched_features_are_the_units_features_bit_for_bit():
     assert without.tobytes() == coder.weights.proba_of(batched).tobytes()
 
 
+@pytest.mark.parametrize("text", ["好", "", "。", "🙂"])
+def test_a_batch_of_one_character_is_coded_as_its_features_say(text):
+    """A batch whose texts hold one character or none has no n-gram: no error, and the
+    model's P is that of the unit's spelt features."""
+    from coding.codebook import load_codebook
+    from coding.hybrid.coder import HybridCoder, shipped_weights
+    from coding.hybrid.features import unit_features
+
+    book = load_codebook()
+    coder = HybridCoder(book, shipped_weights(book))
+    analysed, proba = coder.analyse([text])
+    view, codings = analysed[0]
+    plain = coder.weights.predict_proba([unit_features(view, codings)])
+    assert proba.tobytes() == plain.tobytes()
+    assert coder.code_views([text]) == coder.combine_all(analysed, proba)
+
+
 @settings(max_examples=100, deadline=None)
 @given(st.data())
 def test_tfidf_rows_and_their_product_are_scipys(data):

@@ -186,6 +186,8 @@ class FeatureBatch:
             where = np.flatnonzero(inside)
             keys.append(key[where])
             at.append(where)
+        if not at:  # the batch's texts hold one character in all: no n-gram
+            return empty, empty
         flat_at, flat_keys = np.concatenate(at), np.concatenate(keys)
         row = self._found.rows(flat_keys)
         column = np.where(row >= 0, self.columns[row, families[job[flat_at]]], -1)

@@ -491,3 +491,44 @@ def test_cue_marks_found_with_the_terms_are_the_lexicons_own(data):
     assert {t: sorted(h, key=lambda h: h[1]) for t, h in view.hits.items()} == {
         t: sorted(h, key=lambda h: h[1]) for t, h in hits.items()
     }
+
+
+@settings(max_examples=500, deadline=None)
+@given(
+    st.lists(
+        st.sampled_from(
+            [
+                *_PIECES,
+                "错",
+                "少",
+                "差",
+                "多",
+                "了",
+                "起",
+                "做",
+                "完",
+                "上",
+                "无",
+                "论",
+                "没",
+                "想到",
+                "人",
+                "\n",
+                "不不",
+                "没没",
+                "天",
+                "法",
+            ]
+        ),  # fmt: skip
+        max_size=30,
+    )
+)
+def test_the_look_alikes_lookahead_masks_as_the_plain_alternation(pieces):
+    """The look-alike pattern leaves a position at once unless 不, 没 or 无 stands first or
+    second there: the text it masks is the plain alternation's."""
+    import re
+
+    from coding.textview import _LOOK_ALIKES, _NOT_NEGATION
+
+    text = "".join(pieces)
+    assert _NOT_NEGATION.sub("__", text) == re.compile(_LOOK_ALIKES).sub("__", text)

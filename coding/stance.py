@@ -223,6 +223,10 @@ def cueless(view: TextView) -> bool:
     return marks is not None and not marks[0]
 
 
+# the marks of every text without a cue, shared: most texts (nothing writes to them)
+_NO_CUES: tuple[list[int], list[int], list[int]] = ([], [0], [0])
+
+
 def _cue_marks(view: TextView) -> tuple[list[int], list[int], list[int]] | None:
     """Return where the text's cues start and how many positive and negative cues come
     before each of them (and, last, in all): found once per view; None when the lexicon
@@ -239,7 +243,7 @@ def _cue_marks(view: TextView) -> tuple[list[int], list[int], list[int]] | None:
         found = view.__dict__.get("_cue_found")
         cues = _cues(view.text, lexicon, None if found is None else list(found))
         if not cues:  # most texts: no cue to count
-            marks = ([], [0], [0])
+            marks = _NO_CUES
         else:
             marks = (
                 [s for s, _p in cues],

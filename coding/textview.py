@@ -75,11 +75,14 @@ class TextView:
         self.hits = hits
         self.tokens = tokens
         self.role = role  # the speaker's actor code, when known
-        # evidence of each set of terms (an OR of plain terms), filled by the rules
-        self.term_sets: dict[frozenset[str], list[Hit] | None] = {}
         self.stances: dict[tuple[int, int], str] = {}  # stance per span of sentences
         self._negated: dict[int, bool] = {}  # by a hit's start: all the answer depends on
-        self._hypothetical: dict[int, bool] = {}  # by a hit's start, likewise
+
+    @_lazy
+    def term_sets(self) -> dict[frozenset[str], list[Hit] | None]:
+        """Return the evidence of each set of terms (an OR of plain terms), filled by the
+        rule closures (``compile_rule``); the compiled rules never ask, so made on demand."""
+        return {}
 
     @_lazy
     def found(self) -> frozenset[str]:
@@ -157,14 +160,9 @@ class TextView:
 
     def hypothetical(self, hit: Hit) -> bool:
         """Return whether the hit's sentence is a wish, a condition or a 'should'."""
-        # asked again for the same hit by every fact() and real() over its term
-        cache = self._hypothetical
-        if hit[0] not in cache:
-            cache[hit[0]] = self._hypothetical_sentence(self.sentence_of(hit))
-        return cache[hit[0]]
-
-    def _hypothetical_sentence(self, index: int) -> bool:
-        return index in self.hypotheticals
+        # no cache by hit: a dict for each view cost more to make and free than asking
+        # again (the rules ask only of a text with a hypothetical sentence)
+        return bisect_right(self._sentence_starts, hit[0]) - 1 in self.hypotheticals
 
     @_lazy
     def hypotheticals(self) -> frozenset[int]:

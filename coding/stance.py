@@ -73,6 +73,7 @@ class StanceLexicon:
     # no cue word or negator holds a character that ends a sentence, so the cues of a
     # span of whole sentences are exactly the whole text's cues inside it
     splittable: bool = True
+    longest: int = 1  # the longest cue word's length: how far a cue may reach
 
 
 @lru_cache(maxsize=2)
@@ -87,7 +88,8 @@ def load_lexicon(path: Path = CUES) -> StanceLexicon:
     negators = tuple(sorted(map(str, data.get("negators", [])), key=len, reverse=True))
     words = [str(w) for w in (*data["positive"], *data["negative"], *negators)]
     splittable = not any(ch in SENTENCE_ENDS for w in words for ch in w)
-    return StanceLexicon(automaton, negators, splittable)
+    longest = max((len(w) for w in words), default=1)
+    return StanceLexicon(automaton, negators, splittable, longest)
 
 
 def _longest(found: list[tuple[int, int, int]]) -> list[tuple[int, int, int]]:
@@ -162,13 +164,42 @@ def _marked(marks: tuple[list[int], list[int], list[int]], start: int, end: int)
 def around_counts(view: TextView, start: int, end: int, width: int) -> tuple[int, int]:
     """Return ``polarity_counts`` of the ``width`` characters before ``start`` joined to
     the ``width`` after ``end``, where both are sentence boundaries (or the text's end):
-    the whole sentences in them counted on the view, only a sentence the window cuts
-    read again."""
+    counted on the view's cue marks, only a window edge a cue may cross read again."""
+    text = view.text
+    marks = _cue_marks(view)
+    low, high = max(0, start - width), min(len(text), end + width)
+    if marks is None:
+        return polarity_counts(text[low:start] + text[end:high])
+    starts, positive, negative = marks
+    if not starts:  # no cue in the text: none in a piece of it either
+        return 0, 0
+    # no cue or negator holds a sentence's end, so none crosses ``start`` or ``end`` and
+    # the pieces add up; a cue that may cross ``low`` or ``high``, or whose negator
+    # may stand before ``low``, is read again in its piece (as the plain count reads it)
+    reach = load_lexicon().longest - 1
+    i = bisect_left(starts, low - reach)
+    if low and i < len(starts) and starts[i] < low + NEGATOR_WINDOW:
+        return _around_read(view, start, end, width)
+    k = bisect_left(starts, start)
+    m = bisect_left(starts, end)
+    n = bisect_left(starts, high - reach)
+    if high < len(text) and n < len(starts) and starts[n] < high:
+        return _around_read(view, start, end, width)
+    if low:
+        i = bisect_left(starts, low, i)
+    n = bisect_left(starts, high, n)
+    return (
+        positive[k] - positive[i] + positive[n] - positive[m],
+        negative[k] - negative[i] + negative[n] - negative[m],
+    )
+
+
+def _around_read(view: TextView, start: int, end: int, width: int) -> tuple[int, int]:
+    """Return ``around_counts``: the whole sentences in the window counted on the view,
+    only a sentence the window cuts read again."""
     text = view.text
     lexicon = load_lexicon()
     low, high = max(0, start - width), min(len(text), end + width)
-    if not lexicon.splittable:
-        return polarity_counts(text[low:start] + text[end:high], lexicon)
     # no cue or negator holds a sentence's end, and one stands just before a sentence
     # start: nothing reaches across ``start``, ``end`` or the joint, so the pieces add up
     starts = view.sentence_starts()
@@ -184,6 +215,16 @@ def around_counts(view: TextView, start: int, end: int, width: int) -> tuple[int
             positive += more_pos
             negative += more_neg
     return positive, negative
+
+
+def cueless(view: TextView) -> bool:
+    """Return whether the view's text holds no cue word (then no piece of it does)."""
+    marks = _cue_marks(view)
+    return marks is not None and not marks[0]
+
+
+# the marks of every text without a cue, shared: most texts (nothing writes to them)
+_NO_CUES: tuple[list[int], list[int], list[int]] = ([], [0], [0])
 
 
 def _cue_marks(view: TextView) -> tuple[list[int], list[int], list[int]] | None:
@@ -202,7 +243,7 @@ def _cue_marks(view: TextView) -> tuple[list[int], list[int], list[int]] | None:
         found = view.__dict__.get("_cue_found")
         cues = _cues(view.text, lexicon, None if found is None else list(found))
         if not cues:  # most texts: no cue to count
-            marks = ([], [0], [0])
+            marks = _NO_CUES
         else:
             marks = (
                 [s for s, _p in cues],

@@ -23,6 +23,7 @@ from coding.model import Coding
 from coding.stance import (
     around_counts,
     code_stance,
+    cueless,
     polarity_counts,
     sentences_counts,
     stance_from_counts,
@@ -98,13 +99,15 @@ def span_parts(
         evidence = text[start:end][:EVIDENCE_CHARS]
         # a span of whole sentences (as evidence_sentences gives) is counted on the view
         whole = end - start <= EVIDENCE_CHARS and _sentence_edges(view, start, end)
-        counts = sentences_counts(view, start, end) if whole else polarity_counts(evidence)
-        cue = stance_from_counts(*counts)
         before = text[max(0, start - NEIGHBOUR_CHARS) : start]
         after = text[end : end + NEIGHBOUR_CHARS]
-        if whole:
+        if whole and cueless(view):  # most texts: no cue in any piece of them
+            cue = around = "neutral"
+        elif whole:
+            cue = stance_from_counts(*sentences_counts(view, start, end))
             around = stance_from_counts(*around_counts(view, start, end, NEIGHBOUR_CHARS))
         else:
+            cue = stance_from_counts(*polarity_counts(evidence))
             around = stance_from_counts(*polarity_counts(before + after))
         flags: tuple[str, ...] = ("neg",) if view.clause_negated(start, end) else ()
         # view.hypothetical of a hit at ``start``, without building the Hit

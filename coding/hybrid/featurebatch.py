@@ -16,7 +16,6 @@ import re
 from functools import lru_cache
 
 import numpy as np
-import pandas as pd
 
 from coding.hybrid.features import (
     HYPOTHETICAL,
@@ -31,6 +30,7 @@ from coding.hybrid.features import (
     TERM,
     marked_clauses,
 )
+from coding.hybrid.keyindex import KeyIndex
 from coding.model import Coding
 from coding.textview import TextView
 
@@ -95,9 +95,7 @@ class FeatureBatch:
         self._named: tuple[dict[str, int], ...] = ({}, {}, {})
         # ``table``: ``feature_table(vocabulary)`` as shipped with the model
         self.keys, self.columns = table if table is not None else feature_table(vocabulary)
-        # a gram key's row from pandas's hash table (a search of the sorted keys was
-        # the features' largest cost)
-        self._found = pd.Index(self.keys)
+        self._found = KeyIndex(self.keys)  # a gram key's row, without a search
 
     def columns_of(
         self,
@@ -191,7 +189,7 @@ class FeatureBatch:
         if not at:  # the batch's texts hold one character in all: no n-gram
             return empty, empty
         flat_at, flat_keys = np.concatenate(at), np.concatenate(keys)
-        row = self._found.get_indexer(flat_keys)
+        row = self._found.rows(flat_keys)
         column = np.where(row >= 0, self.columns[row, families[job[flat_at]]], -1)
         known = column >= 0
         units = np.asarray(job_units, np.int64)[job[flat_at[known]]]

@@ -14,8 +14,8 @@ from __future__ import annotations
 from itertools import chain
 
 import numpy as np
-import pandas as pd
 
+from coding.hybrid.keyindex import KeyIndex
 from coding.hybrid.stancemodel import (
     EVIDENCE_CHARS,
     NEIGHBOUR_CHARS,
@@ -101,7 +101,7 @@ class _Table:
         self.plane = np.full(_PLANE, -1, dtype=np.int64)
         chars = self.keys[self.keys < _PLANE]
         self.plane[chars] = np.arange(len(chars))
-        self._found = pd.Index(keys)  # the other keys' rows, from a hash table
+        self._found = KeyIndex(keys)  # the other keys' rows, without a search
 
     def find(self, keys: np.ndarray, singles: int = 0) -> tuple[np.ndarray, np.ndarray]:
         """Return, for the keys present, their positions in ``keys`` and their table rows;
@@ -112,9 +112,9 @@ class _Table:
         rows = self.plane[np.minimum(head, _PLANE - 1)]
         rare = np.flatnonzero(head >= _PLANE)
         if len(rare):  # beyond the plane (an emoji, a rare character): hashed
-            rows[rare] = self._found.get_indexer(head[rare])
+            rows[rare] = self._found.rows(head[rare])
         found = np.flatnonzero(rows >= 0)
-        at = self._found.get_indexer(keys[singles:])
+        at = self._found.rows(keys[singles:])
         present = np.flatnonzero(at >= 0)
         return np.concatenate((found, present + singles)), np.concatenate(
             (rows[found], at[present])

@@ -162,7 +162,7 @@ class TextView:
         """Return whether the hit's sentence is a wish, a condition or a 'should'."""
         # no cache by hit: a dict for each view cost more to make and free than asking
         # again (the rules ask only of a text with a hypothetical sentence)
-        return bisect_right(self._sentence_starts, hit[0]) - 1 in self.hypotheticals
+        return self.sentence_of(hit) in self.hypotheticals
 
     @_lazy
     def hypotheticals(self) -> frozenset[int]:

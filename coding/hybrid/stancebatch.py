@@ -17,9 +17,11 @@ import numpy as np
 
 from coding.hybrid.keyindex import KeyIndex
 from coding.hybrid.stancemodel import (
+    BAR,
     EVIDENCE_CHARS,
     NEIGHBOUR_CHARS,
     StanceWeights,
+    evidence_sentences,
     span_parts,
 )
 from coding.model import Coding
@@ -28,7 +30,6 @@ from coding.textview import TextView
 
 _POINT = 1 << 21  # above every Unicode code point
 _PLANE = 0x10000  # the Basic Multilingual Plane
-_BAR = "|"  # what ``span_parts`` puts between the text before a span and after it
 # the n-gram families of the evidence that take the code's dimension into account
 _EVIDENCE = ("e:", "eAGENCY:", "eCOND:", "eEVAL:")
 
@@ -226,7 +227,6 @@ class StanceBatch:
         owners, starts, ends, families = [], [], [], []  # each coding's text and span
         fixed, known, spelt = model.fixed, self._codes, self._named
         for u, (view, codings) in enumerate(units):
-            parts = None  # the view's spans already read (``span_parts`` keeps them)
             mine = -1  # the view's text's number in ``texts``
             for j, coding in enumerate(codings):
                 code = coding.code_id
@@ -238,16 +238,9 @@ class StanceBatch:
                     if stance != coding.stance:
                         _set(out, u, j, codings, stance)
                     continue
-                learned = coding.rule_id == "model"
-                if learned or coding.end <= coding.start:  # evidence_sentences, inline
-                    span = (0, len(view.text))
-                else:
-                    span = view.sentences_span(coding.start, coding.end)
-                if parts is None:
-                    parts = view.__dict__.setdefault("_stance_parts", {})
-                found = parts.get(span) or span_parts(view, *span)
-                cue, _evidence, (_around_text, around), flags = found
-                key = (code, cue, learned, around, flags)
+                span = evidence_sentences(view, coding)
+                cue, _evidence, (_around_text, around), flags = span_parts(view, *span)
+                key = (code, cue, coding.rule_id == "model", around, flags)
                 columns = spelt.get(key)
                 if columns is None:
                     columns = spelt[key] = self._named_columns(dim, *key)
@@ -351,7 +344,7 @@ class StanceBatch:
             rows, at = _read(single, pair, base + first, base + last)
             column = flat[at * step + neighbour]
             found.append((rows * width + column)[column >= 0])
-        bar = ord(_BAR)
+        bar = ord(BAR)
         every = np.arange(len(owner), dtype=np.int64)
         before, after = start > low, high > end
         keys = np.concatenate(

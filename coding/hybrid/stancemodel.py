@@ -38,6 +38,7 @@ _GRAM_ORDERS = (1, 2)
 # NEIGHBOUR_CHARS either side (stancebatch reads the same stretches by offset)
 NEIGHBOUR_CHARS = 80
 EVIDENCE_CHARS = 400
+BAR = "|"  # between the neighbouring text before a span and after it
 C = 1.0
 # a code needs this many training stances, all alike, before its stance is fixed
 MIN_FIXED = 10
@@ -113,7 +114,7 @@ def span_parts(
         # view.hypothetical of a hit at ``start``, without building the Hit
         if bisect_right(view.sentence_starts(), start) - 1 in view.hypotheticals:
             flags += ("hyp",)
-        cache[key] = (cue, evidence, (before + "|" + after, around), flags)
+        cache[key] = (cue, evidence, (before + BAR + after, around), flags)
     return cache[key]
 
 

@@ -343,3 +343,20 @@ def test_a_project_not_coded_yet_gets_the_rules_codes_found_now(store, book, tmp
     column = header_of(ws).index("自动编码建议 suggestion")
     shown = {row[0]: row[column] or "" for row in ws.iter_rows(min_row=2, values_only=True)}
     assert shown == expected and any(shown.values())
+
+
+def test_a_long_instruction_gets_a_row_tall_enough_for_its_lines(coded, book, tmp_path):
+    # LibreOffice opened each row one line high: a wrapped instruction showed its last line
+    from coding.common.textwidth import display_width
+
+    out = tmp_path / "li.xlsx"
+    export_coding_sheet(coded, book, "li", out, blind=True)
+    sheet = openpyxl.load_workbook(out)["说明"]
+    width = sheet.column_dimensions["A"].width
+    long_rows = [
+        c.row for (c,) in sheet.iter_rows(max_col=1) if display_width(c.value or "") > width
+    ]
+    assert long_rows
+    for row in long_rows:
+        lines = -(-display_width(sheet.cell(row, 1).value) // width)
+        assert sheet.row_dimensions[row].height >= 14 * lines

@@ -22,10 +22,10 @@ from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, cast
 
+from coding.common.textwidth import display_width
 from coding.errors import ReportError
 from coding.report.safe import without_controls
 from coding.report.text import fmt
-from coding.report.wordtable import display_width
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes

@@ -16,6 +16,7 @@ import unicodedata
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
+from coding.common.textwidth import display_width
 from coding.report.safe import without_controls
 
 if TYPE_CHECKING:
@@ -47,11 +48,6 @@ QUOTE_INDENT_CM = 0.75
 WIDE_SHARE = 0.4
 _WORD = re.compile(r"[^\s\u2e80-\u9fff\uf900-\ufaff\uff00-\uffef]+")  # Latin runs Word keeps whole
 _STYLES = ("Normal", "Title", "Heading 1", "Heading 2", "Heading 3", "List Bullet", "Caption")
-
-
-def display_width(text: str) -> int:
-    """Return the columns a text takes on screen: CJK and full-width characters count two."""
-    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
 
 
 def text_width_pt(text: str, size_pt: float = TABLE_PT) -> float:

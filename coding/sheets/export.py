@@ -15,6 +15,7 @@ from coding.autocode import RuleCoder
 from coding.codebook import Codebook
 from coding.common.excel import cell
 from coding.common.files import atomic_write
+from coding.common.textwidth import display_width
 from coding.errors import InputError, NothingToDoError, OptionError
 from coding.sheets.layout import (
     DONE_COLUMN,
@@ -39,6 +40,9 @@ from coding.sheets.layout import (
 from coding.sheets.meta import MetaWriter, SheetMeta, fingerprint
 from coding.sheets.people import reserved_coder
 from coding.store import SheetRow, Store
+
+INFO_WIDTH = 70  # the instructions' column, in characters of Latin text: printed, within A4
+LINE_PT = 16  # the height of one wrapped line of the instructions, in points
 
 # Reorders the unit ids of a sheet, e.g. the least certain for a model first.
 UnitOrder = Callable[[list[str]], list[str]]
@@ -215,10 +219,15 @@ def _with_live_suggestions(rows: Iterator[SheetRow], coder: RuleCoder) -> Iterat
 
 def _info_sheet(book: Workbook) -> None:
     sheet = book.create_sheet(SHEET_INFO)
-    sheet.column_dimensions["A"].width = 110
-    for line in INSTRUCTIONS.read_text(encoding="utf-8").splitlines():
+    sheet.column_dimensions["A"].width = INFO_WIDTH
+    for row, line in enumerate(INSTRUCTIONS.read_text(encoding="utf-8").splitlines(), 1):
         c = cell(sheet, line)
         c.alignment = Alignment(wrap_text=True)
+        # LibreOffice (and Excel) open a row one line high however its text wraps: a long
+        # instruction showed only its last line
+        lines = -(-display_width(line) // INFO_WIDTH)
+        if lines > 1:
+            sheet.row_dimensions[row].height = LINE_PT * lines
         sheet.append([c])
 
 

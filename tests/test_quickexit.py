@@ -87,3 +87,33 @@ def test_console_command_keeps_its_output_and_exit_codes(tmp_path):
     assert "Error:" in failed.stderr and "Traceback" not in failed.stderr
     usage = _python(run, "no-such-command")
     assert usage.returncode == 2 and "No such command" in usage.stderr
+
+
+def _names() -> list[str]:
+    from typer.main import get_command_name
+
+    from cli import app
+
+    commands = [c.name or get_command_name(c.callback.__name__) for c in app.registered_commands]
+    return commands + [g.name for g in app.registered_groups]
+
+
+@pytest.mark.parametrize("name", _names())
+def test_the_app_built_for_one_command_reads_as_the_whole_one(runner, name):
+    # the console command builds only the command asked for: its help (options, usage,
+    # subcommands) must be the same as the whole app's
+    from cli import app, asked_app
+
+    asked = asked_app([name, "--help"])
+    assert asked is not app and len(asked.registered_commands + asked.registered_groups) == 1
+    whole = runner.invoke(app, [name, "--help"])
+    alone = runner.invoke(asked, [name, "--help"])
+    assert (alone.exit_code, alone.stdout) == (whole.exit_code, whole.stdout)
+    assert whole.exit_code == 0 and name in whole.stdout
+
+
+@pytest.mark.parametrize("args", [[], ["--version"], ["--help"], ["no-such-command"]])
+def test_the_whole_app_answers_what_names_no_command(args):
+    from cli import app, asked_app
+
+    assert asked_app(args) is app

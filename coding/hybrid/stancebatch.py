@@ -274,16 +274,16 @@ class StanceBatch:
         cannot change which class is highest; the others are summed as ``predict`` sums.
 
         Why the bound holds. Let u = 2**-24 (float32's unit roundoff), k a coding's
-        number of columns, A = sum(|w|) <= k * largest its weights' size in one class,
-        b that class's intercept. Turning each weight into float32 moves it by at most
-        u|w| (and 2**-150 if it is subnormal there); adding k float32 terms in any order
-        is within 1.01 * (k - 1) * u * sum(|terms|) of their exact sum (k * u <= 2**-10);
-        the sum is widened exactly and the intercept added in float64, one rounding of
-        2**-53. ``predict``'s sum is within (k + 1) * 2**-53 * (A + |b|) of the exact
-        one. So both scores lie within (k + 2) * u * (A + |b|) + k * 2**-149 of each
-        other, and the bound below, four times that, keeps a clear margin for its own
-        float64 arithmetic. Weights too large for float32 (2**64 or more) are summed in
-        float64, where the same bound holds a fortiori; codings of more than 2**14
+        number of columns and, in one class, A = sum(|w|) of its weights (at most k times
+        the class's largest |w|) and b the intercept. Turning each weight into float32
+        moves it by at most u|w| (and 2**-150 if it is subnormal there); adding k float32
+        terms in any order is within 1.01 * (k - 1) * u * sum(|terms|) of their exact sum
+        (k * u <= 2**-10); the sum is widened exactly and the intercept added in float64,
+        one rounding of 2**-53. ``predict``'s sum is within (k + 1) * 2**-53 * (A + |b|)
+        of the exact one. So both scores lie within (k + 2) * u * (A + |b|) + k * 2**-149
+        of each other, and the bound below, four times that, keeps a clear margin for its
+        own float64 arithmetic. Weights too large for float32 (2**64 or more) are summed
+        in float64, where the same bound holds a fortiori; codings of more than 2**14
         columns are always summed again.
         """
         if self._coef_t is None:

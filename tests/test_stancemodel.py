@@ -242,13 +242,23 @@ def test_the_fast_choices_are_the_argmax_of_predicts_sums(data):
     rng = np.random.default_rng(seed)
     width = data.draw(st.integers(1, 300))
     coef = rng.standard_normal((4, width)) * 10.0 ** rng.integers(-8, 4, (4, width))
-    tie = data.draw(st.sampled_from(["none", "equal", "ulp", "scaled"]))
+    ties = ["none", "equal", "ulp", "scaled", "float32", "float32 ulp", "huge", "subnormal"]
+    tie = data.draw(st.sampled_from(ties))
     if tie == "equal":  # two classes the same: the first must win, as in argmax
         coef[2] = coef[1]
     elif tie == "ulp":  # a class one rounding away from another
         coef[3] = np.nextafter(coef[0], np.inf)
     elif tie == "scaled":  # equal real sums that round differently
         coef[1] = coef[0] * 3.0 / 3.0 + 1e-17
+    elif tie == "float32":  # classes apart by less than float32 tells apart
+        coef[1] = coef[0] * (1.0 + rng.uniform(-1e-7, 1e-7, width))
+    elif tie == "float32 ulp":  # a class one float32 rounding away from another
+        coef[3] = np.nextafter(coef[0].astype(np.float32), np.float32(np.inf)).astype(np.float64)
+    elif tie == "huge":  # weights beyond float32: summed in float64
+        coef[2] = coef[0] * 2.0**120
+    elif tie == "subnormal":  # weights float32 keeps only roughly (or as 0)
+        coef[:] = coef * 1e-40
+        coef[1] = coef[0] + 1e-46
     intercept = rng.standard_normal(4) * data.draw(st.sampled_from([0.0, 1e-12, 1.0]))
     if tie != "none" and data.draw(st.booleans()):
         intercept[:] = 0.0
@@ -266,6 +276,20 @@ def test_the_fast_choices_are_the_argmax_of_predicts_sums(data):
     batch = StanceBatch(model)
     expected = np.argmax(column_sums(coef, rows, flat, len(lengths)) + intercept, axis=1)
     assert batch.choices(rows, flat, len(lengths)).tolist() == expected.tolist()
+
+
+def test_classes_float32_orders_otherwise_are_summed_again():
+    """With e = 2**-23 (a float32 step at 1.0), the first class's weights 1 + 0.45e and
+    0.45e sum to 1.0 in float32 in either order, the second's 1 + 0.6e rounds to 1 + e:
+    float32 ranks the second class first, ``predict`` the first (1 + 0.9e). The bound
+    must send such a coding to ``predict``'s sums."""
+    from coding.hybrid.stancebatch import StanceBatch
+
+    e = 2.0**-23
+    coef = np.array([[1.0 + 0.45 * e, 0.45 * e], [1.0 + 0.6 * e, 0.0]])
+    model = StanceWeights(["a", "b"], ["c:0", "c:1"], coef, np.zeros(2), ["EVAL"])
+    rows, columns = np.array([0, 0, 1]), np.array([0, 1, 0])
+    assert StanceBatch(model).choices(rows, columns, 2).tolist() == [0, 1]
 
 
 _GRAM_PIECES = ["好", "|", "😀", "𠀀", "。", "不好", "希望", "效果", "a", "\n"]

@@ -270,11 +270,29 @@ class StanceBatch:
 
     def choices(self, rows: np.ndarray, columns: np.ndarray, n: int) -> np.ndarray:
         """Return each coding's class: ``argmax(column_sums(...) + intercept)``, the same
-        one, from sums NumPy adds faster in another order wherever their rounding cannot
-        change which class is highest; the others are summed as ``predict`` sums."""
+        one, from float32 sums NumPy adds faster in another order wherever their rounding
+        cannot change which class is highest; the others are summed as ``predict`` sums.
+
+        Why the bound holds. Let u = 2**-24 (float32's unit roundoff), k a coding's
+        number of columns and, in one class, A = sum(|w|) of its weights (at most k times
+        the class's largest |w|) and b the intercept. Turning each weight into float32
+        moves it by at most u|w| (and 2**-150 if it is subnormal there); adding k float32
+        terms in any order is within 1.01 * (k - 1) * u * sum(|terms|) of their exact sum
+        (k * u <= 2**-10); the sum is widened exactly and the intercept added in float64,
+        one rounding of 2**-53. ``predict``'s sum is within (k + 1) * 2**-53 * (A + |b|)
+        of the exact one. So both scores lie within (k + 2) * u * (A + |b|) + k * 2**-149
+        of each other, and the bound below, four times that, keeps a clear margin for its
+        own float64 arithmetic. Weights too large for float32 (2**64 or more) are summed
+        in float64, where the same bound holds a fortiori; codings of more than 2**14
+        columns are always summed again.
+        """
         if self._coef_t is None:
-            self._coef_t = np.ascontiguousarray(self.model.coef.T)
-            self._largest = np.abs(self.model.coef).max(axis=1, initial=0.0)
+            coef = self.model.coef
+            # float32 halves the bytes each gathered weight moves (and the table fits
+            # a core's cache); the float64 fallback only guards absurd weights
+            large = coef.size and np.abs(coef).max() >= 2.0**64
+            self._coef_t = np.ascontiguousarray(coef.T, np.float64 if large else np.float32)
+            self._largest = np.abs(coef).max(axis=1, initial=0.0)
         intercept = self.model.intercept
         starts = np.searchsorted(rows, np.arange(n + 1))  # ``rows`` ascend
         lengths = np.diff(starts)
@@ -285,11 +303,11 @@ class StanceBatch:
             gathered = np.take(self._coef_t, columns, axis=0)
             scores[filled] = np.add.reduceat(gathered, starts[:-1][filled], axis=0)
         scores += intercept
-        # any order of adding k terms is within (k - 1) * 2**-53 * sum(|term|) of the
-        # exact sum, and so is ``predict``'s; the intercept's addition rounds once more:
-        # a bound four times the sum of both keeps a clear margin
         k = lengths[:, None].astype(np.float64)
-        bound = 4.0 * (k + 2.0) * 2.0**-53 * (k * self._largest + np.abs(intercept))
+        bound = 4.0 * (
+            (k + 2.0) * 2.0**-24 * (k * self._largest + np.abs(intercept)) + k * 2.0**-149
+        )
+        bound[lengths > 2**14] = np.inf
         top = np.argmax(scores, axis=1)
         every = np.arange(n)
         lowest = scores[every, top] - bound[every, top]
@@ -297,11 +315,13 @@ class StanceBatch:
         others[every, top] = -np.inf
         unsure = np.flatnonzero(others.max(axis=1, initial=-np.inf) >= lowest)
         if len(unsure):
-            asked = np.zeros(n, dtype=bool)
-            asked[unsure] = True
-            kept = asked[rows]
-            renumbered = np.cumsum(asked) - 1
-            exact = column_sums(self.model.coef, renumbered[rows[kept]], columns[kept], len(unsure))
+            # their stretches of ``columns``, one after the other
+            sizes = lengths[unsure]
+            owner = np.repeat(np.arange(len(unsure)), sizes)
+            at = np.arange(len(owner)) + np.repeat(
+                starts[unsure] - (np.cumsum(sizes) - sizes), sizes
+            )
+            exact = column_sums(self.model.coef, owner, columns[at], len(unsure))
             top[unsure] = np.argmax(exact + intercept, axis=1)
         return top
 

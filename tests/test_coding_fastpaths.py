@@ -390,6 +390,10 @@ def test_coding_keeps_a_frozen_dataclass_behaviour():
     assert (c.stance, c.probability, c.code_id) == ("mixed", 0.5, "CA.BH") and c != a
     assert pickle.loads(pickle.dumps(c)) == c
     assert dataclasses.astuple(a) == ("CA.BH", "positive", 1, 3, ("合作",), "CA.BH", None)
+    # the fields are the instance's own dict (set whole by __init__), one per instance
+    assert vars(c) == {"code_id": "CA.BH", "stance": "mixed", "start": 1, "end": 3,
+                       "terms": ("合作",), "rule_id": "CA.BH", "probability": 0.5}  # fmt: skip
+    assert vars(a) is not vars(b) and vars(a) == vars(b)
 
 
 def test_gram_tables_are_the_dict_built_ones():

@@ -71,6 +71,10 @@ class RuleCoder:
         for index, code in enumerate(self._codes):
             for term in code.triggers:
                 self._by_term.setdefault(term, []).append(index)
+        # whether some rule measures distances in tokens (``tnear``): found here, not on
+        # first use, which wrote into the instance's dict and left Python 3.11 reading
+        # every attribute of the coder unspecialised, several times slower, for each text
+        self.needs_tokens: bool = _needs_tokens([c.node for c in self._codes], speaker)
 
     def view(self, text: str, tokens: list[str] | None = None, role: str | None = None) -> TextView:
         """Analyse a matching-view text: every term hit, ready for the rules (each hit a
@@ -141,17 +145,6 @@ class RuleCoder:
             if evidence:
                 out.append(self._coding(role, SPEAKER_RULE, evidence, view))
         return view, out
-
-    @cached_property
-    def needs_tokens(self) -> bool:
-        """Return whether some rule measures distances in tokens (``tnear``)."""
-        nodes = [c.node for c in self._codes] + [self.codebook.speaker_node]
-        return any(
-            isinstance(n, Call) and n.name == "tnear"
-            for node in nodes
-            if node is not None
-            for n in walk(node)
-        )
 
     def code_text(self, text: str, role: str | None = None) -> list[Coding]:
         """Code a raw text outside a project: its matching view, cut here if rules need tokens.
@@ -253,6 +246,16 @@ def _compiled(node: Node, sets: RuleSets) -> Compiled:
     except (SyntaxError, RecursionError, MemoryError):
         closures: Evaluator = compile_rule(node)
         return lambda view, _hits, _sets: closures(view)
+
+
+def _needs_tokens(nodes: list[Node], speaker: Node | None) -> bool:
+    """Return whether some rule measures distances in tokens (``tnear``)."""
+    return any(
+        isinstance(n, Call) and n.name == "tnear"
+        for node in [*nodes, speaker]
+        if node is not None
+        for n in walk(node)
+    )
 
 
 def _evidence(rule: Compiled, view: TextView, hits: dict, sets: list) -> list[Hit] | None:

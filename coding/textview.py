@@ -64,6 +64,13 @@ class _lazy:
 class TextView:
     """The matching view of one unit with its hits, ready for rule evaluation."""
 
+    text: str
+    hits: dict[str, list[Hit]]
+    tokens: list[str] | None
+    role: str | None  # the speaker's actor code, when known
+    stances: dict[tuple[int, int], str]  # stance per span of sentences
+    _negated: dict[int, bool]  # by a hit's start: all the answer depends on
+
     def __init__(
         self,
         text: str,
@@ -71,12 +78,18 @@ class TextView:
         tokens: list[str] | None = None,
         role: str | None = None,
     ) -> None:
-        self.text = text
-        self.hits = hits
-        self.tokens = tokens
-        self.role = role  # the speaker's actor code, when known
-        self.stances: dict[tuple[int, int], str] = {}  # stance per span of sentences
-        self._negated: dict[int, bool] = {}  # by a hit's start: all the answer depends on
+        # the attributes in one new dict, the instance's own: the lazy ones below are
+        # written into the dict, and one written into a dict that shares its keys with
+        # the class (what plain assignments make) leaves Python 3.11 reading every
+        # attribute unspecialised, several times slower (as for ``Coding``)
+        self.__dict__ = {
+            "text": text,
+            "hits": hits,
+            "tokens": tokens,
+            "role": role,
+            "stances": {},
+            "_negated": {},
+        }
 
     @_lazy
     def term_sets(self) -> dict[frozenset[str], list[Hit] | None]:

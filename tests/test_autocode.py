@@ -185,6 +185,7 @@ def test_code_texts_cuts_tokens_for_token_distances(tmp_path):
     edited = tmp_path / "tnear.yaml"
     edited.write_text(text, encoding="utf-8")
     book = load_codebook(edited)
+    assert RuleCoder(book).needs_tokens and not RuleCoder(load_codebook()).needs_tokens
     # 龙头企业带头: one token (企业) between the two terms; the characters are two apart
     codes = code_texts(book, [1, 2], ["龙头企业带头。", "龙头企业今年没什么动作，后来才带头。"])
     lead = codes[codes["code_id"] == "ACT.FIRM.LEAD"]

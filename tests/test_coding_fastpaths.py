@@ -390,6 +390,10 @@ def test_coding_keeps_a_frozen_dataclass_behaviour():
     assert (c.stance, c.probability, c.code_id) == ("mixed", 0.5, "CA.BH") and c != a
     assert pickle.loads(pickle.dumps(c)) == c
     assert dataclasses.astuple(a) == ("CA.BH", "positive", 1, 3, ("合作",), "CA.BH", None)
+    # the fields are the instance's own dict (set whole by __init__), one per instance
+    assert vars(c) == {"code_id": "CA.BH", "stance": "mixed", "start": 1, "end": 3,
+                       "terms": ("合作",), "rule_id": "CA.BH", "probability": 0.5}  # fmt: skip
+    assert vars(a) is not vars(b) and vars(a) == vars(b)
 
 
 def test_gram_tables_are_the_dict_built_ones():
@@ -572,3 +576,20 @@ def test_the_look_alikes_lookahead_masks_as_the_plain_alternation(pieces):
 
     text = "".join(pieces)
     assert _NOT_NEGATION.sub("__", text) == re.compile(_LOOK_ALIKES).sub("__", text)
+
+
+def test_text_view_attributes_after_lazy_ones():
+    """A view's attributes, set as one dict by __init__, read the same before and after its
+    lazy attributes are written into that dict."""
+    from coding.textview import TextView
+
+    hits = {"合作": [(0, 2, "合作")]}
+    view = TextView("合作。不好", hits, None, "ACT.GOV")
+    assert (view.text, view.hits, view.tokens, view.role) == ("合作。不好", hits, None, "ACT.GOV")
+    assert view.found == frozenset({"合作"}) and view.may_negate
+    assert (
+        view.sentence_starts() == [0, 3]
+        and view.stances == {}
+        and not view.negated(hits["合作"][0])
+    )
+    assert vars(view)["text"] == "合作。不好" and view.hits is hits

@@ -292,7 +292,7 @@ def test_classes_float32_orders_otherwise_are_summed_again():
     assert StanceBatch(model).choices(rows, columns, 2).tolist() == [0, 1]
 
 
-_GRAM_PIECES = ["好", "|", "😀", "𠀀", "。", "不好", "希望", "效果", "a", "\n"]
+_GRAM_PIECES = ["好", "|", "😀", "𠀀", "。", "不好", "希望", "效果", "a", "\n", "没有", "差"]
 # grams just inside and just beyond the evidence's 400 characters and the neighbours' 80
 _GRAM_PIECES += ["好" * 399 + "a😀", "😀" + "好" * 78 + "。", "好" * 79 + "😀", "|好" * 30]
 
@@ -313,6 +313,11 @@ def test_the_grams_read_from_each_units_text_are_the_spelt_ones(texts, data):
     grams.append("|\n")
     families = ["e:", "eEVAL:", "eCOND:", "n:"]
     vocabulary = ["c:EVAL.X", "d:EVAL", *(f + g for f in families for g in grams)]
+    # the named features of the span's cue words, its neighbours' and its flags: a wrong
+    # span or stance read by the batch's loop changes the columns
+    stances = ["positive", "negative", "neutral", "mixed"]
+    vocabulary += [f"cue:{s}" for s in stances] + [f"around:EVAL|{s}" for s in stances]
+    vocabulary += ["neg:EVAL", "hyp:EVAL", "neg:COND", "hyp:COND", "rule:model", "rule:rule"]
     seed = data.draw(st.integers(0, 2**32 - 1))
     rng = np.random.default_rng(seed)
     classes = ["mixed", "negative", "neutral", "positive"]
@@ -341,12 +346,18 @@ def test_the_grams_read_from_each_units_text_are_the_spelt_ones(texts, data):
             self.seen = [columns[rows == k].tolist() for k in range(n)]
             return super().choices(rows, columns, n)
 
+        def _columns(self, texts, spans, families, named):
+            self.spans = list(zip(spans[1].tolist(), spans[2].tolist(), strict=True))
+            return super()._columns(texts, spans, families, named)
+
     batch = Seeing(model)
     assert batch.restance(units) == one_by_one
     # and each coding's columns are those of its spelt features, not only its stance
     asked = [(v, c) for v, codings in units for c in codings if not c.code_id.startswith("CA")]
     spelt = [stance_features(TextView(v.text, {}), c) for v, c in asked]
     index = model.index
+    # the batch's loop finds each coding's sentences as ``evidence_sentences`` does
+    assert getattr(batch, "spans", []) == [evidence_sentences(v, c) for v, c in asked]
     assert getattr(batch, "seen", []) == [
         sorted({index[f] for f in s if f in index}) for s in spelt
     ]

@@ -11,6 +11,7 @@ the same ones.
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from itertools import chain
 
 import numpy as np
@@ -21,8 +22,7 @@ from coding.hybrid.stancemodel import (
     EVIDENCE_CHARS,
     NEIGHBOUR_CHARS,
     StanceWeights,
-    evidence_sentences,
-    span_parts,
+    span_stances,
 )
 from coding.model import Coding
 from coding.stance import code_stance
@@ -238,17 +238,35 @@ class StanceBatch:
                     if stance != coding.stance:
                         _set(out, u, j, codings, stance)
                     continue
-                span = evidence_sentences(view, coding)
-                cue, _evidence, (_around_text, around), flags = span_parts(view, *span)
-                key = (code, cue, coding.rule_id == "model", around, flags)
+                if mine < 0:
+                    mine = len(texts)
+                    texts.append(view.text)
+                    size, sentences = len(view.text), view.sentence_starts()
+                    parts: dict[tuple[int, int], tuple[str, str, tuple[str, ...]]] = {}
+                # evidence_sentences, inline (a test holds the two equal)
+                model_rule = coding.rule_id == "model"
+                start, end = coding.start, coding.end
+                if model_rule or end <= start:
+                    span = (0, size)
+                else:
+                    last = bisect_right(sentences, end - 1 if end - 1 > start else start)
+                    span = (
+                        sentences[bisect_right(sentences, start) - 1],
+                        sentences[last] if last < len(sentences) else size,
+                    )
+                # a span of whole sentences: counted on the view if not too long
+                got = parts.get(span)
+                if got is None:
+                    got = parts[span] = span_stances(
+                        view, *span, span[1] - span[0] <= EVIDENCE_CHARS
+                    )
+                cue, around, flags = got
+                key = (code, cue, model_rule, around, flags)
                 columns = spelt.get(key)
                 if columns is None:
                     columns = spelt[key] = self._named_columns(dim, *key)
                 named.append(columns)
                 asked.append((u, j, coding))
-                if mine < 0:
-                    mine = len(texts)
-                    texts.append(view.text)
                 owners.append(mine)
                 starts.append(span[0])
                 ends.append(span[1])

@@ -97,25 +97,39 @@ def span_parts(
     key = (start, end)
     if key not in cache:
         text = view.text
-        evidence = text[start:end][:EVIDENCE_CHARS]
         # a span of whole sentences (as evidence_sentences gives) is counted on the view
         whole = end - start <= EVIDENCE_CHARS and _sentence_edges(view, start, end)
+        cue, around, flags = span_stances(view, start, end, whole)
         before = text[max(0, start - NEIGHBOUR_CHARS) : start]
         after = text[end : end + NEIGHBOUR_CHARS]
-        if whole and cueless(view):  # most texts: no cue in any piece of them
-            cue = around = "neutral"
-        elif whole:
-            cue = stance_from_counts(*sentences_counts(view, start, end))
-            around = stance_from_counts(*around_counts(view, start, end, NEIGHBOUR_CHARS))
-        else:
-            cue = stance_from_counts(*polarity_counts(evidence))
-            around = stance_from_counts(*polarity_counts(before + after))
-        flags: tuple[str, ...] = ("neg",) if view.clause_negated(start, end) else ()
-        # view.hypothetical of a hit at ``start``, without building the Hit
-        if bisect_right(view.sentence_starts(), start) - 1 in view.hypotheticals:
-            flags += ("hyp",)
+        evidence = text[start:end][:EVIDENCE_CHARS]
         cache[key] = (cue, evidence, (before + BAR + after, around), flags)
     return cache[key]
+
+
+def span_stances(
+    view: TextView, start: int, end: int, whole: bool
+) -> tuple[str, str, tuple[str, ...]]:
+    """Return ``span_parts``' cue-word stances (the evidence's and the neighbours') and
+    flags, without its texts; ``whole``: the span is at most ``EVIDENCE_CHARS`` long and
+    starts and ends where sentences do (then it is counted on the view)."""
+    if whole and cueless(view):  # most texts: no cue in any piece of them
+        cue = around = "neutral"
+    elif whole:
+        cue = stance_from_counts(*sentences_counts(view, start, end))
+        around = stance_from_counts(*around_counts(view, start, end, NEIGHBOUR_CHARS))
+    else:
+        text = view.text
+        cue = stance_from_counts(*polarity_counts(text[start:end][:EVIDENCE_CHARS]))
+        before = text[max(0, start - NEIGHBOUR_CHARS) : start]
+        around = stance_from_counts(*polarity_counts(before + text[end : end + NEIGHBOUR_CHARS]))
+    # a text without a negation character negates no clause of it (asked once per view)
+    negated = view.may_negate and view.clause_negated(start, end)
+    flags: tuple[str, ...] = ("neg",) if negated else ()
+    # view.hypothetical of a hit at ``start``, without building the Hit
+    if bisect_right(view.sentence_starts(), start) - 1 in view.hypotheticals:
+        flags += ("hyp",)
+    return cue, around, flags
 
 
 def _sentence_edges(view: TextView, start: int, end: int) -> bool:

@@ -11,7 +11,6 @@ the same ones.
 
 from __future__ import annotations
 
-from bisect import bisect_right
 from itertools import chain
 
 import numpy as np
@@ -22,6 +21,7 @@ from coding.hybrid.stancemodel import (
     EVIDENCE_CHARS,
     NEIGHBOUR_CHARS,
     StanceWeights,
+    evidence_sentences,
     span_stances,
 )
 from coding.model import Coding
@@ -241,19 +241,8 @@ class StanceBatch:
                 if mine < 0:
                     mine = len(texts)
                     texts.append(view.text)
-                    size, sentences = len(view.text), view.sentence_starts()
                     parts: dict[tuple[int, int], tuple[str, str, tuple[str, ...]]] = {}
-                # evidence_sentences, inline (a test holds the two equal)
-                model_rule = coding.rule_id == "model"
-                start, end = coding.start, coding.end
-                if model_rule or end <= start:
-                    span = (0, size)
-                else:
-                    last = bisect_right(sentences, end - 1 if end - 1 > start else start)
-                    span = (
-                        sentences[bisect_right(sentences, start) - 1],
-                        sentences[last] if last < len(sentences) else size,
-                    )
+                span = evidence_sentences(view, coding)
                 # a span of whole sentences: counted on the view if not too long
                 got = parts.get(span)
                 if got is None:
@@ -261,7 +250,7 @@ class StanceBatch:
                         view, *span, span[1] - span[0] <= EVIDENCE_CHARS
                     )
                 cue, around, flags = got
-                key = (code, cue, model_rule, around, flags)
+                key = (code, cue, coding.rule_id == "model", around, flags)
                 columns = spelt.get(key)
                 if columns is None:
                     columns = spelt[key] = self._named_columns(dim, *key)

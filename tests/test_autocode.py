@@ -349,6 +349,7 @@ def test_parallel_bulk_run_builds_indexes_before_its_last_rows(project, monkeypa
     end_bulk = Store.end_bulk_codings
     to_code = Store.unit_rows_to_code
     read: list[int] = []
+    handed: list[int] = []  # batches read when the build began
 
     def reading(self, *args, **kwargs):
         rows = to_code(self, *args, **kwargs)
@@ -356,8 +357,7 @@ def test_parallel_bulk_run_builds_indexes_before_its_last_rows(project, monkeypa
         return rows
 
     def spy(self):
-        # every batch was handed to the workers first: none waits for the build
-        assert read and read[-1] == 0
+        handed.append(len(read))
         rows = self.conn.execute("SELECT COUNT(*) FROM coding_data").fetchone()[0]
         if not self.conn.execute(
             "SELECT 1 FROM sqlite_master WHERE name = 'coding_data_unit'"
@@ -376,8 +376,10 @@ def test_parallel_bulk_run_builds_indexes_before_its_last_rows(project, monkeypa
         total = store.conn.execute("SELECT COUNT(*) FROM coding_data").fetchone()[0]
         names = {r[0] for r in store.conn.execute("SELECT name FROM sqlite_master")}
         assert store.conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
-        # the indexes were built once, before the last window's rows went in, and kept up
+        # the indexes were built once, with a batch a worker still to hand out (and the last
+        # window in flight), before the last rows went in, and kept up
         assert len(built_with) == 1 and 0 < built_with[0] < total
+        assert handed == [-(-units // 2) - 2] and read[handed[0] - 1] == 2
         assert set(INDEX_NAMES) <= names
         unit_rows = store.conn.execute(
             "SELECT COUNT(*) FROM coding_data INDEXED BY coding_data_unit WHERE unit > 0"
@@ -402,3 +404,15 @@ def test_unit_rows_sent_to_workers_are_the_units_to_code(project):
         # a batch after some rowid starts after it
         after = store.unit_rows_to_code("rules@x", raw[2][0], 1000, True)
         assert after == raw[3:]
+
+
+@pytest.mark.parametrize("after, at", [(None, 4), (0, 4), (1, 1), (2, 2), (4, 4), (9, 4)])
+def test_then_calls_last_once_when_the_item_after_the_afterth_is_asked_for(after, at):
+    # code_project builds the codings' indexes this way: once, with a batch a worker and the
+    # last window still to hand out (or after the last batch when there are too few)
+    from coding.autocode import _then
+
+    seen: list[str] = []
+    for item in _then(["a", "b", "c", "d"], lambda: seen.append("last"), after):
+        seen.append(item)
+    assert seen.count("last") == 1 and seen.index("last") == at

@@ -387,6 +387,45 @@ def test_parallel_bulk_run_builds_indexes_before_its_last_rows(project, monkeypa
         assert unit_rows == total
 
 
+def test_parallel_run_leaves_its_workers_to_exit_and_waits_for_them_on_an_error(
+    project, monkeypatch
+):
+    # after the last batch is saved the run commits while its workers exit; a batch that
+    # fails stops the run (nothing stored) once the workers have finished what they held
+    import multiprocessing
+
+    import coding.autocode as autocode
+    from coding.project import open_project
+
+    monkeypatch.setattr(autocode, "PARALLEL_MIN_UNITS", 1)
+    monkeypatch.setattr(autocode, "CODE_BATCH", 3)
+    shipped = load_codebook()
+    code_batch = autocode._code_batch
+    # other tests' processes: a kept pool of joblib's, workers of runs that are exiting
+    others = set(multiprocessing.active_children())
+
+    def failing(batch):  # the forked workers inherit it
+        if batch[0][0][0] > 6:
+            raise RuntimeError("a batch failed")
+        return code_batch(batch)
+
+    with open_project(project) as store:
+        ingest(store, [GOOD])
+        monkeypatch.setattr(autocode, "_code_batch", failing)
+        with pytest.raises(RuntimeError, match="a batch failed"):
+            code_project(store, shipped, workers=2)
+        assert set(multiprocessing.active_children()) <= others
+        assert store.conn.execute("SELECT COUNT(*) FROM coding_data").fetchone()[0] == 0
+        assert store.conn.execute("SELECT COUNT(*) FROM coded_units").fetchone()[0] == 0
+        monkeypatch.setattr(autocode, "_code_batch", code_batch)
+        report = code_project(store, shipped, workers=2)
+        units = store.conn.execute("SELECT COUNT(*) FROM units").fetchone()[0]
+        assert report.units == units > 9
+        for worker in set(multiprocessing.active_children()) - others:
+            worker.join(60)
+            assert not worker.is_alive()
+
+
 def test_unit_rows_sent_to_workers_are_the_units_to_code(project):
     from coding.project import open_project
     from coding.store import UnitToCode

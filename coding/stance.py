@@ -224,7 +224,7 @@ def cueless(view: TextView) -> bool:
 
 
 # the marks of every text without a cue, shared: most texts (nothing writes to them)
-_NO_CUES: tuple[list[int], list[int], list[int]] = ([], [0], [0])
+NO_CUES: tuple[list[int], list[int], list[int]] = ([], [0], [0])
 
 
 def _cue_marks(view: TextView) -> tuple[list[int], list[int], list[int]] | None:
@@ -243,7 +243,7 @@ def _cue_marks(view: TextView) -> tuple[list[int], list[int], list[int]] | None:
         found = view.__dict__.get("_cue_found")
         cues = _cues(view.text, lexicon, None if found is None else list(found))
         if not cues:  # most texts: no cue to count
-            marks = _NO_CUES
+            marks = NO_CUES
         else:
             marks = (
                 [s for s, _p in cues],
@@ -258,7 +258,9 @@ def stance_of(view: TextView, start: int, end: int) -> str:
     """Return the stance of the sentences that hold the evidence span."""
     # asked once per coding of a rule (a few hundred thousand times per run): the cue
     # marks are read once, here, not again through sentences_counts
-    marks = _cue_marks(view)
+    marks = view.__dict__.get("_cue_marks")  # one call fewer once made
+    if marks is None:
+        marks = _cue_marks(view)
     if marks is not None and not marks[0]:
         return "neutral"  # a text without cues: a span of it has none either
     span = view.sentences_span(start, end)

@@ -524,7 +524,7 @@ def test_cue_marks_found_with_the_terms_are_the_lexicons_own(data):
     coder = _rule_coder()
     text = "".join(data.draw(st.lists(st.sampled_from(_cue_pieces()), max_size=30)))
     view = coder.view(text)
-    assert "_cue_found" in view.__dict__
+    assert "_cue_found" in view.__dict__ or "_cue_marks" in view.__dict__
     assert _cue_marks(view) == _cue_marks(TextView(text, {}))
     terms = coder.codebook.terms()
     hits: dict[str, list[Hit]] = {}

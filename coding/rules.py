@@ -538,10 +538,19 @@ def _compile_filter(name: str, inner: Evaluator) -> Evaluator:
 
 
 def _fact(view: TextView, hits: list[Hit]) -> list[Hit] | None:
-    if not view.hypotheticals and not view.may_negate:
-        return list(hits)  # most texts: no hit can be negated or hypothetical
-    negated, hypothetical = view.negated, view.hypothetical
-    return [h for h in hits if not negated(h) and not hypothetical(h)] or None
+    wished = view.hypotheticals
+    if not view.may_negate:  # no negation character: no hit is negated
+        if not wished:
+            return list(hits)  # most texts: no hit can be negated or hypothetical
+        return _real(view, hits)
+    negated = view.negated
+    if not wished:
+        return [h for h in hits if not negated(h)] or None
+    # view.hypothetical inlined: a hit's sentence by where it starts
+    starts = view.sentence_starts()
+    return [
+        h for h in hits if not negated(h) and bisect_right(starts, h[0]) - 1 not in wished
+    ] or None
 
 
 def _neg(view: TextView, hits: list[Hit]) -> list[Hit] | None:
@@ -552,17 +561,19 @@ def _neg(view: TextView, hits: list[Hit]) -> list[Hit] | None:
 
 
 def _real(view: TextView, hits: list[Hit]) -> list[Hit] | None:
-    if not view.hypotheticals:
+    wished = view.hypotheticals
+    if not wished:
         return list(hits)
-    hypothetical = view.hypothetical
-    return [h for h in hits if hypothetical(h) is False] or None
+    starts = view.sentence_starts()
+    return [h for h in hits if bisect_right(starts, h[0]) - 1 not in wished] or None
 
 
 def _wish(view: TextView, hits: list[Hit]) -> list[Hit] | None:
-    if not view.hypotheticals:
+    wished = view.hypotheticals
+    if not wished:
         return None
-    hypothetical = view.hypothetical
-    return [h for h in hits if hypothetical(h) is True] or None
+    starts = view.sentence_starts()
+    return [h for h in hits if bisect_right(starts, h[0]) - 1 in wished] or None
 
 
 # fact(), neg(), real(), wish(): the hits of a non-empty list that pass each one's test

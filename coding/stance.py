@@ -148,7 +148,7 @@ def sentences_counts(view: TextView, start: int, end: int) -> tuple[int, int]:
     """Return ``polarity_counts`` of ``view.text[start:end]`` where both ends are sentence
     boundaries (a sentence's start, or the text's end): the cues of the whole text are
     found once per view and counted by where they start."""
-    marks = _cue_marks(view)
+    marks = view.__dict__.get("_cue_marks") or _cue_marks(view)
     if marks is None:
         return polarity_counts(view.text[start:end])
     return _marked(marks, start, end)
@@ -166,7 +166,7 @@ def around_counts(view: TextView, start: int, end: int, width: int) -> tuple[int
     the ``width`` after ``end``, where both are sentence boundaries (or the text's end):
     counted on the view's cue marks, only a window edge a cue may cross read again."""
     text = view.text
-    marks = _cue_marks(view)
+    marks = view.__dict__.get("_cue_marks") or _cue_marks(view)
     low, high = max(0, start - width), min(len(text), end + width)
     if marks is None:
         return polarity_counts(text[low:start] + text[end:high])
@@ -219,7 +219,7 @@ def _around_read(view: TextView, start: int, end: int, width: int) -> tuple[int,
 
 def cueless(view: TextView) -> bool:
     """Return whether the view's text holds no cue word (then no piece of it does)."""
-    marks = _cue_marks(view)
+    marks = view.__dict__.get("_cue_marks") or _cue_marks(view)
     return marks is not None and not marks[0]
 
 

@@ -164,15 +164,16 @@ class TextView:
     def negated(self, hit: Hit) -> bool:
         """Return whether a negation cue stands just before the hit in its clause."""
         # asked again for the same hit by fact(), neg() and each coding's stance
-        cache = self._negated
-        if hit[0] not in cache:
-            clause_start = self._clause_starts[self.clause_of(hit)]
-            start = max(clause_start, hit[0] - NEGATION_WINDOW)
-            cache[hit[0]] = bool(
-                _NEGATION_CHAR.search(self.text, start, hit[0])
-                and _NEGATION.search(_NOT_NEGATION.sub("__", self.text[start : hit[0]]))
+        at = hit[0]
+        negated = self._negated.get(at)
+        if negated is None:
+            starts = self._clause_starts  # clause_of inlined: the start of the hit's clause
+            start = max(starts[bisect_right(starts, at) - 1], at - NEGATION_WINDOW)
+            negated = self._negated[at] = bool(
+                _NEGATION_CHAR.search(self.text, start, at)
+                and _NEGATION.search(_NOT_NEGATION.sub("__", self.text[start:at]))
             )
-        return cache[hit[0]]
+        return negated
 
     def hypothetical(self, hit: Hit) -> bool:
         """Return whether the hit's sentence is a wish, a condition or a 'should'."""

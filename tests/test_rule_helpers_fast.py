@@ -66,3 +66,22 @@ def test_the_hypotheticals_lookahead_matches_as_the_plain_alternation(pieces):
     assert [m.span() for m in _HYPOTHETICAL.finditer(text)] == [
         m.span() for m in plain.finditer(text)
     ]
+
+
+_NEGATION_PIECES = ["不", "没", "未", "无法", "毫无", "并非", "从未", "不错", "不少",
+                    "差不多", "没想到", "做不完", "好不好", "合作", "，", "。", "：", "a",
+                    "支持"]  # fmt: skip
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(_NEGATION_PIECES), max_size=20), st.data())
+def test_negated_is_a_negation_cue_in_the_window_of_the_hits_clause(pieces, data):
+    from coding.textview import _NEGATION, _NOT_NEGATION, NEGATION_WINDOW, TextView
+
+    text = "".join(pieces) + "x"
+    view = TextView(text, {})
+    for at in data.draw(st.lists(st.integers(0, len(text) - 1), max_size=6)):
+        clause = max(s for s in view.clause_starts() if s <= at)
+        window = text[max(clause, at - NEGATION_WINDOW) : at]
+        plain = bool(_NEGATION.search(_NOT_NEGATION.sub("__", window)))
+        assert view.negated((at, at + 1, "x")) is plain

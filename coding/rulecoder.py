@@ -185,7 +185,11 @@ class RuleCoder:
         if fixed is not None:
             stance = fixed
         else:
-            stance = stance_of(view, start, end)
+            # most texts have no cue word: their marks, the shared empty ones, say neutral
+            if view.__dict__.get("_cue_marks") is NO_CUES:
+                stance = "neutral"
+            else:
+                stance = stance_of(view, start, end)
             if stance == "neutral" and default is not None:
                 stance = default
                 if default != "negative" and view.may_negate:

@@ -20,7 +20,7 @@ from coding.rules import (
     required_clauses,
     walk,
 )
-from coding.stance import CUES, code_valence, cue_words, stance_of
+from coding.stance import CUES, NO_CUES, code_valence, cue_words, stance_of
 from coding.textview import Hit, TextView
 
 SPEAKER_RULE = "speaker_rule"
@@ -97,7 +97,10 @@ class RuleCoder:
                 found.append(hit)
         view = TextView(text, hits, tokens, role)
         if self._cue_words is not None:
-            view.__dict__["_cue_found"] = cues  # read by the stance's cue marks
+            if cues:
+                view.__dict__["_cue_found"] = cues  # read by the stance's cue marks
+            else:  # most texts: the marks of a text without cues, made here at once
+                view.__dict__["_cue_marks"] = NO_CUES
         return view
 
     def code(
@@ -182,14 +185,19 @@ class RuleCoder:
         if fixed is not None:
             stance = fixed
         else:
-            stance = stance_of(view, start, end)
+            # most texts have no cue word: their marks, the shared empty ones, say neutral
+            if view.__dict__.get("_cue_marks") is NO_CUES:
+                stance = "neutral"
+            else:
+                stance = stance_of(view, start, end)
             if stance == "neutral" and default is not None:
-                negated = (
-                    default != "negative"
-                    and view.may_negate
-                    and any(view.negated(h) for h in evidence if h[2])
-                )
-                stance = "negative" if negated else default
+                stance = default
+                if default != "negative" and view.may_negate:
+                    negated = view.negated
+                    for hit in evidence:
+                        if hit[2] and negated(hit):
+                            stance = "negative"
+                            break
         return Coding(code_id, stance, start, end, terms, rule_id)
 
 

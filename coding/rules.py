@@ -538,10 +538,19 @@ def _compile_filter(name: str, inner: Evaluator) -> Evaluator:
 
 
 def _fact(view: TextView, hits: list[Hit]) -> list[Hit] | None:
-    if not view.hypotheticals and not view.may_negate:
-        return list(hits)  # most texts: no hit can be negated or hypothetical
-    negated, hypothetical = view.negated, view.hypothetical
-    return [h for h in hits if not negated(h) and not hypothetical(h)] or None
+    wished = view.hypotheticals
+    if not view.may_negate:  # no negation character: no hit is negated
+        if not wished:
+            return list(hits)  # most texts: no hit can be negated or hypothetical
+        return _real(view, hits)
+    negated = view.negated
+    if not wished:
+        return [h for h in hits if not negated(h)] or None
+    # view.hypothetical inlined: a hit's sentence by where it starts
+    starts = view.sentence_starts()
+    return [
+        h for h in hits if not negated(h) and bisect_right(starts, h[0]) - 1 not in wished
+    ] or None
 
 
 def _neg(view: TextView, hits: list[Hit]) -> list[Hit] | None:
@@ -552,17 +561,19 @@ def _neg(view: TextView, hits: list[Hit]) -> list[Hit] | None:
 
 
 def _real(view: TextView, hits: list[Hit]) -> list[Hit] | None:
-    if not view.hypotheticals:
+    wished = view.hypotheticals
+    if not wished:
         return list(hits)
-    hypothetical = view.hypothetical
-    return [h for h in hits if hypothetical(h) is False] or None
+    starts = view.sentence_starts()
+    return [h for h in hits if bisect_right(starts, h[0]) - 1 not in wished] or None
 
 
 def _wish(view: TextView, hits: list[Hit]) -> list[Hit] | None:
-    if not view.hypotheticals:
+    wished = view.hypotheticals
+    if not wished:
         return None
-    hypothetical = view.hypothetical
-    return [h for h in hits if hypothetical(h) is True] or None
+    starts = view.sentence_starts()
+    return [h for h in hits if bisect_right(starts, h[0]) - 1 in wished] or None
 
 
 # fact(), neg(), real(), wish(): the hits of a non-empty list that pass each one's test
@@ -576,7 +587,8 @@ HIT_FILTERS: dict[str, Callable[[TextView, list[Hit]], list[Hit] | None]] = {
 
 def outside(hits: list[Hit], masks: list[Hit] | None) -> list[Hit] | None:
     """except(): the hits that lie inside no mask."""
-    masks = masks or []
+    if not masks:  # most calls: the masked part has no evidence
+        return list(hits) or None
     kept = [h for h in hits if not any(m[0] <= h[0] and h[1] <= m[1] for m in masks)]
     return kept or None
 
@@ -603,6 +615,16 @@ def close_pairs(
 def together(starts: list[int], found: list[list[Hit]]) -> list[Hit] | None:
     """sent(), clause(): the hits of every argument in a sentence (clause) they all share,
     the sentences given by where they start."""
+    if len(found) == 2:  # most calls: two arguments, often one of them a single hit
+        first, second = found
+        if len(first) == 1:
+            place = bisect_right(starts, first[0][0])
+            kept = [h for h in second if bisect_right(starts, h[0]) == place]
+            return [first[0], *kept] if kept else None
+        if len(second) == 1:
+            place = bisect_right(starts, second[0][0])
+            kept = [h for h in first if bisect_right(starts, h[0]) == place]
+            return [*kept, second[0]] if kept else None
     # each hit's sentence (or clause) looked up once, by where it starts
     where = [[bisect_right(starts, h[0]) for h in hits] for hits in found]
     common = set(where[0]).intersection(*where[1:])

@@ -148,7 +148,7 @@ def sentences_counts(view: TextView, start: int, end: int) -> tuple[int, int]:
     """Return ``polarity_counts`` of ``view.text[start:end]`` where both ends are sentence
     boundaries (a sentence's start, or the text's end): the cues of the whole text are
     found once per view and counted by where they start."""
-    marks = _cue_marks(view)
+    marks = view.__dict__.get("_cue_marks") or _cue_marks(view)
     if marks is None:
         return polarity_counts(view.text[start:end])
     return _marked(marks, start, end)
@@ -166,7 +166,7 @@ def around_counts(view: TextView, start: int, end: int, width: int) -> tuple[int
     the ``width`` after ``end``, where both are sentence boundaries (or the text's end):
     counted on the view's cue marks, only a window edge a cue may cross read again."""
     text = view.text
-    marks = _cue_marks(view)
+    marks = view.__dict__.get("_cue_marks") or _cue_marks(view)
     low, high = max(0, start - width), min(len(text), end + width)
     if marks is None:
         return polarity_counts(text[low:start] + text[end:high])
@@ -219,12 +219,12 @@ def _around_read(view: TextView, start: int, end: int, width: int) -> tuple[int,
 
 def cueless(view: TextView) -> bool:
     """Return whether the view's text holds no cue word (then no piece of it does)."""
-    marks = _cue_marks(view)
+    marks = view.__dict__.get("_cue_marks") or _cue_marks(view)
     return marks is not None and not marks[0]
 
 
 # the marks of every text without a cue, shared: most texts (nothing writes to them)
-_NO_CUES: tuple[list[int], list[int], list[int]] = ([], [0], [0])
+NO_CUES: tuple[list[int], list[int], list[int]] = ([], [0], [0])
 
 
 def _cue_marks(view: TextView) -> tuple[list[int], list[int], list[int]] | None:
@@ -243,7 +243,7 @@ def _cue_marks(view: TextView) -> tuple[list[int], list[int], list[int]] | None:
         found = view.__dict__.get("_cue_found")
         cues = _cues(view.text, lexicon, None if found is None else list(found))
         if not cues:  # most texts: no cue to count
-            marks = _NO_CUES
+            marks = NO_CUES
         else:
             marks = (
                 [s for s, _p in cues],
@@ -258,7 +258,9 @@ def stance_of(view: TextView, start: int, end: int) -> str:
     """Return the stance of the sentences that hold the evidence span."""
     # asked once per coding of a rule (a few hundred thousand times per run): the cue
     # marks are read once, here, not again through sentences_counts
-    marks = _cue_marks(view)
+    marks = view.__dict__.get("_cue_marks")  # one call fewer once made
+    if marks is None:
+        marks = _cue_marks(view)
     if marks is not None and not marks[0]:
         return "neutral"  # a text without cues: a span of it has none either
     span = view.sentences_span(start, end)

@@ -387,11 +387,9 @@ def test_parallel_bulk_run_builds_indexes_before_its_last_rows(project, monkeypa
         assert unit_rows == total
 
 
-def test_parallel_run_leaves_its_workers_to_exit_and_waits_for_them_on_an_error(
-    project, monkeypatch
-):
-    # after the last batch is saved the run commits while its workers exit; a batch that
-    # fails stops the run (nothing stored) once the workers have finished what they held
+def test_parallel_run_ends_its_workers_and_stores_nothing_on_an_error(project, monkeypatch):
+    # a batch that fails stops the run (nothing stored) once the workers have finished what
+    # they held; a run's workers are gone when it returns
     import multiprocessing
 
     import coding.autocode as autocode

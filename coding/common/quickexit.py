@@ -18,7 +18,7 @@ import os
 import sys
 import threading
 
-__all__ = ["exit_now"]
+__all__ = ["exit_code", "exit_now"]
 
 
 def exit_code(code: object) -> int | None:

@@ -149,17 +149,22 @@ def _read(
     ``[starts, ends)``: its 1-grams, and its 2-grams that end inside it."""
     rows, at = [], []
     for table, stops in ((single, ends), (pair, np.maximum(ends - 1, starts))):
-        counts = stops - starts
-        owner = np.repeat(np.arange(len(starts), dtype=np.int64), counts)
-        # the positions of every stretch, one after the other
-        positions = np.arange(len(owner), dtype=np.int64) + np.repeat(
-            starts - (np.cumsum(counts) - counts), counts
-        )
+        owner, positions = _stretches(starts, stops - starts)
         found = table[positions]
         known = found >= 0
         rows.append(owner[known])
         at.append(found[known])
     return np.concatenate(rows), np.concatenate(at)
+
+
+def _stretches(starts: np.ndarray, counts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Return (stretch, position) of every position of the stretches ``[starts, starts +
+    counts)``, one stretch after the other."""
+    owner = np.repeat(np.arange(len(starts), dtype=np.int64), counts)
+    positions = np.arange(len(owner), dtype=np.int64) + np.repeat(
+        starts - (np.cumsum(counts) - counts), counts
+    )
+    return owner, positions
 
 
 def _sorted_once(flat: np.ndarray, n: int, width: int) -> tuple[np.ndarray, np.ndarray]:
@@ -323,11 +328,7 @@ class StanceBatch:
         unsure = np.flatnonzero(others.max(axis=1, initial=-np.inf) >= lowest)
         if len(unsure):
             # their stretches of ``columns``, one after the other
-            sizes = lengths[unsure]
-            owner = np.repeat(np.arange(len(unsure)), sizes)
-            at = np.arange(len(owner)) + np.repeat(
-                starts[unsure] - (np.cumsum(sizes) - sizes), sizes
-            )
+            owner, at = _stretches(starts[unsure], lengths[unsure])
             exact = column_sums(self.model.coef, owner, columns[at], len(unsure))
             top[unsure] = np.argmax(exact + intercept, axis=1)
         return top

@@ -360,3 +360,25 @@ def test_a_long_instruction_gets_a_row_tall_enough_for_its_lines(coded, book, tm
     for row in long_rows:
         lines = -(-display_width(sheet.cell(row, 1).value) // width)
         assert sheet.row_dimensions[row].height >= 14 * lines
+
+
+def test_a_codebook_row_is_as_tall_as_its_longest_wrapped_cell(coded, book, tmp_path):
+    # a long label or several examples ran into the next row, one line high
+    from openpyxl.utils import get_column_letter
+
+    from coding.common.textwidth import display_width
+
+    out = tmp_path / "cb.xlsx"
+    export_coding_sheet(coded, book, "cb", out, blind=True)
+    sheet = openpyxl.load_workbook(out)["编码本"]
+    widths = [sheet.column_dimensions[get_column_letter(i)].width for i in range(1, 9)]
+    tall = 0
+    for row in sheet.iter_rows(min_row=2, max_col=8):
+        lines = max(
+            sum(max(1, -(-display_width(part) // w)) for part in (c.value or "").split("\n"))
+            for c, w in zip(row, widths, strict=True)
+        )
+        if lines > 1:
+            tall += 1
+            assert sheet.row_dimensions[row[0].row].height >= 14 * lines
+    assert tall

@@ -42,7 +42,7 @@ from coding.sheets.people import reserved_coder
 from coding.store import SheetRow, Store
 
 INFO_WIDTH = 70  # the instructions' column, in characters of Latin text: printed, within A4
-LINE_PT = 16  # the height of one wrapped line of the instructions, in points
+LINE_PT = 16  # the height of one wrapped line of a sheet's text, in points
 
 # Reorders the unit ids of a sheet, e.g. the least certain for a model first.
 UnitOrder = Callable[[list[str]], list[str]]
@@ -217,28 +217,37 @@ def _with_live_suggestions(rows: Iterator[SheetRow], coder: RuleCoder) -> Iterat
         yield row._replace(suggestion=codes)
 
 
+def _fit_height(sheet, row: int, cells: list[tuple[str | None, int]]) -> None:
+    """Make a row as tall as the most lines any of its (text, column width) cells wraps
+    to: LibreOffice (and Excel) open a row one line high however its text wraps, so a
+    long instruction showed only its last line and a long label ran into the next row."""
+    lines = max(
+        sum(max(1, -(-display_width(part) // width)) for part in (text or "").split("\n"))
+        for text, width in cells
+    )
+    if lines > 1:
+        sheet.row_dimensions[row].height = LINE_PT * lines
+
+
 def _info_sheet(book: Workbook) -> None:
     sheet = book.create_sheet(SHEET_INFO)
     sheet.column_dimensions["A"].width = INFO_WIDTH
     for row, line in enumerate(INSTRUCTIONS.read_text(encoding="utf-8").splitlines(), 1):
         c = cell(sheet, line)
         c.alignment = Alignment(wrap_text=True)
-        # LibreOffice (and Excel) open a row one line high however its text wraps: a long
-        # instruction showed only its last line
-        lines = -(-display_width(line) // INFO_WIDTH)
-        if lines > 1:
-            sheet.row_dimensions[row].height = LINE_PT * lines
+        _fit_height(sheet, row, [(line, INFO_WIDTH)])
         sheet.append([c])
 
 
 def _codebook_sheet(book: Workbook, codes) -> None:
     sheet = book.create_sheet(SHEET_CODEBOOK)
     header = ["代码 code", "中文标签", "English", "定义", "何时使用", "何时不用", "例句", "反例"]
-    for i, width in enumerate([22, 16, 26, 50, 36, 36, 50, 40]):
+    widths = [22, 16, 26, 50, 36, 36, 50, 40]
+    for i, width in enumerate(widths):
         sheet.column_dimensions[get_column_letter(i + 1)].width = width
     sheet.freeze_panes = "B2"
     sheet.append([cell(sheet, h, bold=True) for h in header])
-    for c in codes:
+    for row, c in enumerate(codes, 2):  # under the header
         values = [
             c.id,
             c.label,
@@ -249,4 +258,5 @@ def _codebook_sheet(book: Workbook, codes) -> None:
             "\n".join(c.examples),
             "\n".join(c.counter_examples),
         ]
+        _fit_height(sheet, row, list(zip(values, widths, strict=True)))
         sheet.append([cell(sheet, v, wrap=True) for v in values])
